@@ -7,13 +7,30 @@ export default defineConfig({
   base: './',
   build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 4000 },
   worker: { format: 'es' },
-  server: { host: '127.0.0.1', port: 5173, strictPort: false },
+  server: { host: '127.0.0.1', port: 5173 },
   preview: { host: '127.0.0.1', port: 4173 },
   test: {
-    include: ['test/unit/**/*.test.ts'],
-    environment: 'node',
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
-    pool: 'forks',
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', pool: 'forks' },
+      },
+      {
+        extends: true,
+        test: { name: 'parity', include: ['test/parity/**/*.test.ts'], environment: 'node', pool: 'forks' },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.e2e.ts'],
+          environment: 'node',
+          globalSetup: ['test/e2e/global-setup.ts'],
+          fileParallelism: false,
+        },
+      },
+    ],
   },
 });

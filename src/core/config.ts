@@ -130,13 +130,34 @@ export interface Preset {
 export const PRESETS: Preset[] = [
   {
     id: 'demo',
-    config: { netG: 'unet_64', size: 64, ngf: 8, ndf: 8, n_epochs: 5, n_epochs_decay: 5, log_every: 5, val_every: 50, save_every: 20 },
+    config: {
+      netG: 'unet_64',
+      size: 64,
+      ngf: 8,
+      ndf: 8,
+      n_epochs: 5,
+      n_epochs_decay: 5,
+      log_every: 5,
+      val_every: 50,
+      save_every: 20,
+    },
   },
   { id: 'paper', config: { netG: 'unet_256', size: 256, ngf: 64, ndf: 64, jitter: true, flip: true } },
-  { id: 'clinic_baseline', config: { netG: 'unet_256', size: 512, ngf: 64, ndf: 64, lambda_L1: 100, preprocess: 'stretch' } },
+  {
+    id: 'clinic_baseline',
+    config: { netG: 'unet_256', size: 512, ngf: 64, ndf: 64, lambda_L1: 100, preprocess: 'stretch' },
+  },
   {
     id: 'clinic_p25',
-    config: { netG: 'unet_256', size: 512, ngf: 64, ndf: 64, lambda_L1: 100, preprocess: 'roi', lambda_grad: 5 },
+    config: {
+      netG: 'unet_256',
+      size: 512,
+      ngf: 64,
+      ndf: 64,
+      lambda_L1: 100,
+      preprocess: 'roi',
+      lambda_grad: 5,
+    },
   },
 ];
 
