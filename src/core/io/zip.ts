@@ -1,0 +1,336 @@
+/**
+ * Minimal ZIP writer and reader for checkpoint containers and the server bundle.
+ *
+ * Writer: STORED entries only (PyTorch's .pth never compresses, and the bundle's PNGs are already
+ * compressed), each entry's data aligned to `align` bytes (64, like PyTorch) with a padding extra
+ * field of id "FB" exactly as torch.save writes it. Hand-written rather than fflate's zipSync because
+ * the alignment needs control over each local header's extra field, and because the output must be
+ * one exactly-sized buffer (a 200 MB generator is not copied twice). Writes no ZIP64: archives and entries
+ * must stay below 4 GiB and 65,535 entries; larger input raises a CheckpointFormatError.
+ *
+ * Reader: walks the central directory (local headers of torch.save carry zero sizes and a data
+ * descriptor, so only the central directory is authoritative), checks every offset against the
+ * buffer, reads ZIP64 end records and size fields (miniz inside torch.save always writes a ZIP64 end
+ * record), refuses encryption and multi-disk archives, inflates DEFLATE entries with fflate into
+ * a buffer of the declared size (capped, so a forged size cannot allocate gigabytes), and verifies
+ * CRC-32. STORED entries are returned as views into the input (no copy).
+ */
+import { inflateSync } from 'fflate';
+import { CheckpointFormatError } from './checkpointError';
+
+export interface ZipInputEntry {
+  /** Path inside the archive, `/`-separated. */
+  name: string;
+  data: Uint8Array;
+}
+
+export interface ZipEntry {
+  name: string;
+  /** 0 = stored, 8 = deflate. */
+  method: number;
+  compressedSize: number;
+  size: number;
+  crc32: number;
+  /** Offset of the entry's (compressed) data in the archive. */
+  dataOffset: number;
+}
+
+const SIG_LOCAL = 0x04034b50;
+const SIG_CENTRAL = 0x02014b50;
+const SIG_EOCD = 0x06054b50;
+const SIG_ZIP64_LOCATOR = 0x07064b50;
+const SIG_ZIP64_EOCD = 0x06064b50;
+const U32_MAX = 0xffffffff;
+/** Largest uncompressed DEFLATE entry the reader will allocate. */
+const MAX_INFLATED_BYTES = 1 << 30;
+/** DEFLATE cannot expand more than ~1032:1; a declared size beyond that is forged. */
+const MAX_DEFLATE_RATIO = 1032;
+/** DOS date 1980-01-01, time 00:00: fixed so that equal input gives byte-identical archives. */
+const DOS_DATE = (0 << 9) | (1 << 5) | 1;
+const FLAG_UTF8 = 1 << 11;
+
+let crcTable: Uint32Array | null = null;
+
+/** CRC-32 (IEEE 802.3, as in ZIP and PNG). */
+export function crc32(data: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  const table = crcTable;
+  let c = 0xffffffff;
+  for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * Write a ZIP of STORED entries, each entry's data starting at a multiple of `align` bytes
+ * (PyTorch uses 64). `align` = 1 disables padding.
+ */
+export function writeZip(entries: readonly ZipInputEntry[], align = 64): Uint8Array {
+  if (!Number.isInteger(align) || align < 1 || align > 4096) {
+    throw new CheckpointFormatError(`ZIP alignment must be an integer in 1..4096, got ${align}`);
+  }
+  if (entries.length > 0xffff) {
+    throw new CheckpointFormatError(
+      `ZIP with ${entries.length} entries needs ZIP64, which the studio does not write (limit 65,535)`,
+    );
+  }
+  const enc = new TextEncoder();
+  const seen = new Set<string>();
+  const plan: { name: Uint8Array; data: Uint8Array; offset: number; pad: number; crc: number }[] = [];
+  let pos = 0;
+  for (const e of entries) {
+    if (seen.has(e.name)) throw new CheckpointFormatError(`ZIP entry "${e.name}" is listed twice`);
+    seen.add(e.name);
+    const name = enc.encode(e.name);
+    if (name.length > 0xffff) throw new CheckpointFormatError(`ZIP entry name too long: "${e.name}"`);
+    if (e.data.length >= U32_MAX) {
+      throw new CheckpointFormatError(
+        `ZIP entry "${e.name}" is ${e.data.length} bytes; entries of 4 GiB or more need ZIP64, which the studio does not write`,
+      );
+    }
+    let pad = 0;
+    if (align > 1) {
+      const start = pos + 30 + name.length;
+      pad = (align - ((start + 4) % align)) % align;
+      pad += 4; // the extra field's own 4-byte header (id + length)
+    }
+    plan.push({ name, data: e.data, offset: pos, pad, crc: crc32(e.data) });
+    pos += 30 + name.length + pad + e.data.length;
+  }
+  const cdOffset = pos;
+  let cdSize = 0;
+  for (const p of plan) cdSize += 46 + p.name.length;
+  const total = cdOffset + cdSize + 22;
+  if (total >= U32_MAX) {
+    throw new CheckpointFormatError(
+      `the ZIP would be ${total} bytes; archives of 4 GiB or more need ZIP64, which the studio does not write — export fewer cases`,
+    );
+  }
+  const out = new Uint8Array(total);
+  const dv = new DataView(out.buffer);
+  for (const p of plan) {
+    let o = p.offset;
+    dv.setUint32(o, SIG_LOCAL, true);
+    dv.setUint16(o + 4, 20, true); // version needed: 2.0
+    dv.setUint16(o + 6, FLAG_UTF8, true);
+    dv.setUint16(o + 8, 0, true); // stored
+    dv.setUint16(o + 10, 0, true); // time
+    dv.setUint16(o + 12, DOS_DATE, true);
+    dv.setUint32(o + 14, p.crc, true);
+    dv.setUint32(o + 18, p.data.length, true);
+    dv.setUint32(o + 22, p.data.length, true);
+    dv.setUint16(o + 26, p.name.length, true);
+    dv.setUint16(o + 28, p.pad, true);
+    out.set(p.name, o + 30);
+    o += 30 + p.name.length;
+    if (p.pad > 0) {
+      dv.setUint16(o, 0x4246, true); // "FB": PyTorch's padding extra field
+      dv.setUint16(o + 2, p.pad - 4, true);
+      out.fill(0x5a, o + 4, o + p.pad); // 'Z', as PyTorch fills it
+    }
+    out.set(p.data, o + p.pad);
+  }
+  let o = cdOffset;
+  for (const p of plan) {
+    dv.setUint32(o, SIG_CENTRAL, true);
+    dv.setUint16(o + 4, 20, true); // version made by
+    dv.setUint16(o + 6, 20, true); // version needed
+    dv.setUint16(o + 8, FLAG_UTF8, true);
+    dv.setUint16(o + 10, 0, true);
+    dv.setUint16(o + 12, 0, true);
+    dv.setUint16(o + 14, DOS_DATE, true);
+    dv.setUint32(o + 16, p.crc, true);
+    dv.setUint32(o + 20, p.data.length, true);
+    dv.setUint32(o + 24, p.data.length, true);
+    dv.setUint16(o + 28, p.name.length, true);
+    // extra length, comment length, disk start, internal attrs: 0; external attrs 0
+    dv.setUint32(o + 42, p.offset, true);
+    out.set(p.name, o + 46);
+    o += 46 + p.name.length;
+  }
+  dv.setUint32(o, SIG_EOCD, true);
+  dv.setUint16(o + 8, plan.length, true);
+  dv.setUint16(o + 10, plan.length, true);
+  dv.setUint32(o + 12, cdSize, true);
+  dv.setUint32(o + 16, cdOffset, true);
+  return out;
+}
+
+/** True when the bytes start like a ZIP archive (local file header or empty-archive EOCD). */
+export function looksLikeZip(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5);
+}
+
+/** A little-endian u64 that must be a safe JS integer. */
+function u64(dv: DataView, at: number, what: string, fail: (msg: string) => never): number {
+  const v = dv.getBigUint64(at, true);
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) fail(`${what} ${v} is out of range`);
+  return Number(v);
+}
+
+/** Find an extra field by id inside [at, at+len); null when absent or malformed. */
+function findExtra(dv: DataView, at: number, len: number, id: number): { at: number; len: number } | null {
+  let p = at;
+  while (p + 4 <= at + len) {
+    const fid = dv.getUint16(p, true);
+    const flen = dv.getUint16(p + 2, true);
+    if (p + 4 + flen > at + len) return null;
+    if (fid === id) return { at: p + 4, len: flen };
+    p += 4 + flen;
+  }
+  return null;
+}
+
+/** List the entries of a ZIP archive from its central directory, with every offset checked. */
+export function listZip(bytes: Uint8Array, fileName: string): ZipEntry[] {
+  const fail = (msg: string): never => {
+    throw new CheckpointFormatError(`${fileName}: not a readable ZIP archive — ${msg}`);
+  };
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < 22) fail(`only ${bytes.length} bytes (truncated?)`);
+  // the end-of-central-directory record is the last 22 bytes plus a comment of up to 65,535 bytes
+  let eocd = -1;
+  const lowest = Math.max(0, bytes.length - 22 - 0xffff);
+  for (let i = bytes.length - 22; i >= lowest; i--) {
+    if (dv.getUint32(i, true) === SIG_EOCD && i + 22 + dv.getUint16(i + 20, true) <= bytes.length) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) fail('no end-of-central-directory record (the file is truncated or not a ZIP)');
+  let disk = dv.getUint16(eocd + 4, true);
+  let cdDisk = dv.getUint16(eocd + 6, true);
+  let countHere = dv.getUint16(eocd + 8, true);
+  let count = dv.getUint16(eocd + 10, true);
+  let cdSize = dv.getUint32(eocd + 12, true);
+  let cdOffset = dv.getUint32(eocd + 16, true);
+  // PyTorch (miniz) always writes a ZIP64 end record and locator, even for small files
+  let cdEnd = eocd;
+  if (eocd >= 20 && dv.getUint32(eocd - 20, true) === SIG_ZIP64_LOCATOR) {
+    const z64 = u64(dv, eocd - 20 + 8, 'ZIP64 end record offset', fail);
+    if (z64 + 56 > eocd - 20 || dv.getUint32(z64, true) !== SIG_ZIP64_EOCD) fail('damaged ZIP64 end record');
+    disk = dv.getUint32(z64 + 16, true);
+    cdDisk = dv.getUint32(z64 + 20, true);
+    countHere = u64(dv, z64 + 24, 'entry count', fail);
+    count = u64(dv, z64 + 32, 'entry count', fail);
+    cdSize = u64(dv, z64 + 40, 'central directory size', fail);
+    cdOffset = u64(dv, z64 + 48, 'central directory offset', fail);
+    cdEnd = z64;
+  }
+  if (disk !== 0 || cdDisk !== 0 || countHere !== count)
+    fail('multi-part (spanned) archives are not supported');
+  if (cdOffset + cdSize > cdEnd)
+    fail(`central directory (offset ${cdOffset}, ${cdSize} bytes) runs past its end`);
+  if (count * 46 > cdSize) fail(`${count} entries cannot fit in a central directory of ${cdSize} bytes`);
+  const dec = new TextDecoder('utf-8', { fatal: false });
+  const entries: ZipEntry[] = [];
+  const names = new Set<string>();
+  let o = cdOffset;
+  for (let i = 0; i < count; i++) {
+    if (o + 46 > cdOffset + cdSize || dv.getUint32(o, true) !== SIG_CENTRAL) {
+      fail(`central directory entry ${i} is damaged`);
+    }
+    const flags = dv.getUint16(o + 8, true);
+    const method = dv.getUint16(o + 10, true);
+    const crc = dv.getUint32(o + 16, true);
+    let compressedSize = dv.getUint32(o + 20, true);
+    let size = dv.getUint32(o + 24, true);
+    const nameLen = dv.getUint16(o + 28, true);
+    const extraLen = dv.getUint16(o + 30, true);
+    const commentLen = dv.getUint16(o + 32, true);
+    let localOffset = dv.getUint32(o + 42, true);
+    if (o + 46 + nameLen + extraLen + commentLen > cdOffset + cdSize)
+      fail(`central directory entry ${i} is damaged`);
+    const name = dec.decode(bytes.subarray(o + 46, o + 46 + nameLen));
+    if (compressedSize === U32_MAX || size === U32_MAX || localOffset === U32_MAX) {
+      // ZIP64 extended information (extra field 0x0001): the 64-bit values, in this order, of the
+      // fields that are 0xFFFFFFFF
+      const z = findExtra(dv, o + 46 + nameLen, extraLen, 0x0001);
+      if (z === null) fail(`entry "${name}" lacks its ZIP64 size field`);
+      let p = (z as { at: number; len: number }).at;
+      const end = p + (z as { at: number; len: number }).len;
+      const next = (what: string): number => {
+        if (p + 8 > end) fail(`entry "${name}" has a short ZIP64 field`);
+        const v = u64(dv, p, what, fail);
+        p += 8;
+        return v;
+      };
+      if (size === U32_MAX) size = next('size');
+      if (compressedSize === U32_MAX) compressedSize = next('packed size');
+      if (localOffset === U32_MAX) localOffset = next('offset');
+    }
+    o += 46 + nameLen + extraLen + commentLen;
+    if (flags & 1) fail(`entry "${name}" is encrypted`);
+    if (method !== 0 && method !== 8)
+      fail(`entry "${name}" uses compression method ${method} (only stored and deflate)`);
+    if (method === 0 && compressedSize !== size)
+      fail(`stored entry "${name}" has different packed and unpacked sizes`);
+    if (names.has(name)) fail(`entry "${name}" appears twice`);
+    names.add(name);
+    if (localOffset + 30 > cdOffset || dv.getUint32(localOffset, true) !== SIG_LOCAL) {
+      fail(`local header of entry "${name}" (offset ${localOffset}) is missing or damaged`);
+    }
+    const localNameLen = dv.getUint16(localOffset + 26, true);
+    const localExtraLen = dv.getUint16(localOffset + 28, true);
+    const dataOffset = localOffset + 30 + localNameLen + localExtraLen;
+    if (dataOffset + compressedSize > cdOffset) {
+      fail(
+        `data of entry "${name}" (${compressedSize} bytes at offset ${dataOffset}) runs past the archive (truncated?)`,
+      );
+    }
+    entries.push({ name, method, compressedSize, size, crc32: crc, dataOffset });
+  }
+  return entries;
+}
+
+/**
+ * The uncompressed bytes of one entry, CRC-checked. STORED entries are views into `bytes`
+ * (not copies); DEFLATE entries are inflated into a new buffer of the declared size.
+ */
+export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, fileName: string): Uint8Array {
+  const raw = bytes.subarray(entry.dataOffset, entry.dataOffset + entry.compressedSize);
+  let data: Uint8Array;
+  if (entry.method === 0) {
+    data = raw;
+  } else {
+    if (entry.size > MAX_INFLATED_BYTES || entry.size > Math.max(1024, raw.length * MAX_DEFLATE_RATIO)) {
+      throw new CheckpointFormatError(
+        `${fileName}: ZIP entry "${entry.name}" claims ${entry.size} bytes unpacked from ${raw.length}; refusing (damaged or hostile archive)`,
+      );
+    }
+    try {
+      data = inflateSync(raw, { out: new Uint8Array(entry.size) });
+    } catch (e) {
+      throw new CheckpointFormatError(
+        `${fileName}: ZIP entry "${entry.name}" does not decompress (${(e as Error).message})`,
+      );
+    }
+    if (data.length !== entry.size) {
+      throw new CheckpointFormatError(
+        `${fileName}: ZIP entry "${entry.name}" unpacks to ${data.length} bytes, the directory says ${entry.size}`,
+      );
+    }
+  }
+  if (crc32(data) !== entry.crc32) {
+    throw new CheckpointFormatError(
+      `${fileName}: ZIP entry "${entry.name}" fails its CRC-32 check (the file is damaged; download or copy it again)`,
+    );
+  }
+  return data;
+}
+
+/** All entries of a ZIP, by name (directories, i.e. names ending in `/`, left out). */
+export function readZip(bytes: Uint8Array, fileName: string): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  for (const e of listZip(bytes, fileName)) {
+    if (e.name.endsWith('/')) continue;
+    out.set(e.name, readZipEntry(bytes, e, fileName));
+  }
+  return out;
+}
