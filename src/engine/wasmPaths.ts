@@ -1,0 +1,19 @@
+/// <reference types="vite/client" />
+/**
+ * The tfjs wasm binaries, bundled by Vite and served from the studio's own origin (never a CDN).
+ * Browser/worker only: imported lazily by backend.ts when it starts the wasm backend there
+ * (Node loads the binaries from node_modules by itself).
+ *
+ * The threaded build is never used: it crashes after Vite minification and was slower on the
+ * 2-core machines we measured (see browser-runtime.md). backend.ts turns
+ * WASM_HAS_MULTITHREAD_SUPPORT off, so its entry below is only there because setWasmPaths
+ * requires all three names; it points at the SIMD build, which is what loads.
+ */
+import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+
+export const WASM_PATHS: Record<string, string> = {
+  'tfjs-backend-wasm.wasm': wasmPlainUrl,
+  'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmSimdUrl,
+};
