@@ -236,7 +236,7 @@ async function tryBackend(
     }
     case 'webgl': {
       if (runtime === 'node') return failed(engineMessage('backend.notInNode.webgl'));
-      let version = 0;
+      let version: number;
       try {
         version = tf.env().getNumber('WEBGL_VERSION');
       } catch {
