@@ -1,0 +1,329 @@
+/**
+ * Sharpness and extremum diagnostics in 0-255 units, the quantities of the clinic's plan 002
+ * ("prediction mean gradient frozen at 2.133, prediction maximum frozen at 112.34; success if
+ * gradient > 3.0 and maximum > 140"), plus a detector for a generator that stopped changing.
+ *
+ * Definitions (all on the GREY image = mean over channels, mapped from [-1,1] to 0-255 by
+ * (x + 1) * 127.5, not clipped):
+ * - gradient magnitude = sqrt(gx^2 + gy^2) with the 3x3 Sobel kernels divided by 8 and replicate
+ *   padding (see `sobel` in losses.ts), so it is an intensity change in 0-255 units per pixel.
+ *   A hard 0 -> 255 step reads 127.5 on each of its two sides; the largest possible value is
+ *   127.5 * sqrt(2) ≈ 180.3.
+ * - the clinic's 极值 (extreme) is the pixel intensity maximum, reported as `intensityMax_255`.
+ * Percentiles use numpy's default linear interpolation over all pixels of all images.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { sobel } from '../losses';
+import { percentileSorted } from './metrics';
+
+/** The clinic's plan-002 success thresholds (their pipeline; a guide, not a gate). */
+export const CLINIC_PLAN_002 = { gradMean_255: 3.0, intensityMax_255: 140 } as const;
+
+export interface Histogram {
+  /** Lower edge of bin 0. */
+  lo: number;
+  /** Upper edge of the last bin. Bin i covers [lo + i*w, lo + (i+1)*w), w = (hi - lo) / counts.length. */
+  hi: number;
+  counts: number[];
+  /** Values < lo. */
+  underflow: number;
+  /** Values >= hi (not counted in any bin). */
+  overflow: number;
+}
+
+export interface ImageStats {
+  n_images: number;
+  /** Pixels per statistic (n_images * H * W). */
+  n_pixels: number;
+  gradMean_255: number;
+  gradMin_255: number;
+  gradMax_255: number;
+  gradP1_255: number;
+  gradP99_255: number;
+  gradP999_255: number;
+  /** 64 bins of 2 units over [0, 128) by default; larger gradients count in `overflow`. */
+  gradHist: Histogram;
+  intensityMean_255: number;
+  intensityMin_255: number;
+  intensityMax_255: number;
+  intensityP1_255: number;
+  intensityP99_255: number;
+  intensityP999_255: number;
+  /** 64 bins of 4 units over [0, 256) by default. */
+  intensityHist: Histogram;
+}
+
+export interface HistogramOptions {
+  /** Number of bins for both histograms (default 64). */
+  bins?: number;
+  /** Upper edge of the gradient histogram in 0-255 units per pixel (default 128). */
+  gradHistMax_255?: number;
+}
+
+/** Fixed-bin histogram over [lo, hi). */
+export function histogram(values: ArrayLike<number>, lo: number, hi: number, bins: number): Histogram {
+  if (!(hi > lo) || !Number.isInteger(bins) || bins < 1) {
+    throw new Error(`histogram: need hi > lo and an integer bin count >= 1 (got ${lo}, ${hi}, ${bins})`);
+  }
+  const counts = new Array<number>(bins).fill(0);
+  const scale = bins / (hi - lo);
+  let underflow = 0;
+  let overflow = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v < lo) underflow++;
+    else if (v >= hi) overflow++;
+    else counts[Math.min(bins - 1, Math.floor((v - lo) * scale))]++;
+  }
+  return { lo, hi, counts, underflow, overflow };
+}
+
+interface BasicStats {
+  mean: number;
+  min: number;
+  max: number;
+  p1: number;
+  p99: number;
+  p999: number;
+}
+
+function basicStats(values: Float32Array): BasicStats {
+  const sorted = Float32Array.from(values).sort();
+  let sum = 0;
+  for (let i = 0; i < sorted.length; i++) sum += sorted[i];
+  return {
+    mean: sum / sorted.length,
+    min: sorted[0],
+    max: sorted[sorted.length - 1],
+    p1: percentileSorted(sorted, 1),
+    p99: percentileSorted(sorted, 99),
+    p999: percentileSorted(sorted, 99.9),
+  };
+}
+
+/**
+ * Statistics from precomputed maps (pure TS): grey intensities and gradient magnitudes, both in
+ * 0-255 units, flattened over all images (same length).
+ */
+export function imageStatsFromMaps(
+  intensity_255: Float32Array,
+  grad_255: Float32Array,
+  nImages: number,
+  opts: HistogramOptions = {},
+): ImageStats {
+  if (intensity_255.length === 0 || intensity_255.length !== grad_255.length) {
+    throw new Error(
+      `imageStatsFromMaps: need equal, non-empty maps (got ${intensity_255.length} and ${grad_255.length})`,
+    );
+  }
+  const bins = opts.bins ?? 64;
+  const g = basicStats(grad_255);
+  const it = basicStats(intensity_255);
+  return {
+    n_images: nImages,
+    n_pixels: grad_255.length,
+    gradMean_255: g.mean,
+    gradMin_255: g.min,
+    gradMax_255: g.max,
+    gradP1_255: g.p1,
+    gradP99_255: g.p99,
+    gradP999_255: g.p999,
+    gradHist: histogram(grad_255, 0, opts.gradHistMax_255 ?? 128, bins),
+    intensityMean_255: it.mean,
+    intensityMin_255: it.min,
+    intensityMax_255: it.max,
+    intensityP1_255: it.p1,
+    intensityP99_255: it.p99,
+    intensityP999_255: it.p999,
+    intensityHist: histogram(intensity_255, 0, 256, bins),
+  };
+}
+
+/**
+ * Grey image and Sobel gradient magnitude, both [N,H,W,1] in 0-255 units, from a [-1,1] NHWC
+ * batch. Caller disposes both tensors.
+ */
+export function greyAndGradient_255(images: tf.Tensor4D): { grey: tf.Tensor4D; grad: tf.Tensor4D } {
+  return tf.tidy(() => {
+    const grey = tf.mul(tf.add(tf.mean(images, 3, true), 1), 127.5) as tf.Tensor4D;
+    const { gx, gy } = sobel(grey);
+    const grad = tf.sqrt(tf.add(tf.square(gx), tf.square(gy))) as tf.Tensor4D;
+    return { grey, grad };
+  });
+}
+
+/** Gradient and intensity statistics (0-255 units) of a [-1,1] NHWC batch, pooled over all images. */
+export async function imageStats(images: tf.Tensor4D, opts: HistogramOptions = {}): Promise<ImageStats> {
+  const { grey, grad } = greyAndGradient_255(images);
+  try {
+    const [gv, dv] = await Promise.all([grey.data(), grad.data()]);
+    return imageStatsFromMaps(Float32Array.from(gv), Float32Array.from(dv), images.shape[0], opts);
+  } finally {
+    tf.dispose([grey, grad]);
+  }
+}
+
+export interface Diagnosis {
+  pred: ImageStats;
+  target: ImageStats;
+  /** pred mean gradient / target mean gradient (1 = as sharp as the x-rays; < 1 = blurred). */
+  sharpnessRatio: number;
+  /** pred p99 gradient / target p99 gradient (strong edges only). */
+  edgeRatio: number;
+  /** pred max intensity / target max intensity (the clinic's 极值). */
+  maxRatio: number;
+  /** pred p99.9 intensity / target p99.9 intensity (robust to single hot pixels). */
+  p999Ratio: number;
+  /** Whether the prediction passes the clinic's plan-002 thresholds (gradient > 3.0, max > 140). */
+  clinicPlan002: { gradOk: boolean; maxOk: boolean };
+}
+
+function ratio(a: number, b: number): number {
+  return b === 0 ? (a === 0 ? 1 : Infinity) : a / b;
+}
+
+/** Diagnostics of predictions vs targets ([-1,1] NHWC, any batch sizes), see the module comment. */
+export async function diagnose(
+  pred: tf.Tensor4D,
+  target: tf.Tensor4D,
+  opts: HistogramOptions = {},
+): Promise<Diagnosis> {
+  const p = await imageStats(pred, opts);
+  const t = await imageStats(target, opts);
+  return {
+    pred: p,
+    target: t,
+    sharpnessRatio: ratio(p.gradMean_255, t.gradMean_255),
+    edgeRatio: ratio(p.gradP99_255, t.gradP99_255),
+    maxRatio: ratio(p.intensityMax_255, t.intensityMax_255),
+    p999Ratio: ratio(p.intensityP999_255, t.intensityP999_255),
+    clinicPlan002: {
+      gradOk: p.gradMean_255 > CLINIC_PLAN_002.gradMean_255,
+      maxOk: p.intensityMax_255 > CLINIC_PLAN_002.intensityMax_255,
+    },
+  };
+}
+
+/**
+ * Input sensitivity: mean absolute difference, in 0-255 units over all pixels and channels,
+ * between the generator's predictions for two DIFFERENT inputs ([-1,1], same shape). Near 0 means
+ * the output barely depends on the input (a collapsed generator).
+ */
+export async function outputInputSensitivity(predA: tf.Tensor4D, predB: tf.Tensor4D): Promise<number> {
+  if (predA.shape.join('x') !== predB.shape.join('x')) {
+    throw new Error(
+      `outputInputSensitivity: shapes differ (${predA.shape.join('x')} vs ${predB.shape.join('x')})`,
+    );
+  }
+  const d = tf.tidy(() => tf.mul(tf.mean(tf.abs(tf.sub(predA, predB))), 127.5));
+  try {
+    return (await d.data())[0];
+  } finally {
+    d.dispose();
+  }
+}
+
+/** Diagnostics of one validation round, as the stuck detector consumes them. */
+export interface RoundDiag {
+  /** Training step (or round index) of the measurement. */
+  step: number;
+  /** Prediction mean Sobel gradient magnitude, 0-255 units per pixel. */
+  predGradMean_255: number;
+  /** Prediction maximum grey intensity, 0-255. */
+  predMax_255: number;
+  /** Loss values at that round, e.g. { G_L1: 3.8, D_real: 0.6 } (any keys). */
+  losses: Record<string, number>;
+  /** Optional {@link outputInputSensitivity} result, 0-255 units. */
+  sensitivity_255?: number;
+}
+
+export interface StuckOptions {
+  /** Number of most recent rounds compared (>= 2). */
+  k: number;
+  /** Relative change below which a series counts as frozen, e.g. 0.01 = 1 %. */
+  relTol: number;
+  /** Sensitivity (0-255 units) below which the output counts as input-independent. Default 0.5. */
+  sensitivityTol_255?: number;
+}
+
+export interface StuckVerdict {
+  stuck: boolean;
+  kind: 'too_few_rounds' | 'insensitive' | 'frozen' | 'plateau' | 'moving';
+  reason: string;
+}
+
+/** (max - min) / |mean| over finite values; 0 for a constant series, Infinity if mean is 0 but values differ. */
+function relativeRange(values: number[]): number {
+  const v = values.filter(Number.isFinite);
+  if (v.length < 2) return 0;
+  const min = Math.min(...v);
+  const max = Math.max(...v);
+  const mean = v.reduce((a, b) => a + b, 0) / v.length;
+  if (max === min) return 0;
+  return Math.abs(mean) < 1e-12 ? Infinity : (max - min) / Math.abs(mean);
+}
+
+const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(2)} %` : 'unbounded');
+
+/**
+ * A generator is "stuck" (the clinic's frozen 2.133 / 112.34) when, over the last `k` rounds, the
+ * prediction mean gradient AND maximum intensity each change by less than `relTol` (relative range
+ * (max - min) / |mean|) while at least one loss still changes by >= relTol — training moves the
+ * losses but not the images' sharpness/contrast. It is also stuck when the latest input
+ * sensitivity is below `sensitivityTol_255`. Flat diagnostics with flat losses is a plateau, not
+ * "stuck".
+ */
+export function stuckDetector(history: readonly RoundDiag[], opts: StuckOptions): StuckVerdict {
+  const { k, relTol } = opts;
+  if (!Number.isInteger(k) || k < 2) throw new Error(`stuckDetector: k must be an integer >= 2, got ${k}`);
+  const sensTol = opts.sensitivityTol_255 ?? 0.5;
+  const last = history[history.length - 1];
+  if (last?.sensitivity_255 !== undefined && last.sensitivity_255 < sensTol) {
+    return {
+      stuck: true,
+      kind: 'insensitive',
+      reason:
+        `output barely depends on the input: predictions for two different photos differ by ` +
+        `${last.sensitivity_255.toFixed(3)} (0-255 units, mean abs) < ${sensTol} at step ${last.step}`,
+    };
+  }
+  if (history.length < k) {
+    return {
+      stuck: false,
+      kind: 'too_few_rounds',
+      reason: `need ${k} validation rounds to judge, have ${history.length}`,
+    };
+  }
+  const win = history.slice(-k);
+  const gradRel = relativeRange(win.map((r) => r.predGradMean_255));
+  const maxRel = relativeRange(win.map((r) => r.predMax_255));
+  const keys = Object.keys(win[0].losses).filter((key) => win.every((r) => key in r.losses));
+  let movingKey = '';
+  let movingRel = 0;
+  for (const key of keys) {
+    const rel = relativeRange(win.map((r) => r.losses[key]));
+    if (rel > movingRel) {
+      movingRel = rel;
+      movingKey = key;
+    }
+  }
+  const span = `steps ${win[0].step}-${last.step} (${k} rounds)`;
+  const diag =
+    `prediction mean gradient ${last.predGradMean_255.toFixed(3)} (0-255 units per px, changed ` +
+    `${pct(gradRel)}) and maximum intensity ${last.predMax_255.toFixed(2)} (0-255, changed ${pct(maxRel)})`;
+  if (gradRel < relTol && maxRel < relTol) {
+    if (movingRel >= relTol) {
+      return {
+        stuck: true,
+        kind: 'frozen',
+        reason: `${diag} stayed frozen over ${span} while loss ${movingKey} changed ${pct(movingRel)}`,
+      };
+    }
+    return {
+      stuck: false,
+      kind: 'plateau',
+      reason: `${diag}: these and all losses changed less than ${pct(relTol)} over ${span} (a plateau)`,
+    };
+  }
+  return { stuck: false, kind: 'moving', reason: `${diag} over ${span}: the images are still changing` };
+}
