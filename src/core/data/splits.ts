@@ -1,0 +1,255 @@
+/**
+ * Train / val / test splits and the fixed evaluation list.
+ *
+ * Splits are seeded and deterministic: the same ids (in any order) and seed give the same split.
+ * Cases that already have a split (from train/ val/ test/ folders, or from an earlier import)
+ * keep it; only unassigned cases are distributed, so adding cases never moves existing ones.
+ *
+ * The evaluation list is the clinic's "same 20 cases for every version" (固定评估清单): chosen
+ * once per dataset from the val cases, then stored with the dataset and shown by every run and
+ * checkpoint. It changes only through the explicit edit functions below, each recording a
+ * history entry and bumping `version`; nothing here changes it as a side effect (new cases,
+ * exclusions and deletions are reported by checkEvalList, never repaired silently).
+ */
+import { deriveSeed, Rng } from '../rng';
+import type { CaseSplit } from './dataset';
+
+export interface SplitRatios {
+  train: number;
+  val: number;
+  test: number;
+}
+
+export const DEFAULT_SPLIT_RATIOS: SplitRatios = { train: 0.8, val: 0.1, test: 0.1 };
+
+/** Default size of the evaluation list (the clinic's plan: the same 20 cases). */
+export const EVAL_LIST_SIZE = 20;
+
+/** Natural order of ids: "case2" < "case10"; plain code-unit comparison otherwise (locale-free). */
+export function compareIds(a: string, b: string): number {
+  const re = /(\d+)|(\D+)/g;
+  const pa = a.match(re) ?? [];
+  const pb = b.match(re) ?? [];
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const x = pa[i];
+    const y = pb[i];
+    if (x === y) continue;
+    const nx = /^\d/.test(x);
+    const ny = /^\d/.test(y);
+    if (nx && ny) {
+      const d = Number(x) - Number(y);
+      if (d !== 0) return d;
+      return x.length - y.length;
+    }
+    return x < y ? -1 : 1;
+  }
+  if (pa.length !== pb.length) return pa.length - pb.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Target counts for n cases (largest remainder; val gets at least one case when n >= 2). */
+export function splitCounts(n: number, ratios: SplitRatios): Record<CaseSplit, number> {
+  const keys: CaseSplit[] = ['train', 'val', 'test'];
+  const total = ratios.train + ratios.val + ratios.test;
+  if (!(total > 0) || keys.some((k) => !(ratios[k] >= 0))) {
+    throw new Error(`Split ratios must be non-negative with a positive sum (got ${JSON.stringify(ratios)}).`);
+  }
+  const exact = keys.map((k) => (n * ratios[k]) / total);
+  const counts = exact.map(Math.floor);
+  let left = n - counts.reduce((a, b) => a + b, 0);
+  // largest remainder first; ties go to val, then test, then train
+  const tieOrder = [2, 0, 1];
+  const order = [0, 1, 2].sort(
+    (i, j) => exact[j] - counts[j] - (exact[i] - counts[i]) || tieOrder[i] - tieOrder[j],
+  );
+  for (let i = 0; left > 0; i = (i + 1) % 3) {
+    counts[order[i]]++;
+    left--;
+  }
+  const out: Record<CaseSplit, number> = { train: counts[0], val: counts[1], test: counts[2] };
+  if (ratios.val > 0 && n >= 2 && out.val === 0) {
+    const from: CaseSplit = out.train >= out.test ? 'train' : 'test';
+    out[from]--;
+    out.val++;
+  }
+  return out;
+}
+
+/**
+ * Assign a split to every id. `fixed` holds splits that must not change (from folders or an
+ * earlier import); the others are shuffled with the seed (order of `ids` does not matter) and
+ * dealt to the splits furthest below their target share of the whole dataset.
+ */
+export function assignSplits(
+  ids: readonly string[],
+  opts: { seed: number; ratios?: SplitRatios; fixed?: Readonly<Record<string, CaseSplit>> },
+): Record<string, CaseSplit> {
+  const ratios = opts.ratios ?? DEFAULT_SPLIT_RATIOS;
+  const unique = [...new Set(ids)].sort(compareIds);
+  const out: Record<string, CaseSplit> = {};
+  const have: Record<CaseSplit, number> = { train: 0, val: 0, test: 0 };
+  const free: string[] = [];
+  for (const id of unique) {
+    const f = opts.fixed?.[id];
+    if (f) {
+      out[id] = f;
+      have[f]++;
+    } else free.push(id);
+  }
+  const target = splitCounts(unique.length, ratios);
+  const rng = new Rng(deriveSeed(opts.seed, 'splits'));
+  const perm = rng.permutation(free.length);
+  const keys: CaseSplit[] = ['val', 'test', 'train'];
+  for (const pi of perm) {
+    // the split with the largest deficit (target - have); ties: val, test, train
+    let best: CaseSplit = 'train';
+    let bestDeficit = -Infinity;
+    for (const k of keys) {
+      const d = target[k] - have[k];
+      if (d > bestDeficit) {
+        bestDeficit = d;
+        best = k;
+      }
+    }
+    out[free[pi]] = best;
+    have[best]++;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixed evaluation list
+
+export interface EvalListChange {
+  /** ISO time. */
+  at: string;
+  action: 'created' | 'replaced' | 'added' | 'removed';
+  removed?: string;
+  added?: string;
+  reason?: string;
+}
+
+export interface EvalList {
+  /** Case ids in display order (natural id order). */
+  ids: string[];
+  seed: number;
+  /** Requested size (the list is shorter when val has fewer cases). */
+  size: number;
+  /** 1 when created; +1 on every explicit edit. Runs record it with their results. */
+  version: number;
+  history: EvalListChange[];
+}
+
+/** The rank of an id for the list: a hash of (seed, id); lower = chosen first. */
+function evalRank(seed: number, id: string): number {
+  return deriveSeed(seed, 'evalList', id);
+}
+
+function byRank(seed: number, ids: readonly string[]): string[] {
+  return [...new Set(ids)].sort((a, b) => evalRank(seed, a) - evalRank(seed, b) || compareIds(a, b));
+}
+
+/**
+ * Choose the fixed evaluation list: the n val cases with the lowest seeded rank. Deterministic
+ * given the seed and the set of ids (their order does not matter). Call once per dataset.
+ */
+export function chooseEvalList(
+  valCaseIds: readonly string[],
+  seed: number,
+  n = EVAL_LIST_SIZE,
+  now = new Date(),
+): EvalList {
+  const ids = byRank(seed, valCaseIds).slice(0, Math.max(0, n)).sort(compareIds);
+  return { ids, seed, size: n, version: 1, history: [{ at: now.toISOString(), action: 'created' }] };
+}
+
+function edited(list: EvalList, ids: string[], change: EvalListChange): EvalList {
+  return {
+    ...list,
+    ids: ids.sort(compareIds),
+    version: list.version + 1,
+    history: [...list.history, change],
+  };
+}
+
+/** Replace one case of the list by another (explicit user edit). Throws on misuse. */
+export function replaceInEvalList(
+  list: EvalList,
+  oldId: string,
+  newId: string,
+  reason?: string,
+  now = new Date(),
+): EvalList {
+  if (!list.ids.includes(oldId)) throw new Error(`Case "${oldId}" is not in the evaluation list.`);
+  if (list.ids.includes(newId)) throw new Error(`Case "${newId}" is already in the evaluation list.`);
+  const ids = list.ids.map((id) => (id === oldId ? newId : id));
+  return edited(list, ids, {
+    at: now.toISOString(),
+    action: 'replaced',
+    removed: oldId,
+    added: newId,
+    reason,
+  });
+}
+
+/** Add a case to the list (explicit user edit). Throws when it is already there. */
+export function addToEvalList(list: EvalList, id: string, reason?: string, now = new Date()): EvalList {
+  if (list.ids.includes(id)) throw new Error(`Case "${id}" is already in the evaluation list.`);
+  return edited(list, [...list.ids, id], { at: now.toISOString(), action: 'added', added: id, reason });
+}
+
+/** Remove a case from the list (explicit user edit). Throws when it is not there. */
+export function removeFromEvalList(list: EvalList, id: string, reason?: string, now = new Date()): EvalList {
+  if (!list.ids.includes(id)) throw new Error(`Case "${id}" is not in the evaluation list.`);
+  return edited(
+    list,
+    list.ids.filter((x) => x !== id),
+    { at: now.toISOString(), action: 'removed', removed: id, reason },
+  );
+}
+
+/**
+ * The next candidate to offer when the user replaces or adds a case: the lowest-ranked val case
+ * that is not in the list and not excluded (null when none is left). Does not change the list.
+ */
+export function suggestEvalCandidate(
+  list: EvalList,
+  valCaseIds: readonly string[],
+  excludedIds: readonly string[] = [],
+): string | null {
+  const skip = new Set([...list.ids, ...excludedIds]);
+  return byRank(list.seed, valCaseIds).find((id) => !skip.has(id)) ?? null;
+}
+
+export interface EvalListCheck {
+  /** In the list but no longer in the dataset. */
+  missing: string[];
+  /** In the list but now in train or test. */
+  notVal: string[];
+  /** In the list and excluded by the user. */
+  excluded: string[];
+  /** The list is shorter than requested while val has unused cases. */
+  short: boolean;
+  ok: boolean;
+}
+
+/** Report what no longer fits the list; the list itself is never changed here. */
+export function checkEvalList(
+  list: EvalList,
+  cases: readonly { id: string; split: CaseSplit; excluded?: boolean }[],
+): EvalListCheck {
+  const byId = new Map(cases.map((c) => [c.id, c]));
+  const missing = list.ids.filter((id) => !byId.has(id));
+  const notVal = list.ids.filter((id) => byId.has(id) && byId.get(id)!.split !== 'val');
+  const excluded = list.ids.filter((id) => byId.get(id)?.excluded === true);
+  const inList = new Set(list.ids);
+  const spare = cases.some((c) => c.split === 'val' && !c.excluded && !inList.has(c.id));
+  const short = list.ids.length < list.size && spare;
+  return {
+    missing,
+    notVal,
+    excluded,
+    short,
+    ok: !missing.length && !notVal.length && !excluded.length && !short,
+  };
+}
