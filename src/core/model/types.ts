@@ -23,6 +23,11 @@ export interface ForwardMode {
   dropout: boolean;
   /** Update BatchNorm running statistics (only meaningful when training). Default false. */
   updateStats?: boolean;
+  /**
+   * Seed of the dropout masks for this forward pass (each Dropout layer derives its own stream
+   * from it and its key). Same seed = same masks on every backend; undefined = fresh random masks.
+   */
+  dropoutSeed?: number;
 }
 
 export interface Net {

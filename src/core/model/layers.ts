@@ -1,0 +1,561 @@
+/**
+ * The layer maths of the server's pix2pix networks, as pure functions of tensors (NHWC).
+ *
+ * - `conv2d` / `convTranspose2d` follow PyTorch semantics exactly (explicit symmetric padding,
+ *   output size floor((H + 2p - k) / s) + 1 and (H - 1) * s - 2p + k), with TF.js weight layouts
+ *   (conv [kH,kW,in,out], convT [kH,kW,out,in]).
+ * - On backends without a `Conv2DBackpropFilter` kernel (TF.js 4.22 wasm) both are wrapped in a
+ *   `tf.customGrad` whose filter gradient is a dilated conv2d with batch and channel axes swapped
+ *   (the fastest form measured on wasm); the input gradient uses the ordinary ops.
+ * - Norms: BatchNorm (affine, biased batch variance to normalise, running stats updated with the
+ *   unbiased variance, momentum 0.1, eps 1e-5) and InstanceNorm (not affine, no running stats).
+ *
+ * Every function returns a new tensor owned by the caller and leaks no intermediates when called
+ * inside `tf.tidy` (the networks call them inside one tidy per forward pass).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng, deriveSeed } from '../rng';
+
+export const NORM_EPS = 1e-5;
+export const BN_MOMENTUM = 0.1;
+export const LEAKY_SLOPE = 0.2;
+
+type ExplicitPad = [[number, number], [number, number], [number, number], [number, number]];
+
+function explicitPad(pad: number): ExplicitPad {
+  return [
+    [0, 0],
+    [pad, pad],
+    [pad, pad],
+    [0, 0],
+  ];
+}
+
+/** How conv layers get their filter gradient: `auto` = custom only where the backend lacks the kernel. */
+export type ConvGradMode = 'auto' | 'custom' | 'native';
+
+let convGradMode: ConvGradMode = 'auto';
+
+/** Force the conv filter-gradient path (tests and benchmarks); `auto` is the product setting. */
+export function setConvGradMode(mode: ConvGradMode): void {
+  convGradMode = mode;
+}
+
+export function getConvGradMode(): ConvGradMode {
+  return convGradMode;
+}
+
+/** True when `backend` (default: the active one) registers a `Conv2DBackpropFilter` kernel. */
+export function hasNativeFilterGrad(backend: string = tf.getBackend()): boolean {
+  return tf.getKernel('Conv2DBackpropFilter', backend) != null;
+}
+
+function useCustomGrad(): boolean {
+  if (convGradMode === 'custom') return true;
+  if (convGradMode === 'native') return false;
+  return !hasNativeFilterGrad();
+}
+
+/**
+ * Filter gradient of a conv2d (PyTorch semantics) computed as one dilated conv2d:
+ *   dW[kh,kw,c,o] = sum_{n,i,j} xp[n, i*s+kh, j*s+kw, c] * dy[n,i,j,o]
+ * = conv2d(transpose(xp,[3,1,2,0]) as [C,Hp,Wp,N], transpose(dy,[1,2,0,3]) as [Ho,Wo,N,O],
+ *          stride 1, dilation s, 'valid'), cropped to kH x kW, transposed to [kH,kW,C,O].
+ * Also serves convTranspose2d with x and dy swapped (see `convTranspose2dFilterGrad`).
+ * Uses only Pad, Transpose, Conv2D and (when the conv leaves rows unused) Slice.
+ */
+export function conv2dFilterGrad(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  kH: number,
+  kW: number,
+  stride: number,
+  pad: number,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const xp = pad > 0 ? tf.pad(x, explicitPad(pad)) : x;
+    const xT = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [C, Hp, Wp, N]
+    const dyT = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [Ho, Wo, N, O]
+    let r = tf.conv2d(xT, dyT, 1, 'valid', 'NHWC', stride); // [C, >=kH, >=kW, O]
+    if (r.shape[1] !== kH || r.shape[2] !== kW) {
+      r = tf.slice(r, [0, 0, 0, 0], [r.shape[0], kH, kW, r.shape[3]]);
+    }
+    return tf.transpose(r, [1, 2, 0, 3]) as tf.Tensor4D; // [kH, kW, C, O]
+  });
+}
+
+/**
+ * Filter gradient of convTranspose2d (filter [kH,kW,out,in]): the convT is the adjoint of a
+ * conv2d from its output space to its input space, so dW = conv2dFilterGrad(dy, x).
+ */
+export function convTranspose2dFilterGrad(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  kH: number,
+  kW: number,
+  stride: number,
+  pad: number,
+): tf.Tensor4D {
+  return conv2dFilterGrad(dy, x, kH, kW, stride, pad);
+}
+
+function convOutSize(size: number, k: number, stride: number, pad: number): number {
+  return Math.floor((size + 2 * pad - k) / stride) + 1;
+}
+
+function convTOutSize(size: number, k: number, stride: number, pad: number): number {
+  return (size - 1) * stride - 2 * pad + k;
+}
+
+function plainConv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
+  return tf.conv2d(x, w, stride, explicitPad(pad));
+}
+
+function plainConvT(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
+  const [n, h, wd] = x.shape;
+  const [kH, kW, outC] = w.shape;
+  const outShape: [number, number, number, number] = [
+    n,
+    convTOutSize(h, kH, stride, pad),
+    convTOutSize(wd, kW, stride, pad),
+    outC,
+  ];
+  return tf.conv2dTranspose(x, w, outShape, stride, explicitPad(pad));
+}
+
+function customConv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
+  const f = tf.customGrad((...args) => {
+    const [xi, wi, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
+    save([xi, wi]);
+    return {
+      value: plainConv2d(xi, wi, stride, pad),
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
+        const dx = tf.conv2dTranspose(dy, ws, xs.shape, stride, explicitPad(pad));
+        const dw = conv2dFilterGrad(xs, dy, ws.shape[0], ws.shape[1], stride, pad);
+        return [dx, dw];
+      },
+    };
+  });
+  return f(x, w) as tf.Tensor4D;
+}
+
+function customConvT(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
+  const f = tf.customGrad((...args) => {
+    const [xi, wi, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
+    save([xi, wi]);
+    return {
+      value: plainConvT(xi, wi, stride, pad),
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
+        const dx = tf.conv2d(dy, ws, stride, explicitPad(pad));
+        const dw = convTranspose2dFilterGrad(xs, dy, ws.shape[0], ws.shape[1], stride, pad);
+        return [dx, dw];
+      },
+    };
+  });
+  return f(x, w) as tf.Tensor4D;
+}
+
+/**
+ * PyTorch `Conv2d(in, out, k, stride, padding=pad)` on NHWC input; `w` is [kH,kW,in,out].
+ * Output spatial size floor((H + 2*pad - k) / stride) + 1.
+ */
+export function conv2d(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  stride: number,
+  pad: number,
+  bias?: tf.Tensor1D,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    if (x.shape[3] !== w.shape[2]) {
+      throw new Error(`conv2d: input has ${x.shape[3]} channels, the filter expects ${w.shape[2]}`);
+    }
+    const y = useCustomGrad() ? customConv2d(x, w, stride, pad) : plainConv2d(x, w, stride, pad);
+    return bias ? tf.add(y, bias) : y;
+  });
+}
+
+/**
+ * PyTorch `ConvTranspose2d(in, out, k, stride, padding=pad)` on NHWC input; `w` is [kH,kW,out,in]
+ * (PyTorch (in,out,kH,kW) transposed by (2,3,1,0), no kernel flip).
+ * Output spatial size (H - 1) * stride - 2*pad + k.
+ */
+export function convTranspose2d(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  stride: number,
+  pad: number,
+  bias?: tf.Tensor1D,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    if (x.shape[3] !== w.shape[3]) {
+      throw new Error(`convTranspose2d: input has ${x.shape[3]} channels, the filter expects ${w.shape[3]}`);
+    }
+    const y = useCustomGrad() ? customConvT(x, w, stride, pad) : plainConvT(x, w, stride, pad);
+    return bias ? tf.add(y, bias) : y;
+  });
+}
+
+/** Output size helpers (PyTorch formulas), exported for shape planning and tests. */
+export const outSize = { conv: convOutSize, convT: convTOutSize };
+
+export interface BatchNormState {
+  gamma: tf.Variable;
+  beta: tf.Variable;
+  runningMean: tf.Variable;
+  runningVar: tf.Variable;
+}
+
+/**
+ * BatchNorm2d forward. `training`: normalise with the batch mean and the biased batch variance
+ * (gradients flow through both); when `updateStats` also set
+ *   running_mean = (1 - 0.1) * running_mean + 0.1 * mean
+ *   running_var  = (1 - 0.1) * running_var  + 0.1 * var * n / (n - 1)   (n = N*H*W)
+ * (the caller increments num_batches_tracked). Not training: normalise with the running stats.
+ * Throws when training sees one value per channel (PyTorch refuses that too).
+ */
+export function batchNorm(
+  x: tf.Tensor4D,
+  s: BatchNormState,
+  training: boolean,
+  updateStats: boolean,
+  what = 'BatchNorm',
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    if (!training) {
+      return tf.batchNorm(x, s.runningMean, s.runningVar, s.beta, s.gamma, NORM_EPS) as tf.Tensor4D;
+    }
+    const [n, h, w] = x.shape;
+    const count = n * h * w;
+    if (count < 2) {
+      throw new Error(
+        `${what}: only one value per channel in training mode (batch ${n}, ${h}x${w} px). ` +
+          `Use a larger image, a larger batch, or instance norm.`,
+      );
+    }
+    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    if (updateStats) {
+      const m = BN_MOMENTUM;
+      const unbiased = tf.mul(variance, count / (count - 1));
+      s.runningMean.assign(tf.add(tf.mul(s.runningMean, 1 - m), tf.mul(mean, m)));
+      s.runningVar.assign(tf.add(tf.mul(s.runningVar, 1 - m), tf.mul(unbiased, m)));
+    }
+    return tf.batchNorm(x, mean, variance, s.beta, s.gamma, NORM_EPS) as tf.Tensor4D;
+  });
+}
+
+/** InstanceNorm2d (not affine, no running stats): per sample, per channel over H x W. */
+export function instanceNorm(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(x, [1, 2], true);
+    return tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, NORM_EPS))) as tf.Tensor4D;
+  });
+}
+
+export function leakyRelu(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.leakyRelu(x, LEAKY_SLOPE);
+}
+
+export function relu(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.relu(x);
+}
+
+/**
+ * Dropout(p) as PyTorch applies it in training: zero each element with probability p and scale
+ * the survivors by 1/(1-p). The mask is drawn from the studio's seeded Rng (same mask for the
+ * same seed on every backend); `seed` undefined draws a fresh one.
+ */
+export function dropout(x: tf.Tensor4D, rate: number, seed?: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const rng = new Rng(seed ?? Math.floor(Math.random() * 4294967296));
+    const size = x.size;
+    const mask = new Float32Array(size);
+    const keep = 1 / (1 - rate);
+    for (let i = 0; i < size; i++) mask[i] = rng.next() < rate ? 0 : keep;
+    return tf.mul(x, tf.tensor4d(mask, x.shape));
+  });
+}
+
+/** Per-output-window count of in-image pixels along one axis for a 3-wide, stride-2, pad-1 window. */
+function windowCounts(size: number): number[] {
+  const out = convOutSize(size, 3, 2, 1);
+  const counts: number[] = [];
+  for (let i = 0; i < out; i++) {
+    const lo = Math.max(0, 2 * i - 1);
+    const hi = Math.min(size - 1, 2 * i + 1);
+    counts.push(hi - lo + 1);
+  }
+  return counts;
+}
+
+/**
+ * Halve the resolution for the next discriminator scale like pix2pixHD:
+ * AvgPool2d(3, stride 2, padding 1, count_include_pad=False).
+ * Computed as a 'valid' 3x3 average over the zero-padded input (= count_include_pad=True) times
+ * 9 / (in-image pixels per window). TF.js's own padded avgPool has the right forward values
+ * but its gradient divides by 9 everywhere (wrong at the border), hence this form.
+ */
+export function downsample(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const rows = windowCounts(x.shape[1]);
+    const cols = windowCounts(x.shape[2]);
+    const scale = new Float32Array(rows.length * cols.length);
+    for (let i = 0; i < rows.length; i++) {
+      for (let j = 0; j < cols.length; j++) scale[i * cols.length + j] = 9 / (rows[i] * cols[j]);
+    }
+    const pooled = tf.avgPool(tf.pad(x, explicitPad(1)), 3, 2, 'valid');
+    return tf.mul(pooled, tf.tensor4d(scale, [1, rows.length, cols.length, 1]));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameters: one spec list per network (PyTorch registration order), allocated as TF variables.
+// ---------------------------------------------------------------------------------------------
+
+/** What a state_dict entry is; decides init, TF layout and dtype. */
+export type ParamRole =
+  | 'convWeight'
+  | 'convTWeight'
+  | 'bias'
+  | 'normWeight'
+  | 'normBias'
+  | 'runningMean'
+  | 'runningVar'
+  | 'numBatchesTracked';
+
+/** One state_dict entry of a network, shape in PyTorch layout. */
+export interface ParamSpec {
+  key: string;
+  role: ParamRole;
+  shape: number[];
+}
+
+export function dtypeOf(role: ParamRole): 'float32' | 'int64' {
+  return role === 'numBatchesTracked' ? 'int64' : 'float32';
+}
+
+export function isTrainable(role: ParamRole): boolean {
+  return (
+    role === 'convWeight' ||
+    role === 'convTWeight' ||
+    role === 'bias' ||
+    role === 'normWeight' ||
+    role === 'normBias'
+  );
+}
+
+/** PyTorch conv (out,in,kH,kW) / convT (in,out,kH,kW) -> TF [kH,kW,in,out] / [kH,kW,out,in]. */
+export const TORCH_TO_TF_AXES = [2, 3, 1, 0];
+/** Inverse of TORCH_TO_TF_AXES. */
+export const TF_TO_TORCH_AXES = [3, 2, 0, 1];
+
+/** PyTorch-layout shape -> TF-layout shape (rank-4 weights transposed, others unchanged). */
+export function tfShapeOf(torchShape: number[]): number[] {
+  return torchShape.length === 4 ? TORCH_TO_TF_AXES.map((a) => torchShape[a]) : torchShape.slice();
+}
+
+/** TF-layout shape -> PyTorch-layout shape. */
+export function torchShapeOf(tfShape: number[]): number[] {
+  return tfShape.length === 4 ? TF_TO_TORCH_AXES.map((a) => tfShape[a]) : tfShape.slice();
+}
+
+/**
+ * Reorder rank-4 weight values from PyTorch layout (A,B,kH,kW) to TF layout [kH,kW,B,A]
+ * (conv: A=out, B=in; convT: A=in, B=out). Plain JS (the cpu backend's transpose is ~20x slower).
+ */
+export function torchToTfData(src: Float32Array, torchShape: number[]): Float32Array {
+  const [a, b, kh, kw] = torchShape;
+  const dst = new Float32Array(src.length);
+  for (let i = 0; i < a; i++) {
+    for (let j = 0; j < b; j++) {
+      const s0 = (i * b + j) * kh * kw;
+      for (let h = 0; h < kh; h++) {
+        for (let w = 0; w < kw; w++) dst[((h * kw + w) * b + j) * a + i] = src[s0 + h * kw + w];
+      }
+    }
+  }
+  return dst;
+}
+
+/** Inverse of `torchToTfData`: TF layout [kH,kW,B,A] values to PyTorch (A,B,kH,kW). */
+export function tfToTorchData(src: Float32Array, tfShape: number[]): Float32Array {
+  const [kh, kw, b, a] = tfShape;
+  const dst = new Float32Array(src.length);
+  for (let h = 0; h < kh; h++) {
+    for (let w = 0; w < kw; w++) {
+      for (let j = 0; j < b; j++) {
+        const s0 = ((h * kw + w) * b + j) * a;
+        for (let i = 0; i < a; i++) dst[((i * b + j) * kh + h) * kw + w] = src[s0 + i];
+      }
+    }
+  }
+  return dst;
+}
+
+/**
+ * A TF tensor (TF layout) from PyTorch-layout values; never shares `data` with the backend.
+ * The caller owns the result.
+ */
+export function tensorFromTorch(data: Float32Array, torchShape: number[]): tf.Tensor {
+  const values = torchShape.length === 4 ? torchToTfData(data, torchShape) : data.slice();
+  return tf.tensor(values, tfShapeOf(torchShape), 'float32');
+}
+
+/** Initial value of one entry in PyTorch layout (server init: conv N(0, gain), bias 0, BN weight N(1, gain)). */
+function initialValues(spec: ParamSpec, gain: number, rng: Rng): Float32Array {
+  const size = spec.shape.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(size);
+  switch (spec.role) {
+    case 'convWeight':
+    case 'convTWeight':
+      return rng.fillNormal(out, 0, gain);
+    case 'normWeight':
+      return rng.fillNormal(out, 1, gain);
+    case 'runningVar':
+      return out.fill(1);
+    default:
+      return out;
+  }
+}
+
+export interface NetState {
+  params: Map<string, tf.Variable>;
+  buffers: Map<string, tf.Variable>;
+  batchesTracked: Map<string, number>;
+  keyOrder: string[];
+  dispose(): void;
+}
+
+let netCounter = 0;
+
+/**
+ * Allocate the variables of a network from its specs. Each weight is drawn from its own stream
+ * `Rng(deriveSeed(seed, label, key))`, in PyTorch layout, so a (seed, key) pair gives the same
+ * values on every backend and whatever other layers the network has.
+ */
+export function allocateNet(specs: ParamSpec[], gain: number, seed: number, label: string): NetState {
+  const id = ++netCounter;
+  const params = new Map<string, tf.Variable>();
+  const buffers = new Map<string, tf.Variable>();
+  const batchesTracked = new Map<string, number>();
+  const keyOrder: string[] = [];
+  for (const spec of specs) {
+    keyOrder.push(spec.key);
+    if (spec.role === 'numBatchesTracked') {
+      batchesTracked.set(spec.key, 0);
+      continue;
+    }
+    const rng = new Rng(deriveSeed(seed, label, spec.key));
+    const init = tensorFromTorch(initialValues(spec, gain, rng), spec.shape);
+    const v = tf.variable(init, isTrainable(spec.role), `${label}${id}/${spec.key}`);
+    init.dispose();
+    (isTrainable(spec.role) ? params : buffers).set(spec.key, v);
+  }
+  let disposed = false;
+  return {
+    params,
+    buffers,
+    batchesTracked,
+    keyOrder,
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      for (const v of params.values()) v.dispose();
+      for (const v of buffers.values()) v.dispose();
+    },
+  };
+}
+
+/** Look up a variable by key; a missing key is a programming error in the network code. */
+export function need(map: Map<string, tf.Variable>, key: string): tf.Variable {
+  const v = map.get(key);
+  if (!v) throw new Error(`internal: no variable "${key}"`);
+  return v;
+}
+
+/** BatchNorm state of the norm layer at `prefix` (keys prefix.weight/bias/running_mean/running_var). */
+export function batchNormState(net: NetState, prefix: string): BatchNormState {
+  return {
+    gamma: need(net.params, `${prefix}.weight`),
+    beta: need(net.params, `${prefix}.bias`),
+    runningMean: need(net.buffers, `${prefix}.running_mean`),
+    runningVar: need(net.buffers, `${prefix}.running_var`),
+  };
+}
+
+/** Specs of a conv layer (Conv2d or ConvTranspose2d, k4) at `prefix`. */
+export function convSpecs(
+  prefix: string,
+  kind: 'conv' | 'convT',
+  inC: number,
+  outC: number,
+  bias: boolean,
+): ParamSpec[] {
+  const shape = kind === 'conv' ? [outC, inC, 4, 4] : [inC, outC, 4, 4];
+  const specs: ParamSpec[] = [
+    { key: `${prefix}.weight`, role: kind === 'conv' ? 'convWeight' : 'convTWeight', shape },
+  ];
+  if (bias) specs.push({ key: `${prefix}.bias`, role: 'bias', shape: [outC] });
+  return specs;
+}
+
+/** Specs of a norm layer at `prefix` (BatchNorm2d: 5 entries; InstanceNorm2d: none). */
+export function normSpecs(prefix: string, norm: 'batch' | 'instance', channels: number): ParamSpec[] {
+  if (norm === 'instance') return [];
+  return [
+    { key: `${prefix}.weight`, role: 'normWeight', shape: [channels] },
+    { key: `${prefix}.bias`, role: 'normBias', shape: [channels] },
+    { key: `${prefix}.running_mean`, role: 'runningMean', shape: [channels] },
+    { key: `${prefix}.running_var`, role: 'runningVar', shape: [channels] },
+    { key: `${prefix}.num_batches_tracked`, role: 'numBatchesTracked', shape: [] },
+  ];
+}
+
+/**
+ * Apply the norm layer at `prefix` (batch or instance); for BatchNorm in training with
+ * `updateStats`, also counts the batch in num_batches_tracked.
+ */
+export function applyNorm(
+  net: NetState,
+  prefix: string,
+  norm: 'batch' | 'instance',
+  x: tf.Tensor4D,
+  training: boolean,
+  updateStats: boolean,
+): tf.Tensor4D {
+  if (norm === 'instance') return instanceNorm(x);
+  const y = batchNorm(
+    x,
+    batchNormState(net, prefix),
+    training,
+    training && updateStats,
+    `BatchNorm ${prefix}`,
+  );
+  if (training && updateStats) {
+    const k = `${prefix}.num_batches_tracked`;
+    net.batchesTracked.set(k, (net.batchesTracked.get(k) ?? 0) + 1);
+  }
+  return y;
+}
+
+/** What weights.ts needs to know about a network built here. */
+export interface NetMeta {
+  kind: 'G' | 'D';
+  norm: 'batch' | 'instance';
+  specs: ParamSpec[];
+}
+
+const netMetas = new WeakMap<object, NetMeta>();
+
+/** Remember how a network was built (read back by `netMetaOf`). */
+export function registerNet<T extends object>(net: T, meta: NetMeta): T {
+  netMetas.set(net, meta);
+  return net;
+}
+
+/** Build information of a network made by createGenerator / createDiscriminator, else undefined. */
+export function netMetaOf(net: object): NetMeta | undefined {
+  return netMetas.get(net);
+}
