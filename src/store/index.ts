@@ -8,6 +8,7 @@ export * from './datasets';
 export * from './errors';
 export * from './ids';
 export * from './kv';
+export * from './maintenance';
 export * from './quota';
 export * from './runs';
 export * from './schema';

@@ -17,7 +17,7 @@
 import type { RunConfig } from '../core/config';
 import type { PreprocessSpec } from '../core/data/preprocess';
 import { deleteRunCheckpoints } from './checkpoints';
-import { NotFoundError } from './errors';
+import { asStorageFull, NotFoundError } from './errors';
 import { newId } from './ids';
 import { assertId, deleteUnder, keysUnder, updateIf, type Kv } from './kv';
 import type { StudioStorage } from './storage';
@@ -181,11 +181,15 @@ export async function updateRun(
 ): Promise<RunRecord> {
   assertId(runId, 'run');
   let out: RunRecord | undefined;
-  await kv.update<RunRecord>(runKey(runId), (old) => {
-    if (!old) throw new NotFoundError(`run ${runId} does not exist`);
-    out = { ...old, ...patch, updatedAt: nowMs };
-    return out;
-  });
+  try {
+    await kv.update<RunRecord>(runKey(runId), (old) => {
+      if (!old) throw new NotFoundError(`run ${runId} does not exist`);
+      out = { ...old, ...patch, updatedAt: nowMs };
+      return out;
+    });
+  } catch (e) {
+    throw await asStorageFull(e, 'resume the run');
+  }
   return out!;
 }
 
@@ -262,7 +266,12 @@ export function appendHistory(
   assertSeries(series);
   const q = `${kv.dbName}\u0000${runId}\u0000${series}`;
   const prev = appendQueues.get(q) ?? Promise.resolve();
-  const next = prev.catch(() => undefined).then(() => appendNow(kv, runId, series, points));
+  const next = prev
+    .catch(() => undefined)
+    .then(() => appendNow(kv, runId, series, points))
+    .catch(async (e: unknown) => {
+      throw await asStorageFull(e, 'resume the run');
+    });
   appendQueues.set(q, next);
   void next
     .finally(() => {
