@@ -49,21 +49,42 @@ const MAX_DEFLATE_RATIO = 1032;
 const DOS_DATE = (0 << 9) | (1 << 5) | 1;
 const FLAG_UTF8 = 1 << 11;
 
-let crcTable: Uint32Array | null = null;
+let crcTables: Uint32Array[] | null = null;
 
-/** CRC-32 (IEEE 802.3, as in ZIP and PNG). */
+/** CRC-32 (IEEE 802.3, as in ZIP and PNG), slicing-by-8 (a 200 MB generator in well under a second). */
 export function crc32(data: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
+  if (!crcTables) {
+    const t0 = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {
       let c = n;
       for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
+      t0[n] = c >>> 0;
+    }
+    crcTables = [t0];
+    for (let k = 1; k < 8; k++) {
+      const prev = crcTables[k - 1];
+      const t = new Uint32Array(256);
+      for (let n = 0; n < 256; n++) t[n] = (prev[n] >>> 8) ^ t0[prev[n] & 0xff];
+      crcTables.push(t);
     }
   }
-  const table = crcTable;
+  const [t0, t1, t2, t3, t4, t5, t6, t7] = crcTables;
   let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  let i = 0;
+  const end8 = data.length - (data.length % 8);
+  for (; i < end8; i += 8) {
+    const a = (c ^ (data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24))) >>> 0;
+    c =
+      t7[a & 0xff] ^
+      t6[(a >>> 8) & 0xff] ^
+      t5[(a >>> 16) & 0xff] ^
+      t4[a >>> 24] ^
+      t3[data[i + 4]] ^
+      t2[data[i + 5]] ^
+      t1[data[i + 6]] ^
+      t0[data[i + 7]];
+  }
+  for (; i < data.length; i++) c = t0[(c ^ data[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 
