@@ -1,9 +1,10 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { offlineServiceWorker } from './src/build/offline';
 
 export default defineConfig({
-  plugins: [svelte()],
+  plugins: [svelte(), offlineServiceWorker()],
   base: './',
   build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 4000 },
   worker: { format: 'es' },

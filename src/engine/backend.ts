@@ -15,33 +15,16 @@
  * Backend packages are imported lazily so the page's first load stays small.
  */
 import * as tf from '@tensorflow/tfjs';
+import { adapterName, detectRuntime, probeWebGpu, type AdapterReport, type Runtime } from './adapter';
 import { engineMessage, type EngineMessage } from './messages';
+
+export { adapterLabel, adapterName, detectRuntime, probeWebGpu } from './adapter';
+export type { AdapterLimits, AdapterReport, Runtime } from './adapter';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendChoice = BackendName | 'auto';
 export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', ...BACKEND_ORDER];
-
-export type Runtime = 'browser' | 'worker' | 'node';
-
-export interface AdapterLimits {
-  /** bytes */
-  maxBufferSize: number;
-  /** bytes */
-  maxStorageBufferBindingSize: number;
-  /** bytes */
-  maxComputeWorkgroupStorageSize: number;
-}
-
-export interface AdapterReport {
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-  isFallbackAdapter: boolean;
-  limits: AdapterLimits;
-  features: { shaderF16: boolean; timestampQuery: boolean; all: string[] };
-}
 
 export interface BackendSkip {
   backend: BackendName;
@@ -77,95 +60,9 @@ export function recommendedAdamEpsilon(backend: BackendName, floatPrecision?: 16
   return 1e-7;
 }
 
-export function detectRuntime(): Runtime {
-  const g = globalThis as { document?: unknown; process?: { versions?: { node?: string } } };
-  if (typeof g.document !== 'undefined') return 'browser';
-  if (typeof g.process?.versions?.node === 'string') return 'node';
-  return 'worker';
-}
-
 function errorText(e: unknown): string {
   if (e instanceof Error) return e.message;
   return String(e);
-}
-
-interface AdapterInfoLike {
-  vendor?: string;
-  architecture?: string;
-  device?: string;
-  description?: string;
-  isFallbackAdapter?: boolean;
-}
-
-/** The WebGPU adapter's report, or why there is none. Never throws. */
-export async function probeWebGpu(
-  runtime: Runtime = detectRuntime(),
-): Promise<{ adapter: AdapterReport } | { reason: EngineMessage }> {
-  if (runtime === 'node') return { reason: engineMessage('backend.notInNode.webgpu') };
-  const nav = (globalThis as { navigator?: Navigator }).navigator;
-  const gpu = nav && 'gpu' in nav ? nav.gpu : undefined;
-  if (!gpu) {
-    const secure = (globalThis as { isSecureContext?: boolean }).isSecureContext;
-    return {
-      reason: engineMessage(
-        secure === false ? 'backend.webgpu.insecureContext' : 'backend.webgpu.noNavigatorGpu',
-      ),
-    };
-  }
-  let adapter: GPUAdapter | null;
-  try {
-    // The same request tfjs-backend-webgpu makes, so we describe the adapter it will use.
-    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  } catch (e) {
-    return { reason: engineMessage('backend.webgpu.adapterError', { error: errorText(e) }) };
-  }
-  if (!adapter) return { reason: engineMessage('backend.webgpu.noAdapter') };
-  // Chrome 114-126 had requestAdapterInfo(); 127+ has adapter.info; isFallbackAdapter moved
-  // from the adapter to its info in 2025.
-  const legacy = adapter as unknown as {
-    info?: AdapterInfoLike;
-    requestAdapterInfo?: () => Promise<AdapterInfoLike>;
-    isFallbackAdapter?: boolean;
-  };
-  let info: AdapterInfoLike = legacy.info ?? {};
-  if (!legacy.info && typeof legacy.requestAdapterInfo === 'function') {
-    try {
-      info = await legacy.requestAdapterInfo();
-    } catch {
-      info = {};
-    }
-  }
-  const features = [...adapter.features].map(String).sort();
-  return {
-    adapter: {
-      vendor: info.vendor ?? '',
-      architecture: info.architecture ?? '',
-      device: info.device ?? '',
-      description: info.description ?? '',
-      isFallbackAdapter: Boolean(info.isFallbackAdapter ?? legacy.isFallbackAdapter ?? false),
-      limits: {
-        maxBufferSize: adapter.limits.maxBufferSize,
-        maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
-        maxComputeWorkgroupStorageSize: adapter.limits.maxComputeWorkgroupStorageSize,
-      },
-      features: {
-        shaderF16: adapter.features.has('shader-f16'),
-        timestampQuery: adapter.features.has('timestamp-query'),
-        all: features,
-      },
-    },
-  };
-}
-
-/** A short name for the adapter, e.g. "SwiftShader (CPU fallback)" / "nvidia ampere". */
-export function adapterLabel(adapter: AdapterReport): string {
-  const name =
-    adapter.architecture === 'swiftshader'
-      ? 'SwiftShader'
-      : [adapter.vendor, adapter.architecture].filter((s) => s.length > 0).join(' ') ||
-        adapter.description ||
-        'GPU';
-  return adapter.isFallbackAdapter ? `${name} (CPU fallback)` : name;
 }
 
 let wasmVersion: string | undefined;
@@ -228,7 +125,7 @@ async function tryBackend(
       if (a.isFallbackAdapter) {
         warnings.push(
           engineMessage('backend.webgpu.fallbackAdapter', {
-            description: a.description || adapterLabel(a),
+            description: a.description || adapterName(a),
           }),
         );
       }

@@ -1,0 +1,49 @@
+/**
+ * The one dictionary of user-visible strings, English and Simplified Chinese side by side.
+ * Each part is `{ key: { en, zh } }` checked with `satisfies Record<string, Translation>`, so a
+ * missing translation is a type error. To add strings for a section, create
+ * `src/ui/strings/<section>.ts` like `shell.ts` and add it to DICTIONARY_PARTS below
+ * (keys must be unique across parts; a unit test checks this).
+ */
+import {
+  ENGINE_MESSAGES,
+  fillTemplate,
+  type Lang,
+  type Params,
+  type Translation,
+} from '../../engine/messages';
+import { ENVIRONMENT_STRINGS } from './environment';
+import { SHELL_STRINGS } from './shell';
+
+/** Named parts, for the uniqueness test. */
+export const DICTIONARY_PARTS = {
+  engine: ENGINE_MESSAGES,
+  shell: SHELL_STRINGS,
+  environment: ENVIRONMENT_STRINGS,
+} as const satisfies Record<string, Record<string, Translation>>;
+
+export const DICTIONARY = {
+  ...ENGINE_MESSAGES,
+  ...SHELL_STRINGS,
+  ...ENVIRONMENT_STRINGS,
+} as const satisfies Record<string, Translation>;
+
+export type StringKey = keyof typeof DICTIONARY;
+
+export const LANGS: readonly Lang[] = ['en', 'zh'];
+
+/** BCP 47 tag for `<html lang>` (fonts, screen readers, hyphenation). */
+export function htmlLang(lang: Lang): string {
+  return lang === 'zh' ? 'zh-CN' : 'en';
+}
+
+/** The text of `key` in `lang` with `{name}` placeholders filled. */
+export function translate(lang: Lang, key: StringKey, params?: Params): string {
+  return fillTemplate(DICTIONARY[key][lang], params);
+}
+
+/** Stored choice first, then the browser's language (any zh-* → Simplified Chinese), else English. */
+export function initialLang(stored: string | null | undefined, browserLanguages: readonly string[]): Lang {
+  if (stored === 'en' || stored === 'zh') return stored;
+  return browserLanguages.some((l) => l.toLowerCase().startsWith('zh')) ? 'zh' : 'en';
+}
