@@ -1,0 +1,816 @@
+/**
+ * The import itself, framework-free (the import worker runs it with the browser's decoder; Node
+ * tests run it with fast-png / jpeg-js and fake-indexeddb):
+ *
+ *   plan (core detectLayout) → per case: read the files, check type and size limits from the
+ *   header, decode (exact pixels), split aligned images, parse landmarks, audit the case →
+ *   store in batches (one transaction each) → dataset-level audit (orientation, duplicates,
+ *   exposure outliers) → the fixed evaluation list → the import report.
+ *
+ * Guarantees
+ * - A bad file never stops the import: it becomes a line of the report (and an audit flag of its
+ *   case), the other files continue. Every planned case with at least one readable image is stored,
+ *   with flags saying what is wrong (unpaired, unreadable, landmarks); the training loader skips
+ *   cases without both images. Nothing is deleted or excluded by the import.
+ * - A cancel stores the cases already read (one last batch) and stops; a full disk
+ *   (StorageFullError) stops with the batches committed so far. Either way the dataset is
+ *   consistent (the store lists only complete batches) and the report says what was not imported.
+ * - Only the new dataset is written; nothing already stored changes.
+ */
+import type {
+  AuditFlag,
+  CaseRecord,
+  CaseSplit,
+  DatasetMeta,
+  FileProblem,
+  ImportFileEntry,
+  ImportReport,
+  LandmarkSetInfo,
+} from '../../core/data/dataset';
+import { checkImageLimits, createDatasetMeta, landmarkSetInfo, LIMITS } from '../../core/data/dataset';
+import { auditCase, auditDataset, type AuditCaseInput, type CaseFeatures } from '../../core/data/audit';
+import { ISBI_SET } from '../../core/data/landmarkSet';
+import {
+  caseBaseName,
+  checkAlignedImage,
+  detectLayout,
+  type LayoutOptions,
+  type LayoutPlan,
+  type PlannedCase,
+} from '../../core/data/layout';
+import { DEFAULT_PREPROCESS, splitAlignedImage, type PreprocessSpec } from '../../core/data/preprocess';
+import {
+  assignSplits,
+  chooseEvalList,
+  DEFAULT_SPLIT_RATIOS,
+  EVAL_LIST_SIZE,
+  type EvalList,
+  type SplitRatios,
+} from '../../core/data/splits';
+import type { Point, RgbaImage } from '../../core/image';
+import {
+  ISBI_LANDMARK_COUNT,
+  parseLandmarkCsv,
+  parseLandmarkFile,
+  type ParsedLandmarkCsv,
+} from '../../core/io/landmarks';
+import {
+  addCases,
+  createDataset,
+  getDataset,
+  newDatasetId,
+  updateCase,
+  updateDatasetMeta,
+  type DatasetSummary,
+  type NewCase,
+  type NewImage,
+} from '../../store/datasets';
+import { isQuotaError, StorageFullError } from '../../store/errors';
+import type { StudioStorage } from '../../store/storage';
+import type { FileIndex, ImportFileRef } from './fileIndex';
+import { HEADER_BYTES, readImageHeader, type SniffedType } from './imageHeader';
+import { ZipEntryError } from './zipIndex';
+
+/** Decode an image file to exact 8-bit RGBA; throws with a short reason when it cannot. */
+export type ImageDecoder = (blob: Blob, file: string) => Promise<RgbaImage>;
+
+/** Largest landmark file read (a CSV of thousands of rows is well below 1 MB). */
+export const MAX_TEXT_BYTES = 16 * 1024 * 1024;
+
+export interface ImportSettings {
+  name: string;
+  /** X-ray pixel spacing, mm per original pixel (default 0.1). */
+  mmPerPx?: number;
+  preprocessing?: PreprocessSpec;
+  splitSeed?: number;
+  splitRatios?: SplitRatios;
+}
+
+export type ImportPhase = 'preparing' | 'cases' | 'audit' | 'finishing';
+
+export interface ImportProgress {
+  phase: ImportPhase;
+  /** Cases read (decoded and audited) so far. */
+  done: number;
+  total: number;
+  /** Cases committed to storage. */
+  stored: number;
+  /** Files with an error so far. */
+  errors: number;
+  /** Estimated time left, ms (null until two cases are done). */
+  etaMs: number | null;
+  /** The case being read. */
+  current?: string;
+}
+
+/** A report line with the stable problem code (for translated display). */
+export interface ReportEntry extends ImportFileEntry {
+  code?: string;
+  line?: number;
+}
+
+export interface ImportOutcome {
+  report: ImportReport & { files: ReportEntry[] };
+  /** The new dataset (null when nothing could be stored, e.g. the disk was full at once). */
+  dataset: DatasetSummary | null;
+  /** Cases stored. */
+  stored: number;
+  /** Cases stored with both images (usable for training unless the user excludes them). */
+  usable: number;
+  cancelled: boolean;
+  /** Set when the import stopped because storage was full. */
+  storageFull: StorageFullError | null;
+  /** Time taken, ms. */
+  elapsedMs: number;
+}
+
+export interface ImportDeps {
+  storage: Pick<StudioStorage, 'datasets'>;
+  decode: ImageDecoder;
+  signal?: AbortSignal;
+  onProgress?: (p: ImportProgress) => void;
+  /** Cases per storage transaction (default 8). */
+  batchSize?: number;
+  /** Dataset id (default: a new time-sortable id). */
+  datasetId?: string;
+  now?: () => number;
+}
+
+const MIME: Record<SniffedType, string> = {
+  png: 'image/png',
+  jpeg: 'image/jpeg',
+  bmp: 'image/bmp',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  tiff: 'image/tiff',
+  dicom: 'application/dicom',
+};
+
+const ID_OK = /^[A-Za-z0-9_.-]{1,128}$/;
+
+function shortHash(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(36).padStart(7, '0');
+}
+
+/**
+ * Storage-safe case ids (letters, digits, `_ . -`, at most 128) for the planned ids, unique.
+ * Ids that are already safe stay as they are; others (folders, spaces, Chinese names) become the
+ * safe characters plus a short hash of the original (`张三 001` → `_001-0k3j9x2`).
+ */
+export function safeCaseIds(ids: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const used = new Set<string>();
+  for (const id of ids) if (ID_OK.test(id)) used.add(id);
+  for (const id of ids) {
+    if (ID_OK.test(id)) {
+      out.set(id, id);
+      continue;
+    }
+    const base = id.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 110) || 'case';
+    let safe = `${base}-${shortHash(id)}`;
+    for (let k = 2; used.has(safe); k++) safe = `${base}-${shortHash(`${id}#${k}`)}`;
+    used.add(safe);
+    out.set(id, safe);
+  }
+  return out;
+}
+
+/** Default dataset name from the drop: the common top folder or archive, else a dated name. */
+export function defaultDatasetName(plan: LayoutPlan, now = new Date()): string {
+  const top = plan.root.split('/').filter(Boolean).pop();
+  if (top) return top.replace(/\.zip$/i, '');
+  return `Import ${now.toISOString().slice(0, 16).replace('T', ' ')}`;
+}
+
+function plannedFiles(c: PlannedCase): string[] {
+  return [c.photoPath, c.xrayPath, c.alignedPath, c.landmarkPath].filter((p): p is string => !!p);
+}
+
+type ImageLoad = { ok: true; image: RgbaImage; stored: NewImage } | { ok: false; problem: FileProblem };
+
+function problem(file: string, code: string, message: string): FileProblem {
+  return { file, code, severity: 'error', message };
+}
+
+/** Read, check and decode one image file. Never throws except for an abort. */
+async function loadImage(ref: ImportFileRef, decode: ImageDecoder, signal?: AbortSignal): Promise<ImageLoad> {
+  const path = ref.path;
+  const pre = checkImageLimits(path, 0, 0, ref.size);
+  if (pre) return { ok: false, problem: pre };
+  let blob: Blob;
+  try {
+    blob = await ref.open({ maxBytes: LIMITS.maxImageBytes, signal });
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    if (e instanceof ZipEntryError) return { ok: false, problem: e.problem };
+    return {
+      ok: false,
+      problem: problem(
+        path,
+        'unreadable',
+        `${path}: the file cannot be read (${errText(e)}). Copy it again.`,
+      ),
+    };
+  }
+  const limit = checkImageLimits(path, 0, 0, blob.size);
+  if (limit) return { ok: false, problem: limit };
+  const head = readImageHeader(new Uint8Array(await blob.slice(0, HEADER_BYTES).arrayBuffer()));
+  if (head.type === 'dicom') {
+    return {
+      ok: false,
+      problem: problem(
+        path,
+        'unsupported-dicom',
+        `${path}: this is a DICOM file. DICOM is not supported: export PNG from your DICOM viewer and import the PNG files.`,
+      ),
+    };
+  }
+  if (head.type === 'gif' || head.type === 'tiff') {
+    return {
+      ok: false,
+      problem: problem(
+        path,
+        'unsupported-format',
+        `${path}: a ${head.type.toUpperCase()} image, which is not supported. Convert it to PNG (lossless) and import again.`,
+      ),
+    };
+  }
+  if (head.type === null) {
+    return {
+      ok: false,
+      problem: problem(
+        path,
+        'unreadable',
+        `${path}: the content is not a PNG, JPEG, BMP or WebP image (damaged, or another kind of file with an image name). Export it again.`,
+      ),
+    };
+  }
+  if (head.width !== null && head.height !== null) {
+    const p = checkImageLimits(path, head.width, head.height, blob.size);
+    if (p) return { ok: false, problem: p };
+  }
+  let image: RgbaImage;
+  try {
+    image = await decode(blob, path);
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    return {
+      ok: false,
+      problem: problem(
+        path,
+        'unreadable',
+        `${path}: the image cannot be decoded (${errText(e)}); the file is damaged or incomplete. Export it again.`,
+      ),
+    };
+  }
+  const after = checkImageLimits(path, image.width, image.height, blob.size);
+  if (after) return { ok: false, problem: after };
+  if (image.width < 1 || image.height < 1) {
+    return {
+      ok: false,
+      problem: problem(path, 'unreadable', `${path}: the image is empty (0 px). Export it again.`),
+    };
+  }
+  const mime = MIME[head.type];
+  const typed = blob.type === mime ? blob : new Blob([blob], { type: mime });
+  return { ok: true, image, stored: { blob: typed, fileName: path, mime } };
+}
+
+async function readText(
+  ref: ImportFileRef,
+  signal?: AbortSignal,
+): Promise<{ ok: true; text: string } | { ok: false; problem: FileProblem }> {
+  if (ref.size > MAX_TEXT_BYTES) {
+    return {
+      ok: false,
+      problem: problem(
+        ref.path,
+        'file-too-large',
+        `${ref.path}: ${(ref.size / 1024 ** 2).toFixed(1)} MB is too large for a landmark file; check that it is the right file.`,
+      ),
+    };
+  }
+  try {
+    const blob = await ref.open({ maxBytes: MAX_TEXT_BYTES, signal });
+    return { ok: true, text: await blob.text() };
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    if (e instanceof ZipEntryError) return { ok: false, problem: e.problem };
+    return {
+      ok: false,
+      problem: problem(ref.path, 'unreadable', `${ref.path}: the file cannot be read (${errText(e)}).`),
+    };
+  }
+}
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function landmarkFlag(caseId: string, p: FileProblem): AuditFlag {
+  return {
+    code: 'landmark-count',
+    severity: 'error',
+    caseId,
+    file: p.file,
+    message: `${p.message} The case is imported without landmarks.`,
+    messageZh: `标志点文件 ${p.file} 无法使用（数量不对或含非数字内容，详见导入报告）；该病例导入时不带标志点。`,
+    details: { problem: p.code, ...(p.line ? { line: p.line } : {}) },
+  };
+}
+
+/** Build the plan for an index (the layout detection plus the index's own problems). */
+export function planImport(index: FileIndex, opts: LayoutOptions = {}): LayoutPlan {
+  const plan = detectLayout(
+    index.files.map((f) => ({ path: f.path, size: f.size })),
+    opts,
+  );
+  return { ...plan, problems: [...index.problems, ...plan.problems] };
+}
+
+interface CaseResult {
+  newCase: NewCase | null;
+  features: CaseFeatures | null;
+  usable: boolean;
+  entries: ReportEntry[];
+  landmarkSet?: LandmarkSetInfo;
+}
+
+/**
+ * Run the import of a plan into a new dataset. Throws only for an abort before anything started
+ * or a storage error other than a full disk; everything a user's files can cause is reported.
+ */
+export async function runImport(
+  index: FileIndex,
+  plan: LayoutPlan,
+  settings: ImportSettings,
+  deps: ImportDeps,
+): Promise<ImportOutcome> {
+  const now = deps.now ?? Date.now;
+  const t0 = now();
+  const kv = deps.storage.datasets;
+  const signal = deps.signal;
+  const batchSize = Math.max(1, deps.batchSize ?? 8);
+  const entries: ReportEntry[] = [];
+  const report: ImportOutcome['report'] = {
+    datasetName: settings.name,
+    startedAt: new Date(t0).toISOString(),
+    files: entries,
+  };
+  const total = plan.cases.length;
+  let done = 0;
+  let stored = 0;
+  let usableCount = 0;
+  let errors = 0;
+  let caseTimeStart = 0;
+  const progress = (phase: ImportPhase, current?: string): void => {
+    let etaMs: number | null = null;
+    if (phase === 'cases' && done >= 2) etaMs = ((now() - caseTimeStart) / done) * (total - done);
+    deps.onProgress?.({ phase, done, total, stored, errors, etaMs, ...(current ? { current } : {}) });
+  };
+  const add = (e: ReportEntry): void => {
+    if (e.status === 'error') errors++;
+    entries.push(e);
+  };
+  progress('preparing');
+
+  // files that are not part of any case: their plan problems, hidden files
+  const unpairedFiles = new Set<string>();
+  for (const p of plan.problems) {
+    if (p.code === 'unpaired') {
+      unpairedFiles.add(p.file);
+      continue;
+    }
+    add({
+      path: p.file,
+      status: p.severity === 'error' ? 'error' : 'skipped',
+      message: p.message,
+      code: p.code,
+      ...(p.line ? { line: p.line } : {}),
+    });
+  }
+  for (const f of plan.ignored)
+    add({ path: f, status: 'skipped', message: `${f}: hidden or system file; skipped.`, code: 'hidden' });
+
+  // landmarks: the set, and one CSV for all cases
+  const format = plan.landmarkFormat;
+  let landmarkSet: LandmarkSetInfo | null =
+    format === 'aariz-json' ? null : format ? landmarkSetInfo(ISBI_SET) : null;
+  let expected: number | null = format === 'aariz-json' ? null : ISBI_LANDMARK_COUNT;
+  let csv: ParsedLandmarkCsv | null = null;
+  const csvUsed = new Set<string>();
+  if (plan.landmarkCsvPath) {
+    const ref = index.byPath.get(plan.landmarkCsvPath);
+    const text = ref ? await readText(ref, signal) : null;
+    if (text && text.ok) {
+      csv = parseLandmarkCsv(text.text, plan.landmarkCsvPath, { expected: ISBI_LANDMARK_COUNT });
+      for (const p of csv.problems) {
+        add({
+          path: p.file,
+          status: p.severity === 'error' ? 'error' : 'skipped',
+          message: p.message,
+          code: p.code,
+          ...(p.line ? { line: p.line } : {}),
+        });
+      }
+    } else if (text && !text.ok) {
+      add({
+        path: text.problem.file,
+        status: 'error',
+        message: text.problem.message,
+        code: text.problem.code,
+      });
+    }
+  }
+
+  // ids and splits (folder splits are kept; the rest seeded)
+  const ids = safeCaseIds(plan.cases.map((c) => c.id));
+  const seed = settings.splitSeed ?? 42;
+  const ratios = settings.splitRatios ?? DEFAULT_SPLIT_RATIOS;
+  const fixed: Record<string, CaseSplit> = {};
+  for (const c of plan.cases) if (c.split) fixed[ids.get(c.id)!] = c.split;
+  const splits = assignSplits([...ids.values()], { seed, ratios, fixed });
+
+  // the dataset
+  const datasetId = deps.datasetId ?? newDatasetId();
+  const placeholderEval: EvalList = { ids: [], seed, size: EVAL_LIST_SIZE, version: 0, history: [] };
+  const meta: DatasetMeta = createDatasetMeta({
+    id: datasetId,
+    name: settings.name,
+    layout: plan.kind,
+    evalList: placeholderEval,
+    landmarkSet,
+    landmarkFormat: format,
+    mmPerPx: settings.mmPerPx ?? 0.1,
+    preprocessing: { ...(settings.preprocessing ?? DEFAULT_PREPROCESS) },
+    splitSeed: seed,
+    splitRatios: { ...ratios },
+    splitsFromFolders: plan.splitsFromFolders,
+  });
+  let storageFull: StorageFullError | null = null;
+  let created = false;
+  try {
+    await createDataset(kv, meta);
+    created = true;
+  } catch (e) {
+    if (e instanceof StorageFullError || isQuotaError(e))
+      storageFull = e instanceof StorageFullError ? e : new StorageFullError(null, null, 'import again', e);
+    else throw e;
+  }
+
+  // cases
+  const features: CaseFeatures[] = [];
+  const storedIds = new Set<string>();
+  const usableIds = new Set<string>();
+  let pending: { nc: NewCase; entries: ReportEntry[] }[] = [];
+  let cancelled = false;
+  const flush = async (): Promise<void> => {
+    if (!pending.length || storageFull) return;
+    const batch = pending;
+    pending = [];
+    try {
+      await addCases(
+        kv,
+        datasetId,
+        batch.map((b) => b.nc),
+        { batchSize },
+      );
+      stored += batch.length;
+      for (const b of batch) {
+        entries.push(...b.entries);
+        storedIds.add(b.nc.record.id);
+      }
+    } catch (e) {
+      if (!(e instanceof StorageFullError)) throw e;
+      storageFull = e;
+      for (const b of batch) notStored(b.entries);
+    }
+  };
+  const notStored = (list: ReportEntry[]): void => {
+    for (const e of list) {
+      if (e.status !== 'error') errors++;
+      entries.push({
+        ...e,
+        status: 'error',
+        message: `${e.path}: not imported: the browser's storage is full. Free space, then import this file again.`,
+        code: 'storage-full',
+      });
+    }
+  };
+
+  caseTimeStart = now();
+  for (const pc of plan.cases) {
+    if (storageFull) break;
+    if (signal?.aborted) {
+      cancelled = true;
+      break;
+    }
+    const id = ids.get(pc.id)!;
+    progress('cases', pc.id);
+    let r: CaseResult;
+    try {
+      r = await readCase(pc, id, splits[id] ?? 'train', index, deps.decode, {
+        signal,
+        expected,
+        csv,
+        csvUsed,
+        unpairedFiles,
+        landmarkSet,
+      });
+    } catch (e) {
+      if (signal?.aborted) {
+        cancelled = true;
+        break;
+      }
+      throw e;
+    }
+    if (r.landmarkSet && !landmarkSet) {
+      landmarkSet = r.landmarkSet;
+      expected = r.landmarkSet.symbols.length;
+    }
+    done++;
+    if (r.newCase && r.features) {
+      features.push(r.features);
+      if (r.usable) usableIds.add(id);
+      pending.push({ nc: r.newCase, entries: r.entries });
+      for (const e of r.entries) if (e.status === 'error') errors++;
+    } else {
+      for (const e of r.entries) add(e);
+    }
+    if (pending.length >= batchSize) await flush();
+    progress('cases');
+  }
+  if (!storageFull) await flush();
+  if (signal?.aborted && done < total) cancelled = true;
+
+  // what was not reached
+  const reached = new Set<string>(entries.map((e) => e.path));
+  if (cancelled || storageFull) {
+    for (const pc of plan.cases.slice(done)) {
+      for (const f of plannedFiles(pc)) {
+        if (reached.has(f)) continue;
+        add({
+          path: f,
+          status: storageFull ? 'error' : 'skipped',
+          message: storageFull
+            ? `${f}: not imported: the browser's storage is full. Free space, then import this file again.`
+            : `${f}: not imported: the import was cancelled before this case.`,
+          code: storageFull ? 'storage-full' : 'cancelled',
+        });
+      }
+    }
+  }
+  if (csv && plan.landmarkCsvPath) {
+    const unmatched = csv.rows.filter((r) => !csvUsed.has(r.caseKey));
+    add({
+      path: plan.landmarkCsvPath,
+      status: csvUsed.size ? 'imported' : 'skipped',
+      message:
+        `${plan.landmarkCsvPath}: landmarks for ${csvUsed.size} case(s)` +
+        (unmatched.length
+          ? `; ${unmatched.length} row(s) name no imported case (${unmatched
+              .slice(0, 3)
+              .map((r) => r.imagePath)
+              .join(', ')}${unmatched.length > 3 ? ', …' : ''}).`
+          : '.'),
+      code: 'landmark-csv',
+    });
+  }
+
+  // dataset-level audit and the evaluation list (on what was stored)
+  if (created && stored > 0) {
+    progress('audit');
+    const storedFeatures = features.filter((f) => storedIds.has(f.id));
+    const audit = auditDataset(storedFeatures, { expectedLandmarks: expected });
+    for (const f of storedFeatures) {
+      const all = audit.byCase[f.id] ?? [];
+      if (all.length === f.flags.length) continue;
+      try {
+        await updateCase(kv, datasetId, f.id, (rec) => ({ ...rec, flags: all }));
+      } catch (e) {
+        if (!isQuotaError(e)) throw e;
+        storageFull ??= new StorageFullError(null, null, 'import again', e);
+        break;
+      }
+    }
+    progress('finishing');
+    const valIds = [...usableIds].filter((id) => storedIds.has(id) && splits[id] === 'val');
+    const evalList = chooseEvalList(valIds, seed, EVAL_LIST_SIZE, new Date(now()));
+    try {
+      await updateDatasetMeta(kv, datasetId, { evalList, landmarkSet, landmarkFormat: format });
+    } catch (e) {
+      if (!isQuotaError(e)) throw e;
+      storageFull ??= new StorageFullError(null, null, 'import again', e);
+    }
+  }
+  usableCount = [...usableIds].filter((id) => storedIds.has(id)).length;
+  report.finishedAt = new Date(now()).toISOString();
+  if (cancelled) report.cancelled = true;
+  const dataset = created ? ((await getDataset(kv, datasetId)) ?? null) : null;
+  return {
+    report,
+    dataset,
+    stored,
+    usable: usableCount,
+    cancelled,
+    storageFull,
+    elapsedMs: now() - t0,
+  };
+}
+
+interface ReadCaseOptions {
+  signal?: AbortSignal;
+  expected: number | null;
+  csv: ParsedLandmarkCsv | null;
+  csvUsed: Set<string>;
+  unpairedFiles: Set<string>;
+  landmarkSet: LandmarkSetInfo | null;
+}
+
+/** Read one planned case: images, landmarks, per-case audit. */
+async function readCase(
+  pc: PlannedCase,
+  id: string,
+  split: CaseSplit,
+  index: FileIndex,
+  decode: ImageDecoder,
+  o: ReadCaseOptions,
+): Promise<CaseResult> {
+  const entries: ReportEntry[] = [];
+  const unreadable: { file: string; message: string }[] = [];
+  const images: NewCase['images'] = {};
+  let photo: RgbaImage | null = null;
+  let xray: RgbaImage | null = null;
+  const caseName = pc.id === id ? `"${id}"` : `"${pc.id}" (stored as ${id})`;
+
+  const fail = (p: FileProblem): void => {
+    unreadable.push({ file: p.file, message: p.message });
+    entries.push({ path: p.file, status: 'error', message: p.message, code: p.code, caseId: id });
+  };
+  const load = async (path: string): Promise<ImageLoad> => {
+    const ref = index.byPath.get(path);
+    if (!ref)
+      return {
+        ok: false,
+        problem: problem(path, 'unreadable', `${path}: the file disappeared before it could be read.`),
+      };
+    return loadImage(ref, decode, o.signal);
+  };
+
+  if (pc.alignedPath) {
+    const r = await load(pc.alignedPath);
+    if (r.ok) {
+      const bad = checkAlignedImage(pc.alignedPath, r.image.width, r.image.height);
+      if (bad) fail(bad);
+      else {
+        const halves = splitAlignedImage(r.image);
+        photo = halves.photo;
+        xray = halves.xray;
+        images.aligned = r.stored;
+        entries.push({
+          path: pc.alignedPath,
+          status: 'imported',
+          message: `Case ${caseName}: photo and X-ray side by side, ${r.image.width} × ${r.image.height} px.`,
+          caseId: id,
+        });
+      }
+    } else fail(r.problem);
+  } else {
+    for (const role of ['photo', 'xray'] as const) {
+      const path = role === 'photo' ? pc.photoPath : pc.xrayPath;
+      if (!path) continue;
+      const r = await load(path);
+      if (!r.ok) {
+        fail(r.problem);
+        continue;
+      }
+      if (role === 'photo') photo = r.image;
+      else xray = r.image;
+      images[role] = r.stored;
+      const what = role === 'photo' ? 'Photo' : 'X-ray';
+      if (o.unpairedFiles.has(path)) {
+        const lacks = role === 'photo' ? 'X-ray' : 'photo';
+        entries.push({
+          path,
+          status: 'error',
+          message: `${path}: ${what.toLowerCase()} of case ${caseName} has no ${lacks} with the same name; stored with the flag "unpaired", not used for training.`,
+          code: 'unpaired',
+          caseId: id,
+        });
+      } else {
+        entries.push({
+          path,
+          status: 'imported',
+          message: `${what} of case ${caseName}, ${r.image.width} × ${r.image.height} px.`,
+          caseId: id,
+        });
+      }
+    }
+  }
+
+  // landmarks
+  let landmarks: Point[] | null = null;
+  const extraFlags: AuditFlag[] = [];
+  let foundSet: LandmarkSetInfo | undefined;
+  if (pc.landmarkPath) {
+    const ref = index.byPath.get(pc.landmarkPath);
+    const text = ref ? await readText(ref, o.signal) : null;
+    if (text && text.ok) {
+      const parsed = parseLandmarkFile(pc.landmarkPath, text.text, { expected: o.expected });
+      const errs = parsed.problems.filter((p) => p.severity === 'error');
+      if (parsed.points && !errs.length) {
+        landmarks = parsed.points;
+        if (!o.landmarkSet && parsed.symbols && parsed.names) {
+          foundSet = { id: `file-${parsed.symbols.length}`, symbols: parsed.symbols, names: parsed.names };
+        }
+        const info = parsed.problems.filter((p) => p.severity !== 'error').map((p) => p.message);
+        entries.push({
+          path: pc.landmarkPath,
+          status: 'imported',
+          message: `${landmarks.length} landmarks of case ${caseName}.${info.length ? ` ${info.join(' ')}` : ''}`,
+          caseId: id,
+        });
+      } else {
+        const first =
+          errs[0] ??
+          problem(pc.landmarkPath, 'landmark-count', `${pc.landmarkPath}: no landmarks could be read.`);
+        for (const p of errs.length ? errs : [first]) {
+          entries.push({
+            path: p.file,
+            status: 'error',
+            message: `${p.message} The case is imported without landmarks.`,
+            code: p.code,
+            caseId: id,
+            ...(p.line ? { line: p.line } : {}),
+          });
+        }
+        extraFlags.push(landmarkFlag(id, first));
+      }
+    } else if (text && !text.ok) {
+      entries.push({
+        path: text.problem.file,
+        status: 'error',
+        message: text.problem.message,
+        code: text.problem.code,
+        caseId: id,
+      });
+      extraFlags.push(landmarkFlag(id, text.problem));
+    }
+  } else if (o.csv) {
+    const keys = [pc.xrayPath, pc.alignedPath, pc.photoPath]
+      .filter((p): p is string => !!p)
+      .map(caseBaseName);
+    keys.push(pc.id, pc.id.split('/').pop() ?? pc.id);
+    const key = keys.find((k) => o.csv!.byCase.has(k));
+    if (key) {
+      landmarks = o.csv.byCase.get(key)!;
+      o.csvUsed.add(key);
+    }
+  }
+
+  if (!photo && !xray) {
+    // nothing readable: the files are in the report, no case is stored
+    return { newCase: null, features: null, usable: false, entries };
+  }
+  const input: AuditCaseInput = {
+    id,
+    photo,
+    xray,
+    ...(pc.photoPath ? { photoFile: pc.photoPath } : pc.alignedPath ? { photoFile: pc.alignedPath } : {}),
+    ...(pc.xrayPath ? { xrayFile: pc.xrayPath } : pc.alignedPath ? { xrayFile: pc.alignedPath } : {}),
+    unreadable,
+    landmarks,
+    ...(pc.landmarkPath ? { landmarkFile: pc.landmarkPath } : {}),
+  };
+  const features = auditCase(input, { expectedLandmarks: o.expected ?? foundSet?.symbols.length ?? null });
+  features.flags.push(...extraFlags);
+  const landmarkBad = features.flags.some((f) => f.code === 'landmark-count');
+  const record: CaseRecord = {
+    id,
+    split,
+    source: {
+      ...(pc.photoPath ? { photoPath: pc.photoPath } : {}),
+      ...(pc.xrayPath ? { xrayPath: pc.xrayPath } : {}),
+      ...(pc.alignedPath ? { alignedPath: pc.alignedPath } : {}),
+      ...(pc.landmarkPath ? { landmarkPath: pc.landmarkPath } : {}),
+    },
+    photoSize: photo ? { width: photo.width, height: photo.height } : null,
+    xraySize: xray ? { width: xray.width, height: xray.height } : null,
+    landmarks: landmarkBad ? null : landmarks,
+    phash: {
+      ...(features.photo ? { photo: features.photo.phash } : {}),
+      ...(features.xray ? { xray: features.xray.phash } : {}),
+    },
+    flags: features.flags,
+    state: { excluded: false },
+  };
+  return {
+    newCase: { record, images },
+    features,
+    usable: !!photo && !!xray,
+    entries,
+    ...(foundSet ? { landmarkSet: foundSet } : {}),
+  };
+}
