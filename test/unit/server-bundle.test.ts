@@ -20,6 +20,7 @@ import {
   readServerRunFolder,
 } from '../../src/core/io/serverImport';
 import { readZip } from '../../src/core/io/zip';
+import { freshAdam, historyFromLossLog } from '../../src/cli/import';
 import { expectedEntries } from '../../src/core/model/weights';
 import type { StateDict } from '../../src/core/model/types';
 
@@ -273,5 +274,30 @@ describe('server import', () => {
     ).toThrow(
       /latest_net_G\.pth: key "model\.model\.0\.weight" has shape \[4, 3, 4, 4\], but netG unet_128, ngf 16/,
     );
+  });
+});
+
+describe('cli import helpers', () => {
+  it('rebuilds steps and learning rates from the loss log (iters = images in the epoch)', () => {
+    const c = { ...cfg, batch_size: 4, n_epochs: 2, n_epochs_decay: 3 };
+    const rec = (epoch: number, iters: number) => ({ epoch, iters, losses: { G_L1: epoch } });
+    const rows = historyFromLossLog([rec(1, 200), rec(1, 400), rec(2, 200), rec(2, 400), rec(3, 400)], c);
+    expect(rows.map((r) => r.step)).toEqual([50, 100, 150, 200, 300]);
+    // server linear policy: epoch E runs at 1 - max(0, E + 1 - n_epochs) / (n_epochs_decay + 1)
+    const expected = [1, 1, 0.75, 0.75, 0.5].map((f) => 2e-4 * f);
+    rows.forEach((r, i) => expect(r.lr).toBeCloseTo(expected[i], 12));
+    expect(rows[4]).toMatchObject({ epoch: 3, G_L1: 3 });
+  });
+
+  it('gives a fresh Adam state: zero moments in TF layout for parameters only', () => {
+    const sd = fakeStateDict(cfg, 'G');
+    const adam = freshAdam(sd, cfg);
+    expect(adam.iterations).toBe(0);
+    expect(adam.accBeta1).toBe(Math.fround(0.5));
+    const conv = adam.m.find((e) => e.key === 'model.model.0.weight')!;
+    expect(conv.shape).toEqual([4, 4, 3, 4]); // PyTorch (out 4, in 3, 4, 4) -> TF [kH, kW, in, out]
+    expect(conv.data.every((v) => v === 0)).toBe(true);
+    expect(adam.m.some((e) => /running_|num_batches/.test(e.key))).toBe(false);
+    expect(adam.v).toHaveLength(adam.m.length);
   });
 });
