@@ -11,6 +11,10 @@ import {
   instanceNorm,
   leakyRelu,
   setConvGradMode,
+  setSubPixelMinPositions,
+  stride1ConvInputGrad,
+  subPixelConvT,
+  SUBPIXEL_MIN_POSITIONS,
   tensorFromTorch,
   tfToTorchData,
   torchToTfData,
@@ -22,7 +26,10 @@ async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
   await tf.ready();
 }
 
-afterEach(() => setConvGradMode('auto'));
+afterEach(() => {
+  setConvGradMode('auto');
+  setSubPixelMinPositions(SUBPIXEL_MIN_POSITIONS);
+});
 
 /** NCHW values -> NHWC tensor. */
 function nchw(values: number[], shape: [number, number, number, number]): tf.Tensor4D {
@@ -236,6 +243,39 @@ describe('layout permutations', () => {
   });
 });
 
+describe.each(['cpu', 'wasm'] as const)('XNNPACK-friendly forms of the transposed convs on %s', (backend) => {
+  it.each([
+    [1, 8, 8, 6, 5],
+    [2, 5, 3, 4, 7],
+    [1, 1, 1, 3, 2],
+  ])(
+    'subPixelConvT equals conv2dTranspose k4 s2 p1 (n %i, %ix%i, in %i, out %i)',
+    async (n, h, w, inC, outC) => {
+      await useBackend(backend);
+      const x = tf.randomNormal([n, h, w, inC], 0, 1, 'float32', 3) as tf.Tensor4D;
+      const f = tf.randomNormal([4, 4, outC, inC], 0, 1, 'float32', 4) as tf.Tensor4D;
+      const ref = tf.conv2dTranspose(x, f, [n, 2 * h, 2 * w, outC], 2, 1);
+      const got = subPixelConvT(x, f);
+      expect(got.shape).toEqual(ref.shape);
+      const r = await ref.data();
+      expect(maxAbsDiff(await got.data(), r)).toBeLessThan(1e-5 * maxAbs(r));
+      tf.dispose([x, f, ref, got]);
+    },
+  );
+
+  it('stride1ConvInputGrad equals the stride-1 conv input gradient (pad 1)', async () => {
+    await useBackend(backend);
+    const dy = tf.randomNormal([2, 6, 5, 3], 0, 1, 'float32', 5) as tf.Tensor4D; // from x 7x6, k4 p1
+    const f = tf.randomNormal([4, 4, 4, 3], 0, 1, 'float32', 6) as tf.Tensor4D;
+    const ref = tf.conv2dTranspose(dy, f, [2, 7, 6, 4], 1, 1);
+    const got = stride1ConvInputGrad(dy, f, 1);
+    expect(got.shape).toEqual([2, 7, 6, 4]);
+    const r = await ref.data();
+    expect(maxAbsDiff(await got.data(), r)).toBeLessThan(1e-5 * maxAbs(r));
+    tf.dispose([dy, f, ref, got]);
+  });
+});
+
 describe('conv filter gradient without Conv2DBackpropFilter', () => {
   type Case = {
     name: string;
@@ -250,6 +290,14 @@ describe('conv filter gradient without Conv2DBackpropFilter', () => {
     { name: 'conv2d stride 2 pad 1, odd size', kind: 'conv', stride: 2, hw: [15, 9], cin: 3, cout: 4 },
     { name: 'conv2d stride 1 explicit pad 1', kind: 'conv', stride: 1, hw: [9, 10], cin: 6, cout: 5 },
     { name: 'conv2dTranspose stride 2 pad 1', kind: 'convT', stride: 2, hw: [8, 6], cin: 7, cout: 5 },
+    {
+      name: 'conv2dTranspose stride 2 pad 1, 1x1 input',
+      kind: 'convT',
+      stride: 2,
+      hw: [1, 1],
+      cin: 6,
+      cout: 4,
+    },
   ];
 
   async function gradients(c: Case): Promise<{ dx: Float32Array; dw: Float32Array; y: Float32Array }> {
@@ -290,15 +338,20 @@ describe('conv filter gradient without Conv2DBackpropFilter', () => {
     const cpuCustom = await gradients(c);
     await useBackend('wasm');
     setConvGradMode('auto'); // wasm has no Conv2DBackpropFilter: auto = custom
-    const before = tf.memory().numTensors;
-    const wasm = await gradients(c);
-    expect(tf.memory().numTensors).toBe(before);
     const scaleW = maxAbs(ref.dw);
     const scaleX = maxAbs(ref.dx);
     expect(scaleW).toBeGreaterThan(1);
-    expect(maxAbsDiff(wasm.dw, ref.dw)).toBeLessThan(1e-4 * scaleW);
     expect(maxAbsDiff(cpuCustom.dw, ref.dw)).toBeLessThan(1e-4 * scaleW);
-    expect(maxAbsDiff(wasm.dx, ref.dx)).toBeLessThan(1e-4 * scaleX);
-    expect(maxAbsDiff(wasm.y, ref.y)).toBeLessThan(1e-4 * maxAbs(ref.y));
+    expect(maxAbsDiff(cpuCustom.dx, ref.dx)).toBeLessThan(1e-4 * scaleX);
+    // sub-pixel convT wherever the geometry allows (0), and never (Infinity)
+    for (const threshold of [0, Infinity]) {
+      setSubPixelMinPositions(threshold);
+      const before = tf.memory().numTensors;
+      const wasm = await gradients(c);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(maxAbsDiff(wasm.dw, ref.dw)).toBeLessThan(1e-4 * scaleW);
+      expect(maxAbsDiff(wasm.dx, ref.dx)).toBeLessThan(1e-4 * scaleX);
+      expect(maxAbsDiff(wasm.y, ref.y)).toBeLessThan(1e-4 * maxAbs(ref.y));
+    }
   });
 });

@@ -328,6 +328,21 @@ describe('loadStateDict errors (wasm)', () => {
     tf.disposeVariables();
   });
 
+  it('files without num_batches_tracked (PyTorch < 0.4.1) load with the count 0, like the server', async () => {
+    await useBackend('wasm');
+    const G = createGenerator(SMALL, 1);
+    tf.dispose(G.apply(input([2, 64, 64, 3], 1), { ...TRAIN, updateStats: true }));
+    const old = (await stateDictOf(createGenerator(SMALL, 2))).filter(
+      (e) => !e.key.endsWith('num_batches_tracked'),
+    );
+    expect(old.length).toBe(G.keyOrder.length - G.batchesTracked.size);
+    loadStateDict(G, old);
+    expect([...G.batchesTracked.values()].every((n) => n === 0)).toBe(true);
+    expect(inferConfigFromStateDict(old).config.netG).toBe('unet_64');
+    G.dispose();
+    tf.disposeVariables();
+  });
+
   it('InstanceNorm nets silently drop running stats like the server', async () => {
     await useBackend('wasm');
     const cfg = { ...SMALL, norm: 'instance' as const };

@@ -114,6 +114,8 @@ function isInstanceNormNet(net: Net): boolean {
  * Load a PyTorch-layout state_dict into `net` like the server's `load_state_dict`:
  * `_metadata` is ignored; for InstanceNorm networks running_mean / running_var /
  * num_batches_tracked entries are dropped (the server's patch_instance_norm_state_dict);
+ * a missing num_batches_tracked counts as 0 (as the server's PyTorch does for files without
+ * version metadata, e.g. checkpoints from PyTorch < 0.4.1);
  * `strict` (default true) requires exactly the network's keys. A shape mismatch is an error
  * even when not strict. Everything is checked before any weight changes, so a failed load
  * leaves the network as it was. Throws StateDictError.
@@ -131,7 +133,10 @@ export function loadStateDict(net: Net, sd: StateDict, opts: { strict?: boolean 
       throw new StateDictError(`The checkpoint contains the weight "${e.key}" twice.`, { key: e.key });
     byKey.set(e.key, e);
   }
-  const missing = net.keyOrder.filter((k) => !byKey.has(k));
+  // Like BatchNorm's _load_from_state_dict for files without version metadata (the server drops
+  // _metadata): a missing num_batches_tracked is not an error and counts as 0 (PyTorch < 0.4.1 files).
+  const absentCounts = net.keyOrder.filter((k) => !byKey.has(k) && net.batchesTracked.has(k));
+  const missing = net.keyOrder.filter((k) => !byKey.has(k) && !net.batchesTracked.has(k));
   const unexpected = [...byKey.keys()].filter((k) => !wanted.has(k));
   if (strict && (missing.length > 0 || unexpected.length > 0)) {
     const parts: string[] = [];
@@ -196,6 +201,7 @@ export function loadStateDict(net: Net, sd: StateDict, opts: { strict?: boolean 
     });
   }
   for (const { key, value } of countLoads) net.batchesTracked.set(key, value);
+  for (const key of absentCounts) net.batchesTracked.set(key, 0);
 }
 
 function isRank4Weight(e: { key: string; shape: number[] }): boolean {
@@ -222,7 +228,9 @@ function checkAgainst(
       )
       .map((e) => [e.key, e.shape] as const),
   );
-  const missing = expected.filter((e) => !given.has(e.key)).map((e) => e.key);
+  const missing = expected
+    .filter((e) => !given.has(e.key) && !e.key.endsWith('.num_batches_tracked'))
+    .map((e) => e.key);
   const wanted = new Set(expected.map((e) => e.key));
   const unexpected = [...given.keys()].filter((k) => !wanted.has(k));
   if (missing.length > 0 || unexpected.length > 0) {
@@ -235,7 +243,8 @@ function checkAgainst(
     );
   }
   for (const e of expected) {
-    const got = given.get(e.key) as number[];
+    const got = given.get(e.key);
+    if (got === undefined) continue; // an absent num_batches_tracked
     if (got.length !== e.shape.length || got.some((d, i) => d !== e.shape[i])) {
       throw new StateDictError(
         `Weight "${e.key}" has shape ${fmtShape(got)}, which no pix2pix ${what} has with the settings read from ` +
