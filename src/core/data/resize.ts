@@ -140,6 +140,53 @@ function axisTaps(
 }
 
 /**
+ * out[i0..i1) = sum_j weights[wBase + j] * src[(start + j) * rowLen + i]. Two copies with
+ * identical bodies: V8 keeps per-function type feedback, so the 8-bit path (every image import)
+ * stays monomorphic and is not slowed down by float thumbnails going through the other copy.
+ */
+function accumulateRows8(
+  src: Uint8ClampedArray,
+  acc: Float32Array,
+  rowLen: number,
+  start: number,
+  n: number,
+  weights: Float32Array,
+  wBase: number,
+  i0: number,
+  i1: number,
+): void {
+  const w0 = weights[wBase];
+  const r0 = start * rowLen;
+  for (let i = i0; i < i1; i++) acc[i] = w0 * src[r0 + i];
+  for (let j = 1; j < n; j++) {
+    const w = weights[wBase + j];
+    const r = (start + j) * rowLen;
+    for (let i = i0; i < i1; i++) acc[i] += w * src[r + i];
+  }
+}
+
+function accumulateRowsAny(
+  src: ArrayLike<number>,
+  acc: Float32Array,
+  rowLen: number,
+  start: number,
+  n: number,
+  weights: Float32Array,
+  wBase: number,
+  i0: number,
+  i1: number,
+): void {
+  const w0 = weights[wBase];
+  const r0 = start * rowLen;
+  for (let i = i0; i < i1; i++) acc[i] = w0 * src[r0 + i];
+  for (let j = 1; j < n; j++) {
+    const w = weights[wBase + j];
+    const r = (start + j) * rowLen;
+    for (let i = i0; i < i1; i++) acc[i] += w * src[r + i];
+  }
+}
+
+/**
  * Resample an interleaved image with `channels` samples per pixel into `out`
  * (Uint8ClampedArray rounds and clamps; Float32Array keeps the exact value).
  */
@@ -170,25 +217,20 @@ export function resampleInterleaved(
   const i0 = Math.max(0, colMin) * C;
   const i1 = (colMax + 1) * C;
   const acc = new Float32Array(width * C);
+  const row = new Float32Array(ow * C);
+  const src8 = src instanceof Uint8ClampedArray ? src : null;
+  const rowLen = width * C;
   // per output row: vertical taps accumulate whole source rows (a contiguous, cache-friendly loop),
-  // then horizontal taps read the accumulated row
+  // then horizontal taps read the accumulated row into a float row, copied (rounded) into `out`
   for (let l = 0; l < oh; l++) {
     const n = ty.count[l];
-    const oRow = l * ow * C;
     const cy = ty.coverage[l];
     if (n > 0 && i1 > i0) {
-      const wBase = l * ty.maxTaps;
-      const w0 = ty.weights[wBase];
-      const r0 = ty.start[l] * width * C;
-      for (let i = i0; i < i1; i++) acc[i] = w0 * src[r0 + i];
-      for (let j = 1; j < n; j++) {
-        const w = ty.weights[wBase + j];
-        const r = (ty.start[l] + j) * width * C;
-        for (let i = i0; i < i1; i++) acc[i] += w * src[r + i];
-      }
+      if (src8) accumulateRows8(src8, acc, rowLen, ty.start[l], n, ty.weights, l * ty.maxTaps, i0, i1);
+      else accumulateRowsAny(src, acc, rowLen, ty.start[l], n, ty.weights, l * ty.maxTaps, i0, i1);
     }
     for (let k = 0; k < ow; k++) {
-      const o = oRow + k * C;
+      const o = k * C;
       const m = n > 0 ? tx.count[k] : 0;
       const padW = edge ? 0 : 1 - tx.coverage[k] * cy;
       const wBase = k * tx.maxTaps;
@@ -211,18 +253,20 @@ export function resampleInterleaved(
           a2 += padW * padColor[2];
           a3 += padW * padColor[3];
         }
-        out[o] = a0;
-        out[o + 1] = a1;
-        out[o + 2] = a2;
-        out[o + 3] = a3;
+        row[o] = a0;
+        row[o + 1] = a1;
+        row[o + 2] = a2;
+        row[o + 3] = a3;
       } else {
         for (let c = 0; c < C; c++) {
           let a = padW > 0 ? padW * padColor[c] : 0;
           for (let j = 0; j < m; j++) a += tx.weights[wBase + j] * acc[s0 + j * C + c];
-          out[o + c] = a;
+          row[o + c] = a;
         }
       }
     }
+    // typed-array conversion: Uint8ClampedArray rounds half to even and clamps to 0-255
+    out.set(row, l * ow * C);
   }
 }
 
