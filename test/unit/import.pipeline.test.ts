@@ -185,6 +185,7 @@ describe('runImport', () => {
       .filter((c) => c.record.split === 'val' && c.record.photoSize && c.record.xraySize)
       .map((c) => c.record.id);
     expect(ds!.evalList.version).toBe(1);
+    expect(valUsable.length).toBeGreaterThan(0);
     expect(ds!.evalList.ids.length).toBe(Math.min(20, valUsable.length));
     expect(ds!.evalList.ids.every((id) => valUsable.includes(id))).toBe(true);
     expect(ds!.landmarkSet?.symbols.length).toBe(19);

@@ -362,7 +362,6 @@ export async function runImport(
   const total = plan.cases.length;
   let done = 0;
   let stored = 0;
-  let usableCount = 0;
   let errors = 0;
   let caseTimeStart = 0;
   const progress = (phase: ImportPhase, current?: string): void => {
@@ -431,7 +430,18 @@ export async function runImport(
   const ratios = settings.splitRatios ?? DEFAULT_SPLIT_RATIOS;
   const fixed: Record<string, CaseSplit> = {};
   for (const c of plan.cases) if (c.split) fixed[ids.get(c.id)!] = c.split;
-  const splits = assignSplits([...ids.values()], { seed, ratios, fixed });
+  // complete pairs are split among themselves, so an unpaired file never takes a val slot
+  const paired = (c: PlannedCase): boolean => !!c.alignedPath || (!!c.photoPath && !!c.xrayPath);
+  const splits = {
+    ...assignSplits(
+      plan.cases.filter((c) => !paired(c)).map((c) => ids.get(c.id)!),
+      { seed, ratios, fixed },
+    ),
+    ...assignSplits(
+      plan.cases.filter(paired).map((c) => ids.get(c.id)!),
+      { seed, ratios, fixed },
+    ),
+  };
 
   // the dataset
   const datasetId = deps.datasetId ?? newDatasetId();
@@ -605,7 +615,7 @@ export async function runImport(
       storageFull ??= new StorageFullError(null, null, 'import again', e);
     }
   }
-  usableCount = [...usableIds].filter((id) => storedIds.has(id)).length;
+  const usableCount = [...usableIds].filter((id) => storedIds.has(id)).length;
   report.finishedAt = new Date(now()).toISOString();
   if (cancelled) report.cancelled = true;
   const dataset = created ? ((await getDataset(kv, datasetId)) ?? null) : null;

@@ -1,0 +1,37 @@
+/**
+ * Messages between the page and the import worker (worker.ts). Structured-clone data only:
+ * Files/Blobs travel by reference (no copy), results are plain objects.
+ *
+ *   page → worker: plan (the dropped files) → replan (other folder names / layout) → import
+ *                  (settings) → cancel (any time)
+ *   worker → page: plan, progress (counts + ETA), done (report + dataset), error
+ */
+import type { LayoutOptions, LayoutPlan } from '../../core/data/layout';
+import type { DatasetSummary } from '../../store/datasets';
+import type { FileIndex, ImportInput } from './fileIndex';
+import type { ImportOutcome, ImportProgress, ImportSettings } from './pipeline';
+
+export type ToImportWorker =
+  | { type: 'plan'; id: number; inputs: ImportInput[]; layout?: LayoutOptions; storagePrefix?: string }
+  | { type: 'replan'; id: number; layout: LayoutOptions }
+  | { type: 'import'; id: number; settings: ImportSettings }
+  | { type: 'cancel' };
+
+export interface PlanResult {
+  plan: LayoutPlan;
+  archives: FileIndex['archives'];
+  /** Total bytes of the files the plan will read. */
+  bytes: number;
+}
+
+/** ImportOutcome as it crosses postMessage (the storage error as its message). */
+export type ImportResult = Omit<ImportOutcome, 'storageFull'> & {
+  storageFull: string | null;
+  dataset: DatasetSummary | null;
+};
+
+export type FromImportWorker =
+  | { type: 'plan'; id: number; result: PlanResult }
+  | { type: 'progress'; id: number; progress: ImportProgress }
+  | { type: 'done'; id: number; result: ImportResult }
+  | { type: 'error'; id: number; message: string };

@@ -1,0 +1,82 @@
+/**
+ * The import worker: indexes the dropped files and ZIPs, detects the layout, and runs the import
+ * (decoding with createImageBitmap + OffscreenCanvas off the page's thread, audit, batched
+ * writes to IndexedDB). One import at a time; `cancel` stops it between cases.
+ *   new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' })
+ */
+/// <reference lib="webworker" />
+import type { LayoutOptions } from '../../core/data/layout';
+import { openStudioStorage, type StudioStorage } from '../../store/storage';
+import { decodeImageBlob } from './decode';
+import { buildFileIndex, type FileIndex } from './fileIndex';
+import { planImport, runImport } from './pipeline';
+import type { FromImportWorker, PlanResult, ToImportWorker } from './protocol';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const post = (m: FromImportWorker): void => scope.postMessage(m);
+
+let index: FileIndex | null = null;
+let layout: LayoutOptions = {};
+let storagePrefix: string | undefined;
+let storage: Promise<StudioStorage> | null = null;
+let running: AbortController | null = null;
+
+function planResult(): PlanResult {
+  const plan = planImport(index!, layout);
+  const wanted = new Set<string>();
+  for (const c of plan.cases)
+    for (const p of [c.photoPath, c.xrayPath, c.alignedPath, c.landmarkPath]) if (p) wanted.add(p);
+  if (plan.landmarkCsvPath) wanted.add(plan.landmarkCsvPath);
+  let bytes = 0;
+  for (const p of wanted) bytes += index!.byPath.get(p)?.size ?? 0;
+  return { plan, archives: index!.archives, bytes };
+}
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+scope.addEventListener('message', (ev: MessageEvent<ToImportWorker>) => {
+  const m = ev.data;
+  void (async () => {
+    if (m.type === 'cancel') {
+      running?.abort();
+      return;
+    }
+    try {
+      if (m.type === 'plan') {
+        storagePrefix = m.storagePrefix;
+        layout = m.layout ?? {};
+        index = await buildFileIndex(m.inputs);
+        post({ type: 'plan', id: m.id, result: planResult() });
+      } else if (m.type === 'replan') {
+        if (!index) throw new Error('no files to plan: drop them again');
+        layout = m.layout;
+        post({ type: 'plan', id: m.id, result: planResult() });
+      } else if (m.type === 'import') {
+        if (!index) throw new Error('no files to import: drop them again');
+        if (running) throw new Error('an import is already running');
+        storage ??= openStudioStorage(storagePrefix ? { prefix: storagePrefix } : {});
+        const ctl = new AbortController();
+        running = ctl;
+        try {
+          const out = await runImport(index, planImport(index, layout), m.settings, {
+            storage: await storage,
+            decode: (blob) => decodeImageBlob(blob),
+            signal: ctl.signal,
+            onProgress: (progress) => post({ type: 'progress', id: m.id, progress }),
+          });
+          post({
+            type: 'done',
+            id: m.id,
+            result: { ...out, storageFull: out.storageFull ? out.storageFull.message : null },
+          });
+        } finally {
+          running = null;
+        }
+      }
+    } catch (e) {
+      post({ type: 'error', id: m.id, message: errText(e) });
+    }
+  })();
+});
