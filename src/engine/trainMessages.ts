@@ -1,0 +1,216 @@
+/**
+ * Every sentence the training engine says to a user (where it runs, why a run stopped, what a
+ * config check found), in English and Simplified Chinese. Like `messages.ts` for the backend:
+ * the engine returns `TrainMessage` values (code + params + the English text for the CLI and
+ * logs); the UI renders them in its language (the table is merged into the UI dictionary).
+ */
+import { fillTemplate, type Lang, type Params, type Translation } from './messages';
+
+export const TRAIN_MESSAGES = {
+  // --- where the engine runs ---
+  'engine.home.worker': {
+    en: 'Training runs in a background worker, so the page stays responsive.',
+    zh: '训练在后台 Worker 中运行，页面保持流畅。',
+  },
+  'engine.home.pageForWebGpu': {
+    en: 'Training runs in the page: the background worker could not get WebGPU ({reason}) but the page can. The page may stutter during steps.',
+    zh: '训练在页面中运行：后台 Worker 无法使用 WebGPU（{reason}），而页面可以。训练步骤期间页面可能会卡顿。',
+  },
+  'engine.home.noWorker': {
+    en: 'Training runs in the page: this browser could not start a module worker ({error}). The page may stutter during steps.',
+    zh: '训练在页面中运行：此浏览器无法启动模块 Worker（{error}）。训练步骤期间页面可能会卡顿。',
+  },
+  'engine.home.node': { en: 'Training runs in Node.', zh: '训练在 Node 中运行。' },
+  'engine.worker.noWebGpu': {
+    en: 'no WebGPU adapter in the worker',
+    zh: 'Worker 中没有 WebGPU 适配器',
+  },
+  'engine.worker.crashed': {
+    en: 'The training worker stopped unexpectedly ({error}). Reload the page; an interrupted run can be resumed from its last checkpoint.',
+    zh: '训练 Worker 意外停止（{error}）。请重新加载页面；中断的训练可从最近的检查点继续。',
+  },
+  // --- preconditions ---
+  'engine.notInitialized': {
+    en: 'The training engine is not started yet; wait for the backend check to finish.',
+    zh: '训练引擎尚未启动；请等待后端检测完成。',
+  },
+  'engine.noDataset': {
+    en: 'Load a dataset first (the demo dataset or an imported one).',
+    zh: '请先加载数据集（演示数据集或已导入的数据集）。',
+  },
+  'engine.busy': {
+    en: 'A run is already active ({run}); stop it before starting another.',
+    zh: '已有训练在进行（{run}）；请先停止它再开始新的训练。',
+  },
+  'engine.noRun': { en: 'No run is active.', zh: '当前没有进行中的训练。' },
+  'engine.noModel': {
+    en: 'There is no model to use: start or resume a run, or choose a saved checkpoint.',
+    zh: '没有可用的模型：请开始或继续一次训练，或选择一个已保存的检查点。',
+  },
+  'engine.unknownMethod': {
+    en: 'The training engine does not know the command "{method}" (page and worker are from different versions? reload the page).',
+    zh: '训练引擎不认识命令“{method}”（页面与 Worker 版本不同？请重新加载页面）。',
+  },
+  'engine.error': { en: '{error}', zh: '{error}' },
+  // --- datasets ---
+  'engine.dataset.demoName': {
+    en: 'Demo phantom dataset ({cases} cases, seed {seed})',
+    zh: '演示模拟数据集（{cases} 例，种子 {seed}）',
+  },
+  'engine.dataset.demoMissing': {
+    en: 'The demo dataset generator is not available in this build.',
+    zh: '此版本中没有演示数据集生成器。',
+  },
+  'engine.dataset.notFound': {
+    en: 'Dataset {dataset} is not in this browser’s storage (deleted, or imported in another browser). Import it again in the Data section.',
+    zh: '此浏览器的存储中没有数据集 {dataset}（已删除，或在其他浏览器中导入）。请在“数据”栏目中重新导入。',
+  },
+  'engine.dataset.noTrain': {
+    en: 'Dataset {dataset} has no usable training cases (split "train", not excluded, photo and X-ray readable).',
+    zh: '数据集 {dataset} 没有可用的训练病例（划分为“train”、未排除、照片与 X 光片均可读取）。',
+  },
+  'engine.dataset.noVal': {
+    en: 'Dataset {dataset} has no val cases: validation curves, the preview and the "best" checkpoint are off for this run.',
+    zh: '数据集 {dataset} 没有验证（val）病例：本次训练不显示验证曲线和预览，也不保存“最佳”检查点。',
+  },
+  'engine.dataset.caseSkipped': {
+    en: 'Case {case} was skipped: {reason}',
+    zh: '已跳过病例 {case}：{reason}',
+  },
+  'engine.dataset.noDecoder': {
+    en: 'Stored datasets can only be decoded in a browser (createImageBitmap + OffscreenCanvas); in Node use the CLI with --data.',
+    zh: '已存储的数据集只能在浏览器中解码（createImageBitmap + OffscreenCanvas）；在 Node 中请使用 CLI 的 --data 选项。',
+  },
+  // --- runs ---
+  'engine.config.invalid': {
+    en: 'The run configuration has problems: {errors}',
+    zh: '训练配置有问题：{errors}',
+  },
+  'engine.nonFinite': {
+    en: 'Training stopped at step {step}: {loss} became {value} — the run diverged. Lower the learning rate (lr) or the loss weights, then start again; the last checkpoint (before the divergence) is kept.',
+    zh: '训练在第 {step} 步停止：{loss} 变为 {value} —— 训练发散。请降低学习率（lr）或损失权重后重新开始；发散前的最近检查点已保留。',
+  },
+  'engine.webglEpsilon': {
+    en: 'WebGL computes in 16-bit floats here: Adam epsilon is raised from {from} to 1e-4 for this run.',
+    zh: '此处 WebGL 以 16 位浮点计算：本次训练的 Adam epsilon 从 {from} 提高到 1e-4。',
+  },
+  'engine.checkpoint.saveFailed': {
+    en: 'Saving checkpoint "{name}" failed: {error}. Training continues; the previous "{name}" checkpoint is still there.',
+    zh: '保存检查点“{name}”失败：{error}。训练继续；之前的“{name}”检查点仍然保留。',
+  },
+  'engine.history.writeFailed': {
+    en: 'Writing the loss history failed ({error}); the curves on screen are complete, but after a reload some points may be missing.',
+    zh: '写入损失历史失败（{error}）；屏幕上的曲线完整，但重新加载后可能缺少部分数据点。',
+  },
+  'engine.resume.notResumable': {
+    en: 'Run {run} is {status}; only an interrupted, stopped or failed run can be resumed.',
+    zh: '训练 {run} 的状态为 {status}；只有中断、已停止或失败的训练可以继续。',
+  },
+  'engine.resume.noCheckpoint': {
+    en: 'Run {run} had not saved a checkpoint yet: it starts again from step 0 with its own configuration.',
+    zh: '训练 {run} 尚未保存检查点：将使用其原配置从第 0 步重新开始。',
+  },
+  'engine.resume.fromCheckpoint': {
+    en: 'Run {run} resumes from checkpoint "{name}" at step {step} (epoch {epoch}).',
+    zh: '训练 {run} 从检查点“{name}”继续：第 {step} 步（第 {epoch} 轮）。',
+  },
+  'engine.resume.notFound': { en: 'Run {run} does not exist.', zh: '训练 {run} 不存在。' },
+  'engine.run.interrupted': {
+    en: 'The training stopped without saying so (a reload, a crash or a closed tab). Resume continues from the last checkpoint.',
+    zh: '训练在未告知的情况下停止（页面重新加载、崩溃或关闭了标签页）。“继续”将从最近的检查点恢复。',
+  },
+  'engine.run.finished': {
+    en: 'Run {run} finished: {steps} steps in {epochs} epochs.',
+    zh: '训练 {run} 已完成：{epochs} 轮共 {steps} 步。',
+  },
+  'engine.memory.tooLarge': {
+    en: 'The largest tensor of this run ({need}) exceeds the GPU adapter’s {limitName} ({limit}): lower size, ngf/ndf or batch_size.',
+    zh: '本次训练最大的张量（{need}）超过 GPU 适配器的 {limitName}（{limit}）：请降低 size、ngf/ndf 或 batch_size。',
+  },
+  'engine.memory.wasmHeap': {
+    en: 'This run needs about {need} of memory; the WebAssembly backend cannot use more than 4 GiB. Lower size, ngf/ndf or batch_size, or use a GPU.',
+    zh: '本次训练约需 {need} 内存；WebAssembly 后端最多只能使用 4 GiB。请降低 size、ngf/ndf 或 batch_size，或使用 GPU。',
+  },
+  // --- run configuration checks (configCheck.ts) ---
+  'config.netG': {
+    en: 'netG "{value}" is not unet_<power of two> of at least unet_32 (for example unet_256).',
+    zh: 'netG“{value}”不是不小于 unet_32 的 unet_<2 的幂>（例如 unet_256）。',
+  },
+  'config.sizeDivisible': {
+    en: 'size {size} px is not a multiple of 2^{downs} = {factor}: netG {netG} halves the image {downs} times. Choose a multiple of {factor} or a smaller netG.',
+    zh: 'size {size} px 不是 2^{downs} = {factor} 的倍数：netG {netG} 会把图像减半 {downs} 次。请选择 {factor} 的倍数，或更小的 netG。',
+  },
+  'config.integer': {
+    en: '{option} must be a whole number of at least {min}; got {value}.',
+    zh: '{option} 必须是不小于 {min} 的整数；当前为 {value}。',
+  },
+  'config.range': {
+    en: '{option} must be between {min} and {max}; got {value}.',
+    zh: '{option} 必须在 {min} 与 {max} 之间；当前为 {value}。',
+  },
+  'config.positive': {
+    en: '{option} must be greater than 0; got {value}.',
+    zh: '{option} 必须大于 0；当前为 {value}。',
+  },
+  'config.nonNegative': {
+    en: '{option} must be 0 or more; got {value}.',
+    zh: '{option} 必须不小于 0；当前为 {value}。',
+  },
+  'config.channels': {
+    en: '{option} must be 1 (grey) or 3 (colour); got {value}.',
+    zh: '{option} 必须为 1（灰度）或 3（彩色）；当前为 {value}。',
+  },
+  'config.choice': {
+    en: '{option} must be one of {choices}; got {value}.',
+    zh: '{option} 必须是 {choices} 之一；当前为 {value}。',
+  },
+  'config.patchTooSmall': {
+    en: 'The discriminator (n_layers_D {layers}, num_D {scales}) leaves no output at {size} px: its smallest scale needs at least {need} px. Lower n_layers_D or num_D, or raise size.',
+    zh: '判别器（n_layers_D {layers}，num_D {scales}）在 {size} px 下没有输出：最小尺度至少需要 {need} px。请降低 n_layers_D 或 num_D，或增大 size。',
+  },
+  'config.noEpochs': {
+    en: 'n_epochs + n_epochs_decay must be at least 1 (the run would have no epochs).',
+    zh: 'n_epochs + n_epochs_decay 至少为 1（否则训练没有任何轮次）。',
+  },
+  'config.pyramidTooDeep': {
+    en: 'ms_levels {levels} halves {size} px down to {smallest} px; the Sobel/SSIM terms need at least 8 px. Lower ms_levels.',
+    zh: 'ms_levels {levels} 会把 {size} px 减半到 {smallest} px；Sobel/SSIM 项至少需要 8 px。请降低 ms_levels。',
+  },
+} as const satisfies Record<string, Translation>;
+
+export type TrainMessageCode = keyof typeof TRAIN_MESSAGES;
+
+/** A user-facing sentence from the training engine; `text` is English. */
+export interface TrainMessage {
+  code: TrainMessageCode;
+  params: Params;
+  text: string;
+}
+
+export function trainMessage(code: TrainMessageCode, params: Params = {}): TrainMessage {
+  return { code, params, text: fillTemplate(TRAIN_MESSAGES[code].en, params) };
+}
+
+export function trainMessageText(message: TrainMessage, lang: Lang): string {
+  return fillTemplate(TRAIN_MESSAGES[message.code][lang], message.params);
+}
+
+/** An Error carrying a TrainMessage (so it crosses the worker boundary translatable). */
+export class TrainError extends Error {
+  readonly trainMessage: TrainMessage;
+  constructor(message: TrainMessage) {
+    super(message.text);
+    this.name = 'TrainError';
+    this.trainMessage = message;
+  }
+}
+
+/** The TrainMessage of any thrown value (plain errors become `engine.error`). */
+export function toTrainMessage(e: unknown): TrainMessage {
+  if (e instanceof TrainError) return e.trainMessage;
+  // an error rebuilt on the other side of the worker boundary carries the message as a field
+  const carried = (e as { trainMessage?: TrainMessage } | null)?.trainMessage;
+  if (carried && typeof carried.code === 'string' && carried.code in TRAIN_MESSAGES) return carried;
+  const text = e instanceof Error ? e.message : String(e);
+  return trainMessage('engine.error', { error: text });
+}
