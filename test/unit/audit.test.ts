@@ -11,7 +11,7 @@ import {
   type CaseFeatures,
 } from '../../src/core/data/audit';
 import type { AuditFlag } from '../../src/core/data/dataset';
-import { hammingDistance, phash } from '../../src/core/data/phash';
+import { findNearDuplicates, hammingDistance, phash } from '../../src/core/data/phash';
 import { flipHorizontal, resizeRgba } from '../../src/core/data/resize';
 import { decodeFileNode } from '../../src/core/io/decodeNode';
 import { parseLandmarkCsv } from '../../src/core/io/landmarks';
@@ -134,6 +134,30 @@ function drawRuler(img: RgbaImage, x0: number, y0: number, ticks: number, period
 }
 
 const codes = (flags: readonly AuditFlag[]): string[] => [...new Set(flags.map((f) => f.code))].sort();
+
+describe('perceptual hash', () => {
+  it('counts differing bits', () => {
+    expect(hammingDistance('0000000000000000', '000000000000000f')).toBe(4);
+    expect(hammingDistance('0000000000000000', 'ffffffffffffffff')).toBe(64);
+    expect(hammingDistance('a5a5a5a5a5a5a5a5', 'a5a5a5a5a5a5a5a5')).toBe(0);
+    expect(() => hammingDistance('abc', '0000000000000000')).toThrow(/16 hex digits/);
+  });
+
+  it('ignores brightness, sees a mirror image, and pairs near duplicates', () => {
+    const img = profilePhoto(160, 200, true, 1);
+    const h = phash(img);
+    expect(h).toMatch(/^[0-9a-f]{16}$/);
+    expect(parseInt(h[0], 16) & 8).toBe(0); // the DC bit is never set
+    expect(hammingDistance(h, phash(scaleBrightness(img, 0.8, 20)))).toBeLessThanOrEqual(2);
+    expect(hammingDistance(h, phash(flipHorizontal(img)))).toBeGreaterThan(10);
+    const items = [
+      { id: 'a', hash: '0000000000000000' },
+      { id: 'b', hash: '0000000000000003' },
+      { id: 'c', hash: 'ffff000000000000' },
+    ];
+    expect(findNearDuplicates(items, 6)).toEqual([{ a: 'a', b: 'b', distance: 2 }]);
+  });
+});
 
 describe('per-case flags on drawn images', () => {
   it('unpaired, unreadable and mismatched pairs', () => {

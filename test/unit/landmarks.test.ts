@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Point } from '../../src/core/image';
 import {
   landmarkFormatOf,
+  matchCsvRows,
   parseAarizJson,
   parseIsbiText,
   parseLandmarkCsv,
@@ -139,6 +140,32 @@ describe('CSV variant (senior.csv, 10 real ISBI films)', () => {
     expect(r.problems).toEqual([
       expect.objectContaining({ line: 4, code: 'landmark-duplicate', severity: 'warning' }),
     ]);
+  });
+
+  it('assigns rows to planned cases by image base name and reports the rest', () => {
+    const r = parseLandmarkCsv(SENIOR, 'senior.csv');
+    const cases = [
+      { id: '001', photoPath: 'photo/001.jpg', xrayPath: 'xray/001.png' },
+      { id: 'p2', photoPath: 'p2/002_photo.jpg', xrayPath: 'p2/002_xray.jpg' },
+      { id: 'train/003', alignedPath: 'train/003.jpg' },
+      { id: 'val/003', alignedPath: 'val/003.jpg' },
+    ];
+    const m = matchCsvRows(cases, r, 'senior.csv');
+    expect([...m.byCase.keys()]).toEqual(['001', 'p2']);
+    expect(m.byCase.get('p2')![0]).toEqual([810, 1052]);
+    expect(m.problems.map((p) => [p.line, p.code])).toEqual([
+      [4, 'landmark-ambiguous'],
+      [5, 'landmark-unmatched'],
+      [6, 'landmark-unmatched'],
+      [7, 'landmark-unmatched'],
+      [8, 'landmark-unmatched'],
+      [9, 'landmark-unmatched'],
+      [10, 'landmark-unmatched'],
+      [11, 'landmark-unmatched'],
+    ]);
+    expect(m.problems[1].message).toBe(
+      'senior.csv, line 5: no imported image is named "004" (004.jpg); row not used.',
+    );
   });
 
   it('reports a missing column in the header', () => {

@@ -1,4 +1,22 @@
+import { encode as encodePng } from 'fast-png';
 import { describe, expect, it } from 'vitest';
+import { createImage } from '../../src/core/image';
+import { ISBI_SET } from '../../src/core/data/landmarkSet';
+import {
+  checkImageLimits,
+  checkZipLimits,
+  createDatasetMeta,
+  importReportCounts,
+  importReportToCsv,
+  importReportToMarkdown,
+  landmarkSetInfo,
+  SCHEMA_VERSION,
+  setCaseExcluded,
+  type CaseRecord,
+  type ImportReport,
+} from '../../src/core/data/dataset';
+import { chooseEvalList } from '../../src/core/data/splits';
+import { decodeImageNode, encodeJpegNode, encodePngNode } from '../../src/core/io/decodeNode';
 import {
   caseBaseName,
   checkAlignedImage,
@@ -302,5 +320,161 @@ describe('files that are not images', () => {
     dcm.set([0x44, 0x49, 0x43, 0x4d], 128);
     expect(sniffImageType(dcm)).toBe('dicom');
     expect(sniffImageType(new Uint8Array([1, 2, 3]))).toBeNull();
+  });
+});
+
+describe('import limits and the import report', () => {
+  it('checks image size limits with messages that say what to do', () => {
+    expect(checkImageLimits('ok.png', 8192, 8192, 50 * 1024 * 1024)).toBeNull();
+    const big = checkImageLimits('huge.png', 9000, 4000, 1000);
+    expect(big).toMatchObject({ file: 'huge.png', code: 'image-too-large', severity: 'error' });
+    expect(big!.message).toBe(
+      'huge.png: the image is 9000 × 4000 px, above the limit of 8192 px per side. Reduce it to at most 8192 px per side before importing.',
+    );
+    const heavy = checkImageLimits('scan.png', 0, 0, 60 * 1024 * 1024);
+    expect(heavy!.message).toMatch(/60\.0 MB, above the limit of 50\.0 MB per image/);
+    expect(checkZipLimits('a.zip', 100_001, 10)!.code).toBe('zip-too-many-entries');
+    expect(checkZipLimits('a.zip', 10, 5 * 1024 ** 3)!.message).toMatch(
+      /expands to 5\.0 GB, above the limit of 4 GB/,
+    );
+    expect(checkZipLimits('a.zip', 100_000, 4 * 1024 ** 3)).toBeNull();
+  });
+
+  it('exports the report as Markdown and CSV', () => {
+    const report: ImportReport = {
+      datasetName: 'Clinic | 2026',
+      startedAt: '2026-02-21T18:00:00.000Z',
+      finishedAt: '2026-02-21T18:01:00.000Z',
+      files: [
+        { path: 'photo/1.jpg', status: 'imported', message: 'ok', caseId: '1' },
+        { path: 'xray/2.dcm', status: 'error', message: 'DICOM files are not supported, export "PNG"' },
+        { path: '.DS_Store', status: 'skipped', message: 'hidden file' },
+      ],
+    };
+    expect(importReportCounts(report)).toEqual({ imported: 1, skipped: 1, error: 1 });
+    const md = importReportToMarkdown(report);
+    expect(md.split('\n').slice(0, 9)).toEqual([
+      '# Import report: Clinic \\| 2026',
+      '',
+      'Started 2026-02-21T18:00:00.000Z, finished 2026-02-21T18:01:00.000Z.',
+      '',
+      '1 imported, 1 skipped, 1 with errors (3 files).',
+      '',
+      '| file | status | case | message |',
+      '|---|---|---|---|',
+      '| xray/2.dcm | error |  | DICOM files are not supported, export "PNG" |',
+    ]);
+    expect(importReportToCsv(report)).toBe(
+      'path,status,case,message\r\nphoto/1.jpg,imported,1,ok\r\n' +
+        'xray/2.dcm,error,,"DICOM files are not supported, export ""PNG"""\r\n.DS_Store,skipped,,hidden file\r\n',
+    );
+  });
+
+  it('creates dataset metadata with defaults and records exclusions with a reason', () => {
+    const meta = createDatasetMeta({
+      id: 'd1',
+      name: 'demo',
+      layout: 'folders',
+      evalList: chooseEvalList(['a', 'b'], 1),
+    });
+    expect(meta).toMatchObject({ mmPerPx: 0.1, schemaVersion: SCHEMA_VERSION, splitSeed: 42, caseCount: 0 });
+    expect(meta.preprocessing).toEqual({
+      mode: 'letterbox',
+      size: 512,
+      pad: 'constant',
+      padColor: [0, 0, 0],
+      roi: null,
+    });
+    expect(landmarkSetInfo(ISBI_SET).symbols.slice(0, 3)).toEqual(['S', 'N', 'Or']);
+    const rec: CaseRecord = {
+      id: '1',
+      split: 'train',
+      source: {},
+      photoSize: null,
+      xraySize: null,
+      landmarks: null,
+      flags: [],
+      state: { excluded: false },
+    };
+    const ex = setCaseExcluded(rec, true, ' motion blur ', new Date('2026-02-21T00:00:00Z'));
+    expect(ex.state).toEqual({
+      excluded: true,
+      reason: 'motion blur',
+      changedAt: '2026-02-21T00:00:00.000Z',
+    });
+    expect(rec.state.excluded).toBe(false);
+    expect(() => setCaseExcluded(rec, true, ' ')).toThrow(/needs a reason/);
+    expect(setCaseExcluded(ex, false).state.excluded).toBe(false);
+  });
+});
+
+describe('decoding in Node', () => {
+  const grey = createImage(3, 2);
+  grey.data.set([
+    0, 0, 0, 255, 100, 100, 100, 255, 255, 255, 255, 255, 7, 7, 7, 255, 8, 8, 8, 255, 9, 9, 9, 255,
+  ]);
+
+  it('round-trips grey and RGBA PNGs and decodes 16-bit, grey+alpha and palette PNGs', () => {
+    const back = decodeImageNode(encodePngNode(grey), 'g.png');
+    expect(back.ok && Array.from(back.image.data)).toEqual(Array.from(grey.data));
+    const rgba = createImage(2, 1, [10, 20, 30, 40]);
+    const b2 = decodeImageNode(encodePngNode(rgba), 'c.png');
+    expect(b2.ok && Array.from(b2.image.data)).toEqual([10, 20, 30, 40, 10, 20, 30, 40]);
+    const s16 = encodePng({ width: 2, height: 1, data: new Uint16Array([0, 65535]), channels: 1, depth: 16 });
+    const d16 = decodeImageNode(s16, '16.png');
+    expect(d16.ok && Array.from(d16.image.data)).toEqual([0, 0, 0, 255, 255, 255, 255, 255]);
+    const ga = encodePng({ width: 1, height: 1, data: new Uint8Array([50, 128]), channels: 2, depth: 8 });
+    const dga = decodeImageNode(ga, 'ga.png');
+    expect(dga.ok && Array.from(dga.image.data)).toEqual([50, 50, 50, 128]);
+    const pal = encodePng({
+      width: 2,
+      height: 1,
+      data: new Uint8Array([1, 0]),
+      channels: 1,
+      depth: 8,
+      palette: [
+        [255, 0, 0],
+        [0, 0, 255],
+      ],
+    });
+    const dp = decodeImageNode(pal, 'p.png');
+    expect(dp.ok && Array.from(dp.image.data)).toEqual([0, 0, 255, 255, 255, 0, 0, 255]);
+  });
+
+  it('decodes JPEG close to the original', () => {
+    const img = createImage(16, 16, [120, 120, 120, 255]);
+    const d = decodeImageNode(encodeJpegNode(img, 95), 'a.jpg');
+    expect(d.ok).toBe(true);
+    if (d.ok) {
+      expect(d.image.width).toBe(16);
+      expect(Math.abs(d.image.data[0] - 120)).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it('returns problems for corrupt, empty, DICOM and other files instead of throwing', () => {
+    const png = encodePngNode(grey);
+    const cut = decodeImageNode(png.subarray(0, 30), 'cut.png');
+    expect(cut.ok === false && cut.problem).toMatchObject({
+      code: 'unreadable',
+      severity: 'error',
+      file: 'cut.png',
+    });
+    const jpg = encodeJpegNode(createImage(32, 32), 80);
+    const badJpg = decodeImageNode(jpg.subarray(0, 200), 'bad.jpg');
+    expect(badJpg.ok).toBe(false);
+    expect(decodeImageNode(new Uint8Array(0), 'e.png')).toMatchObject({
+      ok: false,
+      problem: { code: 'empty-file' },
+    });
+    const dcm = new Uint8Array(200);
+    dcm.set([0x44, 0x49, 0x43, 0x4d], 128);
+    const d = decodeImageNode(dcm, 'IM0001');
+    expect(d.ok === false && d.problem.message).toBe(
+      'IM0001: DICOM files are not supported. Export PNG from your DICOM viewer and import the PNG.',
+    );
+    expect(decodeImageNode(new TextEncoder().encode('hello'), 'x.png')).toMatchObject({
+      ok: false,
+      problem: { code: 'unsupported-format' },
+    });
   });
 });

@@ -304,6 +304,53 @@ export function parseLandmarkCsv(text: string, file: string, opts: ParseOptions 
   return { rows, byCase, count, problems };
 }
 
+/**
+ * Give each planned case its CSV row: a row matches a case when the row's image base name equals
+ * the base name of one of the case's image files (`xray/001.png`, `001_photo.jpg` -> `001`).
+ * Rows that match no case, or several, are reported (warning) and not used.
+ */
+export function matchCsvRows(
+  cases: readonly { id: string; photoPath?: string; xrayPath?: string; alignedPath?: string }[],
+  csv: ParsedLandmarkCsv,
+  file: string,
+): { byCase: Map<string, Point[]>; problems: FileProblem[] } {
+  const owners = new Map<string, string[]>();
+  for (const c of cases) {
+    const keys = new Set(
+      [c.xrayPath, c.alignedPath, c.photoPath].filter((p): p is string => !!p).map(caseBaseName),
+    );
+    for (const k of keys) owners.set(k, [...(owners.get(k) ?? []), c.id]);
+  }
+  const byCase = new Map<string, Point[]>();
+  const problems: FileProblem[] = [];
+  for (const row of csv.rows) {
+    const ids = owners.get(row.caseKey) ?? [];
+    if (ids.length === 1) byCase.set(ids[0], row.points);
+    else if (ids.length === 0) {
+      problems.push(
+        problem(
+          file,
+          'landmark-unmatched',
+          `${file}, line ${row.line}: no imported image is named "${row.caseKey}" (${row.imagePath}); row not used.`,
+          row.line,
+          'warning',
+        ),
+      );
+    } else {
+      problems.push(
+        problem(
+          file,
+          'landmark-ambiguous',
+          `${file}, line ${row.line}: "${row.caseKey}" names several cases (${ids.join(', ')}); row not used. Give the images unique names.`,
+          row.line,
+          'warning',
+        ),
+      );
+    }
+  }
+  return { byCase, problems };
+}
+
 interface AarizLandmark {
   symbol?: unknown;
   title?: unknown;
