@@ -91,6 +91,19 @@ async function startBackend(name: BackendName): Promise<EngineMessage | null> {
   }
 }
 
+/** The WebGL renderer string of the active webgl backend ("ANGLE (…SwiftShader…)"), if readable. */
+function webglRenderer(): string | undefined {
+  try {
+    const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
+    if (!gl) return undefined;
+    const ext = gl.getExtension('WEBGL_debug_renderer_info');
+    const r: unknown = gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER);
+    return typeof r === 'string' && r.length > 0 ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 interface Attempt {
   ok: boolean;
   reason?: EngineMessage;
@@ -146,6 +159,10 @@ async function tryBackend(
       if (precision === 16) {
         if (!explicit) return failed(engineMessage('backend.webgl.float16'));
         warnings.push(engineMessage('backend.webgl.float16Chosen'));
+      }
+      const renderer = webglRenderer();
+      if (renderer && /swiftshader|llvmpipe|software|basic render/i.test(renderer)) {
+        warnings.push(engineMessage('backend.webgl.softwareRenderer', { renderer }));
       }
       return { ok: true, floatPrecision: precision, warnings, notes };
     }

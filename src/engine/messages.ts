@@ -77,6 +77,10 @@ export const ENGINE_MESSAGES = {
     en: 'WebGL float precision is 16-bit: results differ from the server; Adam epsilon is set to 1e-4',
     zh: 'WebGL 浮点精度只有 16 位：结果会与服务器不同；Adam epsilon 设为 1e-4',
   },
+  'backend.webgl.softwareRenderer': {
+    en: 'WebGL runs on {renderer}, a CPU emulation of a GPU: training will be very slow',
+    zh: 'WebGL 运行在 {renderer} 上，这是用 CPU 模拟的 GPU：训练会非常慢',
+  },
   'backend.wasm.missing': {
     en: 'WebAssembly is not available in this browser',
     zh: '此浏览器不支持 WebAssembly',

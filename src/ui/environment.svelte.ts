@@ -42,9 +42,11 @@ export class EnvironmentState {
   error = $state<string | undefined>(undefined);
   persistAnswer = $state<'granted' | 'denied' | undefined>(undefined);
 
-  /** Training would run on a CPU-emulated GPU (SwiftShader & co.). */
+  /** Training would run on a CPU-emulated GPU (SwiftShader & co.) through WebGPU or WebGL. */
   onFallbackAdapter = $derived(
-    this.selection?.backend === 'webgpu' && this.selection.adapter?.isFallbackAdapter === true,
+    (this.selection?.backend === 'webgpu' && this.selection.adapter?.isFallbackAdapter === true) ||
+      (this.selection?.backend === 'webgl' &&
+        this.selection.warnings.some((w) => w.code === 'backend.webgl.softwareRenderer')),
   );
   /** Training would run without any GPU. */
   onCpuOnly = $derived(this.selection?.backend === 'wasm' || this.selection?.backend === 'cpu');
