@@ -21,7 +21,14 @@ import {
   type PreprocessSpec,
   type Transform,
 } from '../../src/core/data/preprocess';
-import { flipHorizontal, resampleRgba, resizeGrey, resizeRgba } from '../../src/core/data/resize';
+import {
+  flipHorizontal,
+  isGreyOpaque,
+  resampleInterleaved,
+  resampleRgba,
+  resizeGrey,
+  resizeRgba,
+} from '../../src/core/data/resize';
 import { parseLandmarkCsv } from '../../src/core/io/landmarks';
 
 const FIXTURES = new URL('../../../shared/fixtures/isbi2015-sample/', import.meta.url);
@@ -105,6 +112,23 @@ describe('resampling filters (hand-computed values)', () => {
     expect(new Set(Array.from(out.data).filter((_, i) => i % 4 !== 3))).toEqual(new Set([77]));
     const g = resizeGrey(new Float32Array(37 * 23).fill(5), 37, 23, 8, 8);
     for (const v of g) expect(v).toBeCloseTo(5, 5);
+  });
+
+  it('the one-channel path for grey X-rays gives exactly the four-channel result', () => {
+    const img = greyImage(301, 173, (x, y) => (x * 7 + y * 13) % 256);
+    expect(isGreyOpaque(img)).toBe(true);
+    for (const s of [
+      spec({ size: 96 }),
+      spec({ size: 400, pad: 'edge' }),
+      spec({ mode: 'stretch', size: 128 }),
+    ]) {
+      const { image, transform } = preprocessImage(img, s);
+      const four = new Uint8ClampedArray(image.data.length);
+      resampleInterleaved(img.data, img.width, img.height, 4, transform, s.pad, [0, 0, 0, 255], four);
+      expect(Array.from(image.data)).toEqual(Array.from(four));
+    }
+    img.data[5] = 1;
+    expect(isGreyOpaque(img)).toBe(false);
   });
 
   it('mirrors an image left-right', () => {
