@@ -35,17 +35,19 @@ function image(k: number, w: number, h: number, grey: boolean): RgbaImage {
 }
 const pts = (k: number): Point[] => Array.from({ length: 19 }, (_, i) => [3.5 + i * 2 + k, 2.25 + i]);
 
+const png = (img: RgbaImage) => encodePngNode(img) as Uint8Array<ArrayBuffer>;
+
 const SPEC: PreprocessSpec = { mode: 'letterbox', size: 32, pad: 'constant', padColor: [0, 0, 0], roi: null };
 
 async function importSet(n: number) {
   const storage = await openStudioStorage({ prefix: `src-${globalThis.crypto.randomUUID()}` });
   const inputs: ImportInput[] = [];
   for (let k = 1; k <= n; k++) {
-    inputs.push({ path: `d/photo/${k}.png`, blob: new Blob([encodePngNode(image(k, 50, 40, false))]) });
-    inputs.push({ path: `d/xray/${k}.png`, blob: new Blob([encodePngNode(image(k + 9, 50, 40, true))]) });
+    inputs.push({ path: `d/photo/${k}.png`, blob: new Blob([png(image(k, 50, 40, false))]) });
+    inputs.push({ path: `d/xray/${k}.png`, blob: new Blob([png(image(k + 9, 50, 40, true))]) });
     inputs.push({ path: `d/xray/${k}.txt`, blob: new Blob([writeIsbiText(pts(k))]) });
   }
-  inputs.push({ path: `d/photo/lonely.png`, blob: new Blob([encodePngNode(image(99, 50, 40, false))]) });
+  inputs.push({ path: `d/photo/lonely.png`, blob: new Blob([png(image(99, 50, 40, false))]) });
   const index = await buildFileIndex(inputs);
   const out = await runImport(
     index,

@@ -56,12 +56,12 @@ function image(k: number, w = 64, h = 48, grey = false): RgbaImage {
 const pts = (k: number) =>
   Array.from({ length: 19 }, (_, i) => [5 + i * 3 + k, 4 + i * 2] as [number, number]);
 
-function png(img: RgbaImage): Uint8Array {
-  return encodePngNode(img);
+function png(img: RgbaImage): Uint8Array<ArrayBuffer> {
+  return encodePngNode(img) as Uint8Array<ArrayBuffer>;
 }
 
 /** PNG bytes claiming 9000 px width in the header (the import must refuse it before decoding). */
-function hugePngHeader(): Uint8Array {
+function hugePngHeader(): Uint8Array<ArrayBuffer> {
   const b = png(image(0, 8, 8)).slice();
   new DataView(b.buffer).setUint32(16, 9000);
   return b;

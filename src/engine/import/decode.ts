@@ -19,7 +19,9 @@ export async function decodeImageBlob(blob: Blob): Promise<RgbaImage> {
   try {
     bmp = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
   } catch (e) {
-    throw new Error(e instanceof Error && e.message ? e.message : 'the browser could not decode it');
+    throw new Error(e instanceof Error && e.message ? e.message : 'the browser could not decode it', {
+      cause: e,
+    });
   }
   try {
     const canvas = new OffscreenCanvas(bmp.width, bmp.height);

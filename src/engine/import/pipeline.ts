@@ -109,8 +109,13 @@ export interface ReportEntry extends ImportFileEntry {
   line?: number;
 }
 
+/** The core's ImportReport whose lines carry problem codes. */
+export interface CodedImportReport extends Omit<ImportReport, 'files'> {
+  files: ReportEntry[];
+}
+
 export interface ImportOutcome {
-  report: ImportReport & { files: ReportEntry[] };
+  report: CodedImportReport;
   /** The new dataset (null when nothing could be stored, e.g. the disk was full at once). */
   dataset: DatasetSummary | null;
   /** Cases stored. */
