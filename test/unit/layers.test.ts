@@ -11,10 +11,10 @@ import {
   instanceNorm,
   leakyRelu,
   setConvGradMode,
-  setSubPixelMinPositions,
+  setXnnPathMinPositions,
   stride1ConvInputGrad,
   subPixelConvT,
-  SUBPIXEL_MIN_POSITIONS,
+  XNN_PATH_MIN_POSITIONS,
   tensorFromTorch,
   tfToTorchData,
   torchToTfData,
@@ -28,7 +28,7 @@ async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
 
 afterEach(() => {
   setConvGradMode('auto');
-  setSubPixelMinPositions(SUBPIXEL_MIN_POSITIONS);
+  setXnnPathMinPositions(XNN_PATH_MIN_POSITIONS);
 });
 
 /** NCHW values -> NHWC tensor. */
@@ -343,9 +343,9 @@ describe('conv filter gradient without Conv2DBackpropFilter', () => {
     expect(scaleW).toBeGreaterThan(1);
     expect(maxAbsDiff(cpuCustom.dw, ref.dw)).toBeLessThan(1e-4 * scaleW);
     expect(maxAbsDiff(cpuCustom.dx, ref.dx)).toBeLessThan(1e-4 * scaleX);
-    // sub-pixel convT wherever the geometry allows (0), and never (Infinity)
+    // XNNPACK forms wherever the geometry allows (0), and never (Infinity)
     for (const threshold of [0, Infinity]) {
-      setSubPixelMinPositions(threshold);
+      setXnnPathMinPositions(threshold);
       const before = tf.memory().numTensors;
       const wasm = await gradients(c);
       expect(tf.memory().numTensors).toBe(before);

@@ -37,9 +37,13 @@ export {
   leakyRelu,
   relu,
   setConvGradMode,
+  setXnnPathMinPositions,
+  stride1ConvInputGrad,
+  subPixelConvT,
   BN_MOMENTUM,
   LEAKY_SLOPE,
   NORM_EPS,
+  XNN_PATH_MIN_POSITIONS,
   type ConvGradMode,
   type ParamSpec,
 } from './layers';

@@ -124,17 +124,22 @@ function plainConvT(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number)
 }
 
 /**
- * Below this many input positions (N*H*W) the sub-pixel convT is not used: rebuilding its
- * 3x3 weight costs more than the naive kernel it replaces (measured on wasm: 8x8 wins ~2.5x,
- * 4x4 with 512 channels loses).
+ * The custom-gradient path replaces wasm's naive Conv2DBackpropInput by XNNPACK conv2d forms
+ * (`subPixelConvT`, `stride1ConvInputGrad`) when the input has at least this many positions
+ * (N*H*W); below it, rebuilding their weight costs more than it saves (measured on wasm: 8x8
+ * wins ~2.5x, 4x4 with 512 channels loses).
  */
-export const SUBPIXEL_MIN_POSITIONS = 64;
+export const XNN_PATH_MIN_POSITIONS = 64;
 
-let subPixelMinPositions = SUBPIXEL_MIN_POSITIONS;
+let xnnPathMinPositions = XNN_PATH_MIN_POSITIONS;
 
-/** Set the sub-pixel threshold (benchmarks and tests; `Infinity` disables the sub-pixel path). */
-export function setSubPixelMinPositions(positions: number): void {
-  subPixelMinPositions = positions;
+/** Set that threshold (benchmarks and tests; `Infinity` disables both XNNPACK forms). */
+export function setXnnPathMinPositions(positions: number): void {
+  xnnPathMinPositions = positions;
+}
+
+function enoughPositions(x: tf.Tensor4D): boolean {
+  return x.shape[0] * x.shape[1] * x.shape[2] >= xnnPathMinPositions;
 }
 
 /**
@@ -164,13 +169,7 @@ const SUBPIXEL_SELECT: Float32Array = (() => {
 
 /** Whether `subPixelConvT` applies: k4 s2 p1 and enough positions to pay for the weight rebuild. */
 function subPixelApplies(x: tf.Tensor4D, kH: number, kW: number, stride: number, pad: number): boolean {
-  return (
-    kH === 4 &&
-    kW === 4 &&
-    stride === 2 &&
-    pad === 1 &&
-    x.shape[0] * x.shape[1] * x.shape[2] >= subPixelMinPositions
-  );
+  return kH === 4 && kW === 4 && stride === 2 && pad === 1 && enoughPositions(x);
 }
 
 /**
@@ -240,7 +239,7 @@ function customConv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: numbe
         const dx =
           evenUp && subPixelApplies(dy, ws.shape[0], ws.shape[1], stride, pad)
             ? subPixelConvT(dy, ws) // conv filter [4,4,in,out] read as convT filter [4,4,out'=in,in'=out]
-            : stride === 1 && ws.shape[0] === 4 && ws.shape[1] === 4 && pad <= 3
+            : stride === 1 && ws.shape[0] === 4 && ws.shape[1] === 4 && pad <= 3 && enoughPositions(dy)
               ? stride1ConvInputGrad(dy, ws, pad)
               : tf.conv2dTranspose(dy, ws, xs.shape, stride, explicitPad(pad));
         const dw = conv2dFilterGrad(xs, dy, ws.shape[0], ws.shape[1], stride, pad);
