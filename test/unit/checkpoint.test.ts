@@ -241,7 +241,11 @@ describe('checkpoint files', () => {
 
 describe('atomic checkpoint writes', () => {
   /** Memory storage whose `put` throws on the n-th call from now (1-based). */
-  function failingStorage(): KeyValueStorage & { failOnPut: number; data: Map<string, Uint8Array> } {
+  function failingStorage(): KeyValueStorage & {
+    failOnPut: number;
+    data: Map<string, Uint8Array>;
+    resetCount(): void;
+  } {
     const inner = createMemoryStorage();
     let puts = 0;
     const s = {

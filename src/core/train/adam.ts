@@ -71,29 +71,39 @@ export class Adam {
    */
   apply(grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {
     const { beta1, beta2, epsilon } = this.hyper;
-    tf.tidy(() => {
-      const oneMinusAccBeta1 = tf.sub(1, this.accBeta1);
-      const oneMinusAccBeta2 = tf.sub(1, this.accBeta2);
+    const oneMinusAccBeta1 = tf.sub(1, this.accBeta1);
+    const oneMinusAccBeta2 = tf.sub(1, this.accBeta2);
+    try {
       for (const [key, value] of this.params) {
         const gradient = grads.get(key);
         if (gradient === undefined) continue;
-        const firstMoment = this.m.get(key) as tf.Variable;
-        const secondMoment = this.v.get(key) as tf.Variable;
-        const newFirstMoment = tf.add(tf.mul(firstMoment, beta1), tf.mul(gradient, 1 - beta1));
-        const newSecondMoment = tf.add(tf.mul(secondMoment, beta2), tf.mul(tf.square(gradient), 1 - beta2));
-        const biasCorrectedFirstMoment = tf.div(newFirstMoment, oneMinusAccBeta1);
-        const biasCorrectedSecondMoment = tf.div(newSecondMoment, oneMinusAccBeta2);
-        firstMoment.assign(newFirstMoment);
-        secondMoment.assign(newSecondMoment);
-        const newValue = tf.add(
-          tf.mul(tf.div(biasCorrectedFirstMoment, tf.add(tf.sqrt(biasCorrectedSecondMoment), epsilon)), -lr),
-          value,
-        );
-        value.assign(newValue);
+        // one tidy per parameter: peak memory is one parameter's temporaries, not all of them
+        tf.tidy(() => {
+          const firstMoment = this.m.get(key) as tf.Variable;
+          const secondMoment = this.v.get(key) as tf.Variable;
+          const newFirstMoment = tf.add(tf.mul(firstMoment, beta1), tf.mul(gradient, 1 - beta1));
+          const newSecondMoment = tf.add(tf.mul(secondMoment, beta2), tf.mul(tf.square(gradient), 1 - beta2));
+          const biasCorrectedFirstMoment = tf.div(newFirstMoment, oneMinusAccBeta1);
+          const biasCorrectedSecondMoment = tf.div(newSecondMoment, oneMinusAccBeta2);
+          firstMoment.assign(newFirstMoment);
+          secondMoment.assign(newSecondMoment);
+          const newValue = tf.add(
+            tf.mul(
+              tf.div(biasCorrectedFirstMoment, tf.add(tf.sqrt(biasCorrectedSecondMoment), epsilon)),
+              -lr,
+            ),
+            value,
+          );
+          value.assign(newValue);
+        });
       }
-      this.accBeta1.assign(tf.mul(this.accBeta1, beta1));
-      this.accBeta2.assign(tf.mul(this.accBeta2, beta2));
-    });
+      tf.tidy(() => {
+        this.accBeta1.assign(tf.mul(this.accBeta1, beta1));
+        this.accBeta2.assign(tf.mul(this.accBeta2, beta2));
+      });
+    } finally {
+      tf.dispose([oneMinusAccBeta1, oneMinusAccBeta2]);
+    }
     this.iterations_++;
   }
 

@@ -90,7 +90,7 @@ export interface TrainerState {
 
 /** What a trainer exposes for saving (implemented by Trainer). */
 export interface HasTrainerState {
-  getState(): Promise<TrainerState>;
+  getState(extraMetrics?: Record<string, number | null>): Promise<TrainerState>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -180,12 +180,18 @@ export function encodeTrainerState(
     const pieces = splitIntoShards(sd, opts.maxShardBytes ?? MAX_SHARD_BYTES);
     pieces.forEach((piece, i) => {
       const file = shardFileName(role, i, pieces.length);
-      const bytes = writeSafetensors(piece, {
+      const metadata: Record<string, string> = {
         format: 'pt',
         producer: CHECKPOINT_FORMAT,
         role,
         layout: role === 'optim' ? 'tfjs' : 'pytorch',
-      });
+      };
+      // a whole network in one file carries what io/formats.ts needs to load it on its own
+      if (role !== 'optim' && pieces.length === 1) {
+        metadata.kind = role;
+        metadata.studio_config = JSON.stringify(state.config);
+      }
+      const bytes = writeSafetensors(piece, metadata);
       files.set(file, bytes);
       shards.push({ file, role, bytes: bytes.length, crc32: crc32Hex(bytes) });
     });
@@ -214,12 +220,15 @@ export function encodeTrainerState(
   return files;
 }
 
-/** Read the trainer's state and serialize it. */
+/**
+ * Read the trainer's state and serialize it. `metrics` (e.g. validation results) are stored in the
+ * manifest beside the last logged losses.
+ */
 export async function saveTrainerState(
   trainer: HasTrainerState,
-  opts: { maxShardBytes?: number } = {},
+  opts: { maxShardBytes?: number; metrics?: Record<string, number | null> } = {},
 ): Promise<CheckpointFiles> {
-  return encodeTrainerState(await trainer.getState(), opts);
+  return encodeTrainerState(await trainer.getState(opts.metrics), { maxShardBytes: opts.maxShardBytes });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -353,6 +362,45 @@ export function loadTrainerState(files: CheckpointFiles, where = 'checkpoint'): 
     D: byRole.D,
     optimizer: { G: adam('G'), D: adam('D') },
   };
+}
+
+/**
+ * Read one network (G or D) of a checkpoint without touching the other shards (e.g. for
+ * inference): the manifest, then that role's shards, each checked against the manifest.
+ */
+export async function readCheckpointNetwork(
+  getFile: (name: string) => Promise<Uint8Array | undefined>,
+  role: 'G' | 'D',
+  where = 'checkpoint',
+): Promise<{ manifest: CheckpointManifest; stateDict: StateDict }> {
+  const mbytes = await getFile(MANIFEST_FILE);
+  if (!mbytes) {
+    throw new CheckpointFormatError(
+      `${where}: ${MANIFEST_FILE} is missing — not a studio checkpoint directory`,
+    );
+  }
+  const manifest = parseManifest(mbytes, where);
+  const sd: StateDict = [];
+  for (const s of manifest.shards.filter((x) => x.role === role)) {
+    const bytes = await getFile(s.file);
+    if (!bytes) {
+      throw new CheckpointFormatError(
+        `${where}/${s.file}: listed in the manifest but missing; the checkpoint is incomplete`,
+      );
+    }
+    if (bytes.length !== s.bytes || crc32Hex(bytes) !== s.crc32) {
+      throw new CheckpointFormatError(
+        `${where}/${s.file}: size or checksum does not match the manifest (the file is damaged); use an older checkpoint`,
+      );
+    }
+    try {
+      sd.push(...readSafetensors(bytes, `${where}/${s.file}`).tensors);
+    } catch (e) {
+      throw new CheckpointFormatError((e as Error).message);
+    }
+  }
+  if (sd.length === 0) throw new CheckpointFormatError(`${where}: the checkpoint has no ${role} shard`);
+  return { manifest, stateDict: sd };
 }
 
 // ---------------------------------------------------------------------------------------------

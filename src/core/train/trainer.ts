@@ -148,6 +148,21 @@ export function epochOrder(seed: number, epoch: number, count: number): number[]
   return new Rng(deriveSeed(seed, 'order', epoch)).permutation(count);
 }
 
+/**
+ * Forward mode for inference. evalMode (server `--eval`): BatchNorm running statistics, no dropout.
+ * Otherwise the server's test default: BatchNorm on the batch's own statistics and dropout on
+ * (with a fixed seed here, so the output is reproducible). Running stats are never updated.
+ */
+export function inferenceMode(
+  cfg: Pick<RunConfig, 'no_dropout' | 'seed'>,
+  evalMode: boolean,
+  dropoutSeed = deriveSeed(cfg.seed, 'predict'),
+): ForwardMode {
+  return evalMode
+    ? { training: false, dropout: false, updateStats: false }
+    : { training: true, dropout: !cfg.no_dropout, updateStats: false, dropoutSeed };
+}
+
 /** Network-structure fields: a state can only be loaded into a trainer that agrees on these. */
 const STRUCTURE_KEYS = [
   'netG',
@@ -425,9 +440,7 @@ export class Trainer {
   }
 
   private forwardMode(evalMode: boolean, dropoutSeed: number): ForwardMode {
-    return evalMode
-      ? { training: false, dropout: false, updateStats: false }
-      : { training: true, dropout: !this.cfg.no_dropout, updateStats: false, dropoutSeed };
+    return inferenceMode(this.cfg, evalMode, dropoutSeed);
   }
 
   /**
