@@ -14,18 +14,24 @@ import {
 } from '../../engine/messages';
 import { ENVIRONMENT_STRINGS } from './environment';
 import { SHELL_STRINGS } from './shell';
+// --- Data section (issue 4) ---
+import { DATA_STRINGS } from './data';
 
 /** Named parts, for the uniqueness test. */
 export const DICTIONARY_PARTS = {
   engine: ENGINE_MESSAGES,
   shell: SHELL_STRINGS,
   environment: ENVIRONMENT_STRINGS,
+  // --- Data section (issue 4) ---
+  data: DATA_STRINGS,
 } as const satisfies Record<string, Record<string, Translation>>;
 
 export const DICTIONARY = {
   ...ENGINE_MESSAGES,
   ...SHELL_STRINGS,
   ...ENVIRONMENT_STRINGS,
+  // --- Data section (issue 4) ---
+  ...DATA_STRINGS,
 } as const satisfies Record<string, Translation>;
 
 export type StringKey = keyof typeof DICTIONARY;

@@ -1,0 +1,52 @@
+/**
+ * Texts of data values in the UI language: report lines and plan problems (the core writes English
+ * sentences with numbers; in Chinese the line is the file name plus a translated sentence for its
+ * code, the English detail stays available as a tooltip), audit flags (the audit writes both), flag
+ * and severity names.
+ */
+import type { AuditCode, AuditFlag, FileProblem, Severity } from '../../core/data/dataset';
+import type { ReportEntry } from '../../engine/import/pipeline';
+import type { Lang } from '../../engine/messages';
+import { DICTIONARY, translate, type StringKey } from '../strings';
+
+function key(k: string): StringKey | null {
+  return k in DICTIONARY ? (k as StringKey) : null;
+}
+
+/** A report line or plan problem in the UI language (English: the core's sentence). */
+export function problemText(
+  p:
+    | Pick<ReportEntry, 'path' | 'message' | 'status' | 'caseId' | 'code' | 'line'>
+    | (FileProblem & { status?: undefined; caseId?: undefined; path?: undefined }),
+  lang: Lang,
+): string {
+  if (lang === 'en') return p.message;
+  const file = ('path' in p && p.path) || ('file' in p ? p.file : '');
+  const where = p.line ? `${file}（第 ${p.line} 行）` : file;
+  const k = p.code
+    ? key(`data.problem.${p.code}`)
+    : p.status === 'imported'
+      ? key('data.problem.imported')
+      : null;
+  if (!k) return p.message;
+  const text = translate(lang, k);
+  return p.status === 'imported' && p.caseId ? `${where}：${text}（病例 ${p.caseId}）` : `${where}：${text}`;
+}
+
+export function flagName(code: AuditCode, lang: Lang): string {
+  const k = key(`data.flag.${code}`);
+  return k ? translate(lang, k) : code;
+}
+
+export function flagHelp(code: AuditCode, lang: Lang): string {
+  const k = key(`data.flagHelp.${code}`);
+  return k ? translate(lang, k) : '';
+}
+
+export function flagMessage(f: AuditFlag, lang: Lang): string {
+  return lang === 'zh' && f.messageZh ? f.messageZh : f.message;
+}
+
+export function severityName(s: Severity, lang: Lang): string {
+  return translate(lang, `data.severity.${s}`);
+}
