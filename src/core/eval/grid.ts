@@ -1,0 +1,190 @@
+/**
+ * The fixed evaluation grid (the clinic's `viz_grid_20.png`): for each case of the dataset's fixed
+ * evaluation list, photo | real X-ray | prediction | error heat map, with the case id and the
+ * case's L1; one or two models (checkpoints or runs) side by side, each with its own prediction
+ * and error columns. Rendered into an RgbaImage (no DOM) and encoded as PNG with fast-png.
+ *
+ * Error heat map: |grey(prediction) − grey(X-ray)| per pixel in 0-255 units (grey = mean of R, G,
+ * B), coloured on a FIXED scale 0..`errorMax_255` (default 128) so grids of different checkpoints
+ * compare; the colour bar at the bottom states the scale.
+ */
+import { encode } from 'fast-png';
+import type { RgbaImage } from '../image';
+import {
+  blit,
+  drawText,
+  drawTextFit,
+  fillRect,
+  heatColor,
+  newImage,
+  resample,
+  strokeRect,
+  TEXT_HEIGHT,
+  textWidth,
+  type Rgb,
+} from './raster';
+
+/** The clinic's file name. */
+export const GRID_FILE_NAME = 'viz_grid_20.png';
+
+export interface GridModelColumn {
+  /** Short label drawn in the header, e.g. `A: run-3 best (step 1200)`. */
+  label: string;
+  /** Prediction per grid case (same order as `cases`); null draws an empty tile. */
+  predictions: (RgbaImage | null)[];
+  /** Optional per-case L1 on [0,1] drawn on the error tile. */
+  l1_01?: (number | null)[];
+}
+
+export interface GridInput {
+  cases: { id: string; photo: RgbaImage; xray: RgbaImage }[];
+  /** One or two models. */
+  models: GridModelColumn[];
+  /** Title line at the top. */
+  title?: string;
+  /** Tile side in px (default: 2x for images <= 128 px, else min(size, 256)). */
+  tilePx?: number;
+  /** Upper end of the error colour scale, 0-255 units (default 128). */
+  errorMax_255?: number;
+  /** Case blocks side by side (default 2 for one model with > 10 cases, else 1). */
+  blocks?: number;
+}
+
+const BG: Rgb = [255, 255, 255];
+const INK: Rgb = [30, 36, 44];
+const MUTED: Rgb = [96, 106, 118];
+const LINE: Rgb = [210, 216, 222];
+const GAP = 4;
+const PAD = 10;
+
+/** Per-pixel |grey(a) − grey(b)| in 0-255 units as a heat-map image. Sizes must match. */
+export function errorHeatMap(pred: RgbaImage, xray: RgbaImage, errorMax_255 = 128): RgbaImage {
+  if (pred.width !== xray.width || pred.height !== xray.height) {
+    throw new Error(
+      `errorHeatMap: prediction is ${pred.width}x${pred.height} px, X-ray ${xray.width}x${xray.height} px`,
+    );
+  }
+  const out = newImage(pred.width, pred.height);
+  const n = pred.width * pred.height;
+  for (let i = 0; i < n; i++) {
+    const k = i * 4;
+    const gp = (pred.data[k] + pred.data[k + 1] + pred.data[k + 2]) / 3;
+    const gx = (xray.data[k] + xray.data[k + 1] + xray.data[k + 2]) / 3;
+    const c = heatColor(Math.abs(gp - gx) / errorMax_255);
+    out.data[k] = c[0];
+    out.data[k + 1] = c[1];
+    out.data[k + 2] = c[2];
+  }
+  return out;
+}
+
+function defaultTile(size: number): number {
+  return size <= 128 ? size * 2 : Math.min(size, 256);
+}
+
+function fmtL1(v: number | null | undefined): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? '' : `L1 ${v.toFixed(3)}`;
+}
+
+/** Render the grid; see the module comment for the layout. */
+export function renderGrid(input: GridInput): RgbaImage {
+  const { cases, models } = input;
+  if (models.length < 1 || models.length > 2) throw new Error('renderGrid: give one or two models');
+  for (const m of models) {
+    if (m.predictions.length !== cases.length) {
+      throw new Error(
+        `renderGrid: model "${m.label}" has ${m.predictions.length} predictions for ${cases.length} cases`,
+      );
+    }
+  }
+  const size = cases[0]?.xray.width ?? 64;
+  const tile = Math.max(16, Math.round(input.tilePx ?? defaultTile(size)));
+  const errorMax = input.errorMax_255 ?? 128;
+  const blocks = Math.max(1, input.blocks ?? (models.length === 1 && cases.length > 10 ? 2 : 1));
+  const rowsPerBlock = Math.max(1, Math.ceil(cases.length / blocks));
+  const cols = 2 + 2 * models.length;
+  const labelW = Math.max(textWidth('case', 1), ...cases.map((c) => Math.min(textWidth(c.id, 1), 120))) + 10;
+  const blockW = labelW + cols * tile + (cols - 1) * GAP;
+  const titleH = input.title ? 2 * TEXT_HEIGHT + 10 : 0;
+  const headerH = TEXT_HEIGHT * 2 + 12;
+  const legendH = TEXT_HEIGHT * 2 + 24;
+  const width = PAD * 2 + blocks * blockW + (blocks - 1) * 3 * GAP;
+  const height = PAD * 2 + titleH + headerH + rowsPerBlock * (tile + GAP) + legendH;
+  const img = newImage(width, height, BG);
+
+  if (input.title) drawTextFit(img, PAD, PAD, input.title, INK, width - 2 * PAD, 2);
+
+  const headers: { text: string; sub: string }[] = [
+    { text: 'photo', sub: 'input' },
+    { text: 'X-ray', sub: 'target' },
+  ];
+  models.forEach((m, i) => {
+    const tag = models.length > 1 ? ` ${String.fromCharCode(65 + i)}` : '';
+    headers.push({ text: `prediction${tag}`, sub: m.label });
+    headers.push({ text: `|error|${tag}`, sub: `0-${errorMax} (0-255)` });
+  });
+
+  for (let b = 0; b < blocks; b++) {
+    const bx = PAD + b * (blockW + 3 * GAP);
+    const hy = PAD + titleH;
+    drawText(img, bx, hy + 2, 'case', MUTED);
+    headers.forEach((h, c) => {
+      const x = bx + labelW + c * (tile + GAP);
+      drawTextFit(img, x, hy + 2, h.text, INK, tile);
+      drawTextFit(img, x, hy + 4 + TEXT_HEIGHT, h.sub, MUTED, tile);
+    });
+    for (let r = 0; r < rowsPerBlock; r++) {
+      const idx = b * rowsPerBlock + r;
+      if (idx >= cases.length) break;
+      const cs = cases[idx];
+      const y = PAD + titleH + headerH + r * (tile + GAP);
+      drawTextFit(img, bx, y + Math.floor((tile - TEXT_HEIGHT) / 2), cs.id, INK, labelW - 6);
+      const tiles: (RgbaImage | null)[] = [cs.photo, cs.xray];
+      const l1s: (number | null | undefined)[] = [undefined, undefined];
+      for (const m of models) {
+        const p = m.predictions[idx];
+        tiles.push(p, p ? errorHeatMap(p, cs.xray, errorMax) : null);
+        l1s.push(undefined, m.l1_01?.[idx]);
+      }
+      tiles.forEach((t, c) => {
+        const x = bx + labelW + c * (tile + GAP);
+        if (t) blit(img, resample(t, tile, tile), x, y);
+        else {
+          fillRect(img, x, y, tile, tile, [240, 242, 245]);
+          drawTextFit(img, x + 4, y + 4, 'n/a', MUTED, tile - 8);
+        }
+        strokeRect(img, x - 1, y - 1, tile + 2, tile + 2, LINE);
+        const l1 = fmtL1(l1s[c]);
+        if (l1 && tile >= 48) {
+          const w = textWidth(l1) + 4;
+          fillRect(img, x, y + tile - TEXT_HEIGHT - 4, Math.min(w, tile), TEXT_HEIGHT + 4, [0, 0, 0]);
+          drawTextFit(img, x + 2, y + tile - TEXT_HEIGHT - 2, l1, [255, 255, 255], tile - 4);
+        }
+      });
+    }
+  }
+
+  // colour bar of the error scale
+  const ly = height - PAD - legendH + 10;
+  const barW = Math.min(256, width - 2 * PAD - 120);
+  drawText(img, PAD, ly, '|error|', INK);
+  const bx0 = PAD + textWidth('|error| ') + 4;
+  for (let i = 0; i < barW; i++) fillRect(img, bx0 + i, ly, 1, 10, heatColor(i / (barW - 1)));
+  strokeRect(img, bx0 - 1, ly - 1, barW + 2, 12, LINE);
+  drawText(img, bx0, ly + 14, '0', MUTED);
+  const maxText = `${errorMax} (grey levels, 0-255 units; L1 on [0,1])`;
+  drawText(img, bx0 + barW - textWidth(String(errorMax)), ly + 14, String(errorMax), MUTED);
+  drawTextFit(img, bx0 + barW + 10, ly + 2, maxText, MUTED, Math.max(0, width - bx0 - barW - 10 - PAD));
+  return img;
+}
+
+/** PNG bytes of an RgbaImage (8-bit RGBA, fast-png). */
+export function encodePngRgba(img: RgbaImage): Uint8Array {
+  return encode({
+    width: img.width,
+    height: img.height,
+    data: new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength),
+    channels: 4,
+    depth: 8,
+  });
+}

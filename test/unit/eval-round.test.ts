@@ -1,0 +1,344 @@
+/**
+ * Validation rounds end to end on a tiny pix2pix (unet_32, ngf 4) on the cpu backend, through the
+ * engine-facing functions of src/engine/evaluation.ts:
+ *  - a constant-output generator trips the stuck detector (input-independent at once, and frozen
+ *    diagnostics while the losses move), a trained one does not;
+ *  - the round's numbers are wired to the tested primitives: mean L1 equals Trainer.evaluate's
+ *    (same seeds), the diagnostics equal `diagnose` on the same predictions, the loss balance
+ *    equals `lossBalance` on the same case (its norms are finite-difference checked in
+ *    losses.test.ts), the gap's train L1 is the train subset's L1, the input range is the tensors';
+ *  - history values round-trip (stuck history after a resume, per-case values for failures);
+ *  - on-demand evaluation of a checkpoint stored in IndexedDB (fake-indexeddb) gives the same
+ *    numbers and the grid images; no tensor leaks.
+ */
+import 'fake-indexeddb/auto';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { withDefaults, type RunConfig } from '../../src/core/config';
+import { diagnose, stuckDetector } from '../../src/core/eval/diagnostics';
+import { caseValues, roundValues } from '../../src/core/eval/round';
+import type { RgbaImage } from '../../src/core/image';
+import { lossBalance } from '../../src/core/losses';
+import { deriveSeed, Rng } from '../../src/core/rng';
+import { encodeTrainerState } from '../../src/core/train/checkpoint';
+import { createInMemoryDataSource, imageToTensor, type ImagePair } from '../../src/core/train/data';
+import { inferenceMode, Trainer } from '../../src/core/train/trainer';
+import {
+  caseScoresOfPoint,
+  chooseTrainSubset,
+  evaluateCheckpoint,
+  historyFromValPoints,
+  loadCheckpointModel,
+  roundDiag,
+  runValidationRound,
+  validationPointValues,
+  type ValidationRound,
+} from '../../src/engine/evaluation';
+import { openStudioStorage, saveCheckpoint } from '../../src/store';
+
+const SIZE = 32;
+
+/** A learnable toy pair: the X-ray is a grey, smoothed function of the photo (as engine.core.test). */
+function toyPair(i: number): ImagePair {
+  const rng = new Rng(9000 + i);
+  const photo = new Uint8ClampedArray(SIZE * SIZE * 4);
+  const xray = new Uint8ClampedArray(SIZE * SIZE * 4);
+  const cx = SIZE * (0.3 + 0.4 * rng.next());
+  const cy = SIZE * (0.3 + 0.4 * rng.next());
+  for (let y = 0; y < SIZE; y++) {
+    for (let x = 0; x < SIZE; x++) {
+      const k = (y * SIZE + x) * 4;
+      const d = Math.hypot(x - cx, y - cy) / SIZE;
+      photo[k] = 200 - 150 * d;
+      photo[k + 1] = 120 + 60 * Math.sin(x / 3);
+      photo[k + 2] = rng.int(256);
+      photo[k + 3] = 255;
+      const g = d < 0.25 ? 230 : 40 + 60 * d;
+      xray[k] = xray[k + 1] = xray[k + 2] = g;
+      xray[k + 3] = 255;
+    }
+  }
+  return {
+    id: `toy${String(i).padStart(2, '0')}`,
+    photo: { width: SIZE, height: SIZE, data: photo } as RgbaImage,
+    xray: { width: SIZE, height: SIZE, data: xray } as RgbaImage,
+  };
+}
+
+const TRAIN = Array.from({ length: 6 }, (_, i) => toyPair(i));
+const VAL = Array.from({ length: 4 }, (_, i) => toyPair(100 + i));
+const EVAL_IDS = VAL.map((p) => p.id as string);
+
+function config(over: Partial<RunConfig> = {}): RunConfig {
+  return withDefaults({
+    netG: 'unet_32',
+    size: SIZE,
+    ngf: 4,
+    ndf: 4,
+    n_epochs: 50,
+    n_epochs_decay: 0,
+    log_every: 1,
+    seed: 11,
+    flip: false,
+    jitter: false,
+    ...over,
+  });
+}
+
+function newTrainer(cfg: RunConfig): Trainer {
+  return Trainer.create(cfg, createInMemoryDataSource(TRAIN, { size: SIZE }));
+}
+
+function disposeTrainer(t: Trainer): void {
+  t.dispose();
+  t.data.dispose();
+}
+
+async function train(t: Trainer, steps: number): Promise<Record<string, number | null>> {
+  for (let i = 0; i < steps; i++) t.step();
+  const m = await t.drainMetrics();
+  return { ...m[m.length - 1].losses };
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
+
+describe('stuck detector through runValidationRound', () => {
+  it('a constant-output generator trips it: input-independent at once, frozen while the losses move', async () => {
+    const cfg = config();
+    const t = newTrainer(cfg);
+    try {
+      // every G parameter 0: each layer outputs 0, tanh(0) = 0, a uniform grey 127.5 for any photo
+      for (const v of t.G.params.values()) v.assign(tf.zerosLike(v));
+      const subset = chooseTrainSubset(TRAIN, cfg.seed, 3);
+      const rounds: ValidationRound[] = [];
+      for (let r = 0; r < 3; r++) {
+        const losses = { G_GAN: 0.7 + 0.1 * r, G_L1: 30 - 5 * r, D_real: 0.6, D_fake: 0.5 - 0.1 * r };
+        const round = await runValidationRound(t, VAL, subset, cfg, {
+          history: rounds.map((x) => roundDiag(x, x.losses)),
+          losses,
+          diagCaseIds: EVAL_IDS,
+        });
+        rounds.push(round);
+      }
+      const first = rounds[0];
+      expect(first.stuck).toMatchObject({ stuck: true, kind: 'insensitive' });
+      expect(first.sensitivity_255).toBe(0);
+      expect(first.diagnosis?.pred.gradMean_255).toBe(0);
+      expect(first.diagnosis?.pred.intensityMax_255).toBe(127.5);
+      expect(first.diagnosis?.sharpnessRatio).toBe(0);
+      expect(first.diagnosis?.clinicPlan002).toEqual({ gradOk: false, maxOk: false });
+      // without the sensitivity measurement the frozen gradient/maximum with moving losses still trips it
+      const blind = rounds.map((x) => {
+        const d = roundDiag(x, x.losses);
+        delete d.sensitivity_255;
+        return d;
+      });
+      expect(stuckDetector(blind.slice(0, 2), { k: 3, relTol: 0.01 }).kind).toBe('too_few_rounds');
+      expect(stuckDetector(blind, { k: 3, relTol: 0.01 })).toMatchObject({ stuck: true, kind: 'frozen' });
+      expect(rounds[2].checklist.map((i) => i.id)).toEqual([
+        'mode',
+        'losses',
+        'input_range',
+        'weights',
+        'lr',
+      ]);
+    } finally {
+      disposeTrainer(t);
+    }
+  });
+
+  it('a generator that is being trained does not trip it', async () => {
+    const cfg = config();
+    const t = newTrainer(cfg);
+    try {
+      const subset = chooseTrainSubset(TRAIN, cfg.seed, 3);
+      const rounds: ValidationRound[] = [];
+      for (let r = 0; r < 3; r++) {
+        const losses = await train(t, 6);
+        rounds.push(
+          await runValidationRound(t, VAL, subset, cfg, {
+            history: rounds.map((x) => roundDiag(x, x.losses)),
+            losses,
+            diagCaseIds: EVAL_IDS,
+          }),
+        );
+      }
+      const last = rounds[2];
+      expect(last.step).toBe(18);
+      expect(last.stuck).toMatchObject({ stuck: false, kind: 'moving' });
+      expect(last.sensitivity_255).toBeGreaterThan(0.5);
+      const grads = rounds.map((r) => r.diagnosis?.pred.gradMean_255 ?? NaN);
+      expect(new Set(grads).size).toBe(3);
+      // the losses come from training: every active term > 0
+      expect(last.checklist.find((i) => i.id === 'losses')?.status).toBe('ok');
+      expect(last.checklist.find((i) => i.id === 'input_range')?.status).toBe('ok');
+    } finally {
+      disposeTrainer(t);
+    }
+  });
+});
+
+describe('a round is wired to the tested primitives', () => {
+  it('metrics, diagnostics, loss balance, gap and input range agree with direct computations', async () => {
+    const cfg = config({ lambda_grad: 5 });
+    const t = newTrainer(cfg);
+    try {
+      const losses = await train(t, 4);
+      const subset = chooseTrainSubset(TRAIN, cfg.seed, 3);
+      expect(subset).toHaveLength(3);
+      expect(chooseTrainSubset([...TRAIN].reverse(), cfg.seed, 3).map((p) => p.id)).toEqual(
+        subset.map((p) => p.id),
+      );
+      const before = tf.memory().numTensors;
+      const round = await runValidationRound(t, VAL, subset, cfg, {
+        history: [],
+        losses,
+        diagCaseIds: [EVAL_IDS[2], EVAL_IDS[0], 'not-a-case'],
+        balanceCases: 1,
+      });
+      expect(tf.memory().numTensors).toBe(before);
+
+      // metrics: the trainer's own evaluation (same dropout seeds)
+      const ref = await t.evaluate(VAL);
+      expect(round.aggregate.n_cases).toBe(4);
+      expect(round.aggregate.mean_l1).toBeCloseTo(ref.aggregate.mean_l1, 6);
+      expect(round.aggregate.mean_psnr).toBeCloseTo(ref.aggregate.mean_psnr, 4);
+      expect(round.aggregate.mean_l1_pm1).toBeCloseTo(2 * ref.aggregate.mean_l1, 6);
+      round.cases.forEach((c, i) => expect(c.ssim).toBeCloseTo(ref.cases[i].ssim, 5));
+
+      // diagnostics: pooled over the (valid) diagnostic cases in their given order
+      expect(round.diagnosisCaseIds).toEqual([EVAL_IDS[2], EVAL_IDS[0]]);
+      const idx = [2, 0];
+      const preds = idx.map((i) =>
+        t.G.apply(
+          imageToTensor(VAL[i].photo, 3),
+          inferenceMode(cfg, cfg.eval_mode, deriveSeed(cfg.seed, 'evaluate', i)),
+        ),
+      );
+      const xrays = idx.map((i) => imageToTensor(VAL[i].xray, 3));
+      const p = tf.concat(preds) as tf.Tensor4D;
+      const x = tf.concat(xrays) as tf.Tensor4D;
+      const d = await diagnose(p, x);
+      expect(round.diagnosis?.pred.gradMean_255).toBeCloseTo(d.pred.gradMean_255, 4);
+      expect(round.diagnosis?.pred.gradP999_255).toBeCloseTo(d.pred.gradP999_255, 4);
+      expect(round.diagnosis?.pred.intensityMax_255).toBeCloseTo(d.pred.intensityMax_255, 4);
+      expect(round.diagnosis?.target).toEqual(d.target);
+      expect(round.diagnosis?.sharpnessRatio).toBeCloseTo(d.sharpnessRatio, 5);
+      expect(round.diagnosis?.pred.gradHist.counts).toEqual(d.pred.gradHist.counts);
+      // per-case sharpness ratio of case 0
+      const c0 = await diagnose(preds[1], xrays[1]);
+      expect(round.cases[0].sharpnessRatio).toBeCloseTo(c0.sharpnessRatio, 5);
+      tf.dispose([...preds, ...xrays, p, x]);
+
+      // loss balance of the first diagnostic case (VAL[2]) with D in its training forward
+      const photo = imageToTensor(VAL[2].photo, 3);
+      const xray = imageToTensor(VAL[2].xray, 3);
+      const fake = t.G.apply(photo, inferenceMode(cfg, cfg.eval_mode, deriveSeed(cfg.seed, 'evaluate', 2)));
+      const dMode = { training: true, dropout: false, updateStats: false };
+      const direct = await lossBalance(cfg, fake, xray, (f) => t.D.apply(photo, f, dMode));
+      tf.dispose([photo, xray, fake]);
+      expect(round.balanceCaseIds).toEqual([EVAL_IDS[2]]);
+      expect(round.balance?.map((b) => b.term)).toEqual(['G_GAN', 'G_L1', 'G_grad']);
+      round.balance?.forEach((b, i) => {
+        expect(b.value).toBeCloseTo(direct[i].value, 5);
+        expect(b.share).toBeCloseTo(direct[i].share, 5);
+        expect(b.gradNorm).toBeCloseTo(direct[i].gradNorm, 5);
+      });
+
+      // gap: the train subset evaluated like validation
+      let sum = 0;
+      for (let i = 0; i < subset.length; i++) {
+        const ph = imageToTensor(subset[i].photo, 3);
+        const xr = imageToTensor(subset[i].xray, 3);
+        const pr = t.G.apply(ph, inferenceMode(cfg, cfg.eval_mode, deriveSeed(cfg.seed, 'evaluateTrain', i)));
+        sum += (await tf.mean(tf.abs(tf.sub(pr, xr))).data())[0] / 2;
+        tf.dispose([ph, xr, pr]);
+      }
+      expect(round.gap?.train_l1_01).toBeCloseTo(sum / subset.length, 5);
+      expect(round.gap?.ratio).toBeCloseTo(round.aggregate.mean_l1 / (sum / subset.length), 4);
+      expect(round.gap?.lossL1_01).toBeCloseTo((losses.G_L1 as number) / cfg.lambda_L1 / 2, 8);
+
+      // input range: RGBA / 127.5 - 1 over every val case
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const c of VAL)
+        for (let i = 0; i < c.photo.data.length; i += 4)
+          for (let k = 0; k < 3; k++) {
+            const v = c.photo.data[i + k] / 127.5 - 1;
+            lo = Math.min(lo, v);
+            hi = Math.max(hi, v);
+          }
+      expect(round.inputRange?.photoMin).toBeCloseTo(lo, 6);
+      expect(round.inputRange?.photoMax).toBeCloseTo(hi, 6);
+      expect(round.lrNow).toBe(t.nextLearningRate);
+
+      // history values: stuck history and per-case scores survive the store's flat values
+      const { summary, all } = validationPointValues(round);
+      expect(summary.mean_l1).toBe(round.aggregate.mean_l1);
+      expect(summary.lb_G_grad_grad).toBe(round.balance?.[2].gradNorm);
+      expect(Object.keys(summary).some((k) => k.startsWith('case:'))).toBe(false);
+      const point = { step: round.step, epoch: 1, timeMs: 0, values: JSON.parse(JSON.stringify(all)) };
+      expect(historyFromValPoints([point])).toEqual([roundDiag(round, losses)]);
+      expect(caseScoresOfPoint(point)).toEqual(
+        round.cases.map((c) => ({
+          id: c.id,
+          l1_01: c.l1_01,
+          psnr_db: c.psnr_db,
+          ssim: c.ssim,
+          sharpnessRatio: c.sharpnessRatio,
+        })),
+      );
+      expect(Object.keys(caseValues(round))).toHaveLength(16);
+      expect(roundValues(round).stuck).toBe(0);
+    } finally {
+      disposeTrainer(t);
+    }
+  });
+
+  it('evaluates a checkpoint stored in IndexedDB on demand, with the grid images and the same numbers', async () => {
+    const cfg = config();
+    const t = newTrainer(cfg);
+    try {
+      const losses = await train(t, 3);
+      const subset = chooseTrainSubset(TRAIN, cfg.seed);
+      const round = await runValidationRound(t, VAL, subset, cfg, {
+        history: [],
+        losses,
+        diagCaseIds: EVAL_IDS,
+      });
+      const storage = await openStudioStorage({ prefix: `eval-${globalThis.crypto.randomUUID()}` });
+      await saveCheckpoint(storage.checkpoints, 'run-eval', 'best', encodeTrainerState(await t.getState()));
+      const before = tf.memory().numTensors;
+      const model = await loadCheckpointModel(storage, 'run-eval', 'best');
+      let ev;
+      try {
+        ev = await evaluateCheckpoint(
+          model,
+          { train: TRAIN, val: VAL, evalCaseIds: EVAL_IDS.slice(0, 3) },
+          { model: { kind: 'checkpoint', runId: 'run-eval', name: 'best' } },
+        );
+      } finally {
+        model.release();
+      }
+      expect(tf.memory().numTensors).toBe(before);
+      expect([ev.step, ev.checkpoint, ev.runId]).toEqual([3, 'best', 'run-eval']);
+      expect(ev.aggregate.mean_l1).toBeCloseTo(round.aggregate.mean_l1, 6);
+      expect(ev.gap?.train_l1_01).toBeCloseTo(round.gap?.train_l1_01 ?? NaN, 6);
+      expect(ev.balance?.[1].gradNorm).toBeCloseTo(round.balance?.[1].gradNorm ?? NaN, 5);
+      expect(ev.grid.map((g) => g.id)).toEqual(EVAL_IDS.slice(0, 3));
+      expect(ev.grid[0].prediction.width).toBe(SIZE);
+      expect(ev.grid[0].xray).toBe(VAL[0].xray);
+      expect(ev.diagnosisCaseIds).toEqual(EVAL_IDS.slice(0, 3));
+      expect(ev.losses?.G_L1).toBeCloseTo(losses.G_L1 as number, 5);
+      await expect(
+        evaluateCheckpoint(model, { train: TRAIN, val: [], evalCaseIds: [] }, { model: { kind: 'current' } }),
+      ).rejects.toThrow(/no validation cases/);
+      await expect(loadCheckpointModel(storage, 'run-eval', 'nope')).rejects.toThrow();
+    } finally {
+      disposeTrainer(t);
+    }
+  });
+});
