@@ -1,0 +1,413 @@
+/**
+ * `cli train`: train pix2pix headless in Node (wasm backend by default) on the demo phantom or a
+ * folder of pairs; writes a studio checkpoint (`<out>/last/`, atomic) and `<out>/metrics.json`.
+ */
+import { mkdir, readdir, rename, stat, writeFile, readFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import type { RunConfig } from '../core/config';
+import type { CaseSplit } from '../core/data/dataset';
+import { detectLayout } from '../core/data/layout';
+import { preprocessImage, splitAlignedImage } from '../core/data/preprocess';
+import { assignSplits, compareIds, EVAL_LIST_SIZE } from '../core/data/splits';
+import type { AggregateMetrics } from '../core/eval/metrics';
+import type { RgbaImage } from '../core/image';
+import { decodeFileNode } from '../core/io/decodeNode';
+import {
+  loadTrainerState,
+  readCheckpointFiles,
+  saveTrainerState,
+  writeCheckpointAtomically,
+} from '../core/train/checkpoint';
+import { augmentationDefaults, createInMemoryDataSource, type ImagePair } from '../core/train/data';
+import { lastEpoch, stepsPerEpoch } from '../core/train/schedule';
+import { LOSS_NAMES, Trainer, type StepMetrics } from '../core/train/trainer';
+import {
+  BACKEND_OPTION,
+  backendOption,
+  checkNetworkFits,
+  CONFIG_OPTIONS,
+  configFromOptions,
+  HELP_OPTION,
+  helpText,
+  numberOption,
+  parse,
+  stringOption,
+  UsageError,
+  type OptionSpecs,
+} from './args';
+import { startBackend } from './env';
+import { createFsStorage } from './fsStorage';
+
+const TRAIN_OPTIONS: OptionSpecs = {
+  demo: { type: 'boolean', help: 'train on the built-in phantom dataset (default preset: demo, 64 px)' },
+  data: {
+    type: 'string',
+    arg: '<dir>',
+    help: 'folder of pairs: server aligned layout (train/*.png) or photo/ + xray/',
+  },
+  out: {
+    type: 'string',
+    arg: '<dir>',
+    help: 'output folder for the checkpoint (last/) and metrics.json (required)',
+  },
+  steps: { type: 'string', arg: '<n>', help: 'training steps (default: n_epochs + n_epochs_decay epochs)' },
+  cases: {
+    type: 'string',
+    arg: '<n>',
+    help: 'demo: number of phantom cases (default 100: 80 train + 20 val)',
+  },
+  log_every: { type: 'string', arg: '<n>', help: 'print losses every n steps (default from the config)' },
+  val_every: { type: 'string', arg: '<n>', help: 'validate every n steps (0 = only at the end)' },
+  save_every: { type: 'string', arg: '<n>', help: 'save the checkpoint every n steps (0 = only at the end)' },
+  eval: {
+    type: 'boolean',
+    help: 'validate in eval mode (server --eval: BatchNorm running stats, no dropout)',
+  },
+  jitter: { type: 'boolean', help: 'random jitter crop (server resize_and_crop 286 -> 256)' },
+  no_jitter: { type: 'boolean', help: 'no jitter crop' },
+  flip: { type: 'boolean', help: 'random horizontal flip' },
+  no_flip: { type: 'boolean', help: 'no horizontal flip (server --no_flip)' },
+  resume: { type: 'boolean', help: 'continue the run in --out from its last checkpoint' },
+  quiet: { type: 'boolean', help: 'print only the final summary' },
+};
+
+export const TRAIN_HELP = helpText(
+  'train (--demo | --data <dir>) --out <dir> [--size N] [--steps N] [options]',
+  'Train pix2pix (photo -> X-ray) in Node. Writes <out>/last/ (a studio checkpoint: manifest.json,\n' +
+    'G/D/optim .safetensors; G.safetensors loads on the server as is) and <out>/metrics.json\n' +
+    '(loss history and validation metrics with the clinic names: mean_l1 on [0,1], mean_psnr in dB, mean_ssim).',
+  [
+    ['Training', TRAIN_OPTIONS],
+    ['Run config (server option names)', CONFIG_OPTIONS],
+    ['Runtime', { ...BACKEND_OPTION, ...HELP_OPTION }],
+  ],
+);
+
+interface LoadedData {
+  source: string;
+  train: ImagePair[];
+  val: ImagePair[];
+  hasLandmarks: boolean;
+  notes: string[];
+}
+
+async function listFiles(dir: string): Promise<{ path: string; size: number }[]> {
+  const out: { path: string; size: number }[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile())
+        out.push({ path: relative(dir, p).split(sep).join('/'), size: (await stat(p)).size });
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+function toSize(img: RgbaImage, cfg: RunConfig, file: string, notes: Set<string>): RgbaImage {
+  if (img.width === cfg.size && img.height === cfg.size) return img;
+  const mode = cfg.preprocess === 'stretch' ? 'stretch' : 'letterbox';
+  notes.add(
+    `images that are not ${cfg.size}x${cfg.size} px are ${mode === 'stretch' ? 'stretched' : 'letterboxed'} to it (e.g. ${file})`,
+  );
+  return preprocessImage(img, { mode, size: cfg.size, pad: 'constant', padColor: [0, 0, 0], roi: null })
+    .image;
+}
+
+async function loadFolder(dir: string, cfg: RunConfig): Promise<LoadedData> {
+  let files;
+  try {
+    files = await listFiles(dir);
+  } catch (e) {
+    throw new UsageError(`--data ${dir}: cannot read the folder (${(e as Error).message})`);
+  }
+  const plan = detectLayout(files);
+  const notes = new Set<string>();
+  const cases: { id: string; split?: CaseSplit; pair: ImagePair }[] = [];
+  for (const c of plan.cases) {
+    const read = async (p: string): Promise<RgbaImage> => {
+      const r = await decodeFileNode(join(dir, p));
+      if (!r.ok) throw new UsageError(r.problem.message);
+      return r.image;
+    };
+    let photo: RgbaImage;
+    let xray: RgbaImage;
+    if (c.alignedPath) {
+      ({ photo, xray } = splitAlignedImage(await read(c.alignedPath)));
+    } else if (c.photoPath && c.xrayPath) {
+      photo = await read(c.photoPath);
+      xray = await read(c.xrayPath);
+    } else {
+      continue; // unpaired: reported in the plan's summary
+    }
+    const name = c.alignedPath ?? c.photoPath ?? c.id;
+    cases.push({
+      id: c.id,
+      split: c.split,
+      pair: { id: c.id, photo: toSize(photo, cfg, name, notes), xray: toSize(xray, cfg, name, notes) },
+    });
+  }
+  if (cases.length === 0) {
+    throw new UsageError(`--data ${dir}: no photo/X-ray pairs found. ${plan.summary}`);
+  }
+  cases.sort((a, b) => compareIds(a.id, b.id));
+  let splits: Record<string, CaseSplit>;
+  if (plan.splitsFromFolders) {
+    splits = Object.fromEntries(cases.map((c) => [c.id, c.split ?? 'train']));
+  } else {
+    splits = assignSplits(
+      cases.map((c) => c.id),
+      { seed: cfg.seed },
+    );
+    notes.add('no train/ val/ folders: cases split 80/10/10 (seeded); validation uses the val split');
+  }
+  let train = cases.filter((c) => splits[c.id] === 'train').map((c) => c.pair);
+  let val = cases.filter((c) => splits[c.id] === 'val').map((c) => c.pair);
+  if (val.length === 0) val = cases.filter((c) => splits[c.id] === 'test').map((c) => c.pair);
+  if (train.length === 0) {
+    train = cases.map((c) => c.pair);
+    notes.add('no training split: training on every case');
+  }
+  if (val.length === 0) {
+    val = train.slice(0, Math.min(4, train.length));
+    notes.add('no validation cases: validation uses the first training cases (optimistic)');
+  }
+  for (const p of plan.problems) if (p.severity === 'error') notes.add(`skipped: ${p.message}`);
+  return {
+    source: dir,
+    train,
+    val: val.slice(0, EVAL_LIST_SIZE),
+    hasLandmarks: plan.counts.withLandmarks > 0,
+    notes: [...notes],
+  };
+}
+
+async function loadDemo(cfg: RunConfig, count: number): Promise<LoadedData> {
+  const valCount = Math.max(1, Math.round(count * 0.2));
+  // loaded on demand: `train --data` does not pay for the phantom generator
+  const { generatePhantomDataset } = await import('../core/data/phantom');
+  const ds = generatePhantomDataset({
+    n: count,
+    seed: cfg.seed,
+    width: cfg.size,
+    height: cfg.size,
+    valCount,
+  });
+  const pair = (c: (typeof ds.cases)[number]): ImagePair => ({
+    id: c.id,
+    photo: c.photo,
+    xray: c.xray,
+    landmarks: c.landmarks,
+  });
+  return {
+    source: 'demo phantom',
+    train: ds.cases.filter((c) => c.split === 'train').map(pair),
+    val: ds.cases
+      .filter((c) => c.split === 'val')
+      .map(pair)
+      .slice(0, EVAL_LIST_SIZE),
+    hasLandmarks: true,
+    notes: [],
+  };
+}
+
+type HistoryRow = { step: number; epoch: number; lr: number } & Record<string, number>;
+type ValRow = { step: number; eval_mode: boolean } & AggregateMetrics;
+
+function historyRow(m: StepMetrics): HistoryRow {
+  const row: HistoryRow = { step: m.step, epoch: m.epoch, lr: m.lr };
+  for (const n of LOSS_NAMES) row[n] = m.losses[n];
+  return row;
+}
+
+function progressLine(m: StepMetrics, total: number, itPerS: number, spe: number, cfg: RunConfig): string {
+  const shown = LOSS_NAMES.filter(
+    (n) =>
+      n === 'G_GAN' ||
+      n === 'G_L1' ||
+      n === 'D_real' ||
+      n === 'D_fake' ||
+      (n === 'G_grad' && cfg.lambda_grad > 0) ||
+      (n === 'G_lap' && cfg.lambda_lap > 0) ||
+      (n === 'G_fm' && cfg.lambda_fm > 0) ||
+      (n === 'G_ssim' && cfg.lambda_ssim > 0),
+  );
+  const losses = shown.map((n) => `${n} ${m.losses[n].toFixed(3)}`).join(' ');
+  const warn = m.finite ? '' : '  (non-finite loss: the run has diverged; lower --lr)';
+  return (
+    `step ${m.step}/${total} (epoch ${m.epoch}, ${m.iterInEpoch}/${spe}) ${losses} ` +
+    `lr ${m.lr.toExponential(2)} | ${itPerS.toFixed(2)} it/s${warn}`
+  );
+}
+
+function valLine(step: number, a: AggregateMetrics): string {
+  return (
+    `val @ step ${step}: mean_l1 ${a.mean_l1.toFixed(4)} (on [0,1]), mean_psnr ${a.mean_psnr.toFixed(2)} dB, ` +
+    `mean_ssim ${a.mean_ssim.toFixed(4)} (${a.n_cases} cases)`
+  );
+}
+
+async function writeJsonAtomically(path: string, value: unknown): Promise<void> {
+  const tmp = `${path}.${process.pid}.partial`;
+  await writeFile(
+    tmp,
+    JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1),
+  );
+  await rename(tmp, path);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const values = parse(
+    argv,
+    { ...TRAIN_OPTIONS, ...CONFIG_OPTIONS, ...BACKEND_OPTION, ...HELP_OPTION },
+    'train',
+  );
+  if (values.help) {
+    console.log(TRAIN_HELP);
+    return 0;
+  }
+  const dataDir = stringOption(values, 'data');
+  const out = stringOption(values, 'out');
+  if (!values.demo && dataDir === undefined)
+    throw new UsageError('train: give --demo or --data <dir> (see --help)');
+  if (values.demo && dataDir !== undefined)
+    throw new UsageError('train: give either --demo or --data, not both');
+  if (out === undefined)
+    throw new UsageError('train: --out <dir> is required (where the checkpoint and metrics.json go)');
+  const quiet = values.quiet === true;
+  const say = (s: string): void => {
+    if (!quiet) console.log(s);
+  };
+
+  const storage = createFsStorage(out);
+  const resumeFiles = values.resume ? await readCheckpointFiles(storage, 'last') : undefined;
+  if (values.resume && !resumeFiles)
+    throw new UsageError(`--resume: ${out}/last has no checkpoint to continue from`);
+  const resumeState = resumeFiles ? loadTrainerState(resumeFiles, join(out, 'last')) : undefined;
+
+  let cfg: RunConfig = resumeState
+    ? resumeState.config
+    : configFromOptions(values, values.demo ? 'demo' : undefined);
+  const overrides: Partial<RunConfig> = {};
+  for (const k of ['log_every', 'val_every', 'save_every'] as const) {
+    const v = numberOption(values, k, { integer: true, min: k === 'log_every' ? 1 : 0 });
+    if (v !== undefined) overrides[k] = v;
+  }
+  cfg = { ...cfg, ...overrides };
+  checkNetworkFits(cfg);
+  const count = numberOption(values, 'cases', { integer: true, min: 2 }) ?? 100;
+
+  const data = values.demo ? await loadDemo(cfg, count) : await loadFolder(dataDir as string, cfg);
+  const aug = augmentationDefaults(data.hasLandmarks);
+  if (!resumeState) {
+    const jitter = values.jitter === true ? true : values.no_jitter === true ? false : aug.jitter;
+    const flip = values.flip === true ? true : values.no_flip === true ? false : aug.flip;
+    cfg = { ...cfg, jitter, flip };
+  }
+  const sel = await startBackend(backendOption(values));
+  say(
+    `backend ${sel.backend}; data: ${data.source}, ${data.train.length} train + ${data.val.length} val cases at ${cfg.size} px`,
+  );
+  for (const n of data.notes) say(`note: ${n}`);
+  say(`augmentation: jitter ${cfg.jitter ? 'on' : 'off'}, flip ${cfg.flip ? 'on' : 'off'} — ${aug.reason}`);
+
+  const source = createInMemoryDataSource(data.train, {
+    size: cfg.size,
+    photoChannels: cfg.input_nc,
+    xrayChannels: cfg.output_nc,
+  });
+  const spe = stepsPerEpoch(source.trainCount, cfg.batch_size);
+  const totalSteps =
+    numberOption(values, 'steps', { integer: true, min: 1 }) ?? (lastEpoch(cfg) - cfg.epoch_count + 1) * spe;
+  // a resumed run keeps its config; only the logging cadence (log/val/save_every) may change
+  const trainer = resumeState
+    ? Trainer.restore({ ...resumeState, config: cfg }, source)
+    : Trainer.create(cfg, source);
+  await mkdir(out, { recursive: true });
+  const metricsPath = join(out, 'metrics.json');
+  let history: HistoryRow[] = [];
+  let valHistory: ValRow[] = [];
+  if (resumeState) {
+    try {
+      const prev = JSON.parse(await readFile(metricsPath, 'utf8')) as {
+        history?: HistoryRow[];
+        val_history?: ValRow[];
+      };
+      history = (prev.history ?? []).filter((r) => r.step <= resumeState.step);
+      valHistory = (prev.val_history ?? []).filter((r) => r.step <= resumeState.step);
+    } catch {
+      // no previous metrics: the curves start at the checkpoint
+    }
+    say(`resuming at step ${trainer.globalStep} (epoch ${trainer.epoch})`);
+  }
+  const evalMode = values.eval === true || cfg.eval_mode;
+  const validate = async (): Promise<AggregateMetrics> => {
+    const r = await trainer.evaluate(data.val, { evalMode });
+    valHistory.push({ step: trainer.globalStep, eval_mode: evalMode, ...r.aggregate });
+    say(valLine(trainer.globalStep, r.aggregate));
+    return r.aggregate;
+  };
+  const save = async (metrics: Record<string, number | null> = {}): Promise<void> => {
+    await writeCheckpointAtomically(storage, 'last', await saveTrainerState(trainer, { metrics }));
+  };
+
+  let stepMs = 0;
+  let stepsTimed = 0;
+  let windowStart = performance.now();
+  let windowSteps = 0;
+  let last: AggregateMetrics | undefined;
+  try {
+    while (trainer.globalStep < totalSteps) {
+      const t0 = performance.now();
+      const info = trainer.step();
+      stepMs += performance.now() - t0;
+      stepsTimed++;
+      windowSteps++;
+      if (info.logged) {
+        const m = await trainer.readMetrics();
+        history.push(historyRow(m));
+        const now = performance.now();
+        say(progressLine(m, totalSteps, (1000 * windowSteps) / Math.max(1e-9, now - windowStart), spe, cfg));
+        windowStart = now;
+        windowSteps = 0;
+        if (!m.finite)
+          throw new Error(`training diverged at step ${m.step} (a loss is NaN or infinite); lower --lr`);
+      }
+      const s = trainer.globalStep;
+      if (cfg.val_every > 0 && s % cfg.val_every === 0 && s < totalSteps) last = await validate();
+      if (cfg.save_every > 0 && s % cfg.save_every === 0 && s < totalSteps) await save();
+    }
+    last = await validate();
+    await save({
+      val_mean_l1: last.mean_l1,
+      val_mean_psnr: last.mean_psnr,
+      val_mean_ssim: last.mean_ssim,
+    });
+    const msPerStep = stepsTimed > 0 ? stepMs / stepsTimed : 0;
+    await writeJsonAtomically(metricsPath, {
+      format: 'ceph-gan-studio-metrics',
+      version: 1,
+      created: new Date().toISOString(),
+      config: cfg,
+      backend: sel.backend,
+      data: { source: data.source, train_cases: data.train.length, val_cases: data.val.length },
+      steps: trainer.globalStep,
+      epoch: trainer.epoch,
+      ms_per_step: msPerStep,
+      it_per_s: msPerStep > 0 ? 1000 / msPerStep : 0,
+      checkpoint: 'last',
+      history,
+      val_history: valHistory,
+      final: { step: trainer.globalStep, eval_mode: evalMode, ...last },
+    });
+    console.log(
+      `done: ${trainer.globalStep} steps, ${msPerStep.toFixed(1)} ms/step (${sel.backend}); ` +
+        `${valLine(trainer.globalStep, last)}; wrote ${join(out, 'last')} and ${metricsPath}`,
+    );
+  } finally {
+    trainer.dispose();
+    source.dispose();
+  }
+  return 0;
+}
