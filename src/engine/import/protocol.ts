@@ -35,3 +35,8 @@ export type FromImportWorker =
   | { type: 'progress'; id: number; progress: ImportProgress }
   | { type: 'done'; id: number; result: ImportResult }
   | { type: 'error'; id: number; message: string };
+
+/** Web Lock held by the import worker while it writes into a dataset (repair waits for it). */
+export function importLockName(datasetId: string): string {
+  return `ceph-gan-studio-import:${datasetId}`;
+}

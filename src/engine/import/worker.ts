@@ -6,11 +6,12 @@
  */
 /// <reference lib="webworker" />
 import type { LayoutOptions } from '../../core/data/layout';
+import { newDatasetId } from '../../store/datasets';
 import { openStudioStorage, type StudioStorage } from '../../store/storage';
 import { decodeImageBlob } from './decode';
 import { buildFileIndex, type FileIndex } from './fileIndex';
 import { planImport, runImport } from './pipeline';
-import type { FromImportWorker, PlanResult, ToImportWorker } from './protocol';
+import { importLockName, type FromImportWorker, type PlanResult, type ToImportWorker } from './protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (m: FromImportWorker): void => scope.postMessage(m);
@@ -60,12 +61,19 @@ scope.addEventListener('message', (ev: MessageEvent<ToImportWorker>) => {
         const ctl = new AbortController();
         running = ctl;
         try {
-          const out = await runImport(index, planImport(index, layout), m.settings, {
-            storage: await storage,
-            decode: (blob) => decodeImageBlob(blob),
-            signal: ctl.signal,
-            onProgress: (progress) => post({ type: 'progress', id: m.id, progress }),
-          });
+          const datasetId = newDatasetId();
+          const work = async () =>
+            runImport(index!, planImport(index!, layout), m.settings, {
+              storage: await storage!,
+              decode: (blob) => decodeImageBlob(blob),
+              signal: ctl.signal,
+              datasetId,
+              onProgress: (progress) => post({ type: 'progress', id: m.id, progress }),
+            });
+          // the lock tells other tabs not to repair this dataset while its batches are being written
+          const out = navigator.locks
+            ? await navigator.locks.request(importLockName(datasetId), work)
+            : await work();
           post({
             type: 'done',
             id: m.id,

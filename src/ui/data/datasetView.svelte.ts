@@ -68,8 +68,16 @@ export class DatasetView {
     this.loading = true;
     this.error = null;
     try {
-      const { listCases } = await import('../../store');
+      const { listCases, repairDataset } = await import('../../store');
+      const { importLockName } = await import('../../engine/import/protocol');
       const s = await data.storage();
+      // an import that never finished (tab closed, crash) may have left an unlisted batch: remove it,
+      // unless an import into this dataset is running right now (it holds the lock)
+      if (this.summary && this.summary.evalList.version === 0 && navigator.locks) {
+        await navigator.locks.request(importLockName(this.id), { ifAvailable: true }, async (lock) => {
+          if (lock) await repairDataset(s.datasets, this.id);
+        });
+      }
       const out: StoredCase[] = [];
       for (let offset = 0; ; offset += PAGE) {
         const page = await listCases(s.datasets, this.id, { offset, limit: PAGE });
