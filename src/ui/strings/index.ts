@@ -14,6 +14,9 @@ import {
 } from '../../engine/messages';
 import { ENVIRONMENT_STRINGS } from './environment';
 import { SHELL_STRINGS } from './shell';
+// --- Train section (issue 5) ---
+import { TRAIN_MESSAGES } from '../../engine/trainMessages';
+import { TRAIN_STRINGS } from './train';
 // --- Data section (issue 4) ---
 import { DATA_STRINGS } from './data';
 
@@ -24,6 +27,9 @@ export const DICTIONARY_PARTS = {
   environment: ENVIRONMENT_STRINGS,
   // --- Data section (issue 4) ---
   data: DATA_STRINGS,
+  // --- Train section (issue 5) ---
+  trainEngine: TRAIN_MESSAGES,
+  train: TRAIN_STRINGS,
 } as const satisfies Record<string, Record<string, Translation>>;
 
 export const DICTIONARY = {
@@ -32,6 +38,9 @@ export const DICTIONARY = {
   ...ENVIRONMENT_STRINGS,
   // --- Data section (issue 4) ---
   ...DATA_STRINGS,
+  // --- Train section (issue 5) ---
+  ...TRAIN_MESSAGES,
+  ...TRAIN_STRINGS,
 } as const satisfies Record<string, Translation>;
 
 export type StringKey = keyof typeof DICTIONARY;

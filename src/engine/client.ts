@@ -1,0 +1,115 @@
+/**
+ * The page's way to get a training engine: `createEngine()` starts the dedicated module Worker
+ * and asks it (a `probe` message) whether it can get a WebGPU adapter. The worker is used unless
+ * it cannot get WebGPU while the page can — then the engine runs in the page (inPage.ts), and
+ * the reason is recorded. Module workers that do not start at all also fall back to the page.
+ * TF.js is never loaded on the page in the worker case.
+ */
+import type { BackendChoice } from './backend';
+import {
+  connectEngine,
+  type Engine,
+  type EngineHome,
+  type FromEngine,
+  type Port,
+  type ToEngine,
+} from './protocol';
+import { trainMessage, type TrainMessage } from './trainMessages';
+
+export interface EngineChoice {
+  engine: Engine;
+  home: EngineHome;
+  /** Why the engine runs where it runs (shown in the Train view). */
+  reason: TrainMessage;
+}
+
+export interface CreateEngineOptions {
+  /** The user's backend preference: the page fallback is only considered for auto/webgpu. */
+  preferred?: BackendChoice;
+  /** How long the worker may take to answer its probe (default 20 s: it loads its own bundle). */
+  probeTimeoutMs?: number;
+}
+
+function workerPort(worker: Worker): Port<FromEngine, ToEngine> {
+  return {
+    post(message: ToEngine, transfer: Transferable[] = []) {
+      worker.postMessage(message, transfer);
+    },
+    listen(handler) {
+      const f = (e: MessageEvent<FromEngine>): void => handler(e.data);
+      worker.addEventListener('message', f);
+      return () => worker.removeEventListener('message', f);
+    },
+  };
+}
+
+function timeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(
+      () => reject(new Error(`${what} did not answer within ${Math.round(ms / 1000)} s`)),
+      ms,
+    );
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
+async function inPage(reason: TrainMessage): Promise<EngineChoice> {
+  const { createInPageEngine } = await import('./inPage');
+  return { engine: createInPageEngine(), home: 'page', reason };
+}
+
+export async function createEngine(opts: CreateEngineOptions = {}): Promise<EngineChoice> {
+  const preferred = opts.preferred ?? 'auto';
+  let worker: Worker;
+  try {
+    worker = new Worker(new URL('./worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'ceph-gan-studio-engine',
+    });
+  } catch (e) {
+    return inPage(
+      trainMessage('engine.home.noWorker', { error: e instanceof Error ? e.message : String(e) }),
+    );
+  }
+  const remote = connectEngine(workerPort(worker), 'worker', () => worker.terminate());
+  let started = false;
+  worker.addEventListener('error', (e: ErrorEvent) => {
+    const error = e.message || 'the worker script failed';
+    remote.failAll(new Error(error));
+    if (started)
+      remote.emitLocal({ type: 'error', message: trainMessage('engine.worker.crashed', { error }) });
+  });
+  let workerGpu: { webgpu: boolean; reason?: string };
+  try {
+    const probe = await timeout(remote.probe(), opts.probeTimeoutMs ?? 20_000, 'the training worker');
+    workerGpu = { webgpu: probe.webgpu, reason: probe.webgpuReason };
+  } catch (e) {
+    remote.terminate();
+    return inPage(
+      trainMessage('engine.home.noWorker', { error: e instanceof Error ? e.message : String(e) }),
+    );
+  }
+  started = true;
+  if (!workerGpu.webgpu && (preferred === 'auto' || preferred === 'webgpu')) {
+    const { probeWebGpu } = await import('./adapter');
+    const page = await probeWebGpu();
+    if ('adapter' in page) {
+      remote.terminate();
+      return inPage(
+        trainMessage('engine.home.pageForWebGpu', {
+          reason: workerGpu.reason ?? trainMessage('engine.worker.noWebGpu').text,
+        }),
+      );
+    }
+  }
+  return { engine: remote, home: 'worker', reason: trainMessage('engine.home.worker') };
+}

@@ -1,0 +1,521 @@
+/**
+ * The training engine's interface and its wire protocol (web-llm's pattern): one `Engine`
+ * interface with two homes — a dedicated module Worker (client.ts → worker.ts) or the page itself
+ * (inPage.ts) — so the UI does not care where training runs.
+ *
+ * Commands are request/response pairs matched by `id`; everything the engine volunteers (step
+ * metrics, validation rounds, checkpoints, previews, warnings, status) arrives through one typed
+ * event callback. Every message is structured-clone data (no classes, no tensors), so the same
+ * objects cross `postMessage` and stay valid in the page.
+ */
+import type { RunConfig } from '../core/config';
+import type { PreprocessSpec } from '../core/data/preprocess';
+import type { AggregateMetrics, CaseMetrics } from '../core/eval/metrics';
+import type { RgbaImage } from '../core/image';
+import type { CheckpointRecord } from '../store/checkpoints';
+import type { MetricPoint, RunRecord } from '../store/runs';
+import type { BackendChoice, BackendSelection } from './backend';
+import type { ConfigEstimate } from './memoryEstimate';
+import type { CheckpointEvaluation, EvaluateCheckpointOptions, ValidationRound } from './evaluation';
+import type { TrainMessage } from './trainMessages';
+
+// ---------------------------------------------------------------------------------------------
+// Values
+// ---------------------------------------------------------------------------------------------
+
+/** Where the engine runs. */
+export type EngineHome = 'worker' | 'page' | 'node';
+
+export interface ProbeResult {
+  home: EngineHome;
+  /** A WebGPU adapter could be obtained here. */
+  webgpu: boolean;
+  /** Why not, when webgpu is false (English). */
+  webgpuReason?: string;
+}
+
+export interface InitOptions {
+  backend: BackendChoice;
+  /** IndexedDB database prefix (default `ceph-gan-studio`; tests use their own). */
+  storagePrefix?: string;
+}
+
+export interface EngineInfo {
+  home: EngineHome;
+  selection: BackendSelection;
+}
+
+/** Where a dataset comes from. */
+export type DatasetSource =
+  | {
+      kind: 'demo';
+      /** Number of phantom cases (80 % train, 20 % val by the generator's split). */
+      cases: number;
+      seed: number;
+    }
+  | {
+      kind: 'stored';
+      datasetId: string;
+      /** Override of the dataset's stored preprocessing (mode, padding, ROI); size comes from the run config. */
+      preprocessing?: PreprocessSpec;
+    };
+
+export interface DatasetInfo {
+  /** Stable id recorded with runs: the stored dataset id, or `demo-<cases>-<seed>`. */
+  id: string;
+  name: string;
+  source: DatasetSource;
+  trainCount: number;
+  valCount: number;
+  /** The fixed evaluation list (first cases shown in the live preview). */
+  evalCaseIds: string[];
+  /** Case ids of the live preview (the first 3 of the evaluation list). */
+  previewCaseIds: string[];
+  hasLandmarks: boolean;
+  /** Preprocessing the images get (its size is replaced by the run's `size`). */
+  preprocessing: PreprocessSpec;
+}
+
+/** Validation metric that picks the `best` checkpoint. */
+export type BestMetric = 'l1' | 'psnr' | 'ssim';
+
+export interface StartOptions {
+  config: RunConfig;
+  /** Display name of the run (default: preset + time). */
+  name?: string;
+  /** Default 'l1' (lower is better; PSNR and SSIM: higher is better). */
+  bestMetric?: BestMetric;
+  /** Steps between live previews (default: every log_every * 4 steps, at least every 20). */
+  previewEvery?: number;
+}
+
+export interface ResumeOptions {
+  runId: string;
+  /** Checkpoint to continue from (default `last`). */
+  checkpoint?: string;
+  /** Engine storage prefix is the engine's; the dataset is reloaded from the run record when needed. */
+  bestMetric?: BestMetric;
+  previewEvery?: number;
+}
+
+export interface RunStarted {
+  run: RunRecord;
+  /** Step the run continues from (0 for a new run). */
+  fromStep: number;
+  totalSteps: number;
+  stepsPerEpoch: number;
+}
+
+/** The model an evaluate/predict command uses. */
+export type ModelSource = { kind: 'current' } | { kind: 'checkpoint'; runId: string; name: string };
+
+export interface EvaluateOptions {
+  model?: ModelSource;
+  /** Cases to evaluate (default: the dataset's val split). */
+  split?: 'train' | 'val';
+  /** Restrict to these case ids (e.g. the fixed evaluation list or a train subset). */
+  caseIds?: string[];
+  /** Server `--eval` (BatchNorm running stats, no dropout). Default: the run config's eval_mode. */
+  evalMode?: boolean;
+  /** Also return photo, X-ray and prediction images per case. */
+  withImages?: boolean;
+}
+
+export interface EvaluatedCase extends CaseMetrics {
+  id: string;
+  photo?: RgbaImage;
+  xray?: RgbaImage;
+  prediction?: RgbaImage;
+}
+
+export interface EvaluationSummary {
+  step: number;
+  cases: EvaluatedCase[];
+  aggregate: AggregateMetrics;
+}
+
+export interface PredictOptions {
+  model?: ModelSource;
+  /** Photos at the run's training size. */
+  photos: RgbaImage[];
+  evalMode?: boolean;
+}
+
+export interface SaveCheckpointOptions {
+  /** Pointer name: `last`, `best` or a user name. Default `last`. */
+  name?: string;
+}
+
+export interface ExportCheckpointOptions {
+  runId: string;
+  name: string;
+  /** `zip` (one file, stored uncompressed) or `files` (each file separately). Default zip. */
+  format?: 'zip' | 'files';
+}
+
+export interface ExportedFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+export interface ExportedCheckpoint {
+  record: CheckpointRecord;
+  /** One `<run>-<name>.zip` for format zip, else the checkpoint's files. */
+  files: ExportedFile[];
+}
+
+export type EnginePhase =
+  | 'created'
+  | 'initializing'
+  | 'ready'
+  | 'loadingDataset'
+  | 'starting'
+  | 'running'
+  | 'paused'
+  | 'stopping'
+  | 'failed';
+
+export interface EngineStatus {
+  phase: EnginePhase;
+  runId: string | null;
+  dataset: DatasetInfo | null;
+  /** Backend in use once initialised. */
+  backend: string | null;
+  /** What the engine is doing right now inside a run (validation, saving, ...), for a status line. */
+  activity: 'training' | 'validating' | 'saving' | 'previewing' | null;
+}
+
+export interface TrainProgress {
+  runId: string;
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  /** First epoch of the run (cfg.epoch_count) and last one (n_epochs + n_epochs_decay). */
+  firstEpoch: number;
+  lastEpoch: number;
+  iterInEpoch: number;
+  stepsPerEpoch: number;
+  /** Training steps per second (validation, saving and previews excluded); null before the first measurement. */
+  itPerSec: number | null;
+  /** itPerSec x batch_size. */
+  imagesPerSec: number | null;
+  /** Seconds left at the current speed; null when unknown. */
+  etaSec: number | null;
+  /** Active training time of the run, ms (pauses excluded). */
+  durationMs: number;
+  /** `tf.memory().numBytesAllocatedInGPU` (WebGPU: pooled buffers included), null off the GPU. */
+  gpuBytesAllocated: number | null;
+  /** `tf.memory().numBytesInGPU` when the backend reports it. */
+  gpuBytesInUse: number | null;
+  /** `tf.memory().numBytes` (all tensors, any backend). */
+  tensorBytes: number;
+  numTensors: number;
+  lr: number;
+}
+
+export interface PreviewCase {
+  id: string;
+  photo: RgbaImage;
+  xray: RgbaImage;
+}
+
+export type EngineEvent =
+  | { type: 'status'; status: EngineStatus }
+  | { type: 'progress'; progress: TrainProgress }
+  /** Logged step losses (`values`: G_GAN, G_L1, G_grad, G_lap, G_fm, G_ssim, D_real, D_fake, lr). */
+  | { type: 'metrics'; runId: string; points: MetricPoint[] }
+  /**
+   * One validation round: `point.values` is its summary (mean_l1 on [0,1], mean_psnr in dB,
+   * mean_ssim, 0-255 diagnostics, gap, ...); `round` is the whole round for the Evaluate section.
+   */
+  | { type: 'validation'; runId: string; point: MetricPoint; isBest: boolean; round?: ValidationRound }
+  | { type: 'checkpoint'; runId: string; record: CheckpointRecord }
+  /** The fixed preview cases of the run (sent once at start). */
+  | { type: 'previewCases'; runId: string; cases: PreviewCase[] }
+  /** Current predictions for the preview cases, same order. */
+  | { type: 'preview'; runId: string; step: number; predictions: RgbaImage[] }
+  /** The run record changed (status, best, duration, checkpoints). */
+  | { type: 'run'; run: RunRecord }
+  | { type: 'datasetProgress'; done: number; total: number }
+  | { type: 'warning'; message: TrainMessage }
+  | { type: 'error'; message: TrainMessage };
+
+export type EngineEventListener = (event: EngineEvent) => void;
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+// ---------------------------------------------------------------------------------------------
+
+/** Every command: its parameters and its result. */
+export interface EngineCommands {
+  probe: { params: void; result: ProbeResult };
+  init: { params: InitOptions; result: EngineInfo };
+  loadDataset: { params: DatasetSource; result: DatasetInfo };
+  start: { params: StartOptions; result: RunStarted };
+  /** Continue an interrupted/stopped run from its checkpoint (after a reload, a crash, a closed tab). */
+  resumeRun: { params: ResumeOptions; result: RunStarted };
+  pause: { params: void; result: void };
+  /** Continue a paused run. */
+  resume: { params: void; result: void };
+  /** Stop the active run (saves `last` first). */
+  stop: { params: void; result: RunRecord | null };
+  evaluate: { params: EvaluateOptions; result: EvaluationSummary };
+  /** The Evaluate section's full evaluation of the current weights or a stored checkpoint (evaluation.ts). */
+  evaluateCheckpoint: { params: EvaluateCheckpointOptions; result: CheckpointEvaluation };
+  predict: { params: PredictOptions; result: RgbaImage[] };
+  saveCheckpoint: { params: SaveCheckpointOptions; result: CheckpointRecord };
+  exportCheckpoint: { params: ExportCheckpointOptions; result: ExportedCheckpoint };
+  getStatus: { params: void; result: EngineStatus };
+  /** Parameters, FLOPs and the memory a config needs, checked against this backend's limits. */
+  describeConfig: { params: RunConfig; result: ConfigEstimate };
+  /** Free every tensor and the dataset (stops a run first). */
+  dispose: { params: void; result: void };
+}
+
+export type CommandName = keyof EngineCommands;
+export type CommandParams<M extends CommandName> = EngineCommands[M]['params'];
+export type CommandResult<M extends CommandName> = EngineCommands[M]['result'];
+
+export const COMMAND_NAMES: readonly CommandName[] = [
+  'probe',
+  'init',
+  'loadDataset',
+  'start',
+  'resumeRun',
+  'pause',
+  'resume',
+  'stop',
+  'evaluate',
+  'evaluateCheckpoint',
+  'predict',
+  'saveCheckpoint',
+  'exportCheckpoint',
+  'getStatus',
+  'describeConfig',
+  'dispose',
+];
+
+/** The command methods, one per command (void params make the argument optional). */
+export type EngineApi = {
+  [M in CommandName]: (params: CommandParams<M>) => Promise<CommandResult<M>>;
+};
+
+/** The interface both homes implement. */
+export interface Engine extends EngineApi {
+  readonly home: EngineHome;
+  /** Subscribe to the event stream; returns the unsubscribe function. */
+  onEvent(listener: EngineEventListener): () => void;
+  /** Drop the engine for good (terminates a worker). */
+  terminate(): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wire messages
+// ---------------------------------------------------------------------------------------------
+
+export interface RequestMessage<M extends CommandName = CommandName> {
+  kind: 'request';
+  id: number;
+  method: M;
+  params: CommandParams<M>;
+}
+
+/** An error as it crosses the boundary: name and message, and the TrainMessage when there is one. */
+export interface WireError {
+  name: string;
+  message: string;
+  trainMessage?: TrainMessage;
+}
+
+export type ResponseMessage =
+  | { kind: 'response'; id: number; ok: true; result: unknown }
+  | { kind: 'response'; id: number; ok: false; error: WireError };
+
+export interface EventMessage {
+  kind: 'event';
+  event: EngineEvent;
+}
+
+export type ToEngine = RequestMessage;
+export type FromEngine = ResponseMessage | EventMessage;
+
+/** One end of a message channel (a Worker, the worker's global scope, or a fake in tests). */
+export interface Port<In, Out> {
+  post(message: Out, transfer?: Transferable[]): void;
+  /** Subscribe; returns the unsubscribe function. */
+  listen(handler: (message: In) => void): () => void;
+}
+
+export function isCommandName(s: unknown): s is CommandName {
+  return typeof s === 'string' && (COMMAND_NAMES as readonly string[]).includes(s);
+}
+
+/** Buffers of the images in an event/result, to transfer instead of copy. */
+export function transferablesOf(value: unknown): Transferable[] {
+  const out = new Set<ArrayBuffer>();
+  const visit = (v: unknown, depth: number): void => {
+    if (depth > 6 || v === null || typeof v !== 'object') return;
+    if (ArrayBuffer.isView(v)) {
+      const buf = v.buffer;
+      // only whole, non-shared buffers can be transferred
+      if (buf instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === buf.byteLength) out.add(buf);
+      return;
+    }
+    if (Array.isArray(v)) {
+      for (const x of v) visit(x, depth + 1);
+      return;
+    }
+    for (const x of Object.values(v as Record<string, unknown>)) visit(x, depth + 1);
+  };
+  visit(value, 0);
+  return [...out];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The two ends
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Commands whose results are made fresh for the caller, so their buffers can be transferred.
+ * (evaluate/evaluateCheckpoint results hold the engine's own dataset images: those are copied.)
+ */
+const TRANSFER_RESULTS: ReadonlySet<CommandName> = new Set(['predict', 'exportCheckpoint']);
+
+function toWireError(e: unknown): WireError {
+  if (e instanceof Error) {
+    const tm = (e as { trainMessage?: TrainMessage }).trainMessage;
+    return tm ? { name: e.name, message: e.message, trainMessage: tm } : { name: e.name, message: e.message };
+  }
+  return { name: 'Error', message: String(e) };
+}
+
+/** An Error rebuilt from a WireError on the calling side. */
+export class EngineCallError extends Error {
+  readonly trainMessage?: TrainMessage;
+  readonly method: CommandName;
+  constructor(method: CommandName, wire: WireError) {
+    super(wire.message);
+    this.name = wire.name === 'Error' ? 'EngineCallError' : wire.name;
+    this.method = method;
+    this.trainMessage = wire.trainMessage;
+  }
+}
+
+/**
+ * Serve an engine implementation on a port (the worker side). Requests run concurrently (pause
+ * and stop must get through while start's run is going); events are forwarded as they come,
+ * preview images transferred rather than copied. Returns a function that stops serving.
+ */
+export function serveEngine(
+  api: EngineApi & { onEvent(listener: EngineEventListener): () => void },
+  port: Port<ToEngine, FromEngine>,
+): () => void {
+  const offEvents = api.onEvent((event) => {
+    const transfer = event.type === 'preview' ? transferablesOf(event.predictions) : [];
+    port.post({ kind: 'event', event }, transfer);
+  });
+  const offRequests = port.listen((msg) => {
+    if (!msg || msg.kind !== 'request') return;
+    const { id, method } = msg;
+    const reply = (m: ResponseMessage, transfer: Transferable[] = []): void => port.post(m, transfer);
+    if (!isCommandName(method)) {
+      reply({
+        kind: 'response',
+        id,
+        ok: false,
+        error: {
+          name: 'TrainError',
+          message: `unknown engine command "${String(method)}"`,
+          trainMessage: {
+            code: 'engine.unknownMethod',
+            params: { method: String(method) },
+            text: `The training engine does not know the command "${String(method)}".`,
+          },
+        },
+      });
+      return;
+    }
+    const fn = api[method] as (p: unknown) => Promise<unknown>;
+    Promise.resolve()
+      .then(() => fn.call(api, msg.params))
+      .then(
+        (result) =>
+          reply(
+            { kind: 'response', id, ok: true, result },
+            TRANSFER_RESULTS.has(method) ? transferablesOf(result) : [],
+          ),
+        (e: unknown) => reply({ kind: 'response', id, ok: false, error: toWireError(e) }),
+      );
+  });
+  return () => {
+    offEvents();
+    offRequests();
+  };
+}
+
+interface Pending {
+  method: CommandName;
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
+
+/**
+ * The calling side: an `Engine` whose commands are messages on a port. `terminate` is called by
+ * `Engine.terminate()` (e.g. `worker.terminate()`). `failAll` rejects every pending call (the
+ * worker crashed); `emitLocal` delivers an event to the listeners from this side (e.g. the crash).
+ */
+export function connectEngine(
+  port: Port<FromEngine, ToEngine>,
+  home: EngineHome,
+  terminate: () => void = () => undefined,
+): Engine & { failAll(error: Error): void; emitLocal(event: EngineEvent): void } {
+  let nextId = 1;
+  const pending = new Map<number, Pending>();
+  const listeners = new Set<EngineEventListener>();
+  const off = port.listen((msg) => {
+    if (!msg) return;
+    if (msg.kind === 'event') {
+      for (const l of [...listeners]) l(msg.event);
+      return;
+    }
+    if (msg.kind === 'response') {
+      const p = pending.get(msg.id);
+      if (!p) return;
+      pending.delete(msg.id);
+      if (msg.ok) p.resolve(msg.result);
+      else p.reject(new EngineCallError(p.method, msg.error));
+    }
+  });
+  const call = <M extends CommandName>(method: M, params: CommandParams<M>): Promise<CommandResult<M>> =>
+    new Promise<CommandResult<M>>((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { method, resolve: resolve as (v: unknown) => void, reject });
+      const msg: RequestMessage<M> = { kind: 'request', id, method, params };
+      port.post(msg as RequestMessage);
+    });
+  const api = Object.fromEntries(
+    COMMAND_NAMES.map((m) => [m, (params: unknown) => call(m, params as never)]),
+  ) as unknown as EngineApi;
+  return {
+    ...api,
+    home,
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    terminate() {
+      off();
+      terminate();
+      const err = new Error('the training engine was terminated');
+      for (const p of pending.values()) p.reject(err);
+      pending.clear();
+    },
+    failAll(error) {
+      for (const p of pending.values()) p.reject(error);
+      pending.clear();
+    },
+    emitLocal(event) {
+      for (const l of [...listeners]) l(event);
+    },
+  };
+}

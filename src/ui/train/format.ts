@@ -1,0 +1,56 @@
+/** Numbers as the Train view shows them: always with their unit and a sensible precision. */
+
+/** 1,234,567 in the UI language's grouping. */
+export function formatInt(n: number, lang: 'en' | 'zh'): string {
+  return Math.round(n).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-US');
+}
+
+/** Mebibytes with one decimal ("12.5 MiB"); GiB from 1024 MiB on. */
+export function formatMiB(bytes: number): string {
+  const mib = bytes / 1024 ** 2;
+  if (mib >= 1024) return `${(mib / 1024).toFixed(2)} GiB`;
+  return `${mib.toFixed(mib < 10 ? 2 : 1)} MiB`;
+}
+
+/** A duration as h:mm:ss (or m:ss under an hour). */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '–';
+  const total = Math.round(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+}
+
+/** A loss or metric value with 4 significant digits (scientific for tiny/huge values). */
+export function formatValue(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
+  return Number(v.toPrecision(4)).toString();
+}
+
+/** Steps per second with 2 significant digits at low speeds ("0.42 it/s", "12 it/s"). */
+export function formatRate(v: number | null, unit: string): string {
+  if (v === null || !Number.isFinite(v)) return `– ${unit}`;
+  const digits = v < 1 ? 2 : v < 10 ? 1 : 0;
+  return `${v.toFixed(digits)} ${unit}`;
+}
+
+/** Learning rate like the server prints it ("2.0e-4"). */
+export function formatLr(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  return v === 0 ? '0' : v.toExponential(1);
+}
+
+/** Local date and time, short. */
+export function formatTime(ms: number, lang: 'en' | 'zh'): string {
+  return new Date(ms).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+}

@@ -1,0 +1,549 @@
+/**
+ * State of the Train section: the engine (worker or page), the dataset, the run configuration,
+ * the active run's progress, curves, preview, checkpoints and the run history. One instance per
+ * page (`train`), so switching sections keeps a run and its curves.
+ *
+ * The UI talks to the engine only through the `Engine` interface; it reads run lists, histories
+ * and checkpoint lists from the store directly (plain IndexedDB, no TF.js on the page).
+ *
+ * Big data stays out of deep reactivity: curves live in SeriesSet objects and the charts redraw
+ * when `chartVersion` changes (at most 4 times per second); lists are `$state.raw` and replaced
+ * wholesale.
+ *
+ * Debug hook (read-only, for e2e tests and the console): `window.__studio.train` returns counts —
+ * `{ phase, activity, runId, step, seriesCounts, valPoints, checkpoints, home, previewStep }`.
+ */
+import { PRESETS, withDefaults, type RunConfig } from '../../core/config';
+import type { BackendChoice } from '../../engine/backend';
+import type { EngineChoice } from '../../engine/client';
+import { checkRunConfig, type ConfigIssue } from '../../engine/configCheck';
+import type { ConfigEstimate } from '../../engine/memoryEstimate';
+import type {
+  BestMetric,
+  DatasetInfo,
+  DatasetSource,
+  Engine,
+  EngineEvent,
+  EngineHome,
+  EngineInfo,
+  EngineStatus,
+  PreviewCase,
+  TrainProgress,
+} from '../../engine/protocol';
+import { trainMessage, toTrainMessage, type TrainMessage } from '../../engine/trainMessages';
+import type { RgbaImage } from '../../core/image';
+import type { CheckpointRecord, DatasetSummary, MetricPoint, RunRecord, StudioStorage } from '../../store';
+import { SeriesSet } from './chartData';
+
+export type PresetId = (typeof PRESETS)[number]['id'];
+export const PRESET_IDS: readonly PresetId[] = PRESETS.map((p) => p.id);
+
+/** Loss series in the server's names and the studio's extra terms, in display order. */
+export const LOSS_SERIES = [
+  'G_GAN',
+  'G_L1',
+  'G_grad',
+  'G_lap',
+  'G_fm',
+  'G_ssim',
+  'D_real',
+  'D_fake',
+] as const;
+/** The option whose weight switches each extra term on. */
+export const TERM_WEIGHT: Partial<Record<(typeof LOSS_SERIES)[number], keyof RunConfig>> = {
+  G_L1: 'lambda_L1',
+  G_grad: 'lambda_grad',
+  G_lap: 'lambda_lap',
+  G_fm: 'lambda_fm',
+  G_ssim: 'lambda_ssim',
+};
+export const VAL_SERIES = ['mean_l1', 'mean_psnr', 'mean_ssim'] as const;
+
+export function presetConfig(id: PresetId): RunConfig {
+  const p = PRESETS.find((x) => x.id === id);
+  return withDefaults(p ? p.config : {});
+}
+
+export interface UiMessage {
+  id: number;
+  kind: 'warning' | 'error';
+  message: TrainMessage;
+}
+
+const INTERRUPTED_REASON = trainMessage('engine.run.interrupted').text;
+
+function errorMessage(e: unknown): TrainMessage {
+  return toTrainMessage(e);
+}
+
+export class TrainState {
+  // ----- engine -----
+  engine = $state.raw<Engine | null>(null);
+  home = $state<EngineHome | null>(null);
+  homeReason = $state.raw<TrainMessage | null>(null);
+  info = $state.raw<EngineInfo | null>(null);
+  engineError = $state.raw<TrainMessage | null>(null);
+  status = $state.raw<EngineStatus | null>(null);
+  private starting: Promise<void> | null = null;
+  private storage: StudioStorage | null = null;
+
+  // ----- dataset -----
+  dataset = $state.raw<DatasetInfo | null>(null);
+  datasetProgress = $state.raw<{ done: number; total: number } | null>(null);
+  demoCases = $state(100);
+  demoSeed = $state(1);
+  storedDatasets = $state.raw<DatasetSummary[]>([]);
+  storedChoice = $state('');
+  loadingDataset = $state(false);
+
+  // ----- configuration -----
+  presetId = $state<PresetId>('demo');
+  config = $state<RunConfig>(presetConfig('demo'));
+  bestMetric = $state<BestMetric>('l1');
+  runName = $state('');
+  estimate = $state.raw<ConfigEstimate | null>(null);
+  issues: ConfigIssue[] = $derived(checkRunConfig(this.config));
+  edited = $derived(
+    JSON.stringify($state.snapshot(this.config)) !== JSON.stringify(presetConfig(this.presetId)),
+  );
+
+  // ----- the run shown (active or chosen from the history) -----
+  runId = $state<string | null>(null);
+  progress = $state.raw<TrainProgress | null>(null);
+  previewCases = $state.raw<PreviewCase[]>([]);
+  predictions = $state.raw<{ step: number; images: RgbaImage[] } | null>(null);
+  checkpoints = $state.raw<CheckpointRecord[]>([]);
+  runs = $state.raw<RunRecord[]>([]);
+  messages = $state.raw<UiMessage[]>([]);
+  busy = $state(false);
+
+  // ----- curves -----
+  readonly losses = new SeriesSet(LOSS_SERIES, { weight: 0.6 });
+  readonly lr = new SeriesSet(['lr'], { smoothed: [] });
+  readonly val = new SeriesSet(VAL_SERIES, { smoothed: [] });
+  chartVersion = $state(0);
+  smoothing = $state(0.6);
+  /** Log scale by default: G_L1 (x lambda_L1) is ~100x G_GAN and the D losses. */
+  logScale = $state(true);
+  private redrawTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastRedraw = 0;
+  private historyLoading = false;
+  private buffered: { kind: 'train' | 'val'; points: MetricPoint[] }[] = [];
+  private messageId = 0;
+  /** start() was called and the engine has not announced the new run yet. */
+  private awaitingRun = false;
+
+  /** The run the engine is training now (running or paused). */
+  activeRunId = $derived(this.status?.runId ?? null);
+  phase = $derived(this.status?.phase ?? 'created');
+  isRunning = $derived(this.phase === 'running');
+  isPaused = $derived(this.phase === 'paused');
+  /** Points on the loss chart (reactive through chartVersion). */
+  lossPoints = $derived.by(() => {
+    void this.chartVersion;
+    return this.losses.length;
+  });
+  valPoints = $derived.by(() => {
+    void this.chartVersion;
+    return this.val.length;
+  });
+  /** The config the shown run uses (for hiding terms whose weight is 0). */
+  shownConfig = $derived(this.runs.find((r) => r.id === this.runId)?.config ?? null);
+
+  constructor() {
+    this.installDebugHook();
+  }
+
+  // ----- startup -----
+
+  /** Start the engine once (first visit of the Train section). */
+  ensureStarted(preferred: BackendChoice): Promise<void> {
+    this.starting ??= this.startNow(preferred).catch((e: unknown) => {
+      this.engineError = errorMessage(e);
+    });
+    return this.starting;
+  }
+
+  private async startNow(preferred: BackendChoice): Promise<void> {
+    const store = await import('../../store');
+    const storage = await store.openStudioStorage();
+    this.storage = storage;
+    // before this page starts any run: runs the store calls live but nobody runs are interrupted
+    const { markOrphanedRuns } = await import('../../engine/runLocks');
+    await markOrphanedRuns(storage.runs, INTERRUPTED_REASON).catch(() => []);
+    await Promise.all([this.refreshRuns(), this.refreshDatasets()]);
+    const { createEngine } = await import('../../engine/client');
+    const choice: EngineChoice = await createEngine({ preferred });
+    this.engine = choice.engine;
+    this.home = choice.home;
+    this.homeReason = choice.reason;
+    choice.engine.onEvent((e) => this.onEvent(e));
+    this.info = await choice.engine.init({ backend: preferred });
+    this.status = await choice.engine.getStatus();
+  }
+
+  // ----- events -----
+
+  private onEvent(e: EngineEvent): void {
+    switch (e.type) {
+      case 'status':
+        this.status = e.status;
+        if (e.status.dataset) this.dataset = e.status.dataset;
+        break;
+      case 'progress':
+        if (e.progress.runId === this.runId) this.progress = e.progress;
+        break;
+      case 'metrics':
+        if (e.runId === this.runId) this.addPoints('train', e.points);
+        break;
+      case 'validation':
+        if (e.runId === this.runId) this.addPoints('val', [e.point]);
+        break;
+      case 'checkpoint':
+        if (e.runId === this.runId) void this.refreshCheckpoints();
+        break;
+      case 'previewCases':
+        if (e.runId === this.runId) this.previewCases = e.cases;
+        break;
+      case 'preview':
+        if (e.runId === this.runId) this.predictions = { step: e.step, images: e.predictions };
+        break;
+      case 'run':
+        // the engine announces a new run before its first preview/progress: follow it at once
+        if (this.awaitingRun && e.run.status === 'running' && e.run.id !== this.runId) {
+          this.awaitingRun = false;
+          this.resetRunView(e.run.id);
+        }
+        this.replaceRun(e.run);
+        break;
+      case 'datasetProgress':
+        this.datasetProgress = { done: e.done, total: e.total };
+        break;
+      case 'warning':
+      case 'error':
+        this.pushMessage(e.type, e.message);
+        break;
+    }
+  }
+
+  pushMessage(kind: UiMessage['kind'], message: TrainMessage): void {
+    this.messages = [...this.messages.slice(-7), { id: ++this.messageId, kind, message }];
+  }
+
+  dismiss(id: number): void {
+    this.messages = this.messages.filter((m) => m.id !== id);
+  }
+
+  private replaceRun(run: RunRecord): void {
+    const i = this.runs.findIndex((r) => r.id === run.id);
+    this.runs = i < 0 ? [run, ...this.runs] : this.runs.map((r) => (r.id === run.id ? run : r));
+  }
+
+  private addPoints(kind: 'train' | 'val', points: MetricPoint[]): void {
+    if (this.historyLoading) {
+      this.buffered.push({ kind, points });
+      return;
+    }
+    if (kind === 'train') {
+      this.losses.append(points);
+      this.lr.append(points);
+    } else {
+      this.val.append(points);
+    }
+    this.scheduleRedraw();
+  }
+
+  /** Bump chartVersion at most every 250 ms. */
+  scheduleRedraw(): void {
+    if (this.redrawTimer !== null) return;
+    const wait = Math.max(0, 250 - (Date.now() - this.lastRedraw));
+    this.redrawTimer = setTimeout(() => {
+      this.redrawTimer = null;
+      this.lastRedraw = Date.now();
+      this.chartVersion++;
+    }, wait);
+  }
+
+  setSmoothing(w: number): void {
+    this.smoothing = w;
+    this.losses.setWeight(w);
+    this.scheduleRedraw();
+  }
+
+  /** Show a run's stored curves (and then its live points, if it is the active run). */
+  private async loadHistory(runId: string): Promise<void> {
+    const storage = this.storage;
+    if (!storage) return;
+    const { readHistory } = await import('../../store');
+    this.historyLoading = true;
+    this.buffered = [];
+    this.losses.clear();
+    this.lr.clear();
+    this.val.clear();
+    try {
+      const [train, val] = await Promise.all([
+        readHistory(storage.runs, runId, 'train'),
+        readHistory(storage.runs, runId, 'val'),
+      ]);
+      if (this.runId !== runId) return;
+      this.losses.append(train);
+      this.lr.append(train);
+      this.val.append(val);
+    } catch (e) {
+      this.pushMessage('warning', errorMessage(e));
+    } finally {
+      this.historyLoading = false;
+      const pending = this.buffered;
+      this.buffered = [];
+      for (const b of pending) this.addPoints(b.kind, b.points);
+      this.chartVersion++;
+    }
+  }
+
+  private resetRunView(runId: string | null): void {
+    this.runId = runId;
+    this.progress = null;
+    this.previewCases = [];
+    this.predictions = null;
+    this.checkpoints = [];
+    this.losses.clear();
+    this.lr.clear();
+    this.val.clear();
+    this.chartVersion++;
+  }
+
+  // ----- lists -----
+
+  async refreshRuns(): Promise<void> {
+    if (!this.storage) return;
+    const { listRuns } = await import('../../store');
+    this.runs = (await listRuns(this.storage.runs, { limit: 200 })).runs;
+  }
+
+  async refreshDatasets(): Promise<void> {
+    if (!this.storage) return;
+    const { listDatasets } = await import('../../store');
+    try {
+      this.storedDatasets = await listDatasets(this.storage.datasets);
+      if (!this.storedChoice && this.storedDatasets.length > 0) this.storedChoice = this.storedDatasets[0].id;
+    } catch {
+      this.storedDatasets = [];
+    }
+  }
+
+  async refreshCheckpoints(): Promise<void> {
+    const runId = this.runId;
+    if (!this.storage || !runId) {
+      this.checkpoints = [];
+      return;
+    }
+    const { listCheckpoints } = await import('../../store');
+    const list = await listCheckpoints(this.storage.checkpoints, runId);
+    if (this.runId === runId) this.checkpoints = list;
+  }
+
+  // ----- actions -----
+
+  private async act(fn: (engine: Engine) => Promise<unknown>): Promise<void> {
+    const engine = this.engine;
+    if (!engine) return;
+    this.busy = true;
+    try {
+      await fn(engine);
+    } catch (e) {
+      this.pushMessage('error', errorMessage(e));
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  choosePreset(id: PresetId): void {
+    this.presetId = id;
+    this.config = presetConfig(id);
+  }
+
+  resetConfig(): void {
+    this.config = presetConfig(this.presetId);
+  }
+
+  loadDataset(source: DatasetSource): Promise<void> {
+    return this.act(async (engine) => {
+      this.loadingDataset = true;
+      this.datasetProgress = null;
+      try {
+        this.dataset = await engine.loadDataset(source);
+      } finally {
+        this.loadingDataset = false;
+      }
+    });
+  }
+
+  loadDemo(): Promise<void> {
+    return this.loadDataset({ kind: 'demo', cases: this.demoCases, seed: this.demoSeed });
+  }
+
+  loadStored(): Promise<void> {
+    if (!this.storedChoice) return Promise.resolve();
+    return this.loadDataset({ kind: 'stored', datasetId: this.storedChoice });
+  }
+
+  async updateEstimate(cfg: RunConfig): Promise<void> {
+    const engine = this.engine;
+    if (!engine || !this.info || checkRunConfig(cfg).length > 0) {
+      this.estimate = null;
+      return;
+    }
+    try {
+      this.estimate = await engine.describeConfig(cfg);
+    } catch {
+      this.estimate = null;
+    }
+  }
+
+  start(defaultName: string): Promise<void> {
+    return this.act(async (engine) => {
+      const config = $state.snapshot(this.config) as RunConfig;
+      const name = this.runName.trim() || defaultName;
+      this.awaitingRun = true;
+      try {
+        const started = await engine.start({ config, name, bestMetric: this.bestMetric });
+        if (this.runId !== started.run.id) this.resetRunView(started.run.id);
+        this.replaceRun(started.run);
+        this.runName = '';
+      } finally {
+        this.awaitingRun = false;
+      }
+    });
+  }
+
+  /** Continue an interrupted or stopped run from its last checkpoint; its curves continue too. */
+  resumeRun(runId: string): Promise<void> {
+    return this.act(async (engine) => {
+      this.resetRunView(runId);
+      this.historyLoading = true;
+      let started;
+      try {
+        started = await engine.resumeRun({ runId });
+      } catch (e) {
+        this.historyLoading = false;
+        throw e;
+      }
+      this.replaceRun(started.run);
+      await this.loadHistory(runId);
+      await this.refreshCheckpoints();
+    });
+  }
+
+  pause(): Promise<void> {
+    return this.act((e) => e.pause());
+  }
+
+  resume(): Promise<void> {
+    return this.act((e) => e.resume());
+  }
+
+  stop(): Promise<void> {
+    return this.act((e) => e.stop());
+  }
+
+  saveCheckpoint(): Promise<void> {
+    return this.act((e) => e.saveCheckpoint({ name: 'last' }));
+  }
+
+  /** Show a finished/stopped run's curves and checkpoints. */
+  async showRun(runId: string): Promise<void> {
+    this.resetRunView(runId);
+    await Promise.all([this.loadHistory(runId), this.refreshCheckpoints()]);
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    if (!this.storage || runId === this.activeRunId) return;
+    const { deleteRun } = await import('../../store');
+    try {
+      await deleteRun(this.storage, runId);
+    } catch (e) {
+      this.pushMessage('error', errorMessage(e));
+    }
+    if (this.runId === runId) this.resetRunView(null);
+    await this.refreshRuns();
+  }
+
+  async renameCheckpoint(rec: CheckpointRecord, label: string): Promise<void> {
+    if (!this.storage) return;
+    const { renameCheckpoint } = await import('../../store');
+    try {
+      await renameCheckpoint(this.storage.checkpoints, rec.runId, rec.name, label);
+    } catch (e) {
+      this.pushMessage('error', errorMessage(e));
+    }
+    await this.refreshCheckpoints();
+  }
+
+  async deleteCheckpoint(rec: CheckpointRecord): Promise<void> {
+    if (!this.storage) return;
+    const { deleteCheckpoint, updateRun } = await import('../../store');
+    try {
+      await deleteCheckpoint(this.storage.checkpoints, rec.runId, rec.name);
+      const run = this.runs.find((r) => r.id === rec.runId);
+      if (run && rec.runId !== this.activeRunId) {
+        this.replaceRun(
+          await updateRun(this.storage.runs, rec.runId, {
+            checkpointNames: run.checkpointNames.filter((n) => n !== rec.name),
+          }),
+        );
+      }
+    } catch (e) {
+      this.pushMessage('error', errorMessage(e));
+    }
+    await this.refreshCheckpoints();
+  }
+
+  /** The checkpoint's studio files zipped (stored, not compressed), made in the engine. */
+  async downloadCheckpoint(rec: CheckpointRecord): Promise<void> {
+    await this.act(async (engine) => {
+      const out = await engine.exportCheckpoint({ runId: rec.runId, name: rec.name, format: 'zip' });
+      for (const f of out.files) {
+        const url = URL.createObjectURL(
+          new Blob([f.bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }),
+        );
+        const a = document.createElement('a');
+        a.href = url;
+        a.download = f.name;
+        a.rel = 'noopener';
+        document.body.append(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      }
+    });
+  }
+
+  // ----- debug hook -----
+
+  private installDebugHook(): void {
+    if (typeof window === 'undefined') return;
+    const w = window as unknown as { __studio?: Record<string, unknown> };
+    const root = (w.__studio ??= {});
+    if (Object.getOwnPropertyDescriptor(root, 'train')) return;
+    Object.defineProperty(root, 'train', {
+      enumerable: true,
+      get: () =>
+        Object.freeze({
+          phase: this.phase,
+          activity: this.status?.activity ?? null,
+          runId: this.runId,
+          activeRunId: this.activeRunId,
+          step: this.progress?.step ?? null,
+          seriesCounts: this.losses.counts(),
+          lrPoints: this.lr.length,
+          valPoints: this.val.length,
+          checkpoints: this.checkpoints.map((c) => ({ name: c.name, step: c.step })),
+          home: this.home,
+          backend: this.info?.selection.backend ?? null,
+          previewStep: this.predictions?.step ?? null,
+        }),
+    });
+  }
+}
+
+export const train = new TrainState();
