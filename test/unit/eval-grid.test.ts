@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { RgbaImage } from '../../src/core/image';
 import { niceTicks, renderCurves } from '../../src/core/eval/curves';
 import { encodePngRgba, errorHeatMap, renderGrid } from '../../src/core/eval/grid';
-import { drawText, heatColor, newImage, resample, textWidth } from '../../src/core/eval/raster';
+import { drawText, heatColor, newImage, resample, TEXT_HEIGHT, textWidth } from '../../src/core/eval/raster';
 
 function solid(w: number, h: number, rgb: [number, number, number]): RgbaImage {
   return newImage(w, h, rgb);
@@ -107,7 +107,7 @@ describe('renderGrid (viz_grid_20)', () => {
 });
 
 function textPixels(text: string): number {
-  const img = newImage(textWidth(text), 7);
+  const img = newImage(textWidth(text), TEXT_HEIGHT);
   drawText(img, 0, 0, text, [0, 0, 0]);
   return countColor(img, [0, 0, 0]);
 }

@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withDefaults, type RunConfig } from '../../src/core/config';
 import { diagnose, stuckDetector } from '../../src/core/eval/diagnostics';
-import { caseValues, roundValues } from '../../src/core/eval/round';
+import { caseValues, roundFromValues, roundValues } from '../../src/core/eval/round';
 import type { RgbaImage } from '../../src/core/image';
 import { lossBalance } from '../../src/core/losses';
 import { deriveSeed, Rng } from '../../src/core/rng';
@@ -293,6 +293,20 @@ describe('a round is wired to the tested primitives', () => {
       );
       expect(Object.keys(caseValues(round))).toHaveLength(16);
       expect(roundValues(round).stuck).toBe(0);
+      // the Evaluate view rebuilds a stored round from these values alone
+      const rebuilt = roundFromValues(round.step, 1, point.values, cfg, []);
+      expect(rebuilt.aggregate).toEqual({ ...round.aggregate, median_l1_pm1: 2 * round.aggregate.median_l1 });
+      expect(rebuilt.balance).toEqual(round.balance);
+      expect(rebuilt.gap?.train_l1_01).toBe(round.gap?.train_l1_01);
+      expect(rebuilt.gap?.ratio).toBeCloseTo(round.gap?.ratio ?? NaN, 12);
+      expect(rebuilt.diagnosis?.sharpnessRatio).toBe(round.diagnosis?.sharpnessRatio);
+      expect(rebuilt.diagnosis?.pred.intensityMax_255).toBe(round.diagnosis?.pred.intensityMax_255);
+      expect(rebuilt.inputRange).toEqual(round.inputRange);
+      expect(rebuilt.stuck).toEqual(round.stuck);
+      expect(rebuilt.checklist).toEqual(round.checklist);
+      expect(rebuilt.cases.map((c) => [c.id, c.l1_01, c.sharpnessRatio])).toEqual(
+        round.cases.map((c) => [c.id, c.l1_01, c.sharpnessRatio]),
+      );
     } finally {
       disposeTrainer(t);
     }

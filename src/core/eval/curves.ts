@@ -86,7 +86,9 @@ export function drawPanel(
   );
   const left = x0 + 58;
   const right = x0 + w - 12;
-  const top = y0 + 24 + Math.ceil(panel.series.length / 2) * (TEXT_HEIGHT + 4);
+  const legendRows = Math.ceil(panel.series.length / 2);
+  // title, legend rows, then the y-axis label line above the plot area
+  const top = y0 + 22 + legendRows * (TEXT_HEIGHT + 4) + TEXT_HEIGHT + 8;
   const bottom = y0 + h - 34;
   if (pts.length === 0) {
     drawText(img, left, (top + bottom) / 2, 'no data yet', MUTED);
@@ -134,19 +136,10 @@ export function drawPanel(
     MUTED,
     right - left,
   );
-  drawTextFit(img, x0 + 6, top - TEXT_HEIGHT - 4, panel.yLabel, MUTED, left - x0 - 10);
-  if (panel.reference && Number.isFinite(panel.reference.y)) {
-    const y = Math.round(sy(panel.reference.y));
-    drawLine(img, left, y, right, y, [200, 40, 40], 1, [6, 4]);
-    drawTextFit(
-      img,
-      right - textWidth(panel.reference.label) - 2,
-      y - TEXT_HEIGHT - 2,
-      panel.reference.label,
-      [200, 40, 40],
-      right - left,
-    );
-  }
+  drawTextFit(img, x0 + 6, top - TEXT_HEIGHT - 4, panel.yLabel, MUTED, w - 12);
+  const ref = panel.reference && Number.isFinite(panel.reference.y) ? panel.reference : null;
+  const refY = ref ? Math.round(sy(ref.y)) : 0;
+  if (ref) drawLine(img, left, refY, right, refY, [200, 40, 40], 1, [6, 4]);
   panel.series.forEach((s, i) => {
     let prev: [number, number] | null = null;
     for (const [x, y] of s.points) {
@@ -165,6 +158,13 @@ export function drawPanel(
     fillRect(img, lx, ly + 2, 10, 3, s.color);
     drawTextFit(img, lx + 14, ly, s.label, INK, Math.floor((w - 16) / 2) - 18);
   });
+  // the reference's label last, on white, above its line (below when there is no room)
+  if (ref) {
+    const lw = Math.min(textWidth(ref.label), right - left);
+    const ly = refY - TEXT_HEIGHT - 3 < top ? refY + 3 : refY - TEXT_HEIGHT - 3;
+    fillRect(img, right - lw - 4, ly - 1, lw + 4, TEXT_HEIGHT + 2, [255, 255, 255]);
+    drawTextFit(img, right - lw - 2, ly, ref.label, [200, 40, 40], right - left);
+  }
 }
 
 /** Panels in a grid of `columns` (default 2), each `panelW` x `panelH` px. */

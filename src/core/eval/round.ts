@@ -574,3 +574,126 @@ export function roundDiagFromValues(step: number, values: Record<string, number 
     ...(typeof s === 'number' ? { sensitivity_255: s } : {}),
   };
 }
+
+/** Image statistics known only by their summary values (no histograms, unknown fields NaN). */
+function partialStats(v: Record<string, number | null>, who: 'pred' | 'target'): ImageStats {
+  const g = (k: string): number => v[`${who}_${k}`] ?? NaN;
+  const empty = { lo: 0, hi: 0, counts: [], underflow: 0, overflow: 0 };
+  return {
+    n_images: NaN,
+    n_pixels: NaN,
+    gradMean_255: g('grad_mean_255'),
+    gradMin_255: NaN,
+    gradMax_255: g('grad_max_255'),
+    gradP1_255: NaN,
+    gradP99_255: g('grad_p99_255'),
+    gradP999_255: NaN,
+    gradHist: empty,
+    intensityMean_255: NaN,
+    intensityMin_255: NaN,
+    intensityMax_255: g('max_255'),
+    intensityP1_255: NaN,
+    intensityP99_255: NaN,
+    intensityP999_255: g('p999_255'),
+    intensityHist: empty,
+  };
+}
+
+const BALANCE_TERMS: readonly TermBalance['term'][] = ['G_GAN', 'G_L1', 'G_grad', 'G_lap', 'G_fm', 'G_ssim'];
+
+/**
+ * A validation round rebuilt from a stored `val` history point (what `roundValues` +
+ * `caseValues` wrote): per-case scores, summaries, diagnostics without histograms, loss balance,
+ * gap, input range, losses; the stuck verdict over `history` (earlier rounds) plus this one and
+ * the checklist are recomputed. Values the point does not hold are NaN / null.
+ */
+export function roundFromValues(
+  step: number,
+  epoch: number | null,
+  values: Record<string, number | null>,
+  cfg: RunConfig,
+  history: readonly RoundDiag[],
+  stuckOpts: StuckOptions = DEFAULT_STUCK,
+): ValidationRound {
+  const v = (k: string): number => values[k] ?? NaN;
+  const cases: CaseEval[] = casesFromValues(values).map((c) => ({
+    id: c.id,
+    l1_01: c.l1_01,
+    l1_pm1: 2 * c.l1_01,
+    psnr_db: c.psnr_db,
+    ssim: c.ssim,
+    predGradMean_255: NaN,
+    targetGradMean_255: NaN,
+    sharpnessRatio: c.sharpnessRatio ?? NaN,
+  }));
+  const hasDiag = values.pred_grad_mean_255 !== undefined && values.pred_grad_mean_255 !== null;
+  const diagnosis: Diagnosis | null = hasDiag
+    ? {
+        pred: partialStats(values, 'pred'),
+        target: partialStats(values, 'target'),
+        sharpnessRatio: v('sharpness_ratio'),
+        edgeRatio: v('edge_ratio'),
+        maxRatio: v('max_ratio'),
+        p999Ratio: ratio(v('pred_p999_255'), v('target_p999_255')),
+        clinicPlan002: {
+          gradOk: v('pred_grad_mean_255') > CLINIC_PLAN_002.gradMean_255,
+          maxOk: v('pred_max_255') > CLINIC_PLAN_002.intensityMax_255,
+        },
+      }
+    : null;
+  const balance: TermBalance[] = BALANCE_TERMS.filter((t) => values[`lb_${t}_value`] !== undefined).map(
+    (term) => ({
+      term,
+      value: v(`lb_${term}_value`),
+      share: v(`lb_${term}_share`),
+      gradNorm: v(`lb_${term}_grad`),
+    }),
+  );
+  const losses: Record<string, number | null> = {};
+  for (const [k, x] of Object.entries(values)) if (k.startsWith('loss_')) losses[k.slice(5)] = x;
+  const hasLosses = Object.keys(losses).length > 0;
+  const trainL1 = values.train_l1;
+  const ev: ModelEvaluation = {
+    step,
+    epoch,
+    evalMode:
+      values.eval_mode === undefined || values.eval_mode === null ? cfg.eval_mode : values.eval_mode === 1,
+    cases,
+    aggregate: {
+      mean_l1: v('mean_l1'),
+      median_l1: v('median_l1'),
+      mean_psnr: v('mean_psnr'),
+      median_psnr: v('median_psnr'),
+      mean_ssim: v('mean_ssim'),
+      median_ssim: v('median_ssim'),
+      n_cases: values.n_cases ?? cases.length,
+      mean_l1_pm1: values.mean_l1_pm1 ?? 2 * v('mean_l1'),
+      median_l1_pm1: 2 * v('median_l1'),
+      mean_sharpness_ratio: v('mean_sharpness_ratio'),
+    },
+    diagnosis,
+    diagnosisCaseIds: [],
+    balance: balance.length > 0 ? balance : null,
+    balanceCaseIds: [],
+    gap:
+      trainL1 !== undefined && trainL1 !== null
+        ? generalizationGap(trainL1, v('mean_l1'), NaN, values.eval_mode === 1, {
+            G_L1: losses.G_L1 ?? null,
+            lambda_L1: cfg.lambda_L1,
+          })
+        : null,
+    sensitivity_255: values.sensitivity_255 ?? null,
+    inputRange:
+      values.photo_min !== undefined && values.photo_min !== null
+        ? {
+            photoMin: v('photo_min'),
+            photoMax: v('photo_max'),
+            xrayMin: v('xray_min'),
+            xrayMax: v('xray_max'),
+          }
+        : null,
+    lrNow: values.lr_now ?? null,
+    durationMs: NaN,
+  };
+  return completeRound(ev, cfg, history, hasLosses ? losses : null, stuckOpts);
+}
