@@ -202,6 +202,10 @@ describe('Train section', () => {
           timeout: 30_000,
         })
         .toBeGreaterThan(ckptStep);
+      // the curves are whole: one point per step (log_every 1), none lost or doubled around the resume
+      const end = await debug(page);
+      const lastStep = end.checkpoints.find((c) => c.name === 'last')?.step;
+      expect(Object.values(end.seriesCounts).every((n) => n === lastStep)).toBe(true);
       s.expectClean();
     } finally {
       await s.close();

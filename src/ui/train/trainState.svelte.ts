@@ -275,8 +275,9 @@ export class TrainState {
     const storage = this.storage;
     if (!storage) return;
     const { readHistory } = await import('../../store');
+    // points that arrived while a resume was starting stay buffered; they follow the history
+    if (!this.historyLoading) this.buffered = [];
     this.historyLoading = true;
-    this.buffered = [];
     this.losses.clear();
     this.lr.clear();
     this.val.clear();
@@ -420,6 +421,7 @@ export class TrainState {
   resumeRun(runId: string): Promise<void> {
     return this.act(async (engine) => {
       this.resetRunView(runId);
+      this.buffered = [];
       this.historyLoading = true;
       let started;
       try {
