@@ -10,6 +10,7 @@
  * Prints a table; numbers depend on the machine and on its load (take the median of a few runs).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { createImage, type RgbaImage } from '../src/core/image';
 import { auditCase } from '../src/core/data/audit';
 import { DEFAULT_PREPROCESS, preprocessImage, type PreprocessSpec } from '../src/core/data/preprocess';
@@ -64,57 +65,49 @@ const spec: PreprocessSpec = { ...DEFAULT_PREPROCESS, size: 512 };
 const t = {
   decodeJpeg: [] as number[],
   decodePng: [] as number[],
-  preprocess: [] as number[],
+  prePhoto: [] as number[],
+  preXray: [] as number[],
   audit: [] as number[],
 };
 // warm-up (JIT), not measured
 for (let i = 0; i < 2; i++) {
   const p = decodeImageNode(photos[0], 'p.jpg');
+  const x = decodeImageNode(xrays[0], 'x.png');
   if (p.ok) preprocessImage(p.image, spec);
+  if (x.ok) preprocessImage(x.image, spec);
 }
 const wall0 = performance.now();
 for (let i = 0; i < cases; i++) {
   const [p, tp] = time(() => decodeImageNode(photos[i % photos.length], 'photo.jpg'));
   const [x, tx] = time(() => decodeImageNode(xrays[i % xrays.length], 'xray.png'));
   if (!p.ok || !x.ok) throw new Error('synthetic image failed to decode');
-  const [, tpre] = time(() => {
-    preprocessImage(p.image, spec);
-    preprocessImage(x.image, spec);
-  });
-  const [, ta] = time(() => auditCase({ id: String(i), photo: p.image, xray: x.image }));
   t.decodeJpeg.push(tp);
   t.decodePng.push(tx);
-  t.preprocess.push(tpre);
-  t.audit.push(ta);
+  t.prePhoto.push(time(() => preprocessImage(p.image, spec))[1]);
+  t.preXray.push(time(() => preprocessImage(x.image, spec))[1]);
+  t.audit.push(time(() => auditCase({ id: String(i), photo: p.image, xray: x.image }))[1]);
 }
 const wall = performance.now() - wall0;
 
 const rows: [string, string, string][] = [];
 const ms = (v: number): string => `${v.toFixed(1)} ms`;
+const row = (name: string, times: number[], unit: string): void => {
+  const m = median(times);
+  rows.push([name, ms(m), `${(1000 / m).toFixed(1)} ${unit}`]);
+};
+row('decode photo JPEG 1520×1236 (q90, jpeg-js)', t.decodeJpeg, 'images/s');
+row('decode X-ray PNG 1520×1236 (8-bit grey, fast-png)', t.decodePng, 'images/s');
+row('letterbox 512, photo (RGB)', t.prePhoto, 'images/s');
+row('letterbox 512, X-ray (grey one-channel path)', t.preXray, 'images/s');
+row('audit features, photo + X-ray', t.audit, 'pairs/s');
+const perCase = median(t.decodeJpeg) + median(t.decodePng) + median(t.prePhoto) + median(t.preXray);
 rows.push([
-  'decode photo JPEG 1520×1236 (q90)',
-  ms(median(t.decodeJpeg)),
-  `${(1000 / median(t.decodeJpeg)).toFixed(1)} /s`,
+  'decode + preprocess, per pair (sum of medians)',
+  ms(perCase),
+  `${(1000 / perCase).toFixed(2)} cases/s`,
 ]);
 rows.push([
-  'decode X-ray PNG 1520×1236 (grey)',
-  ms(median(t.decodePng)),
-  `${(1000 / median(t.decodePng)).toFixed(1)} /s`,
-]);
-rows.push([
-  'letterbox 512, photo + X-ray',
-  ms(median(t.preprocess)),
-  `${(1000 / median(t.preprocess)).toFixed(1)} pairs/s`,
-]);
-rows.push([
-  'audit features, photo + X-ray',
-  ms(median(t.audit)),
-  `${(1000 / median(t.audit)).toFixed(1)} pairs/s`,
-]);
-const perCase = median(t.decodeJpeg) + median(t.decodePng) + median(t.preprocess);
-rows.push(['decode + preprocess (median sum)', ms(perCase), `${(1000 / perCase).toFixed(2)} cases/s`]);
-rows.push([
-  `decode + preprocess + audit, wall clock (${cases} cases)`,
+  `decode + preprocess + audit, wall clock (${cases} pairs)`,
   ms(wall / cases),
   `${((cases * 1000) / wall).toFixed(2)} cases/s`,
 ]);
@@ -135,11 +128,7 @@ const variants: [string, PreprocessSpec][] = [
 for (const [name, s] of variants) {
   const runs: number[] = [];
   for (let i = 0; i < 7; i++) runs.push(time(() => preprocessImage(one, s))[1]);
-  rows.push([
-    `${name} (1 image 1520×1236)`,
-    ms(median(runs)),
-    `${(1000 / median(runs)).toFixed(1)} images/s`,
-  ]);
+  row(`${name} (one RGB image 1520×1236)`, runs, 'images/s');
 }
 
 // real films, if the shared fixtures are there
@@ -153,28 +142,21 @@ if (existsSync(film)) {
     runs.push(dt);
     if (r.ok) img = r.image;
   }
-  rows.push(['decode ISBI film JPEG 1935×2400', ms(median(runs)), `${(1000 / median(runs)).toFixed(1)} /s`]);
+  row('decode ISBI film JPEG 1935×2400', runs, 'images/s');
   if (img) {
     const real = img;
     const pre = [0, 1, 2].map(() => time(() => preprocessImage(real, spec))[1]);
-    rows.push([
-      'letterbox 512 of an ISBI film 1935×2400',
-      ms(median(pre)),
-      `${(1000 / median(pre)).toFixed(1)} images/s`,
-    ]);
+    row('letterbox 512 of an ISBI film 1935×2400 (grey)', pre, 'images/s');
     const au = [0, 1, 2].map(() => time(() => auditCase({ id: 'film', xray: real }))[1]);
-    rows.push([
-      'audit features of an ISBI film',
-      ms(median(au)),
-      `${(1000 / median(au)).toFixed(1)} images/s`,
-    ]);
+    row('audit features of an ISBI film', au, 'images/s');
   }
 }
 
 const w0 = Math.max(...rows.map((r) => r[0].length));
 const w1 = Math.max(...rows.map((r) => r[1].length));
 console.log(
-  `Import benchmark — Node ${process.version}, ${cases} cases of 1520×1236, output 512 px letterbox (medians)\n`,
+  `Import benchmark — Node ${process.version}, ${cases} pairs of 1520×1236 -> 512 px letterbox, medians; ` +
+    `1-min load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores\n`,
 );
 console.log(`| ${'step'.padEnd(w0)} | ${'time'.padStart(w1)} | throughput |`);
 console.log(`|${'-'.repeat(w0 + 2)}|${'-'.repeat(w1 + 2)}|------------|`);

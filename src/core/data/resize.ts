@@ -280,23 +280,33 @@ export function resampleRgba(
   const n = g.outWidth * g.outHeight;
   const data = new Uint8ClampedArray(n * 4);
   const greyPad = padColor[0] === padColor[1] && padColor[0] === padColor[2] && padColor[3] === 255;
-  if ((pad === 'edge' || greyPad) && isGreyOpaque(src)) {
+  const plane = pad === 'edge' || greyPad ? greyPlane(src) : null;
+  if (plane) {
     // X-rays: R = G = B and opaque; resample one channel (4× less work) and replicate it
-    const plane = new Uint8ClampedArray(src.width * src.height);
-    for (let i = 0, s = 0; i < plane.length; i++, s += 4) plane[i] = src.data[s];
     const out = new Uint8ClampedArray(n);
     resampleInterleaved(plane, src.width, src.height, 1, g, pad, [padColor[0]], out);
-    for (let i = 0, o = 0; i < n; i++, o += 4) {
-      const v = out[i];
-      data[o] = v;
-      data[o + 1] = v;
-      data[o + 2] = v;
-      data[o + 3] = 255;
-    }
+    const d32 = new Uint32Array(data.buffer);
+    const opaque = LITTLE_ENDIAN ? 0xff000000 : 0xff;
+    const k = LITTLE_ENDIAN ? 0x010101 : 0x01010100;
+    for (let i = 0; i < n; i++) d32[i] = (opaque | (out[i] * k)) >>> 0;
     return { width: g.outWidth, height: g.outHeight, data };
   }
   resampleInterleaved(src.data, src.width, src.height, 4, g, pad, padColor, data);
   return { width: g.outWidth, height: g.outHeight, data };
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The R channel of an image whose pixels all have R = G = B and alpha 255, else null (stops early). */
+function greyPlane(img: RgbaImage): Uint8ClampedArray | null {
+  const d = img.data;
+  const plane = new Uint8ClampedArray(img.width * img.height);
+  for (let i = 0, s = 0; i < plane.length; i++, s += 4) {
+    const r = d[s];
+    if (r !== d[s + 1] || r !== d[s + 2] || d[s + 3] !== 255) return null;
+    plane[i] = r;
+  }
+  return plane;
 }
 
 /** True when every pixel has R = G = B and alpha 255 (stops at the first pixel that does not). */
