@@ -125,6 +125,11 @@ describe('stuck detector through runValidationRound', () => {
       }
       const first = rounds[0];
       expect(first.stuck).toMatchObject({ stuck: true, kind: 'insensitive' });
+      // the verdict survives the store's flat values (the Evaluate view shows stored rounds)
+      expect(roundFromValues(first.step, null, roundValues(first), cfg).stuck).toMatchObject({
+        stuck: true,
+        kind: 'insensitive',
+      });
       expect(first.sensitivity_255).toBe(0);
       expect(first.diagnosis?.pred.gradMean_255).toBe(0);
       expect(first.diagnosis?.pred.intensityMax_255).toBe(127.5);
@@ -294,7 +299,7 @@ describe('a round is wired to the tested primitives', () => {
       expect(Object.keys(caseValues(round))).toHaveLength(16);
       expect(roundValues(round).stuck).toBe(0);
       // the Evaluate view rebuilds a stored round from these values alone
-      const rebuilt = roundFromValues(round.step, 1, point.values, cfg, []);
+      const rebuilt = roundFromValues(round.step, 1, point.values, cfg);
       expect(rebuilt.aggregate).toEqual({ ...round.aggregate, median_l1_pm1: 2 * round.aggregate.median_l1 });
       expect(rebuilt.balance).toEqual(round.balance);
       expect(rebuilt.gap?.train_l1_01).toBe(round.gap?.train_l1_01);
@@ -302,7 +307,12 @@ describe('a round is wired to the tested primitives', () => {
       expect(rebuilt.diagnosis?.sharpnessRatio).toBe(round.diagnosis?.sharpnessRatio);
       expect(rebuilt.diagnosis?.pred.intensityMax_255).toBe(round.diagnosis?.pred.intensityMax_255);
       expect(rebuilt.inputRange).toEqual(round.inputRange);
-      expect(rebuilt.stuck).toEqual(round.stuck);
+      expect([rebuilt.stuck.stuck, rebuilt.stuck.kind]).toEqual([round.stuck.stuck, round.stuck.kind]);
+      expect(rebuilt.stuck.reason).toContain(
+        `prediction mean gradient ${round.diagnosis?.pred.gradMean_255.toFixed(3)}`,
+      );
+      expect(rebuilt.diagnosis?.clinicPlan002).toEqual(round.diagnosis?.clinicPlan002);
+      expect(rebuilt.diagnosis?.p999Ratio).toBe(round.diagnosis?.p999Ratio);
       expect(rebuilt.checklist).toEqual(round.checklist);
       expect(rebuilt.cases.map((c) => [c.id, c.l1_01, c.sharpnessRatio])).toEqual(
         round.cases.map((c) => [c.id, c.l1_01, c.sharpnessRatio]),

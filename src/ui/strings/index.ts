@@ -14,6 +14,8 @@ import {
 } from '../../engine/messages';
 import { ENVIRONMENT_STRINGS } from './environment';
 import { SHELL_STRINGS } from './shell';
+// --- Evaluate section (issue 6) ---
+import { EVALUATE_STRINGS } from './evaluate';
 // --- Train section (issue 5) ---
 import { TRAIN_MESSAGES } from '../../engine/trainMessages';
 import { TRAIN_STRINGS } from './train';
@@ -25,6 +27,8 @@ export const DICTIONARY_PARTS = {
   engine: ENGINE_MESSAGES,
   shell: SHELL_STRINGS,
   environment: ENVIRONMENT_STRINGS,
+  // --- Evaluate section (issue 6) ---
+  evaluate: EVALUATE_STRINGS,
   // --- Data section (issue 4) ---
   data: DATA_STRINGS,
   // --- Train section (issue 5) ---
@@ -36,6 +40,8 @@ export const DICTIONARY = {
   ...ENGINE_MESSAGES,
   ...SHELL_STRINGS,
   ...ENVIRONMENT_STRINGS,
+  // --- Evaluate section (issue 6) ---
+  ...EVALUATE_STRINGS,
   // --- Data section (issue 4) ---
   ...DATA_STRINGS,
   // --- Train section (issue 5) ---
