@@ -99,6 +99,8 @@ export class EvaluateState {
   reportBusy = $state(false);
   chartVersion = $state(0);
 
+  /** The user chose the run here (then opening the section keeps it instead of following Train). */
+  manualPick = false;
   private storage: Promise<StudioStorage> | null = null;
   private subscribed = false;
   private loadToken = 0;
@@ -361,7 +363,7 @@ export class EvaluateState {
           rounds: this.rounds.length,
           shownStep: this.shown?.step ?? null,
           source: this.sourceA,
-          stuck: this.shown?.stuck.stuck ?? null,
+          stuck: (this.latestRound ?? this.shown)?.stuck.stuck ?? null,
           gate: this.verdict?.status ?? null,
           failures: this.failures?.label ?? null,
           gridCases: (this.evalA ?? this.evalB)?.grid.length ?? 0,

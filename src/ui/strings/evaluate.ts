@@ -70,6 +70,10 @@ export const EVALUATE_STRINGS = {
 
   // stuck detector
   'eval.stuck.title': { en: 'Stuck output: the generator stopped changing', zh: '输出停滞：生成器不再变化' },
+  'eval.stuck.at': {
+    en: 'Judged at the validation round of step {step} over the last {n} rounds.',
+    zh: '在第 {step} 步的验证中，根据最近 {n} 轮判断。',
+  },
   'eval.stuck.frozen': {
     en: 'The predictions’ mean gradient and maximum intensity stayed frozen over the last validation rounds while the losses still move — the clinic’s “gradient fixed at 2.133, maximum at 112.34”.',
     zh: '最近几轮验证中，预测图的平均梯度和最大强度几乎不变，而损失仍在变化——即诊所记录的“梯度固定在 2.133、极值固定在 112.34”。',
