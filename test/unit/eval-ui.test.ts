@@ -8,6 +8,7 @@ import { DEFAULT_CONFIG } from '../../src/core/config';
 import { DEFAULT_FAILURE_RULE, failureStats } from '../../src/core/eval/failures';
 import { DEFAULT_GATE, evaluateGate } from '../../src/core/eval/gate';
 import { newImage } from '../../src/core/eval/raster';
+import type { RoundPoint } from '../../src/core/eval/report';
 import { roundFromValues } from '../../src/core/eval/roundValues';
 import type { CheckpointEvaluation } from '../../src/engine/evaluation';
 import type { RunRecord } from '../../src/store';
@@ -55,7 +56,7 @@ const values = {
 
 describe('view helpers', () => {
   it('chart columns, formats, names', () => {
-    const rounds = [
+    const rounds: RoundPoint[] = [
       { step: 5, values: { mean_l1: 0.3, gap_ratio: null } },
       { step: 10, values: { mean_l1: 0.2, gap_ratio: 2.5 } },
       { step: 15, values: { mean_l1: NaN } },
