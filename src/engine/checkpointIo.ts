@@ -410,13 +410,18 @@ async function planNetworks(files: readonly ImportSource[], ignored: IgnoredFile
   }
   const g = gs[0];
   const d = ds[0];
-  const partial: Partial<RunConfig> = { ...(d?.loaded.config ?? {}), ...(g.loaded.config ?? {}) };
-  // the D file's own settings (ndf, n_layers_D, num_D) complete the generator's
-  if (d?.loaded.config) {
-    for (const k of ['ndf', 'n_layers_D', 'num_D'] as const) {
-      const v = d.loaded.config[k];
-      if (v !== undefined) (partial as Record<string, unknown>)[k] = v;
-    }
+  const dcfg: Partial<RunConfig> = d?.loaded.config ?? {};
+  const partial: Partial<RunConfig> = { ...dcfg, ...(g.loaded.config ?? {}) };
+  // the D file's own settings complete the generator's
+  if (dcfg.ndf !== undefined) partial.ndf = dcfg.ndf;
+  if (dcfg.n_layers_D !== undefined) partial.n_layers_D = dcfg.n_layers_D;
+  if (dcfg.num_D !== undefined) partial.num_D = dcfg.num_D;
+  const notes: string[] = [];
+  if (partial.ndf === undefined && partial.ngf !== undefined) {
+    partial.ndf = partial.ngf;
+    notes.push(
+      `ndf is not in the files (no discriminator): the fresh discriminator gets ndf = ngf = ${partial.ngf}, as in the server's defaults (64, 64) and the studio's presets`,
+    );
   }
   const { config, sizeFromFiles } = completeConfig(partial);
   if (d) checkStateDictAgainstConfig(d.loaded.stateDict, config, 'D', d.path);
@@ -444,7 +449,7 @@ async function planNetworks(files: readonly ImportSource[], ignored: IgnoredFile
     state: null,
     usedFiles: used,
     ignoredFiles: ignored,
-    warnings: [...g.loaded.warnings, ...(d?.loaded.warnings ?? [])],
+    warnings: [...g.loaded.warnings, ...(d?.loaded.warnings ?? []), ...notes],
   };
 }
 

@@ -40,6 +40,7 @@ import {
   type StudioStorage,
 } from '../../src/store';
 import { openStudioStorage } from '../../src/store/storage';
+import { shownNotes } from '../../src/ui/checkpoints/warnings';
 
 const open = () => openStudioStorage({ prefix: `ckio-${globalThis.crypto.randomUUID()}` });
 
@@ -209,6 +210,9 @@ describe('export of a stored checkpoint', () => {
     ]);
     expect(plan.epoch).toBe(5);
     expect(plan.D).toBeNull();
+    // no discriminator in the file: its width follows ngf (server defaults 64/64, studio presets alike)
+    expect(plan.config.ndf).toBe(4);
+    expect(shownNotes(plan.warnings)).toEqual([{ key: 'ckpt.warn.ndfFromNgf', params: { ngf: '4' } }]);
     expectSameStateDict(G, plan.G.stateDict);
   });
 
@@ -394,6 +398,14 @@ describe('server run folders', () => {
     expect(plan.config.size).toBe(32);
     expectSameStateDict(G, plan.G.stateDict);
     expectSameStateDict(D, plan.D!.stateDict);
+    // the preview's own rows say "no D" / "no loss log"; the other notes are translated or kept
+    expect(
+      shownNotes([
+        ...plan.warnings,
+        'no train_opt.txt: the settings come from the weights alone (training options are defaults)',
+        'something new',
+      ]),
+    ).toEqual([{ key: 'ckpt.warn.noTrainOpt', params: {} }, { text: 'something new' }]);
     const preview = previewOf(plan);
     expect(preview.lossRecords).toBe(3);
     expect(preview.step).toBe(6);

@@ -14,6 +14,8 @@ import {
 } from '../../engine/messages';
 import { ENVIRONMENT_STRINGS } from './environment';
 import { SHELL_STRINGS } from './shell';
+// --- Checkpoints section (issue 7) ---
+import { CHECKPOINTS_STRINGS } from './checkpoints';
 // --- Evaluate section (issue 6) ---
 import { EVALUATE_STRINGS } from './evaluate';
 // --- Train section (issue 5) ---
@@ -27,6 +29,8 @@ export const DICTIONARY_PARTS = {
   engine: ENGINE_MESSAGES,
   shell: SHELL_STRINGS,
   environment: ENVIRONMENT_STRINGS,
+  // --- Checkpoints section (issue 7) ---
+  checkpoints: CHECKPOINTS_STRINGS,
   // --- Evaluate section (issue 6) ---
   evaluate: EVALUATE_STRINGS,
   // --- Data section (issue 4) ---
@@ -40,6 +44,8 @@ export const DICTIONARY = {
   ...ENGINE_MESSAGES,
   ...SHELL_STRINGS,
   ...ENVIRONMENT_STRINGS,
+  // --- Checkpoints section (issue 7) ---
+  ...CHECKPOINTS_STRINGS,
   // --- Evaluate section (issue 6) ---
   ...EVALUATE_STRINGS,
   // --- Data section (issue 4) ---
