@@ -5,6 +5,7 @@
  * the reason is recorded. Module workers that do not start at all also fall back to the page.
  * TF.js is never loaded on the page in the worker case.
  */
+import { probeWebGpu } from './adapter';
 import type { BackendChoice } from './backend';
 import {
   connectEngine,
@@ -62,6 +63,38 @@ function timeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   });
 }
 
+/**
+ * Where the engine should run, from what the probes found: the worker unless it failed to start,
+ * or it lacks WebGPU while the page has it (and the user wants WebGPU or lets the studio choose).
+ */
+export function chooseHome(p: {
+  preferred: BackendChoice;
+  /** The worker's probe, or why the worker did not start / answer. */
+  worker: { webgpu: boolean; reason?: string } | { failed: string };
+  /** Whether the page can get a WebGPU adapter (asked only when it matters). */
+  pageWebGpu: () => Promise<boolean>;
+}): Promise<{ home: 'worker' | 'page'; reason: TrainMessage }> {
+  const w = p.worker;
+  if ('failed' in w)
+    return Promise.resolve({
+      home: 'page',
+      reason: trainMessage('engine.home.noWorker', { error: w.failed }),
+    });
+  if (w.webgpu || !(p.preferred === 'auto' || p.preferred === 'webgpu')) {
+    return Promise.resolve({ home: 'worker', reason: trainMessage('engine.home.worker') });
+  }
+  return p.pageWebGpu().then((page) =>
+    page
+      ? {
+          home: 'page',
+          reason: trainMessage('engine.home.pageForWebGpu', {
+            reason: w.reason ?? trainMessage('engine.worker.noWebGpu').text,
+          }),
+        }
+      : { home: 'worker', reason: trainMessage('engine.home.worker') },
+  );
+}
+
 async function inPage(reason: TrainMessage): Promise<EngineChoice> {
   const { createInPageEngine } = await import('./inPage');
   return { engine: createInPageEngine(), home: 'page', reason };
@@ -88,28 +121,22 @@ export async function createEngine(opts: CreateEngineOptions = {}): Promise<Engi
     if (started)
       remote.emitLocal({ type: 'error', message: trainMessage('engine.worker.crashed', { error }) });
   });
-  let workerGpu: { webgpu: boolean; reason?: string };
+  let probe: { webgpu: boolean; reason?: string } | { failed: string };
   try {
-    const probe = await timeout(remote.probe(), opts.probeTimeoutMs ?? 20_000, 'the training worker');
-    workerGpu = { webgpu: probe.webgpu, reason: probe.webgpuReason };
+    const r = await timeout(remote.probe(), opts.probeTimeoutMs ?? 20_000, 'the training worker');
+    probe = { webgpu: r.webgpu, reason: r.webgpuReason };
   } catch (e) {
+    probe = { failed: e instanceof Error ? e.message : String(e) };
+  }
+  const choice = await chooseHome({
+    preferred,
+    worker: probe,
+    pageWebGpu: async () => 'adapter' in (await probeWebGpu()),
+  });
+  if (choice.home === 'page') {
     remote.terminate();
-    return inPage(
-      trainMessage('engine.home.noWorker', { error: e instanceof Error ? e.message : String(e) }),
-    );
+    return inPage(choice.reason);
   }
   started = true;
-  if (!workerGpu.webgpu && (preferred === 'auto' || preferred === 'webgpu')) {
-    const { probeWebGpu } = await import('./adapter');
-    const page = await probeWebGpu();
-    if ('adapter' in page) {
-      remote.terminate();
-      return inPage(
-        trainMessage('engine.home.pageForWebGpu', {
-          reason: workerGpu.reason ?? trainMessage('engine.worker.noWebGpu').text,
-        }),
-      );
-    }
-  }
-  return { engine: remote, home: 'worker', reason: trainMessage('engine.home.worker') };
+  return { engine: remote, home: 'worker', reason: choice.reason };
 }

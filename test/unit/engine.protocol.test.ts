@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { withDefaults } from '../../src/core/config';
+import { chooseHome } from '../../src/engine/client';
 import { checkRunConfig, patchLogitSide } from '../../src/engine/configCheck';
 import { checkMemory, formatBinaryBytes, largestTensorBytes } from '../../src/engine/memoryEstimate';
 import {
@@ -189,6 +190,52 @@ describe('engine protocol over a fake transport', () => {
     engine.terminate();
     await expect(p).rejects.toThrow('terminated');
     expect(terminated).toBe(true);
+  });
+});
+
+describe('where the engine runs (client.chooseHome)', () => {
+  const pageHas = (v: boolean) => {
+    const calls = { n: 0 };
+    return { calls, ask: async () => (calls.n++, v) };
+  };
+
+  it('keeps the worker when it has WebGPU, without asking the page', async () => {
+    const page = pageHas(true);
+    const c = await chooseHome({ preferred: 'auto', worker: { webgpu: true }, pageWebGpu: page.ask });
+    expect([c.home, c.reason.code, page.calls.n]).toEqual(['worker', 'engine.home.worker', 0]);
+  });
+
+  it('moves to the page when only the page gets WebGPU, and records why', async () => {
+    const c = await chooseHome({
+      preferred: 'webgpu',
+      worker: { webgpu: false, reason: 'navigator.gpu is missing' },
+      pageWebGpu: pageHas(true).ask,
+    });
+    expect(c.home).toBe('page');
+    expect(c.reason.code).toBe('engine.home.pageForWebGpu');
+    expect(c.reason.text).toContain('could not get WebGPU (navigator.gpu is missing) but the page can');
+  });
+
+  it('stays in the worker when neither has WebGPU, or the user chose a CPU backend', async () => {
+    const none = await chooseHome({
+      preferred: 'auto',
+      worker: { webgpu: false },
+      pageWebGpu: pageHas(false).ask,
+    });
+    expect(none.home).toBe('worker');
+    const page = pageHas(true);
+    const wasm = await chooseHome({ preferred: 'wasm', worker: { webgpu: false }, pageWebGpu: page.ask });
+    expect([wasm.home, page.calls.n]).toEqual(['worker', 0]);
+  });
+
+  it('runs in the page when the worker does not start', async () => {
+    const c = await chooseHome({
+      preferred: 'auto',
+      worker: { failed: 'module workers unsupported' },
+      pageWebGpu: pageHas(true).ask,
+    });
+    expect(c.home).toBe('page');
+    expect(c.reason.text).toContain('could not start a module worker (module workers unsupported)');
   });
 });
 
