@@ -250,6 +250,20 @@ describe('Checkpoints section', () => {
       await shot(s, 'ck-bundle-en');
       await row128.getByTestId('ck-bundle').click();
 
+      // ----- rename one checkpoint, delete another (after confirming) -----
+      const rtRow = page.locator(`tr[data-checkpoint="${importedKey}"]`);
+      await rtRow.getByRole('button', { name: 'Rename' }).click();
+      await rtRow.getByRole('textbox').fill('after round trip');
+      await rtRow.getByRole('textbox').press('Enter');
+      await expect
+        .poll(async () => (await ckDebug(page)).rows.find((r) => r.runId === imported!.runId)?.label)
+        .toBe('after round trip');
+      page.once('dialog', (d) => void d.accept());
+      await row128.getByRole('button', { name: 'Delete' }).click();
+      await expect
+        .poll(async () => (await ckDebug(page)).rows.some((r) => r.runId === r128.runId))
+        .toBe(false);
+
       // ----- a hostile pickle: refused by name, nothing stored -----
       const pkl = new Uint8Array([
         0x80,
@@ -279,6 +293,7 @@ describe('Checkpoints section', () => {
       await err.waitFor({ timeout: 60_000 });
       const errText = (await err.textContent()) ?? '';
       expect(errText).toContain('The import failed; nothing was stored.');
+      expect(errText).toContain('It was refused; nothing in it was executed.');
       expect(errText).toContain('evil_net_G.pth');
       expect(errText).toContain('refusing the global "posix.system"');
       expect((await ckDebug(page)).rows.length).toBe(before);

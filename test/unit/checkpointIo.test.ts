@@ -40,7 +40,7 @@ import {
   type StudioStorage,
 } from '../../src/store';
 import { openStudioStorage } from '../../src/store/storage';
-import { shownNotes } from '../../src/ui/checkpoints/warnings';
+import { explainError, shownNotes } from '../../src/ui/checkpoints/warnings';
 
 const open = () => openStudioStorage({ prefix: `ckio-${globalThis.crypto.randomUUID()}` });
 
@@ -485,6 +485,7 @@ describe('hostile and broken files', () => {
     expect(err).toBeInstanceOf(CheckpointFormatError);
     expect(err.message).toContain('evil_net_G.pth');
     expect(err.message).toContain('refusing the global "posix.system"');
+    expect(explainError(err.message)).toBe('ckpt.err.unsafePickle');
   });
 
   it('refuses a truncated .pth and overlapping safetensors offsets, naming the file', async () => {
@@ -492,6 +493,7 @@ describe('hostile and broken files', () => {
     const pth = writePth(G);
     const e1 = await rejection(planImport([sourceFromBytes('cut_net_G.pth', pth.subarray(0, 5000))]));
     expect(e1.message).toContain('cut_net_G.pth');
+    expect(explainError(e1.message)).toBe('ckpt.err.damaged');
 
     const header = enc(
       JSON.stringify({
@@ -505,6 +507,7 @@ describe('hostile and broken files', () => {
     const e2 = await rejection(planImport([sourceFromBytes('weights.safetensors', st)]));
     expect(e2.message).toContain('weights.safetensors');
     expect(e2.message).toContain('overlaps');
+    expect(explainError(e2.message)).toBe('ckpt.err.safetensors');
   });
 
   it('names the key when safetensors metadata contradicts the shapes; a D alone is refused', async () => {
@@ -512,6 +515,7 @@ describe('hostile and broken files', () => {
     const lying = writeSafetensors(G, { kind: 'G', studio_config: JSON.stringify({ ...SMALL, ngf: 8 }) });
     const e1 = await rejection(planImport([sourceFromBytes('G.safetensors', lying)]));
     expect(e1.message).toContain('G.safetensors: key "model.model.0.weight" has shape [4, 3, 4, 4]');
+    expect(explainError(e1.message)).toBe('ckpt.err.shape');
     const e2 = await rejection(planImport([sourceFromBytes('latest_net_D.pth', writePth(D))]));
     expect(e2.message).toContain('latest_net_D.pth: this is a discriminator');
     const e3 = await rejection(planImport([sourceFromBytes('notes.txt', enc('hello'))]));

@@ -42,3 +42,19 @@ export function shownNotes(warnings: readonly string[]): ShownNote[] {
   }
   return out;
 }
+
+/** What kind of problem a reader's error message describes, for a translated explanation. */
+const ERROR_RULES: readonly { re: RegExp; key: StringKey }[] = [
+  { re: /refusing the global|is not accepted in a state_dict/i, key: 'ckpt.err.unsafePickle' },
+  { re: /truncated|end-of-central-directory|runs past|is damaged|fails its CRC/i, key: 'ckpt.err.damaged' },
+  { re: /overlaps|data_offsets|gap before|header length/i, key: 'ckpt.err.safetensors' },
+  {
+    re: /key "[^"]+" (has shape|is missing|is int|is float)|does not belong to a network/,
+    key: 'ckpt.err.shape',
+  },
+];
+
+/** A translated explanation of an import error (the English detail names the file), or null. */
+export function explainError(detail: string): StringKey | null {
+  return ERROR_RULES.find((r) => r.re.test(detail))?.key ?? null;
+}

@@ -105,8 +105,12 @@ export const CHECKPOINTS_STRINGS = {
   'ckpt.import.confirm': { en: 'Import as a new run', zh: '作为新训练导入' },
   'ckpt.import.cancel': { en: 'Cancel', zh: '取消' },
   'ckpt.import.done': {
-    en: 'Imported “{name}”: {points} loss records, checkpoint after {epoch} epochs. It is in the list below and in the Train view’s run history.',
-    zh: '已导入“{name}”：{points} 条损失记录，检查点为 {epoch} 轮之后。它已出现在下方列表和“训练”页面的训练历史中。',
+    en: 'Imported “{name}”: {points} loss records, checkpoint after {epoch} epochs. It is in the list above and in the Train view’s run history.',
+    zh: '已导入“{name}”：{points} 条损失记录，检查点为 {epoch} 轮之后。它已出现在上方列表和“训练”页面的训练历史中。',
+  },
+  'ckpt.import.doneNoLog': {
+    en: 'Imported “{name}” (checkpoint after {epoch} epochs). It is in the list above and in the Train view’s run history.',
+    zh: '已导入“{name}”（检查点为 {epoch} 轮之后）。它已出现在上方列表和“训练”页面的训练历史中。',
   },
   'ckpt.import.failed': {
     en: 'The import failed; nothing was stored.',
@@ -115,6 +119,22 @@ export const CHECKPOINTS_STRINGS = {
   'ckpt.import.failedHelp': {
     en: 'Check that the file is a checkpoint of the pix2pix server or of this studio and that it was copied completely, then drop it again.',
     zh: '请确认该文件是 pix2pix 服务器或本工作室的检查点且已完整复制，然后重新拖入。',
+  },
+  'ckpt.err.unsafePickle': {
+    en: 'The file would run code when opened with PyTorch: its pickle calls something a state_dict never needs. It was refused; nothing in it was executed.',
+    zh: '该文件在用 PyTorch 打开时会执行代码：其 pickle 调用了 state_dict 不需要的内容。已拒绝该文件，其中的内容未被执行。',
+  },
+  'ckpt.err.damaged': {
+    en: 'The file is incomplete or damaged (cut off during a copy or download?).',
+    zh: '该文件不完整或已损坏（复制或下载时被截断？）。',
+  },
+  'ckpt.err.safetensors': {
+    en: 'The safetensors header does not describe its data consistently (overlapping or missing byte ranges).',
+    zh: 'safetensors 文件头对数据的描述不一致（字节范围重叠或缺失）。',
+  },
+  'ckpt.err.shape': {
+    en: 'The weights do not fit the settings: the key named below has another shape than those settings need.',
+    zh: '权重与设置不符：下方所列键的形状与这些设置所需的形状不同。',
   },
   'ckpt.import.noFiles': {
     en: 'The drop held no files. Drop the files themselves, a folder or a ZIP.',
