@@ -4,6 +4,8 @@
  * `run(argv): Promise<number>` (the exit code). A mistake the user can make prints one line and
  * exits 2; an unexpected failure prints its message and exits 1.
  */
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { UsageError } from './cli/args';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -86,12 +88,16 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    console.error(e);
-    process.exitCode = 1;
-  },
-);
+/** Run when executed (`tsx src/cli.ts ...`), not when imported (tests call `main` directly). */
+const entry = process.argv[1];
+if (entry !== undefined && import.meta.url === pathToFileURL(resolve(entry)).href) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      console.error(e);
+      process.exitCode = 1;
+    },
+  );
+}

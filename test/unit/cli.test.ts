@@ -8,7 +8,8 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli';
 import { encodeNpy } from '../../src/cli/infer';
 import { withDefaults } from '../../src/core/config';
 import { decodeImageNode, encodePngNode } from '../../src/core/io/decodeNode';
@@ -33,6 +34,23 @@ function cli(args: string[], timeoutMs = 120_000): Promise<{ code: number; stdou
       },
     );
   });
+}
+
+/** Run the CLI in this process (no tsx start-up), capturing what it prints. */
+async function runMain(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  const error = vi
+    .spyOn(console, 'error')
+    .mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  try {
+    const code = await main(args);
+    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
 }
 
 /** Parse a .npy v1.0 header and data (little-endian float32, C order). */
@@ -138,7 +156,7 @@ describe('cli subprocess', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Generator unet_256 .*: 54,413,955 parameters/);
     expect(r.stdout).toMatch(/Discriminator .*: 2,768,705 parameters/);
-    const j = await cli(['info', '--json', '--netG', 'unet_128', '--size', '128']);
+    const j = await runMain(['info', '--json', '--netG', 'unet_128', '--size', '128']);
     expect(j.code).toBe(0);
     const info = JSON.parse(j.stdout) as { paramsG: number; config: { size: number } };
     expect(info.paramsG).toBe(41_828_995);
@@ -146,17 +164,26 @@ describe('cli subprocess', () => {
   });
 
   it('user mistakes print one line and exit 2', async () => {
+    // once as a real process (exit code), the rest in-process
+    const r = await cli(['train', '--demo']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: .*--out <dir> is required/)]);
     const cases: [string[], RegExp][] = [
-      [['train', '--demo'], /--out <dir> is required/],
       [['info', '--netG', 'unet_256', '--size', '100'], /--size 100 does not fit --netG unet_256/],
-      [['info', '--bogus'], /Unknown option '--bogus'/],
+      [['info', '--bogus'], /^error: info: Unknown option '--bogus' \(see --help\)$/],
+      [['info', '--ngf', 'x'], /--ngf must be a number, got "x"/],
       [['nope'], /unknown command "nope"/],
+      [['train', '--demo', '--data', 'x', '--out', 'y'], /either --demo or --data/],
+      [
+        ['infer', '--checkpoint', '/nonexistent', '--input', '/nonexistent.png', '--out', 'o.png'],
+        /nonexistent/,
+      ],
     ];
     for (const [args, re] of cases) {
-      const r = await cli(args);
-      expect(r.code, args.join(' ')).toBe(2);
-      const lines = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
-      expect(lines.length).toBe(1);
+      const m = await runMain(args);
+      expect(m.code, args.join(' ')).toBe(2);
+      const lines = m.stderr.split('\n').filter((l) => l !== '');
+      expect(lines.length, args.join(' ')).toBe(1);
       expect(lines[0]).toMatch(re);
     }
   });
@@ -227,17 +254,22 @@ describe('cli subprocess', () => {
   });
 
   it('env --json reports the backend, versions and skipped backends', async () => {
-    const r = await cli(['env', '--json']);
-    expect(r.code).toBe(0);
-    const env = JSON.parse(r.stdout) as {
-      backend: string;
-      versions: Record<string, string>;
-      skipped: { backend: string; reason: string }[];
-    };
-    expect(['wasm', 'cpu']).toContain(env.backend);
-    expect(env.versions.node).toBe(process.versions.node);
-    expect(env.versions.tfjs).toBe(tf.version.tfjs);
-    expect(env.skipped.map((s) => s.backend)).toContain('webgpu');
-    for (const s of env.skipped) expect(s.reason.length).toBeGreaterThan(5);
+    const prev = tf.getBackend();
+    try {
+      const r = await runMain(['env', '--json']);
+      expect(r.code).toBe(0);
+      const env = JSON.parse(r.stdout) as {
+        backend: string;
+        versions: Record<string, string>;
+        skipped: { backend: string; reason: string }[];
+      };
+      expect(['wasm', 'cpu']).toContain(env.backend);
+      expect(env.versions.node).toBe(process.versions.node);
+      expect(env.versions.tfjs).toBe(tf.version.tfjs);
+      expect(env.skipped.map((s) => s.backend)).toContain('webgpu');
+      for (const s of env.skipped) expect(s.reason.length).toBeGreaterThan(5);
+    } finally {
+      if (prev) await tf.setBackend(prev);
+    }
   });
 });

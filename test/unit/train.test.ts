@@ -175,6 +175,41 @@ describe('Trainer (cpu backend)', () => {
       data.dispose();
     }
   });
+});
+
+describe('Trainer (wasm backend)', () => {
+  beforeAll(async () => {
+    await tf.setBackend('wasm');
+  });
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('running the D step with G’s tape paused changes nothing (bit-equal losses and weights)', async () => {
+    const pairs = noisePairs(2, 32);
+    const cfg = tinyConfig({ lambda_fm: 2, lambda_grad: 1 });
+    const run = async (detachDStep: boolean) => {
+      const data = createInMemoryDataSource(pairs, { size: 32 });
+      const trainer = Trainer.create(cfg, data, { detachDStep });
+      try {
+        const ms: StepMetrics[] = [];
+        for (let i = 0; i < 3; i++) {
+          trainer.step();
+          ms.push(await trainer.readMetrics());
+        }
+        const state = await trainer.getState();
+        return { ms, G: state.G, D: state.D };
+      } finally {
+        trainer.dispose();
+        data.dispose();
+      }
+    };
+    const paused = await run(true);
+    const recorded = await run(false);
+    expect(paused.ms).toEqual(recorded.ms);
+    expect(paused.G).toEqual(recorded.G);
+    expect(paused.D).toEqual(recorded.D);
+  });
 
   it('epochs, partial batches and learning rate follow the schedule', async () => {
     // 3 cases, batch 2 -> 2 steps per epoch (the last one a batch of 1)
@@ -202,15 +237,6 @@ describe('Trainer (cpu backend)', () => {
       trainer.dispose();
       data.dispose();
     }
-  });
-});
-
-describe('Trainer (wasm backend)', () => {
-  beforeAll(async () => {
-    await tf.setBackend('wasm');
-  });
-  afterAll(async () => {
-    await tf.setBackend('cpu');
   });
 
   it('step() reads nothing back synchronously; metrics are read at log steps only', async () => {

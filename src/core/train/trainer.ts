@@ -84,6 +84,13 @@ export interface TrainerOptions {
    * `tf.keep` whatever you derive from them, and do not read them back synchronously.
    */
   onGradients?: (net: 'G' | 'D', grads: ReadonlyMap<string, tf.Tensor>) => void;
+  /**
+   * Run the D update with G's gradient tape paused (default true). The D step lies on no path from
+   * G's variables to G's loss, so the result is the same either way (a unit test checks bit
+   * equality); pausing just spares the tape from recording (and, on wasm, copying) every op of D's
+   * forward, backward and Adam update: about half of a step's kernels at small sizes.
+   */
+  detachDStep?: boolean;
 }
 
 export interface EvaluateOptions {
@@ -163,6 +170,33 @@ export function inferenceMode(
     : { training: true, dropout: !cfg.no_dropout, updateStats: false, dropoutSeed };
 }
 
+/**
+ * Run `fn` as if no gradient tape were recording: TF.js records every op into the active tape
+ * while `gradientDepth > 0`, including ops that can never reach the taped loss. `fn` may start its
+ * own gradient computations (they get a fresh tape). The engine fields used are public in TF.js 4.x;
+ * if they are not what is expected, `fn` simply runs recorded (correct, only slower).
+ */
+export function outsideGradientTape<T>(fn: () => T): T {
+  const state = tf.engine().state as { activeTape: unknown; gradientDepth: unknown };
+  if (
+    typeof state.gradientDepth !== 'number' ||
+    state.gradientDepth === 0 ||
+    !Array.isArray(state.activeTape)
+  ) {
+    return fn();
+  }
+  const tape = state.activeTape;
+  const depth = state.gradientDepth;
+  state.activeTape = null;
+  state.gradientDepth = 0;
+  try {
+    return fn();
+  } finally {
+    state.activeTape = tape;
+    state.gradientDepth = depth;
+  }
+}
+
 /** Network-structure fields: a state can only be loaded into a trainer that agrees on these. */
 const STRUCTURE_KEYS = [
   'netG',
@@ -186,6 +220,7 @@ export class Trainer {
   private readonly withGradNorms: boolean;
   private readonly maxPending: number;
   private readonly onGradients: TrainerOptions['onGradients'];
+  private readonly detachDStep: boolean;
   private readonly gVars: tf.Variable[];
   private readonly dVars: tf.Variable[];
   /** Variable name -> state_dict key. */
@@ -217,6 +252,7 @@ export class Trainer {
     this.withGradNorms = opts.gradNorms ?? true;
     this.maxPending = opts.maxPendingMetrics ?? 1000;
     this.onGradients = opts.onGradients;
+    this.detachDStep = opts.detachDStep ?? true;
     const hyper = { beta1: cfg.beta1, beta2: cfg.beta2, epsilon: cfg.adam_epsilon };
     this.optG = new Adam(G.params, hyper);
     this.optD = new Adam(D.params, hyper);
@@ -349,21 +385,25 @@ export class Trainer {
       const { value, grads } = tf.variableGrads(() => {
         const fake = this.G.apply(batch.photo, gMode);
         // D step on the fake (not differentiated for D's update) and the real pair
-        const dRes = tf.variableGrads(() => {
-          const outFake = this.D.apply(batch.photo, fake, dMode);
-          const outReal = this.D.apply(batch.photo, batch.xray, dMode);
-          const l = discriminatorLoss(cfg, outReal, outFake);
-          if (log) {
-            record.losses.D_real = tf.keep(l.D_real);
-            record.losses.D_fake = tf.keep(l.D_fake);
-          }
-          return l.total;
-        }, this.dVars);
-        const dGrads = this.gradsByKey(dRes.grads);
-        if (log && this.withGradNorms) Object.assign(record.gradNorms, this.groupNorms('D', dGrads));
-        this.onGradients?.('D', dGrads);
-        this.optD.apply(dGrads, lr);
-        tf.dispose([dRes.value, ...Object.values(dRes.grads)]);
+        const dStep = (): void => {
+          const dRes = tf.variableGrads(() => {
+            const outFake = this.D.apply(batch.photo, fake, dMode);
+            const outReal = this.D.apply(batch.photo, batch.xray, dMode);
+            const l = discriminatorLoss(cfg, outReal, outFake);
+            if (log) {
+              record.losses.D_real = tf.keep(l.D_real);
+              record.losses.D_fake = tf.keep(l.D_fake);
+            }
+            return l.total;
+          }, this.dVars);
+          const dGrads = this.gradsByKey(dRes.grads);
+          if (log && this.withGradNorms) Object.assign(record.gradNorms, this.groupNorms('D', dGrads));
+          this.onGradients?.('D', dGrads);
+          this.optD.apply(dGrads, lr);
+          tf.dispose([dRes.value, ...Object.values(dRes.grads)]);
+        };
+        if (this.detachDStep) outsideGradientTape(dStep);
+        else dStep();
         // G's objective against the updated D
         const dFake = this.D.apply(batch.photo, fake, dMode);
         const dReal = cfg.lambda_fm > 0 ? this.D.apply(batch.photo, batch.xray, dModeNoStats) : undefined;
