@@ -186,10 +186,15 @@ export class TrainState {
 
   private onEvent(e: EngineEvent): void {
     switch (e.type) {
-      case 'status':
+      case 'status': {
         this.status = e.status;
-        if (e.status.dataset) this.dataset = e.status.dataset;
+        const ds = e.status.dataset;
+        // replace the dataset only when it changed (status events come several times per step)
+        if (ds && (ds.id !== this.dataset?.id || ds.evalCaseIds.join() !== this.dataset.evalCaseIds.join())) {
+          this.dataset = ds;
+        }
         break;
+      }
       case 'progress':
         if (e.progress.runId === this.runId) this.progress = e.progress;
         break;
