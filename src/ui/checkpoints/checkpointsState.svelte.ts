@@ -403,11 +403,12 @@ export class CheckpointsState {
         size: Math.round(this.importSize),
         datasetId: this.importDatasetId,
       });
+      this.filterRunId = '';
+      await this.refresh().catch(() => undefined);
+      // the message and the new row appear together
       this.imported = out;
       this.preview = null;
       this.importPhase = 'idle';
-      this.filterRunId = '';
-      await this.refresh();
       this.notifyTrain();
     } catch (e) {
       this.importError = { key: 'import', detail: errorText(e) };
