@@ -8,11 +8,14 @@ import {
   auditSummaryMarkdown,
   computeImageFeatures,
   orientationScores,
+  type AuditCaseInput,
+  type AuditResult,
   type CaseFeatures,
 } from '../../src/core/data/audit';
 import type { AuditFlag } from '../../src/core/data/dataset';
 import { findNearDuplicates, hammingDistance, phash } from '../../src/core/data/phash';
 import { flipHorizontal, resizeRgba } from '../../src/core/data/resize';
+import { generatePhantomDataset, type PhantomDataset, type PhantomFlags } from '../../src/core/data/phantom';
 import { decodeFileNode } from '../../src/core/io/decodeNode';
 import { parseLandmarkCsv } from '../../src/core/io/landmarks';
 import { Rng } from '../../src/core/rng';
@@ -382,5 +385,119 @@ describe('the ten real ISBI films (rulers, ear-rod holders, labels are info only
     const expo = r.flags.filter((f) => ['too-dark', 'exposure-outlier', 'low-contrast'].includes(f.code));
     expect(expo.map((f) => f.caseId)).toEqual(['010']);
     expect(expo[0].severity).toBe('warning');
+  });
+});
+
+describe('the demo phantom: planted artefacts, mirrored X-rays, a duplicate, a dark film, a wrong count', () => {
+  const N = 40;
+  // extra plants on top of the phantom's own (by case index): mirror 4 X-rays (with their
+  // landmarks) and 2 photos, copy case 17 with slight noise, darken one X-ray, drop a landmark
+  const MIRROR_X = [2, 9, 21, 33];
+  const MIRROR_P = [5, 27];
+  const DARK = 14;
+  const SHORT = 30;
+  const COPY = 17;
+  let ds: PhantomDataset;
+  let inputs: AuditCaseInput[];
+  let result: AuditResult;
+  let mirrorX: Set<string>;
+  const truth = (id: string): PhantomFlags & { mirroredX: boolean } => {
+    const c = ds.cases.find((x) => x.id === id) ?? ds.cases[COPY];
+    return { ...c.flags, mirroredX: c.flags.mirrored !== mirrorX.has(id) };
+  };
+  const has = (id: string, code: string): boolean => result.byCase[id].some((f) => f.code === code);
+
+  beforeAll(() => {
+    ds = generatePhantomDataset({ n: N, seed: 3, width: 256, height: 320 });
+    mirrorX = new Set(MIRROR_X.map((i) => ds.cases[i].id));
+    const mirrorP = new Set(MIRROR_P.map((i) => ds.cases[i].id));
+    inputs = ds.cases.map((c, i) => {
+      const flip = mirrorX.has(c.id);
+      return {
+        id: c.id,
+        photo: mirrorP.has(c.id) ? flipHorizontal(c.photo) : c.photo,
+        xray: flip ? flipHorizontal(c.xray) : i === DARK ? scaleBrightness(c.xray, 0.35) : c.xray,
+        landmarks: flip
+          ? c.landmarks.map(([x, y]) => [c.xray.width - x, y] as Point)
+          : i === SHORT
+            ? c.landmarks.slice(0, 18)
+            : c.landmarks,
+      };
+    });
+    const original = ds.cases[COPY];
+    inputs.push({
+      id: 'copy-of-017',
+      photo: addNoise(original.photo, 4, 21),
+      xray: addNoise(original.xray, 4, 22),
+      landmarks: original.landmarks,
+    });
+    result = auditDataset(inputs);
+  });
+
+  it.each([
+    ['border', 'device-border'],
+    ['ruler', 'ruler'],
+    ['label', 'burned-in-label'],
+  ] as const)('planted %s: found as info (recall >= 0.8), rarely elsewhere', (kind, code) => {
+    const ids = inputs.map((c) => c.id);
+    const planted = ids.filter((id) => truth(id)[kind]);
+    const clean = ids.filter((id) => !truth(id)[kind]);
+    expect(planted.length).toBeGreaterThanOrEqual(5);
+    const found = planted.filter((id) => has(id, code));
+    expect(found.length / planted.length).toBeGreaterThanOrEqual(0.8);
+    expect(clean.filter((id) => has(id, code)).length).toBeLessThanOrEqual(Math.floor(0.1 * clean.length));
+    for (const f of result.flags.filter((x) => x.code === code)) expect(f.severity).toBe('info');
+  });
+
+  it('mirrored X-rays: recall >= 0.8, false positives <= 2 % of cases', () => {
+    const ids = inputs.map((c) => c.id);
+    const planted = ids.filter((id) => truth(id).mirroredX);
+    expect(planted.length).toBeGreaterThanOrEqual(5);
+    const flagged = result.flags.filter((f) => f.code === 'xray-mirrored').map((f) => f.caseId);
+    expect(planted.filter((id) => flagged.includes(id)).length / planted.length).toBeGreaterThanOrEqual(0.8);
+    expect(flagged.filter((id) => !planted.includes(id)).length).toBeLessThanOrEqual(
+      Math.floor(0.02 * ids.length),
+    );
+  });
+
+  it('flags exactly the planted problems as warnings or errors', () => {
+    const serious = result.flags
+      .filter((f) => f.severity !== 'info')
+      .map((f) => `${f.caseId} ${f.code}`)
+      .sort();
+    const dark = ds.cases[DARK].id;
+    const expected = [
+      ...inputs.filter((c) => truth(c.id).mirroredX).map((c) => `${c.id} xray-mirrored`),
+      ...MIRROR_P.map((i) => `${ds.cases[i].id} photo-orientation`),
+      `${ds.cases[COPY].id} near-duplicate`,
+      'copy-of-017 near-duplicate',
+      `${ds.cases[SHORT].id} landmark-count`,
+    ];
+    const darkFlags = serious.filter((s) => s.startsWith(dark));
+    expect(darkFlags.length).toBeGreaterThanOrEqual(1);
+    for (const s of darkFlags) expect(s).toMatch(/too-dark|exposure-outlier|low-contrast/);
+    expect(serious.filter((s) => !s.startsWith(dark))).toEqual([...new Set(expected)].sort());
+    const dup = result.byCase['copy-of-017'].find((f) => f.code === 'near-duplicate')!;
+    expect(dup.details.other).toBe(ds.cases[COPY].id);
+    expect(dup.details.images).toEqual(['X-ray', 'photo']);
+  });
+
+  it('summarises by code and severity; nothing is removed', () => {
+    const rows = auditSummary(result.flags);
+    expect(rows.find((r) => r.code === 'near-duplicate')).toEqual({
+      code: 'near-duplicate',
+      severity: 'warning',
+      count: 2,
+      cases: 2,
+    });
+    expect(
+      rows.every(
+        (r, i) =>
+          i === 0 ||
+          ['error', 'warning', 'info'].indexOf(r.severity) >=
+            ['error', 'warning', 'info'].indexOf(rows[i - 1].severity),
+      ),
+    ).toBe(true);
+    expect(result.features.map((f) => f.id)).toEqual(inputs.map((c) => c.id));
   });
 });

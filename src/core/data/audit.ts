@@ -4,12 +4,13 @@
  *
  * Two steps, so the import worker does not need to keep images in memory:
  * 1. `auditCase(input)` looks at one case's decoded images and landmarks and returns its
- *    `CaseFeatures`: small numbers and 32×32 thumbnails (about 2 KB) plus the flags that need
+ *    `CaseFeatures`: small numbers and 32×32 thumbnails (about 3 KB per case) plus the flags that need
  *    only this case (unpaired, unreadable, size/aspect mismatch, device border / ruler / label,
  *    absolute exposure, landmark count / position).
  * 2. `auditDataset(cases)` adds the flags that need the whole dataset: orientation against the
  *    majority (photo profile facing the other way, mirrored X-ray), exposure far from the rest of
- *    the dataset, and near-duplicate cases (perceptual hash, confirmed by thumbnail correlation).
+ *    the dataset, and near-duplicate cases (perceptual hash, confirmed by the detail correlation of
+ *    the thumbnails).
  *
  * Severity
  * - error: the case cannot be used as it is (unpaired, unreadable, landmarks wrong).
@@ -21,7 +22,7 @@
 import type { Point, RgbaImage } from '../image';
 import type { AuditCode, AuditFlag, FlagDetail, Severity } from './dataset';
 import { hammingDistance, phashFromThumb, type PHash } from './phash';
-import { resizeGrey, toGrey } from './resize';
+import { resampleRgba, resizeGrey, stretchGeometry, toGrey } from './resize';
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -79,6 +80,8 @@ export interface ImageFeatures {
   phash: PHash;
   /** 32×32 grey thumbnail (stretched), row-major, 0-255. */
   thumb: Uint8Array;
+  /** Photos: 32×32 colour-gradient thumbnail, the orientation descriptor (see photoEdges). */
+  edges?: Uint8Array;
   exposure: ExposureStats;
   border: BorderInfo;
   ruler: OverlayInfo;
@@ -101,7 +104,7 @@ export interface AuditOptions {
   expectedLandmarks?: number | null;
   /** pHash distance (bits) for near-duplicate candidates (default 10). */
   duplicateBits?: number;
-  /** Thumbnail correlation confirming a near duplicate (default 0.98). */
+  /** Detail correlation of the thumbnails confirming a near duplicate (default 0.97, see detailCorrelation). */
   duplicateCorrelation?: number;
   /** Fewest images of a kind before orientation is judged against the majority (default 5). */
   minCasesForOrientation?: number;
@@ -117,22 +120,37 @@ export interface AuditOptions {
 const DEFAULTS = {
   expectedLandmarks: 19,
   duplicateBits: 10,
-  duplicateCorrelation: 0.98,
+  duplicateCorrelation: 0.97,
   minCasesForOrientation: 5,
   orientationMargin: 0.15,
 };
 
-/** Thresholds of the exposure flags (0-255 luma). */
-export const EXPOSURE_LIMITS = {
-  darkMean: 50,
-  darkP95: 120,
-  brightMean: 205,
-  brightP5: 130,
-  minContrast: 50,
-  /** Robust z-score (median / MAD) beyond which a case's mean is far from the dataset's. */
+export interface ExposureLimits {
+  darkMean: number;
+  darkP95: number;
+  brightMean: number;
+  brightP5: number;
+  minContrast: number;
+}
+
+/**
+ * Thresholds of the exposure flags (0-255 luma), per kind of image. X-rays: a film is too dark
+ * when its mean AND its 95th percentile are low (bone must reach the bright range), too bright
+ * when its mean AND its 5th percentile are high (air must stay dark). Photos on a light backdrop
+ * are bright by nature, so their limits are wider.
+ */
+export const EXPOSURE_LIMITS: {
+  xray: ExposureLimits;
+  photo: ExposureLimits;
+  outlierZ: number;
+  outlierLevels: number;
+} = {
+  xray: { darkMean: 50, darkP95: 120, brightMean: 205, brightP5: 130, minContrast: 50 },
+  photo: { darkMean: 40, darkP95: 90, brightMean: 230, brightP5: 200, minContrast: 30 },
+  /** Robust z-score (median / MAD) beyond which a case's mean is far from the dataset's ... */
   outlierZ: 4,
   /** ... and at least this many grey levels away. */
-  outlierLevels: 40,
+  outlierLevels: 50,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -209,56 +227,61 @@ function exposureStats(g: Float32Array): ExposureStats {
   };
 }
 
-/**
- * Mean and standard deviation of line d along a side (rows for top/bottom, columns for
- * left/right), over the central 80 % of the line so that frames on the adjoining sides do not count.
- */
-function lineStats(G: Grey, side: 'top' | 'bottom' | 'left' | 'right', d: number): [number, number] {
+type Side = 'top' | 'bottom' | 'left' | 'right';
+
+/** Value at position i along line d (0 = outermost) of a side. */
+function lineValue(G: Grey, side: Side, d: number, i: number): number {
   const { g, w, h } = G;
-  let s = 0;
-  let s2 = 0;
-  let n = 0;
-  if (side === 'top' || side === 'bottom') {
-    const y = side === 'top' ? d : h - 1 - d;
-    for (let x = Math.floor(w * 0.1); x < Math.ceil(w * 0.9); x++, n++) {
-      const v = g[y * w + x];
-      s += v;
-      s2 += v * v;
-    }
-  } else {
-    const x = side === 'left' ? d : w - 1 - d;
-    for (let y = Math.floor(h * 0.1); y < Math.ceil(h * 0.9); y++, n++) {
-      const v = g[y * w + x];
-      s += v;
-      s2 += v * v;
-    }
-  }
-  const m = s / n;
-  return [m, Math.sqrt(Math.max(0, s2 / n - m * m))];
+  if (side === 'top') return g[d * w + i];
+  if (side === 'bottom') return g[(h - 1 - d) * w + i];
+  if (side === 'left') return g[i * w + d];
+  return g[i * w + (w - 1 - d)];
+}
+
+function medianOf(v: ArrayLike<number>): number {
+  const s = Array.from(v).sort((a, b) => a - b);
+  return s.length ? s[s.length >> 1] : 0;
 }
 
 /**
- * A band along a side whose lines are each uniform (std < 12 levels) and whose mean differs from
- * the image just inside it by 30+ levels: an unexposed film margin, a collimator or scanner frame.
+ * Thickness of a device frame along a side (0 = none): an unexposed (white) or black band whose
+ * inner edge is straight. Per position along the side (central 80 %), the depth over which the
+ * image stays within 10-25 levels (2.5 noise SD) of the band colour is measured; a frame has a consistent depth
+ * (60 % of positions within 15 % of the median) of at least 3 px and at most 7 % of the image.
+ * A dark background that ends where the skull or the face begins has no consistent depth; text or
+ * marks printed on the frame interrupt only a few positions.
  */
-function bandThickness(G: Grey, side: 'top' | 'bottom' | 'left' | 'right'): number {
-  const len = side === 'top' || side === 'bottom' ? G.h : G.w;
-  const maxD = Math.floor(len * 0.15);
-  let t = 0;
-  let bandMean = 0;
-  while (t < maxD) {
-    const [m, sd] = lineStats(G, side, t);
-    if (sd >= 12 || (t > 0 && Math.abs(m - bandMean / t) > 20)) break;
-    bandMean += m;
-    t++;
+function frameDepth(G: Grey, side: Side): number {
+  const across = side === 'top' || side === 'bottom' ? G.h : G.w;
+  const along = side === 'top' || side === 'bottom' ? G.w : G.h;
+  const maxD = Math.floor(across * 0.1);
+  const a = Math.floor(along * 0.1);
+  const b = Math.ceil(along * 0.9);
+  const step = Math.max(1, Math.floor((b - a) / 400));
+  const outer: number[] = [];
+  for (let i = a; i < b; i += step) outer.push(lineValue(G, side, 1, i));
+  const v0 = medianOf(outer);
+  if (!(v0 >= 190 || v0 <= 50)) return 0;
+  // tolerance from the band's own noise: a black frame on a dark background differs by only 20 levels
+  const sd = 1.4826 * medianOf(outer.map((v) => Math.abs(v - v0)));
+  const tol = Math.min(25, Math.max(10, 2.5 * sd));
+  const depths: number[] = [];
+  for (let i = a; i < b; i += step) {
+    let d = 1;
+    while (d < maxD && Math.abs(lineValue(G, side, d, i) - v0) <= tol) d++;
+    depths.push(d);
   }
-  if (t < 3) return 0;
-  const probe = Math.min(len - 1, t + Math.max(2, Math.round(len * 0.02)));
-  const [inner] = lineStats(G, side, probe);
-  return Math.abs(bandMean / t - inner) >= 30 ? t : 0;
+  const med = medianOf(depths);
+  if (med < 3 || med > across * 0.07) return 0;
+  const depthTol = Math.max(2, 0.15 * med);
+  const consistent = depths.filter((d) => Math.abs(d - med) <= depthTol).length / depths.length;
+  return consistent >= 0.6 ? med : 0;
 }
 
-/** Blocks at an edge that are uniformly much brighter or darker than the edge strip around them. */
+/**
+ * Film-holder marks: bright uniform blocks (> 215/255) touching an edge, 1-12 % of its length,
+ * with clearly darker film (60+ levels) on both sides along the edge.
+ */
 function edgeMarks(G: Grey): number {
   const { g, w, h } = G;
   let marks = 0;
@@ -266,7 +289,7 @@ function edgeMarks(G: Grey): number {
   const scan = (len: number, val: (i: number, d: number) => number): void => {
     // per position along the edge: mean and spread over the strip depth (skipping the outer 1 px)
     const m = new Float32Array(len);
-    const uniform = new Uint8Array(len);
+    const bright = new Uint8Array(len);
     for (let i = 0; i < len; i++) {
       let s = 0;
       let mn = 255;
@@ -278,19 +301,32 @@ function edgeMarks(G: Grey): number {
         if (v > mx) mx = v;
       }
       m[i] = s / depth;
-      uniform[i] = mx - mn < 25 ? 1 : 0;
+      bright[i] = mx - mn < 25 && m[i] > 215 ? 1 : 0;
     }
-    const sorted = Float32Array.from(m).sort();
-    const med = sorted[Math.floor(len / 2)];
-    const minRun = Math.max(4, Math.round(len * 0.008));
-    const maxRun = Math.round(len * 0.2);
-    let run = 0;
+    const minRun = Math.max(3, Math.round(len * 0.01));
+    const maxRun = Math.round(len * 0.12);
+    const gap = Math.max(2, Math.round(len * 0.005));
+    let start = -1;
     for (let i = 0; i <= len; i++) {
-      const on = i < len && uniform[i] === 1 && Math.abs(m[i] - med) > 60 && (m[i] > 200 || m[i] < 30);
-      if (on) run++;
-      else {
-        if (run >= minRun && run <= maxRun) marks++;
-        run = 0;
+      const on = i < len && bright[i] === 1;
+      if (on && start < 0) start = i;
+      if (!on && start >= 0) {
+        const run = i - start;
+        if (run >= minRun && run <= maxRun) {
+          let inside = 0;
+          for (let k = start; k < i; k++) inside += m[k];
+          inside /= run;
+          const before = start - gap >= 0 ? m[start - gap] : null;
+          const after = i - 1 + gap < len ? m[i - 1 + gap] : null;
+          const darker = (v: number | null): boolean => v !== null && inside - v >= 60;
+          if (
+            (darker(before) || before === null) &&
+            (darker(after) || after === null) &&
+            (before ?? after) !== null
+          )
+            marks++;
+        }
+        start = -1;
       }
     }
   };
@@ -351,13 +387,17 @@ interface Comb {
   period: number;
 }
 
-/** Runs of >= 5 same-sign transitions with gaps within 15 % of their median and 3-60 px apart. */
+/**
+ * Runs of >= 7 same-sign transitions (6 gaps), each gap within 12 % of the running mean and 3-60 px:
+ * a scale has many identical ticks; anatomy that repeats (cervical vertebrae, teeth) has fewer
+ * repetitions and less regular spacing.
+ */
 function combs(t: LineTransitions, line: number, out: Comb[]): void {
   for (const sgn of [1, -1]) {
     const p: number[] = [];
     for (let i = 0; i < t.pos.length; i++) if (t.sign[i] === sgn) p.push(t.pos[i]);
     let i = 0;
-    while (i + 4 < p.length) {
+    while (i + 6 < p.length) {
       const g0 = p[i + 1] - p[i];
       if (g0 < 3 || g0 > 60) {
         i++;
@@ -368,11 +408,11 @@ function combs(t: LineTransitions, line: number, out: Comb[]): void {
       while (j + 1 < p.length) {
         const gap = p[j + 1] - p[j];
         const mean = sum / (j - i);
-        if (Math.abs(gap - mean) > 0.15 * mean) break;
+        if (Math.abs(gap - mean) > 0.12 * mean) break;
         sum += gap;
         j++;
       }
-      if (j - i >= 4) {
+      if (j - i >= 6) {
         out.push({ line, from: p[i], to: p[j], period: sum / (j - i) });
         i = j;
       } else i++;
@@ -403,14 +443,15 @@ function overlays(G: Grey, exposure: ExposureStats): { ruler: OverlayInfo; label
   const range = Math.max(1, exposure.p99_255 - exposure.p1_255);
   const thrLow = Math.max(20, 0.1 * range);
   const thrText = Math.max(40, 0.3 * range);
-  const step = 2;
+  // every line up to 1200 px, every 2nd up to 2400, ...
+  const step = Math.max(1, Math.round(Math.max(w, h) / 1200));
   const rows: LineTransitions[] = [];
   const cols: LineTransitions[] = [];
   for (let y = 0; y < h; y += step) rows.push(lineTransitions(G, y, true, thrLow));
   for (let x = 0; x < w; x += step) cols.push(lineTransitions(G, x, false, thrLow));
 
   const T = Math.max(24, Math.round(Math.max(w, h) / 25));
-  // ruler: combs on neighbouring lines (within 12 px) that overlap and share the period
+  // ruler: combs on neighbouring lines (within 6 sampled lines) that overlap and share the period
   const ruler: OverlayInfo = { found: false, tiles: 0 };
   let best = 0;
   for (const [lines, vertical] of [
@@ -423,7 +464,7 @@ function overlays(G: Grey, exposure: ExposureStats): { ruler: OverlayInfo; label
     for (let i = 0; i < all.length; i++) {
       const c = all[i];
       let agree = 1;
-      for (let j = i + 1; j < all.length && all[j].line - c.line <= 12; j++) {
+      for (let j = i + 1; j < all.length && all[j].line - c.line <= 6; j++) {
         const d = all[j];
         if (Math.abs(d.period - c.period) / c.period < 0.1 && d.from < c.to && c.from < d.to) agree++;
       }
@@ -454,8 +495,20 @@ function overlays(G: Grey, exposure: ExposureStats): { ruler: OverlayInfo; label
   // text: tiles of ~1/25 of the longer side, half-overlapping
   const label: OverlayInfo = { found: false, tiles: 0 };
   let bestBusy = 0;
-  for (let y0 = 0; y0 + T <= h; y0 += T >> 1) {
-    for (let x0 = 0; x0 + T <= w; x0 += T >> 1) {
+  // tile origins every T/2, plus one flush with the far edge so the margins are always covered
+  const origins = (len: number): number[] => {
+    const o: number[] = [];
+    for (let a = 0; a + T <= len; a += T >> 1) o.push(a);
+    if (len >= T && o[o.length - 1] !== len - T) o.push(len - T);
+    return o;
+  };
+  const xs = origins(w);
+  for (const y0 of origins(h)) {
+    for (const x0 of xs) {
+      // labels are burned into the margins (corners, top and bottom), not over the anatomy
+      const mx = (x0 + T / 2) / w;
+      const my = (y0 + T / 2) / h;
+      if (my > 0.15 && my < 0.85 && mx > 0.1 && mx < 0.9) continue;
       let rowsBusy = 0;
       let rowsN = 0;
       for (let r = Math.ceil(y0 / step); r * step < y0 + T; r++, rowsN++)
@@ -482,18 +535,45 @@ function overlays(G: Grey, exposure: ExposureStats): { ruler: OverlayInfo; label
   return { ruler, label };
 }
 
-/** The audit's view of one image. */
-export function computeImageFeatures(img: RgbaImage): ImageFeatures {
+/**
+ * Orientation descriptor of a photo: a 32×32 thumbnail of the colour-gradient magnitude (computed
+ * at 64 px width). Edges (forehead, nose, lips and chin against the backdrop; hairline; ear) do
+ * not depend on skin, hair, clothing or backdrop colours, which dominate a plain grey thumbnail.
+ * On the phantom's photos: every normal photo scores > +0.15 and every mirrored one < -0.25.
+ */
+export function photoEdges(img: RgbaImage): Uint8Array {
+  const w = Math.max(3, Math.min(64, img.width));
+  const h = Math.max(3, Math.round((w * img.height) / img.width));
+  const { data: d } = resampleRgba(img, stretchGeometry(img.width, img.height, w, h));
+  const m = new Float32Array(w * h);
+  for (let y = 1; y < h - 1; y++)
+    for (let x = 1; x < w - 1; x++) {
+      let s = 0;
+      for (let c = 0; c < 3; c++) {
+        const gx = d[(y * w + x + 1) * 4 + c] - d[(y * w + x - 1) * 4 + c];
+        const gy = d[((y + 1) * w + x) * 4 + c] - d[((y - 1) * w + x) * 4 + c];
+        s += Math.sqrt(gx * gx + gy * gy);
+      }
+      m[y * w + x] = s / 3;
+    }
+  const t = resizeGrey(m, w, h, 32, 32);
+  const out = new Uint8Array(32 * 32);
+  for (let i = 0; i < out.length; i++) out[i] = Math.min(255, Math.round(t[i] * 2));
+  return out;
+}
+
+/** The audit's view of one image (photos also get their edge thumbnail for the orientation check). */
+export function computeImageFeatures(img: RgbaImage, kind: 'photo' | 'xray' = 'xray'): ImageFeatures {
   const G = workingGrey(img);
   const exposure = exposureStats(G.g);
   const thumbF = resizeGrey(G.g, G.w, G.h, 32, 32);
   const thumb = new Uint8Array(32 * 32);
   for (let i = 0; i < thumb.length; i++) thumb[i] = Math.round(Math.min(255, Math.max(0, thumbF[i])));
   const border: BorderInfo = {
-    top_px: r0(bandThickness(G, 'top') * G.f),
-    bottom_px: r0(bandThickness(G, 'bottom') * G.f),
-    left_px: r0(bandThickness(G, 'left') * G.f),
-    right_px: r0(bandThickness(G, 'right') * G.f),
+    top_px: r0(frameDepth(G, 'top') * G.f),
+    bottom_px: r0(frameDepth(G, 'bottom') * G.f),
+    left_px: r0(frameDepth(G, 'left') * G.f),
+    right_px: r0(frameDepth(G, 'right') * G.f),
     edgeMarks: edgeMarks(G),
   };
   const { ruler, label } = overlays(G, exposure);
@@ -506,6 +586,7 @@ export function computeImageFeatures(img: RgbaImage): ImageFeatures {
     border,
     ruler,
     label,
+    ...(kind === 'photo' ? { edges: photoEdges(img) } : {}),
   };
 }
 
@@ -517,43 +598,44 @@ function imageFlags(id: string, kind: 'photo' | 'xray', f: ImageFeatures, file?:
   const what = kind === 'photo' ? 'photo' : 'X-ray';
   const whatZh = kind === 'photo' ? '照片' : 'X线片';
   const e = f.exposure;
-  const expo = { ...e } as unknown as Record<string, FlagDetail>;
-  if (e.mean_255 < EXPOSURE_LIMITS.darkMean && e.p95_255 < EXPOSURE_LIMITS.darkP95) {
+  const L = EXPOSURE_LIMITS[kind];
+  const expo: Record<string, FlagDetail> = { ...e };
+  if (e.mean_255 < L.darkMean && e.p95_255 < L.darkP95) {
     out.push(
       flag(
         'too-dark',
         'warning',
         id,
         `The ${what} is very dark: mean ${e.mean_255.toFixed(0)}/255, 95th percentile ${e.p95_255}/255 ` +
-          `(limits ${EXPOSURE_LIMITS.darkMean} and ${EXPOSURE_LIMITS.darkP95}). Check the export or the exposure.`,
+          `(limits ${L.darkMean} and ${L.darkP95}). Check the export or the exposure.`,
         `${whatZh}过暗：平均灰度 ${e.mean_255.toFixed(0)}/255，95% 分位 ${e.p95_255}/255。请检查导出或曝光。`,
         expo,
         file,
       ),
     );
-  } else if (e.mean_255 > EXPOSURE_LIMITS.brightMean && e.p5_255 > EXPOSURE_LIMITS.brightP5) {
+  } else if (e.mean_255 > L.brightMean && e.p5_255 > L.brightP5) {
     out.push(
       flag(
         'too-bright',
         'warning',
         id,
         `The ${what} is very bright: mean ${e.mean_255.toFixed(0)}/255, 5th percentile ${e.p5_255}/255 ` +
-          `(limits ${EXPOSURE_LIMITS.brightMean} and ${EXPOSURE_LIMITS.brightP5}). Check the export or the exposure.`,
+          `(limits ${L.brightMean} and ${L.brightP5}). Check the export or the exposure.`,
         `${whatZh}过亮：平均灰度 ${e.mean_255.toFixed(0)}/255，5% 分位 ${e.p5_255}/255。请检查导出或曝光。`,
         expo,
         file,
       ),
     );
   }
-  if (e.contrast_255 < EXPOSURE_LIMITS.minContrast) {
+  if (e.contrast_255 < L.minContrast) {
     out.push(
       flag(
         'low-contrast',
         'warning',
         id,
         `The ${what} has low contrast: the 5th-95th percentile range is ${e.contrast_255}/255 grey levels ` +
-          `(below ${EXPOSURE_LIMITS.minContrast}). Bone edges may be hard to learn.`,
-        `${whatZh}对比度低：5%–95% 分位范围仅 ${e.contrast_255}/255 灰度级（低于 ${EXPOSURE_LIMITS.minContrast}），骨缘可能难以学习。`,
+          `(below ${L.minContrast}). ${kind === 'xray' ? 'Bone edges may be hard to learn.' : 'Check the lighting or the export.'}`,
+        `${whatZh}对比度低：5%–95% 分位范围仅 ${e.contrast_255}/255 灰度级（低于 ${L.minContrast}），${kind === 'xray' ? '骨缘可能难以学习' : '请检查光照或导出'}。`,
         expo,
         file,
       ),
@@ -561,18 +643,19 @@ function imageFlags(id: string, kind: 'photo' | 'xray', f: ImageFeatures, file?:
   }
   const b = f.border;
   const sides = (['top', 'bottom', 'left', 'right'] as const).filter((s) => b[`${s}_px`] > 0);
-  if (sides.length || b.edgeMarks >= 1) {
+  // device frames and film-holder marks belong to X-ray films; a photo's backdrop is not one
+  if (kind === 'xray' && (sides.length || b.edgeMarks >= 2)) {
     const parts: string[] = [];
     if (sides.length)
       parts.push(`a uniform margin on the ${sides.map((s) => `${s} (${b[`${s}_px`]} px)`).join(', ')}`);
-    if (b.edgeMarks) parts.push(`${b.edgeMarks} film-holder mark(s) at the edges`);
+    if (b.edgeMarks >= 2) parts.push(`${b.edgeMarks} film-holder marks at the edges`);
     out.push(
       flag(
         'device-border',
         'info',
         id,
         `Device border on the ${what}: ${parts.join(' and ')}. This is normal for cephalograms and not a reason to exclude the case.`,
-        `${whatZh}有设备边框：${sides.length ? `边缘均匀带（${sides.join('、')}）` : ''}${b.edgeMarks ? `边缘夹片标记 ${b.edgeMarks} 处` : ''}。这在头颅侧位片中很常见，不是剔除理由。`,
+        `${whatZh}有设备边框：${sides.length ? `边缘均匀带（${sides.join('、')}）` : ''}${b.edgeMarks >= 2 ? `边缘夹片标记 ${b.edgeMarks} 处` : ''}。这在头颅侧位片中很常见，不是剔除理由。`,
         { ...b, sides: sides.map(String) },
         file,
       ),
@@ -628,8 +711,8 @@ export function auditCase(input: AuditCaseInput, opts: AuditOptions = {}): CaseF
     );
   }
   const unreadableFiles = new Set((input.unreadable ?? []).map((u) => u.file));
-  const photo = input.photo ? computeImageFeatures(input.photo) : null;
-  const xray = input.xray ? computeImageFeatures(input.xray) : null;
+  const photo = input.photo ? computeImageFeatures(input.photo, 'photo') : null;
+  const xray = input.xray ? computeImageFeatures(input.xray, 'xray') : null;
   const photoMissing = !photo && !(input.photoFile && unreadableFiles.has(input.photoFile));
   const xrayMissing = !xray && !(input.xrayFile && unreadableFiles.has(input.xrayFile));
   if (photoMissing !== xrayMissing) {
@@ -767,6 +850,24 @@ export function thumbnailCorrelation(a: Uint8Array, b: Uint8Array): number {
   return dot(normalised(a, false), normalised(b, false));
 }
 
+/** A 32×32 thumbnail minus its 8×8 blur (the detail that tells two patients apart). */
+function detail(thumb: Uint8Array): Uint8Array {
+  const f = Float32Array.from(thumb);
+  const blur = resizeGrey(resizeGrey(f, 32, 32, 8, 8), 8, 8, 32, 32);
+  const out = new Uint8Array(32 * 32);
+  for (let i = 0; i < out.length; i++) out[i] = Math.min(255, Math.max(0, Math.round(128 + f[i] - blur[i])));
+  return out;
+}
+
+/**
+ * Correlation of the detail (high-pass) of two 32×32 thumbnails: 0.999+ for a re-saved or noisy
+ * copy, at most 0.89 between different phantom patients and far lower between real films, where
+ * the plain thumbnails of one device's films correlate up to 0.98.
+ */
+export function detailCorrelation(a: Uint8Array, b: Uint8Array): number {
+  return thumbnailCorrelation(detail(a), detail(b));
+}
+
 /**
  * Orientation against the majority: each image is compared with a template of all the others
  * (leave-one-out), as is and mirrored; images are aligned iteratively, then the minority side is
@@ -851,7 +952,7 @@ export function auditDataset(
     const what = kind === 'photo' ? 'photo' : 'X-ray';
     // orientation
     if (items.length >= o.minCasesForOrientation) {
-      const { scores, majorityShare } = orientationScores(items.map((i) => i.f.thumb));
+      const { scores, majorityShare } = orientationScores(items.map((i) => i.f.edges ?? i.f.thumb));
       items.forEach(({ c }, i) => {
         if (scores[i] >= -o.orientationMargin) return;
         const file = kind === 'photo' ? c.photoFile : c.xrayFile;
@@ -917,7 +1018,7 @@ export function auditDataset(
     }
   }
 
-  // near-duplicate cases: pHash candidates confirmed by thumbnail correlation, on either image
+  // near-duplicate cases: pHash candidates confirmed by detail correlation, on either image
   const dupPairs = new Map<
     string,
     { a: CaseFeatures; b: CaseFeatures; which: string[]; bits: number[]; corr: number[] }
@@ -930,7 +1031,7 @@ export function auditDataset(
         const fb = items[j][kind]!;
         const bits = hammingDistance(fa.phash, fb.phash);
         if (bits > o.duplicateBits) continue;
-        const corr = thumbnailCorrelation(fa.thumb, fb.thumb);
+        const corr = detailCorrelation(fa.thumb, fb.thumb);
         if (corr < o.duplicateCorrelation) continue;
         const key = `${items[i].id}\u0000${items[j].id}`;
         const e = dupPairs.get(key) ?? { a: items[i], b: items[j], which: [], bits: [], corr: [] };

@@ -92,9 +92,11 @@ export function hammingDistance(a: PHash, b: PHash): number {
 }
 
 /**
- * Default near-duplicate threshold in bits. Re-encoded or lightly noisy copies of a cephalogram
- * differ by 0-4 bits; different patients' films from one device by 14 or more (measured on the
- * ten ISBI sample films: minimum 18).
+ * Default near-duplicate threshold in bits for `findNearDuplicates`. Re-encoded or lightly noisy
+ * copies differ by 0-2 bits. Caution: films of different patients from one device can be as
+ * close as 4 bits (measured on the ten ISBI sample films, whose structure and framing are alike),
+ * so for cephalograms a hash match is only a candidate; the audit confirms it with the detail
+ * correlation of the thumbnails (audit.ts).
  */
 export const NEAR_DUPLICATE_BITS = 6;
 
