@@ -29,27 +29,13 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   },
   export: {
     summary: 'export a checkpoint for the server (.pth / .safetensors / TF.js)',
-    load: () => optionalCommand('export'),
+    load: async () => (await import('./cli/export')).run,
   },
-  import: { summary: 'import a server checkpoint or run', load: () => optionalCommand('import') },
+  import: {
+    summary: 'import a server checkpoint or run',
+    load: async () => (await import('./cli/import')).run,
+  },
 };
-
-/** export/import are written separately; a variable specifier keeps this file working without them. */
-async function optionalCommand(name: string): Promise<Command> {
-  const specifier = `./cli/${name}`;
-  let mod: { run?: unknown };
-  try {
-    mod = (await import(/* @vite-ignore */ specifier)) as { run?: unknown };
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new UsageError(`${name}: this command is not available in this build yet`);
-    }
-    throw e;
-  }
-  if (typeof mod.run !== 'function') throw new Error(`src/cli/${name}.ts does not export run(argv)`);
-  return mod.run as Command;
-}
 
 function usage(): string {
   const lines = [

@@ -253,6 +253,62 @@ describe('cli subprocess', () => {
     console.log(`cli train --demo (6 steps, subprocess): ${trainMs.toFixed(0)} ms`);
   });
 
+  it('train --data reads the server aligned layout, and --resume continues the run and its history', async () => {
+    const data = join(dir, 'aligned');
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    const rng = new Rng(9);
+    for (const [split, n] of [
+      ['train', 3],
+      ['val', 1],
+    ] as const) {
+      await mkdir(join(data, split), { recursive: true });
+      for (let i = 0; i < n; i++) {
+        // photo left half, X-ray right half (grey), 32 x 32 each
+        const img = new Uint8ClampedArray(64 * 32 * 4);
+        for (let p = 0; p < 64 * 32; p++) {
+          const v = rng.int(256);
+          img.set([v, p % 64 < 32 ? rng.int(256) : v, v, 255], p * 4);
+        }
+        await writeFile(join(data, split, `${i}.png`), encodePngNode({ width: 64, height: 32, data: img }));
+      }
+    }
+    const out = join(dir, 'aligned-run');
+    const net = ['--size', '32', '--netG', 'unet_32', '--ngf', '4', '--ndf', '4', '--log_every', '1'];
+    const prev = tf.getBackend();
+    try {
+      const a = await runMain(['train', '--data', data, ...net, '--steps', '2', '--out', out]);
+      expect(a.stderr).toBe('');
+      expect(a.code).toBe(0);
+      expect(a.stdout).toMatch(/data: .*aligned, 3 train \+ 1 val cases at 32 px/);
+      // no landmarks: the server's augmentation defaults
+      expect(a.stdout).toMatch(/augmentation: jitter on, flip on/);
+      const b = await runMain([
+        'train',
+        '--data',
+        data,
+        '--steps',
+        '3',
+        '--out',
+        out,
+        '--resume',
+        '--log_every',
+        '1',
+      ]);
+      expect(b.code).toBe(0);
+      expect(b.stdout).toMatch(/resuming at step 2 \(epoch 1\)/);
+      expect(b.stdout).toMatch(/step 3\/3 \(epoch 1, 3\/3\)/);
+      const metrics = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
+      expect(metrics.history.map((h: { step: number }) => h.step)).toEqual([1, 2, 3]);
+      expect(metrics.config.ngf).toBe(4);
+      const state = loadTrainerState(
+        (await readCheckpointFiles(createFsStorage(out), 'last')) as Map<string, Uint8Array>,
+      );
+      expect([state.step, state.epoch, state.iterInEpoch]).toEqual([3, 1, 3]);
+    } finally {
+      if (prev) await tf.setBackend(prev);
+    }
+  });
+
   it('env --json reports the backend, versions and skipped backends', async () => {
     const prev = tf.getBackend();
     try {
