@@ -68,7 +68,10 @@ export interface PlannedCase {
   xrayPath?: string;
   /** Aligned layout: the side-by-side image (photo left half, X-ray right half). */
   alignedPath?: string;
-  /** Per-case landmark file (.txt ISBI or .json Aariz); CSV rows are matched at import. */
+  /**
+   * Per-case landmark file (.txt ISBI or .json Aariz), in X-ray pixels (aligned layout: pixels of
+   * the right half); CSV rows are matched at import (io/landmarks.ts matchCsvRows).
+   */
   landmarkPath?: string;
   split?: CaseSplit;
 }
