@@ -57,10 +57,6 @@ export const TRAIN_MESSAGES = {
     en: 'Demo phantom dataset ({cases} cases, seed {seed})',
     zh: '演示模拟数据集（{cases} 例，种子 {seed}）',
   },
-  'engine.dataset.demoMissing': {
-    en: 'The demo dataset generator is not available in this build.',
-    zh: '此版本中没有演示数据集生成器。',
-  },
   'engine.dataset.notFound': {
     en: 'Dataset {dataset} is not in this browser’s storage (deleted, or imported in another browser). Import it again in the Data section.',
     zh: '此浏览器的存储中没有数据集 {dataset}（已删除，或在其他浏览器中导入）。请在“数据”栏目中重新导入。',

@@ -151,6 +151,22 @@ afterAll(async () => {
 });
 
 describe('engine core (cpu backend, fake-indexeddb)', () => {
+  it('generates the real demo phantom square at the training size, 20 % val', async () => {
+    const { loadDemoCases } = await import('../../src/engine/demoData');
+    const { cases } = await loadDemoCases(10, 4, 48);
+    expect(cases).toHaveLength(10);
+    expect(cases.filter((c) => c.split === 'val')).toHaveLength(demoValCount(10));
+    expect(cases.every((c) => c.photo.width === 48 && c.photo.height === 48 && c.xray.width === 48)).toBe(
+      true,
+    );
+    expect(cases[0].landmarks).toHaveLength(19);
+    // deterministic by seed
+    const again = await loadDemoCases(10, 4, 48);
+    expect(Array.from(again.cases[3].xray.data.subarray(0, 400))).toEqual(
+      Array.from(cases[3].xray.data.subarray(0, 400)),
+    );
+  });
+
   it('runs a demo run to the end through the protocol: curves, validation, checkpoints, history', async () => {
     const core = newCore();
     const { engine, events } = remote(core);
