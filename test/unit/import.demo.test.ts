@@ -29,12 +29,14 @@ describe('buildDemoView', () => {
     const v = await buildDemoView(phantom, {
       name: 'Demo',
       seed: 1,
+      mmPerPx: 0.756,
       encode: async (i) => new Blob([encodePngNode(i) as Uint8Array<ArrayBuffer>], { type: 'image/png' }),
       onProgress: (d) => progress.push(d),
     });
     expect(progress).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(v.summary.id).toBe(DEMO_VIEW_ID);
     expect(v.summary.caseCount).toBe(10);
+    expect(v.summary.mmPerPx).toBe(0.756);
     expect(v.summary.evalList.ids).toEqual(['p008', 'p009']);
     expect(v.summary.landmarkSet?.symbols.length).toBe(19);
     expect(v.cases.map((c) => c.record.split)).toEqual(phantom.map((p) => p.split));

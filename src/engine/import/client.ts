@@ -3,12 +3,13 @@
  * names, `run` the import with progress, `cancel`. One worker per client, created on first use.
  */
 import type { LayoutOptions } from '../../core/data/layout';
+import type { DemoView } from './demo';
 import type { ImportInput } from './fileIndex';
 import type { ImportProgress, ImportSettings } from './pipeline';
 import type { FromImportWorker, ImportResult, PlanResult, ToImportWorker } from './protocol';
 
 type Pending = {
-  resolve: (v: PlanResult | ImportResult) => void;
+  resolve: (v: PlanResult | ImportResult | DemoView) => void;
   reject: (e: Error) => void;
   onProgress?: (p: ImportProgress) => void;
 };
@@ -50,7 +51,7 @@ export class ImportClient {
     return w;
   }
 
-  private request<T extends PlanResult | ImportResult>(
+  private request<T extends PlanResult | ImportResult | DemoView>(
     msg: ToImportWorker & { id: number },
     onProgress?: (p: ImportProgress) => void,
   ): Promise<T> {
@@ -77,6 +78,14 @@ export class ImportClient {
 
   run(settings: ImportSettings, onProgress: (p: ImportProgress) => void): Promise<ImportResult> {
     return this.request({ type: 'import', id: this.nextId++, settings }, onProgress);
+  }
+
+  /** The built-in demo phantom as a read-only view (progress: cases generated). */
+  demo(
+    opts: { cases: number; seed: number; width: number; height: number; name: string },
+    onProgress?: (p: ImportProgress) => void,
+  ): Promise<DemoView> {
+    return this.request({ type: 'demo', id: this.nextId++, ...opts }, onProgress);
   }
 
   cancel(): void {

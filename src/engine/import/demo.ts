@@ -35,6 +35,8 @@ export async function buildDemoView(
   opts: {
     name: string;
     seed: number;
+    /** Pixel spacing of the phantom images, mm/px. */
+    mmPerPx: number;
     encode: (img: RgbaImage) => Promise<Blob>;
     onProgress?: (done: number, total: number) => void;
     now?: Date;
@@ -92,6 +94,7 @@ export async function buildDemoView(
     landmarkSet: landmarkSetInfo(ISBI_SET),
     landmarkFormat: null,
     splitSeed: opts.seed,
+    mmPerPx: opts.mmPerPx,
     splitsFromFolders: true,
     createdAt: now.toISOString(),
   });

@@ -8,6 +8,7 @@
  */
 import type { LayoutOptions, LayoutPlan } from '../../core/data/layout';
 import type { DatasetSummary } from '../../store/datasets';
+import type { DemoView } from './demo';
 import type { FileIndex, ImportInput } from './fileIndex';
 import type { ImportOutcome, ImportProgress, ImportSettings } from './pipeline';
 
@@ -15,6 +16,8 @@ export type ToImportWorker =
   | { type: 'plan'; id: number; inputs: ImportInput[]; layout?: LayoutOptions; storagePrefix?: string }
   | { type: 'replan'; id: number; layout: LayoutOptions }
   | { type: 'import'; id: number; settings: ImportSettings }
+  /** The built-in demo phantom as a read-only view (generated, encoded, audited; nothing stored). */
+  | { type: 'demo'; id: number; cases: number; seed: number; width: number; height: number; name: string }
   | { type: 'cancel' };
 
 export interface PlanResult {
@@ -34,6 +37,7 @@ export type FromImportWorker =
   | { type: 'plan'; id: number; result: PlanResult }
   | { type: 'progress'; id: number; progress: ImportProgress }
   | { type: 'done'; id: number; result: ImportResult }
+  | { type: 'demo'; id: number; result: DemoView }
   | { type: 'error'; id: number; message: string };
 
 /** Web Lock held by the import worker while it writes into a dataset (repair waits for it). */

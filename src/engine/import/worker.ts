@@ -6,6 +6,7 @@
  */
 /// <reference lib="webworker" />
 import type { LayoutOptions } from '../../core/data/layout';
+import type { RgbaImage } from '../../core/image';
 import { newDatasetId } from '../../store/datasets';
 import { openStudioStorage, type StudioStorage } from '../../store/storage';
 import { decodeImageBlob } from './decode';
@@ -33,6 +34,15 @@ function planResult(): PlanResult {
   return { plan, archives: index!.archives, bytes };
 }
 
+/** Lossless PNG of an RGBA image (OffscreenCanvas; alpha 255 so the pixels round-trip exactly). */
+async function encodePng(img: RgbaImage): Promise<Blob> {
+  const canvas = new OffscreenCanvas(img.width, img.height);
+  const ctx = canvas.getContext('2d');
+  if (!ctx) throw new Error('no 2D canvas for encoding');
+  ctx.putImageData(new ImageData(img.data as Uint8ClampedArray<ArrayBuffer>, img.width, img.height), 0, 0);
+  return canvas.convertToBlob({ type: 'image/png' });
+}
+
 function errText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -54,6 +64,24 @@ scope.addEventListener('message', (ev: MessageEvent<ToImportWorker>) => {
         if (!index) throw new Error('no files to plan: drop them again');
         layout = m.layout;
         post({ type: 'plan', id: m.id, result: planResult() });
+      } else if (m.type === 'demo') {
+        const { generatePhantomDataset } = await import('../../core/data/phantom');
+        const { buildDemoView } = await import('./demo');
+        const ds = generatePhantomDataset({ n: m.cases, seed: m.seed, width: m.width, height: m.height });
+        const total = ds.cases.length;
+        const result = await buildDemoView(ds.cases, {
+          name: m.name,
+          seed: m.seed,
+          mmPerPx: ds.mmPerPx,
+          encode: encodePng,
+          onProgress: (done) =>
+            post({
+              type: 'progress',
+              id: m.id,
+              progress: { phase: 'cases', done, total, stored: 0, errors: 0, etaMs: null },
+            }),
+        });
+        post({ type: 'demo', id: m.id, result });
       } else if (m.type === 'import') {
         if (!index) throw new Error('no files to import: drop them again');
         if (running) throw new Error('an import is already running');

@@ -3,12 +3,10 @@
  * and which dataset is open. Dataset edits (rename, delete, meta) go through here so the list stays
  * in step. The import itself runs in the import worker (importer.svelte.ts).
  */
+import { DEMO_VIEW_ID } from '../../engine/import/demo';
 import type { DatasetMetaPatch, DatasetSummary } from '../../store/datasets';
 import type { StorageInfo } from '../../store/quota';
 import type { StudioStorage } from '../../store/storage';
-
-/** The built-in demo as the Train view loads it (engine DatasetSource kind 'demo'). */
-export const DEMO_CASES = 100;
 
 function errText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -43,7 +41,8 @@ class DataState {
       const [list, info] = await Promise.all([listDatasets(s.datasets), storageInfo()]);
       this.datasets = list;
       this.storageInfo = info;
-      if (this.openId && !list.some((d) => d.id === this.openId)) this.openId = null;
+      if (this.openId && this.openId !== DEMO_VIEW_ID && !list.some((d) => d.id === this.openId))
+        this.openId = null;
       this.error = null;
     } catch (e) {
       this.error = errText(e);

@@ -16,6 +16,13 @@ export type StateFilter = 'all' | 'included' | 'excluded';
 export type FlagFilter = 'all' | 'none' | 'any' | 'eval' | AuditCode;
 export type ViewTab = 'browse' | 'audit' | 'splits' | 'preprocess';
 
+/** A dataset that is not in the store (the built-in demo): shown read-only. */
+export interface ReadOnlyBackend {
+  summary(): DatasetSummary | null;
+  load(onProgress: (done: number, total: number) => void): Promise<StoredCase[]>;
+  source: BlobSource;
+}
+
 const PAGE = 200;
 
 function errText(e: unknown): string {
@@ -50,15 +57,23 @@ export class DatasetView {
   /** The case shown in the case view (null: none). */
   openCaseId = $state<string | null>(null);
 
-  constructor(id: string) {
+  /** Set for the built-in demo: nothing can be edited. */
+  readonly backend: ReadOnlyBackend | null;
+  readonly readOnly: boolean;
+
+  constructor(id: string, backend: ReadOnlyBackend | null = null) {
     this.id = id;
+    this.backend = backend;
+    this.readOnly = backend !== null;
   }
 
   get summary(): DatasetSummary | null {
+    if (this.backend) return this.backend.summary();
     return data.datasets.find((d) => d.id === this.id) ?? null;
   }
 
   readonly source: BlobSource = async (caseId, role) => {
+    if (this.backend) return this.backend.source(caseId, role);
     const { getCaseImage } = await import('../../store');
     const s = await data.storage();
     return getCaseImage(s.datasets, this.id, caseId, role);
@@ -67,6 +82,19 @@ export class DatasetView {
   async load(): Promise<void> {
     this.loading = true;
     this.error = null;
+    if (this.backend) {
+      try {
+        this.cases = await this.backend.load((done, total) => {
+          this.loadedCount = done;
+          this.total = total;
+        });
+      } catch (e) {
+        this.error = errText(e);
+      } finally {
+        this.loading = false;
+      }
+      return;
+    }
     try {
       const { listCases, repairDataset } = await import('../../store');
       const { importLockName } = await import('../../engine/import/protocol');

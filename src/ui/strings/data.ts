@@ -219,7 +219,7 @@ export const DATA_STRINGS = {
   },
   'data.problem.unpaired': {
     en: 'No partner image; imported with the flag “unpaired”.',
-    zh: '缺少配对图像；已带“未配对”标记导入，不用于训练。',
+    zh: '缺少配对图像：带“未配对”标记保存，不用于训练。',
   },
   'data.problem.unreadable': {
     en: 'The image cannot be read.',
@@ -349,6 +349,14 @@ export const DATA_STRINGS = {
 
   // dataset view
   'data.view.back': { en: 'All datasets', zh: '全部数据集' },
+  'data.view.readOnly': {
+    en: 'Built-in demo, generated on this computer: read-only (import your own data to exclude cases or edit the evaluation list).',
+    zh: '内置演示数据，在本机生成：只读（导入您自己的数据后才能排除病例或编辑评估清单）。',
+  },
+  'data.view.demoLoading': {
+    en: 'Generating the demo phantom… {done} of {total} cases',
+    zh: '正在生成演示模体… {done}/{total} 个病例',
+  },
   'data.view.summary': {
     en: '{cases} cases · layout: {layout} · imported {date}',
     zh: '{cases} 个病例 · 布局：{layout} · 导入于 {date}',
