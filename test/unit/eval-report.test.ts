@@ -18,7 +18,7 @@ import {
   reviewFindings,
   type ReviewInput,
 } from '../../src/core/eval/report';
-import { completeRound, type ModelEvaluation } from '../../src/core/eval/round';
+import { completeRound, scheduleAware, type ModelEvaluation } from '../../src/core/eval/round';
 import type { TermBalance } from '../../src/core/losses';
 
 const CFG: RunConfig = { ...DEFAULT_CONFIG, size: 64, netG: 'unet_64' };
@@ -40,6 +40,40 @@ function inputs(over: Partial<ChecklistInputs> = {}): ChecklistInputs {
 
 const status = (items: ReturnType<typeof stuckChecklist>): Record<string, string> =>
   Object.fromEntries(items.map((i) => [i.id, i.status]));
+
+describe('the learning-rate schedule and the stuck verdict', () => {
+  // the server's linear policy runs the last epoch (n_epochs + n_epochs_decay) at lr 0
+  const frozen = {
+    stuck: true,
+    kind: 'frozen' as const,
+    reason: 'prediction mean gradient 2.133 stayed frozen',
+  };
+
+  it('n_epochs 1 + n_epochs_decay 0 never learns: the lr item fails and the alert stays', () => {
+    const cfg = { ...CFG, n_epochs: 1, n_epochs_decay: 0 };
+    const lr = stuckChecklist(inputs({ cfg, lrNow: 0 })).find((i) => i.id === 'lr');
+    expect(lr?.status).toBe('fail');
+    expect(lr?.answer.en).toContain('Set n_epochs ≥ 2 or n_epochs_decay ≥ 1');
+    const v = scheduleAware(frozen, cfg, 0);
+    expect([v.stuck, v.kind]).toEqual([true, 'frozen']);
+    expect(v.reason).toContain('the learning rate is 0 from the first epoch on');
+  });
+
+  it('a frozen last epoch at lr 0 is the schedule, not a stuck generator', () => {
+    const cfg = { ...CFG, n_epochs: 2, n_epochs_decay: 0 };
+    const v = scheduleAware(frozen, cfg, 0);
+    expect([v.stuck, v.kind]).toEqual([false, 'plateau']);
+    expect(v.reason).toContain("the learning rate is 0 in the schedule's last epoch");
+    const lr = stuckChecklist(inputs({ cfg, lrNow: 0 })).find((i) => i.id === 'lr');
+    expect(lr?.status).toBe('ok');
+    expect(lr?.answer.en).toContain('It is 0 now');
+    // with a learning rate the verdict is the detector's
+    expect(scheduleAware(frozen, cfg, 1e-4)).toBe(frozen);
+    expect(scheduleAware(frozen, cfg, null)).toBe(frozen);
+    const moving = { stuck: false, kind: 'moving' as const, reason: 'x' };
+    expect(scheduleAware(moving, cfg, 0)).toBe(moving);
+  });
+});
 
 describe('stuck checklist', () => {
   it('answers every item ok for a sound run', () => {
@@ -179,7 +213,7 @@ function clinicEvaluation(): ModelEvaluation {
     gap: generalizationGap(0.0415, 0.203312, 20, false, { G_L1: 3.84, lambda_L1: 100 }),
     sensitivity_255: 14.2,
     inputRange: { photoMin: -1, photoMax: 1, xrayMin: -1, xrayMax: 1 },
-    lrNow: 0,
+    lrNow: 2e-4,
     durationMs: 1234,
   };
 }

@@ -11,6 +11,7 @@
  */
 import type { RunConfig } from '../config';
 import type { GTerm, TermBalance } from '../losses';
+import { epochLrFactor } from '../train/schedule';
 
 /** A sentence in both UI languages. */
 export interface Bi {
@@ -295,6 +296,17 @@ function checkLr(inp: ChecklistInputs): ChecklistItem {
   const base = `lr ${lrText(c.lr)} (pix2pix: ${lrText(PIX2PIX_LR)}, ${fmt(ratio)}×)`;
   const outOfRange = !(ratio >= 0.1 && ratio <= 10);
   const decayed = inp.lrNow !== null && c.lr > 0 && inp.lrNow < 0.05 * c.lr;
+  if (zeroWholeRun(c)) {
+    return {
+      id: 'lr',
+      status: 'fail',
+      question,
+      answer: {
+        en: `No: the schedule gives lr 0 from the first epoch on (n_epochs ${c.n_epochs} + n_epochs_decay ${c.n_epochs_decay}: like the server, the last epoch runs at 0, and here the first epoch is the last), so the weights never change. Set n_epochs ≥ 2 or n_epochs_decay ≥ 1.`,
+        zh: `否：按此调度从第一个 epoch 起学习率就是 0（n_epochs ${c.n_epochs} + n_epochs_decay ${c.n_epochs_decay}：与服务器相同，最后一个 epoch 的学习率为 0，而这里第一个 epoch 就是最后一个），权重从不更新。请设置 n_epochs ≥ 2 或 n_epochs_decay ≥ 1。`,
+      },
+    };
+  }
   if (outOfRange) {
     return {
       id: 'lr',
@@ -311,10 +323,18 @@ function checkLr(inp: ChecklistInputs): ChecklistItem {
     status: 'ok',
     question,
     answer: {
-      en: `Yes: ${base}${now.en}; schedule ${schedule.en}.${decayed ? ' The rate has decayed below 5 % of its start, so the images change little now by design.' : ''}`,
-      zh: `是：${base}${now.zh}；调度为${schedule.zh}。${decayed ? '学习率已衰减到初始值的 5 % 以下，此时图像变化很小是调度所致。' : ''}`,
+      en: `Yes: ${base}${now.en}; schedule ${schedule.en}.${inp.lrNow === 0 ? ' It is 0 now: the last epoch of the linear decay runs at 0 (like the server), so the images stop changing by design.' : decayed ? ' The rate has decayed below 5 % of its start, so the images change little now by design.' : ''}`,
+      zh: `是：${base}${now.zh}；调度为${schedule.zh}。${inp.lrNow === 0 ? '当前为 0：线性衰减的最后一个 epoch 学习率为 0（与服务器相同），此时图像不再变化是调度所致。' : decayed ? '学习率已衰减到初始值的 5 % 以下，此时图像变化很小是调度所致。' : ''}`,
     },
   };
+}
+
+/**
+ * The schedule gives lr 0 already in the run's first epoch: the server's linear policy runs its
+ * last epoch (n_epochs + n_epochs_decay) at 0, so n_epochs 1 with n_epochs_decay 0 never learns.
+ */
+export function zeroWholeRun(cfg: RunConfig): boolean {
+  return cfg.lr > 0 && epochLrFactor(cfg.epoch_count, cfg) === 0;
 }
 
 /** The five items, in the clinic's order of the plan (mode, losses, input range, weights, lr). */

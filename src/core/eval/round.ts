@@ -27,7 +27,7 @@ import type { Discriminator, ForwardMode, Generator } from '../model/types';
 import { deriveSeed } from '../rng';
 import { imageToTensor, tensorToImages, type ImagePair } from '../train/data';
 import { inferenceMode } from '../train/trainer';
-import { stuckChecklist, type ChecklistItem, type InputRange } from './checklist';
+import { stuckChecklist, zeroWholeRun, type ChecklistItem, type InputRange } from './checklist';
 import {
   CLINIC_PLAN_002,
   greyAndGradient_255,
@@ -411,6 +411,27 @@ export function roundDiag(r: ModelEvaluation, losses: Record<string, number | nu
 }
 
 /**
+ * A frozen output while the learning rate is 0 is the schedule's doing, not a stuck generator:
+ * the server's linear policy runs the last epoch at lr 0, so the last rounds of every run freeze.
+ * Then the verdict becomes a plateau with that reason — unless the schedule is 0 from the first
+ * epoch on (n_epochs 1, n_epochs_decay 0), where nothing ever learns and the alert stays.
+ */
+export function scheduleAware(v: StuckVerdict, cfg: RunConfig, lrNow: number | null): StuckVerdict {
+  if (v.kind !== 'frozen' || lrNow === null || lrNow > 0) return v;
+  if (zeroWholeRun(cfg)) {
+    return {
+      ...v,
+      reason: `${v.reason}; the learning rate is 0 from the first epoch on (n_epochs ${cfg.n_epochs} + n_epochs_decay ${cfg.n_epochs_decay}), so nothing learns`,
+    };
+  }
+  return {
+    stuck: false,
+    kind: 'plateau',
+    reason: `${v.reason}; expected: the learning rate is 0 in the schedule's last epoch (like the server), so the weights no longer change`,
+  };
+}
+
+/**
  * Turn an evaluation into a validation round: the stuck verdict over `history` (earlier rounds of
  * the run, oldest first) plus this one, and the checklist answered from the run config, the
  * losses, the measured input range and the loss balance.
@@ -422,7 +443,7 @@ export function completeRound(
   losses: Record<string, number | null> | null,
   stuckOpts: StuckOptions = DEFAULT_STUCK,
 ): ValidationRound {
-  const stuck = stuckDetector([...history, roundDiag(ev, losses)], stuckOpts);
+  const stuck = scheduleAware(stuckDetector([...history, roundDiag(ev, losses)], stuckOpts), cfg, ev.lrNow);
   const checklist = stuckChecklist({
     cfg,
     evalMode: ev.evalMode,
