@@ -55,6 +55,7 @@ export interface Anatomy {
   /** The facial profile from soft-tissue glabella down to the throat (part of `head`). */
   profile: Path;
   softNasion: V2;
+  subnasale: V2;
   pronasale: V2;
   stomion: V2;
   softMenton: V2;
@@ -793,33 +794,33 @@ export function buildAnatomy(head: Head, step: number, rng: Rng): Anatomy {
     ],
     step / 2,
   );
-  const earC = add(Po, v(-7, -6));
+  const earC = add(Po, v(-6, -5));
   const earRot = deg(-15);
   const earOutline = blob(
     [
-      add(earC, rot(v(4, -26), earRot)),
-      add(earC, rot(v(-10, -22), earRot)),
-      add(earC, rot(v(-15, -6), earRot)),
-      add(earC, rot(v(-12, 12), earRot)),
-      add(earC, rot(v(-5, 26), earRot)),
-      add(earC, rot(v(3, 27), earRot)),
-      add(earC, rot(v(9, 14), earRot)),
-      add(earC, rot(v(10, 2), earRot)),
-      add(earC, rot(v(12, -14), earRot)),
+      add(earC, rot(v(3.6, -23.4), earRot)),
+      add(earC, rot(v(-9.0, -19.8), earRot)),
+      add(earC, rot(v(-13.5, -5.4), earRot)),
+      add(earC, rot(v(-10.8, 10.8), earRot)),
+      add(earC, rot(v(-4.5, 23.4), earRot)),
+      add(earC, rot(v(2.7, 24.3), earRot)),
+      add(earC, rot(v(8.1, 12.6), earRot)),
+      add(earC, rot(v(9.0, 1.8), earRot)),
+      add(earC, rot(v(10.8, -12.6), earRot)),
     ],
     step / 2,
   );
   const helixInner = spline(
     [
-      { p: add(earC, rot(v(6, -20), earRot)) },
-      { p: add(earC, rot(v(-8, -17), earRot)) },
-      { p: add(earC, rot(v(-11, -3), earRot)) },
-      { p: add(earC, rot(v(-7, 12), earRot)) },
-      { p: add(earC, rot(v(-1, 20), earRot)) },
+      { p: add(earC, rot(v(5.4, -18.0), earRot)) },
+      { p: add(earC, rot(v(-7.2, -15.3), earRot)) },
+      { p: add(earC, rot(v(-9.9, -2.7), earRot)) },
+      { p: add(earC, rot(v(-6.3, 10.8), earRot)) },
+      { p: add(earC, rot(v(-0.9, 18.0), earRot)) },
     ],
     step / 2,
   );
-  const concha = ellipse(add(earC, rot(v(2, 2), earRot)), 5.5, 8, earRot, step / 2);
+  const concha = ellipse(add(earC, rot(v(1.8, 1.8), earRot)), 5, 7.2, earRot, step / 2);
   const tragus = ellipse(add(Po, v(4.5, 1.5)), 2.6, 3.6, deg(10), step / 2);
   const alaC = add(Sn, mul(v(-6, -5.5), ns));
   const ala = arc(alaC, 6.5 * ns, 4.6 * ns, 0, deg(95), deg(300), step / 2);
@@ -881,6 +882,7 @@ export function buildAnatomy(head: Head, step: number, rng: Rng): Anatomy {
     head: headOutline,
     profile,
     softNasion,
+    subnasale: Sn,
     pronasale,
     stomion,
     softMenton,

@@ -317,14 +317,3 @@ export function headPose(head: Head): Affine {
   const P = head.params;
   return similarity(head.lm[LM.Po], P.headScale, deg(P.headTiltDeg), P.headShiftMm);
 }
-
-/** Mean of a list of points. */
-export function centroid(ps: V2[]): V2 {
-  let x = 0;
-  let y = 0;
-  for (const p of ps) {
-    x += p[0];
-    y += p[1];
-  }
-  return [x / ps.length, y / ps.length];
-}

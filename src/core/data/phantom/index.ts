@@ -111,7 +111,7 @@ export function phantomSplits(n: number, valCount: number, seed: number): Phanto
 function toRgbaGrey(data: Float32Array, w: number, h: number): RgbaImage {
   const img = createImage(w, h);
   for (let i = 0; i < w * h; i++) {
-    const g = Math.round(Math.min(1, Math.max(0, data[i])) * 255);
+    const g = (Math.min(1, Math.max(0, data[i])) * 255 + 0.5) | 0;
     img.data[4 * i] = g;
     img.data[4 * i + 1] = g;
     img.data[4 * i + 2] = g;
@@ -159,9 +159,9 @@ export function generatePhantomCase(seed: number, index: number, opts: PhantomCa
 
   const photo = createImage(width, height);
   for (let i = 0; i < width * height; i++) {
-    photo.data[4 * i] = Math.round(photoRgb.r[i] * 255);
-    photo.data[4 * i + 1] = Math.round(photoRgb.g[i] * 255);
-    photo.data[4 * i + 2] = Math.round(photoRgb.b[i] * 255);
+    photo.data[4 * i] = (photoRgb.r[i] * 255 + 0.5) | 0;
+    photo.data[4 * i + 1] = (photoRgb.g[i] * 255 + 0.5) | 0;
+    photo.data[4 * i + 2] = (photoRgb.b[i] * 255 + 0.5) | 0;
   }
   return {
     id: `phantom-${seed}-${String(index).padStart(3, '0')}`,
@@ -176,8 +176,9 @@ export function generatePhantomCase(seed: number, index: number, opts: PhantomCa
 }
 
 /**
- * Generate the demo dataset: n cases (default 100) of population `seed` (default 1), valCount
- * (default 20) of them in 'val' by a seeded permutation, at width x height px (default 256x320).
+ * Generate the demo dataset: n cases (default 100) of population `seed` (default 1), valCount of
+ * them in 'val' by a seeded permutation (default 20, or 20 % of n when n < 100), the rest
+ * 'train', at width x height px (default 256x320). Case i is generatePhantomCase(seed, i).
  */
 export function generatePhantomDataset(opts: PhantomDatasetOptions = {}): PhantomDataset {
   const n = opts.n ?? PHANTOM_DEFAULTS.n;

@@ -249,11 +249,15 @@ export function renderPhoto(
   const spotX = w * (0.3 + 0.4 * rng.next());
   const spotY = h * (0.2 + 0.3 * rng.next());
   const spotR = Math.max(w, h) * 0.7;
+  // the light spot is separable: exp(-(dx^2 + dy^2) / R^2) = gx(x) * gy(y)
+  const gx = new Float32Array(w);
+  for (let x = 0; x < w; x++) gx[x] = Math.exp(-((x - spotX) ** 2) / (spotR * spotR));
   for (let y = 0; y < h; y++) {
+    const gy = Math.exp(-((y - spotY) ** 2) / (spotR * spotR));
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       const t = y / h;
-      const spot = 1 + 0.12 * Math.exp(-((x - spotX) ** 2 + (y - spotY) ** 2) / (spotR * spotR));
+      const spot = 1 + 0.12 * gx[x] * gy;
       const n = 1 + 0.03 * bgNoise[i];
       img.r[i] = (style.background[0] + (style.background2[0] - style.background[0]) * t) * spot * n;
       img.g[i] = (style.background[1] + (style.background2[1] - style.background[1]) * t) * spot * n;
@@ -307,11 +311,29 @@ export function renderPhoto(
   shadeBy(img, strokeMask(anat.ala, 1.1, 0.6), -0.3);
   const nose: Path = [anat.pronasale, [anat.pronasale[0] - 6, anat.pronasale[1] - 8]];
   shadeBy(img, strokeMask(nose, 2.5, 2.5), 0.1);
+  // under the nose, the temple, and a forehead highlight
+  const sub: V2 = [anat.subnasale[0] - 4, anat.subnasale[1] - 1];
+  shadeBy(img, strokeMask([sub, [sub[0] - 6, sub[1] + 1]], 2.5, 1.5), -0.15);
+  const temple: V2 = [anat.eye.front[0] - 26, anat.eye.front[1] - 10];
+  shadeBy(img, strokeMask([temple, [temple[0] - 6, temple[1] + 8]], 8, 6), -0.08);
+  const fh = anat.foreheadHairline;
+  shadeBy(
+    img,
+    strokeMask(
+      [
+        [fh[0] - 4, fh[1] + 12],
+        [fh[0] - 10, fh[1] + 24],
+      ],
+      8,
+      6,
+    ),
+    0.07,
+  );
 
   // ---- lips
-  const lip: Color = [skin[0] * 0.82 + 0.06, skin[1] * 0.55, skin[2] * 0.58];
-  paint(img, mask(anat.upperVermilion, 0.7), lip, 0.6);
-  paint(img, mask(anat.lowerVermilion, 0.7), lip, 0.55);
+  const lip: Color = [skin[0] * 0.84 + 0.05, skin[1] * 0.6, skin[2] * 0.62];
+  paint(img, mask(anat.upperVermilion, 0.8), lip, 0.5);
+  paint(img, mask(anat.lowerVermilion, 0.8), lip, 0.45);
   shadeBy(img, strokeMask(anat.mouthLine, 0.9, 0.4, 0.5), -0.45);
 
   // ---- beard shadow
@@ -353,7 +375,6 @@ export function renderPhoto(
     1,
   );
   const outerVol = offset(outer, (t) => -(vol * Math.sin(Math.PI * Math.min(1, 0.15 + t)) ** 0.6 + 1));
-  const fh = anat.foreheadHairline;
   const rec = style.hairRecession;
   const ear = anat.ear.outline;
   let earTop: V2 = ear[0];
@@ -402,9 +423,11 @@ export function renderPhoto(
   shadeBy(img, mask(anat.ear.tragus, 0.6), 0.06);
 
   // ---- camera: exposure, slight blur, noise
-  for (const ch of [img.r, img.g, img.b]) {
-    const pl: Plane = { w, h, data: ch };
-    blur(pl, 0.35 * s);
+  if (0.35 * s >= 0.5) {
+    for (const ch of [img.r, img.g, img.b]) {
+      const pl: Plane = { w, h, data: ch };
+      blur(pl, 0.35 * s);
+    }
   }
   const ex = style.exposure;
   const n = style.noiseSd;
@@ -412,7 +435,7 @@ export function renderPhoto(
   for (let i = 0; i < w * h; i++) {
     // luminance noise plus a little chroma noise
     const l = n * noise[i];
-    const c = 0.4 * n * noise[(i * 7919 + 13) % (w * h)];
+    const c = 0.4 * n * noise[w * h - 1 - i];
     img.r[i] = Math.min(1, Math.max(0, img.r[i] * ex + l + c));
     img.g[i] = Math.min(1, Math.max(0, img.g[i] * ex + l));
     img.b[i] = Math.min(1, Math.max(0, img.b[i] * ex + l - c));

@@ -141,8 +141,10 @@ export function renderXray(
   wide(anat.vaultInterior, 0.68 * bone, vaultTex);
   const rim = anat.vaultOuter.concat(anat.vaultInner.slice().reverse());
   fill(rim, 0.4 * bone, boneTex);
-  stroke(anat.vaultOuter, 1.0, 0.3 * bone);
-  stroke(anat.vaultInner, 1.0, 0.3 * bone);
+  // the tables fade out towards the foramen magnum (no hard end at the back)
+  const tableEnd = (p: Path): Path => p.slice(0, Math.floor(p.length * 0.94));
+  stroke(tableEnd(anat.vaultOuter), 1.0, 0.3 * bone);
+  stroke(tableEnd(anat.vaultInner), 1.0, 0.3 * bone);
   if (anat.frontalSinus) {
     soft(anat.frontalSinus, -0.3 * bone);
     softStroke(closed(anat.frontalSinus), 0.8, 0.2 * bone);
