@@ -1035,10 +1035,14 @@ export class EngineCore implements EngineApi {
           }
           const t0 = now();
           const step = info.step;
-          if (run.previewPairs.length > 0 && (step % run.previewEvery === 0 || step === 1))
-            await this.preview(run);
-          if (run.cfg.val_every > 0 && step % run.cfg.val_every === 0) await this.validate(run);
-          if (step % run.cfg.save_every === 0 || info.epochEnded) await this.saveNow(run, 'last');
+          const previewDue = run.previewPairs.length > 0 && (step % run.previewEvery === 0 || step === 1);
+          const valDue = run.cfg.val_every > 0 && step % run.cfg.val_every === 0;
+          const saveDue = step % run.cfg.save_every === 0 || info.epochEnded;
+          // the page sees this step's losses and counter before a long validation or save
+          if (valDue || saveDue) this.flushEvents(run, true);
+          if (previewDue) await this.preview(run);
+          if (valDue) await this.validate(run);
+          if (saveDue) await this.saveNow(run, 'last');
           if (now() - run.lastHistoryFlushAt >= this.opts.historyEveryMs) await this.flushHistory(run);
           otherMs += now() - t0;
           this.setActivity('training');
