@@ -179,6 +179,15 @@ describe('Data: import, audit, browser', () => {
       expect(await page.getByTestId('landmark-overlay').count()).toBe(0);
       await page.getByTestId('toggle-landmarks').check();
 
+      // exclude this case with a reason (nothing is deleted; the reason is kept)
+      await page.getByTestId('case-exclude').click();
+      const dialog = page.getByRole('dialog', { name: `Exclude case ${id}` });
+      await dialog.getByRole('button', { name: 'Exclude' }).waitFor();
+      expect(await dialog.getByRole('button', { name: 'Exclude' }).isDisabled()).toBe(true); // a reason is required
+      await dialog.getByRole('textbox').fill('motion blur');
+      await dialog.getByRole('button', { name: 'Exclude' }).click();
+      expect(await page.getByTestId('case-view').textContent()).toContain('Excluded: motion blur');
+
       // 简体中文
       await page.keyboard.press('Escape');
       await page.getByRole('button', { name: '简体中文' }).click();
@@ -204,6 +213,9 @@ describe('Data: import, audit, browser', () => {
       await row.getByRole('button', { name: 'Open' }).click();
       await page.getByTestId('case-grid').waitFor();
       expect(await page.getByTestId('browse-count').textContent()).toBe(`${N} of ${N} cases`);
+      await page.getByTestId('filter-state').selectOption('excluded');
+      expect(await page.getByTestId('browse-count').textContent()).toBe(`1 of ${N} cases`);
+      expect(await page.getByTestId('case-card').getAttribute('data-case')).toBe(id);
       s.expectClean();
     } finally {
       await s.close();
@@ -270,6 +282,22 @@ describe('Data: import, audit, browser', () => {
       await page.getByRole('button', { name: '简体中文' }).click();
       expect(await corrupt.textContent()).toContain('图像无法读取');
       await s.screenshot('data-report-zh');
+      await page.getByRole('button', { name: 'English' }).click();
+
+      // rename, then delete, each through a confirmation
+      await page.getByRole('button', { name: 'Close' }).click();
+      const row = page.getByTestId('dataset-row');
+      await row.getByRole('button', { name: 'Rename' }).click();
+      const rename = page.getByRole('dialog', { name: 'Rename “phantom”' });
+      await rename.getByRole('textbox').fill('Clinic batch 2');
+      await rename.getByRole('button', { name: 'Rename' }).click();
+      await page.getByRole('button', { name: 'Clinic batch 2' }).waitFor();
+      await row.getByRole('button', { name: 'Delete' }).click();
+      const del = page.getByRole('dialog', { name: 'Delete “Clinic batch 2”?' });
+      expect(await del.textContent()).toContain('This deletes its 9 cases');
+      await del.getByRole('button', { name: 'Delete dataset' }).click();
+      await row.waitFor({ state: 'detached' });
+      expect(await page.getByTestId('dataset-row').count()).toBe(0);
       s.expectClean();
     } finally {
       await s.close();

@@ -318,6 +318,39 @@ describe('runImport', () => {
   });
 });
 
+describe('runImport with Aariz JSON', () => {
+  it('takes the landmark set (symbols, names) from the files and flags a file with another count', async () => {
+    const storage = await open();
+    const { writeAarizJson } = await import('../../src/core/io/landmarks');
+    const symbols = ['S', 'N', 'Me'];
+    const names = ['Sella', 'Nasion', 'Menton'];
+    const inputs: ImportInput[] = [];
+    for (let k = 1; k <= 5; k++) {
+      inputs.push({ path: `a/${k}_photo.png`, blob: new Blob([png(image(k))]) });
+      inputs.push({ path: `a/${k}_xray.png`, blob: new Blob([png(image(k + 20, 64, 48, true))]) });
+      const p = pts(k).slice(0, k === 5 ? 2 : 3);
+      inputs.push({
+        path: `a/${k}.json`,
+        blob: new Blob([writeAarizJson(String(k), p, symbols.slice(0, p.length), names)]),
+      });
+    }
+    const index = await buildFileIndex(inputs);
+    const plan = planImport(index);
+    expect(plan.kind).toBe('suffix');
+    expect(plan.landmarkFormat).toBe('aariz-json');
+    const out = await runImport(index, plan, { name: 'aariz' }, { storage, decode, datasetId: 'ds-aariz' });
+    const ds = await getDataset(storage.datasets, 'ds-aariz');
+    expect(ds!.landmarkSet).toEqual({ id: 'file-3', symbols, names });
+    expect(ds!.landmarkFormat).toBe('aariz-json');
+    const { cases } = await listCases(storage.datasets, 'ds-aariz');
+    const byId = new Map(cases.map((c) => [c.record.id, c.record]));
+    expect(byId.get('2')!.landmarks).toEqual(pts(2).slice(0, 3));
+    expect(byId.get('5')!.landmarks).toBeNull();
+    expect(byId.get('5')!.flags.map((f) => f.code)).toContain('landmark-count');
+    expect(out.report.files.find((f) => f.path === 'a/5.json')!.code).toBe('landmark-count');
+  });
+});
+
 describe('safeCaseIds', () => {
   it('keeps safe ids and makes others storage-safe and unique', () => {
     const m = safeCaseIds(['001', 'train/001', '张三', '李四', 'a b']);

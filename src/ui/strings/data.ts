@@ -357,6 +357,7 @@ export const DATA_STRINGS = {
     en: 'Generating the demo phantom… {done} of {total} cases',
     zh: '正在生成演示模体… {done}/{total} 个病例',
   },
+  'data.view.summaryDemo': { en: '{cases} cases · generated {date}', zh: '{cases} 个病例 · 生成于 {date}' },
   'data.view.summary': {
     en: '{cases} cases · layout: {layout} · imported {date}',
     zh: '{cases} 个病例 · 布局：{layout} · 导入于 {date}',
