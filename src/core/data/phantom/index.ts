@@ -22,6 +22,7 @@ import { buildAnatomy } from './anatomy';
 import { drawBorder, drawLabel, drawRuler, mirrorPlane, sampleFlags, type PhantomFlags } from './artefacts';
 import { applyAffine, compose, type Affine } from './geometry';
 import { FILM_MM, headPose, sampleHead, type HeadParams } from './head';
+import { headMask } from './mask';
 import { renderPhoto, samplePhotoStyle, type PhotoStyle } from './photo';
 import { renderXray, sampleXrayStyle, type XrayStyle } from './xray';
 
@@ -137,10 +138,11 @@ export function generatePhantomCase(seed: number, index: number, opts: PhantomCa
 
   const xrayRng = stream('xray');
   const xrayStyle = sampleXrayStyle(xrayRng, anatomy.teeth.length);
-  const xrayPlane = renderXray(anatomy, xrayStyle, toPx, width, height, xrayRng);
+  const mask = headMask(anatomy, toPx, width, height);
+  const xrayPlane = renderXray(anatomy, mask, xrayStyle, toPx, width, height, xrayRng);
   const photoRng = stream('photo');
   const photoStyle = samplePhotoStyle(photoRng);
-  const photoRgb = renderPhoto(anatomy, photoStyle, toPx, width, height, photoRng);
+  const photoRgb = renderPhoto(anatomy, mask, photoStyle, toPx, width, height, photoRng);
 
   const flagRng = stream('flags');
   const flags = sampleFlags(flagRng);

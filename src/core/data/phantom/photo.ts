@@ -7,6 +7,7 @@
  */
 import type { Rng } from '../../rng';
 import type { Anatomy } from './anatomy';
+import type { HeadMask } from './mask';
 import {
   affineScale,
   mapPath,
@@ -23,7 +24,6 @@ import {
   noiseField,
   rasterize,
   scratch,
-  scratchPlane,
   valueNoise,
   type Plane,
   type Rgb,
@@ -214,6 +214,7 @@ function shadeBy(img: Rgb, m: SoftMask | null, amount: number): void {
  */
 export function renderPhoto(
   anat: Anatomy,
+  headM: HeadMask,
   style: PhotoStyle,
   toPx: Affine,
   w: number,
@@ -266,12 +267,8 @@ export function renderPhoto(
   }
 
   // ---- skin: the head silhouette, shaded for roundness and by the key light
-  const head = px(anat.head);
-  const headCov = scratchPlane('photo.head', w, h);
-  rasterize([head], w, h, (i, c) => (headCov.data[i] = c));
-  const round = scratchPlane('photo.round', w, h);
-  round.data.set(headCov.data);
-  blur(round, 7 * s);
+  const headCov = headM.coverage;
+  const round = headM.thickness;
   const skinTex = valueNoise(
     rng,
     w,
@@ -403,7 +400,7 @@ export function renderPhoto(
     h,
     Math.max(1, 6 * s),
     Math.max(1, 0.7 * s),
-    2,
+    1,
     scratch('photo.strands', w * h),
   );
   const hairM = mask(hairPoly, 0.5);

@@ -302,17 +302,17 @@ function kernelRows(src: Float32Array, dst: Float32Array, w: number, h: number, 
   }
 }
 
-/** Vertical Gaussian pass, row by row (sequential memory access), edges clamped. */
+/** Vertical Gaussian pass: per output row, the kernel's input rows are read side by side. */
 function kernelCols(src: Float32Array, dst: Float32Array, w: number, h: number, k: Float32Array): void {
   const rad = (k.length - 1) >> 1;
-  dst.fill(0);
+  const offs = new Int32Array(k.length);
   for (let y = 0; y < h; y++) {
+    for (let j = -rad; j <= rad; j++) offs[j + rad] = (y + j < 0 ? 0 : y + j >= h ? h - 1 : y + j) * w;
     const out = y * w;
-    for (let j = -rad; j <= rad; j++) {
-      const yy = y + j < 0 ? 0 : y + j >= h ? h - 1 : y + j;
-      const inp = yy * w;
-      const kj = k[j + rad];
-      for (let x = 0; x < w; x++) dst[out + x] += src[inp + x] * kj;
+    for (let x = 0; x < w; x++) {
+      let acc = 0;
+      for (let j = 0; j < k.length; j++) acc += src[offs[j] + x] * k[j];
+      dst[out + x] = acc;
     }
   }
 }

@@ -6,6 +6,7 @@
  */
 import type { Rng } from '../../rng';
 import type { Anatomy } from './anatomy';
+import type { HeadMask } from './mask';
 import {
   affineScale,
   applyAffine,
@@ -17,7 +18,7 @@ import {
   type Affine,
   type Path,
 } from './geometry';
-import { blur, fillAdd, fillOver, noiseField, scratch, scratchPlane, valueNoise, type Plane } from './raster';
+import { blur, fillAdd, noiseField, scratch, scratchPlane, valueNoise, type Plane } from './raster';
 
 /** Film and exposure parameters of one X-ray. */
 export interface XrayStyle {
@@ -70,6 +71,7 @@ export function sampleXrayStyle(rng: Rng, toothCount: number): XrayStyle {
  */
 export function renderXray(
   anat: Anatomy,
+  head: HeadMask,
   style: XrayStyle,
   toPx: Affine,
   w: number,
@@ -125,11 +127,8 @@ export function renderXray(
   }
 
   // ---- soft tissue: coverage of the head, thicker (denser) towards the middle of the head
-  const mask = scratchPlane('xray.mask', w, h);
-  fillOver(mask, [px(anat.head)], 1);
-  const thick = scratchPlane('xray.thick', w, h);
-  thick.data.set(mask.data);
-  blur(thick, 9 * s);
+  const mask = head.coverage;
+  const thick = head.thickness;
   const st = style.softTissue;
   for (let i = 0; i < D.data.length; i++) {
     const m = mask.data[i];
