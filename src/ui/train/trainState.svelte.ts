@@ -172,6 +172,8 @@ export class TrainState {
     const { markOrphanedRuns } = await import('../../engine/runLocks');
     await markOrphanedRuns(storage.runs, INTERRUPTED_REASON).catch(() => []);
     await Promise.all([this.refreshRuns(), this.refreshDatasets()]);
+    // after a reload, show the newest run's curves and checkpoints (e.g. the interrupted one)
+    if (this.runId === null && this.runs.length > 0) void this.showRun(this.runs[0].id);
     const { createEngine } = await import('../../engine/client');
     const choice: EngineChoice = await createEngine({ preferred });
     this.engine = choice.engine;
