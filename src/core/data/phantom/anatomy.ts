@@ -863,7 +863,7 @@ export function buildAnatomy(head: Head, step: number, rng: Rng): Anatomy {
     }
   };
   // ethmoid / orbit / sinus walls
-  scatter(30, PNS[0] + 4, N[0] - 6, N[1] + 2, PNS[1] - 3, [4, 12], [0.4, 0.8], [0.08, 0.18]);
+  scatter(36, PNS[0] + 4, N[0] - 6, N[1] + 2, PNS[1] - 3, [4, 12], [0.4, 0.8], [0.1, 0.24]);
   // ethmoid air cells: small rings between the orbit and the anterior cranial base
   for (let i = 0; i < 12; i++) {
     const c = v(S[0] + 25 + (N[0] - 12 - S[0] - 25) * rng.next(), N[1] + 2 + (Or[1] - N[1] - 8) * rng.next());

@@ -148,7 +148,7 @@ export function renderXray(
     soft(anat.frontalSinus, -0.3 * bone);
     softStroke(closed(anat.frontalSinus), 0.8, 0.2 * bone);
   }
-  soft(anat.middleFossa, 0.3 * bone, boneTex);
+  soft(anat.middleFossa, 0.42 * bone, boneTex);
   soft(anat.sphenoidBody, 0.35 * bone, boneTex);
   soft(anat.sphenoidSinus, -0.2 * bone);
   soft(anat.clivus, 0.4 * bone, boneTex);
@@ -168,13 +168,13 @@ export function renderXray(
 
   // ---- face skeleton
   softStroke(closed(anat.orbit), 1.0, 0.1 * bone);
-  softStroke(anat.orbitRim, 2.2, 0.3 * bone);
+  softStroke(anat.orbitRim, 2.4, 0.4 * bone);
   stroke(anat.orbitFloor, 1.1, 0.25 * bone);
-  soft(anat.zygoma, 0.28 * bone, boneTex);
+  soft(anat.zygoma, 0.42 * bone, boneTex);
   softStroke(anat.zygomaticArch, 5, 0.2 * bone);
   softStroke(anat.keyRidge, 1.8, 0.35 * bone);
   stroke(anat.nasalBone, 2.6, 0.5 * bone, 0.9);
-  soft(anat.maxillaBody, 0.25 * bone, boneTex);
+  soft(anat.maxillaBody, 0.36 * bone, boneTex);
   soft(anat.maxillarySinus, -0.14 * bone);
   softStroke(closed(anat.maxillarySinus), 1.0, 0.15 * bone);
   for (const t of anat.turbinates) soft(t, 0.07 * bone);
@@ -184,8 +184,8 @@ export function renderXray(
   softStroke(anat.pterygoid, 3, 0.2 * bone, 1.5);
 
   // ---- mandible
-  fill(anat.mandible, 0.26 * bone, boneTex);
-  soft(anat.mandibleBody, 0.16 * bone, boneTex);
+  fill(anat.mandible, 0.34 * bone, boneTex);
+  soft(anat.mandibleBody, 0.2 * bone, boneTex);
   fill(anat.symphysis, 0.14 * bone, boneTex);
   stroke(offset(anat.lowerBorder, 1.3), 2.6, 0.45 * bone);
   stroke(anat.ramusBorder, 1.5, 0.3 * bone);
