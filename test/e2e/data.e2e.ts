@@ -149,6 +149,10 @@ describe('Data: import, audit, browser', () => {
       ] as const) {
         await page.getByTestId('ds-tab-browse').click();
         await page.getByTestId('filter-flag').selectOption(code);
+        await page
+          .getByTestId('browse-count')
+          .filter({ hasText: `${ex.flagged.get(code)?.length ?? 0} of ${N} cases` })
+          .waitFor();
         const listed = await page
           .getByTestId('case-card')
           .evaluateAll((els) => els.map((e) => e.getAttribute('data-case')!));
@@ -176,7 +180,7 @@ describe('Data: import, audit, browser', () => {
       await page.waitForTimeout(800);
       await page.screenshot({ path: 'test-results/e2e/data-case-en.png' });
       await page.getByTestId('toggle-landmarks').uncheck();
-      expect(await page.getByTestId('landmark-overlay').count()).toBe(0);
+      await page.getByTestId('landmark-overlay').waitFor({ state: 'detached' });
       await page.getByTestId('toggle-landmarks').check();
 
       // exclude this case with a reason (nothing is deleted; the reason is kept)
@@ -186,12 +190,15 @@ describe('Data: import, audit, browser', () => {
       expect(await dialog.getByRole('button', { name: 'Exclude' }).isDisabled()).toBe(true); // a reason is required
       await dialog.getByRole('textbox').fill('motion blur');
       await dialog.getByRole('button', { name: 'Exclude' }).click();
-      expect(await page.getByTestId('case-view').textContent()).toContain('Excluded: motion blur');
+      await page.getByTestId('case-view').getByText('Excluded: motion blur').waitFor(); // written to the store first
 
       // 简体中文
       await page.keyboard.press('Escape');
       await page.getByRole('button', { name: '简体中文' }).click();
-      expect(await page.getByTestId('browse-count').textContent()).toBe(`显示 ${N}/${N} 个病例`);
+      await page
+        .getByTestId('browse-count')
+        .filter({ hasText: `显示 ${N}/${N} 个病例` })
+        .waitFor();
       await page.locator(`[data-testid="case-card"][data-case="${id}"]`).click();
       await page.getByTestId('landmark-overlay').waitFor();
       await page.waitForTimeout(800);
@@ -214,7 +221,10 @@ describe('Data: import, audit, browser', () => {
       await page.getByTestId('case-grid').waitFor();
       expect(await page.getByTestId('browse-count').textContent()).toBe(`${N} of ${N} cases`);
       await page.getByTestId('filter-state').selectOption('excluded');
-      expect(await page.getByTestId('browse-count').textContent()).toBe(`1 of ${N} cases`);
+      await page
+        .getByTestId('browse-count')
+        .filter({ hasText: `1 of ${N} cases` })
+        .waitFor();
       expect(await page.getByTestId('case-card').getAttribute('data-case')).toBe(id);
       s.expectClean();
     } finally {
@@ -280,7 +290,7 @@ describe('Data: import, audit, browser', () => {
       expect(md).toContain('| bad.zip/phantom/photo/extra-001.png | error | extra-001 |');
 
       await page.getByRole('button', { name: '简体中文' }).click();
-      expect(await corrupt.textContent()).toContain('图像无法读取');
+      await corrupt.filter({ hasText: '图像无法读取' }).waitFor();
       await s.screenshot('data-report-zh');
       await page.getByRole('button', { name: 'English' }).click();
 
