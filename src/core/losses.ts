@@ -13,6 +13,7 @@
  *   already multiplied by its weight, so `G_L1 = lambda_L1 * L1` like the server's `loss_G_L1`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { sumTensors } from './tensorOps';
 import type { GanMode, RunConfig } from './config';
 import type { DiscriminatorOutput } from './model/types';
 
@@ -68,7 +69,7 @@ export function ganLossMulti(logits: tf.Tensor[], targetIsReal: boolean, mode: G
   if (logits.length === 0) throw new Error('ganLossMulti: the discriminator returned no logits');
   return tf.tidy(() => {
     const per = logits.map((l) => ganLoss(l, targetIsReal, mode));
-    return tf.div(tf.addN(per), per.length) as tf.Scalar;
+    return tf.div(sumTensors(per), per.length) as tf.Scalar;
   });
 }
 
@@ -205,7 +206,7 @@ export function multiScale(
     const pf = pyramid(fake, levels);
     const pr = pyramid(real, levels);
     const per = pf.map((f, i) => fn(f, pr[i]));
-    return tf.div(tf.addN(per), per.length) as tf.Scalar;
+    return tf.div(sumTensors(per), per.length) as tf.Scalar;
   });
 }
 
@@ -235,9 +236,9 @@ export function featureMatchingLoss(fakeFeats: tf.Tensor4D[][], realFeats: tf.Te
         );
       }
       const per = layers.map((f, j) => l1Loss(f, stopGradient(realLayers[j])));
-      return tf.div(tf.addN(per), per.length);
+      return tf.div(sumTensors(per), per.length);
     });
-    return tf.div(tf.addN(perScale), perScale.length) as tf.Scalar;
+    return tf.div(sumTensors(perScale), perScale.length) as tf.Scalar;
   });
 }
 
@@ -376,7 +377,7 @@ export function generatorLoss(
           ? tf.scalar(0)
           : weightedTerm(cfg, term, t.fake, t.real, t.dFake, t.dReal);
     }
-    const total = tf.addN(G_TERMS.map((k) => terms[k])) as tf.Scalar;
+    const total = sumTensors(G_TERMS.map((k) => terms[k])) as tf.Scalar;
     return { total, terms };
   });
 }

@@ -24,6 +24,7 @@
  * `await data()` and disposes them.
  */
 import * as tf from '@tensorflow/tfjs';
+import { sumTensors } from '../tensorOps';
 import type { RunConfig } from '../config';
 import { aggregate, imageMetrics, type AggregateMetrics, type CaseMetrics } from '../eval/metrics';
 import { discriminatorLoss, generatorLoss, G_TERMS, type GTerm } from '../losses';
@@ -344,7 +345,7 @@ export class Trainer {
     const out: Record<string, tf.Scalar> = {};
     for (const [group, list] of sums) {
       out[group] = tf.keep(
-        tf.tidy(() => tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g))))) as tf.Scalar),
+        tf.tidy(() => tf.sqrt(sumTensors(list.map((g) => tf.sum(tf.square(g))))) as tf.Scalar),
       );
     }
     return out;
