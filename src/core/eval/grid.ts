@@ -78,7 +78,9 @@ export function errorHeatMap(pred: RgbaImage, xray: RgbaImage, errorMax_255 = 12
   return out;
 }
 
+/** Tiles readable on screen and in the report: small images enlarged (3x below 64 px, 2x to 128 px). */
 function defaultTile(size: number): number {
+  if (size < 64) return size * 3;
   return size <= 128 ? size * 2 : Math.min(size, 256);
 }
 
@@ -105,7 +107,7 @@ export function renderGrid(input: GridInput): RgbaImage {
   const cols = 2 + 2 * models.length;
   const labelW = Math.max(textWidth('case', 1), ...cases.map((c) => Math.min(textWidth(c.id, 1), 120))) + 10;
   const blockW = labelW + cols * tile + (cols - 1) * GAP;
-  const titleH = input.title ? 2 * TEXT_HEIGHT + 10 : 0;
+  const titleH = (input.title ? 2 * TEXT_HEIGHT + 10 : 0) + models.length * (TEXT_HEIGHT + 4) + 4;
   const headerH = TEXT_HEIGHT * 2 + 12;
   const legendH = TEXT_HEIGHT * 2 + 24;
   const width = PAD * 2 + blocks * blockW + (blocks - 1) * 3 * GAP;
@@ -113,15 +115,21 @@ export function renderGrid(input: GridInput): RgbaImage {
   const img = newImage(width, height, BG);
 
   if (input.title) drawTextFit(img, PAD, PAD, input.title, INK, width - 2 * PAD, 2);
+  // the models' full labels under the title; the columns carry their letters
+  const labelsY = PAD + (input.title ? 2 * TEXT_HEIGHT + 10 : 0);
+  models.forEach((m, i) => {
+    drawTextFit(img, PAD, labelsY + i * (TEXT_HEIGHT + 4), m.label, MUTED, width - 2 * PAD);
+  });
 
   const headers: { text: string; sub: string }[] = [
     { text: 'photo', sub: 'input' },
     { text: 'X-ray', sub: 'target' },
   ];
   models.forEach((m, i) => {
-    const tag = models.length > 1 ? ` ${String.fromCharCode(65 + i)}` : '';
-    headers.push({ text: `prediction${tag}`, sub: m.label });
-    headers.push({ text: `|error|${tag}`, sub: `0-${errorMax} (0-255)` });
+    const letter = String.fromCharCode(65 + i);
+    const tag = models.length > 1 ? ` ${letter}` : '';
+    headers.push({ text: `prediction${tag}`, sub: `model ${letter}` });
+    headers.push({ text: `|error|${tag}`, sub: `0-${errorMax} grey lv` });
   });
 
   for (let b = 0; b < blocks; b++) {

@@ -144,7 +144,7 @@ const tr = (lang: ReportLang, b: Bi): string => b[lang];
 
 const GATE_NAMES: Record<string, Bi> = {
   mean_l1: { en: 'mean L1 on [0,1]', zh: '平均 L1（[0,1]）' },
-  mean_psnr: { en: 'mean PSNR (dB)', zh: '平均 PSNR（dB）' },
+  mean_psnr: { en: 'mean PSNR', zh: '平均 PSNR' },
   failure_rate: { en: 'failure rate', zh: '失败率' },
   sharpness_ratio: {
     en: 'sharpness ratio (prediction / X-ray mean gradient)',

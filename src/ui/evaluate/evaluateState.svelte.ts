@@ -188,6 +188,11 @@ export class EvaluateState {
 
   /** Show a run: its rounds, its checkpoints and its dataset's audit flags. */
   async showRun(runId: string | null): Promise<void> {
+    if (runId !== null && runId === this.runId) {
+      // the run shown already: keep the chosen models and evaluations, refresh the lists
+      await this.refreshCheckpoints();
+      return;
+    }
     const token = ++this.loadToken;
     this.runId = runId;
     this.rounds = [];
@@ -277,6 +282,8 @@ export class EvaluateState {
     this.autoEvaluated[runId] = true;
     this.sourceA = key;
     await this.evaluate('A');
+    // a failed attempt may be repeated the next time the run is opened
+    if (!this.evalA && this.runId === runId) delete this.autoEvaluated[runId];
   }
 
   /** Evaluate the model chosen for slot A or B in the engine; the grid is re-rendered. */
@@ -294,7 +301,13 @@ export class EvaluateState {
     this.evaluating = slot;
     this.error = null;
     try {
+      // a newer choice (another run, another model for this slot) wins over this result
       const runId = this.runId;
+      const token = this.loadToken;
+      const still = (): boolean =>
+        this.runId === runId &&
+        this.loadToken === token &&
+        (slot === 'A' ? this.sourceA : this.sourceB) === key;
       // the engine evaluates on its loaded dataset: load the run's own when another (or none) is loaded
       const datasetId =
         model.kind === 'checkpoint'
@@ -309,7 +322,7 @@ export class EvaluateState {
         }
       }
       const ev = await engine.evaluateCheckpoint({ model });
-      if (this.runId !== runId) return;
+      if (!still()) return;
       if (slot === 'A') this.evalA = ev;
       else this.evalB = ev;
       await this.renderGrid();

@@ -86,14 +86,17 @@ export const EVALUATE_STRINGS = {
     en: 'Checklist (answered automatically where the studio can tell):',
     zh: '检查清单（工作室能判断的项目已自动回答）：',
   },
-  'eval.stuck.okTitle': { en: 'Stuck-output detector: not stuck', zh: '输出停滞检测：未停滞' },
+  'eval.stuck.okTitle': {
+    en: 'Stuck-output detector: not stuck (round at step {step})',
+    zh: '输出停滞检测：未停滞（第 {step} 步的验证）',
+  },
   'eval.stuck.tooFew': {
     en: 'needs {k} validation rounds to judge; checklist answered below',
     zh: '需要 {k} 轮验证才能判断；检查清单见下',
   },
   'eval.stuck.plateau': {
-    en: 'images and losses both flat (a plateau, not a stuck generator)',
-    zh: '图像与损失都已平稳（属于平台期，而非生成器停滞）',
+    en: 'the images no longer change, for an expected reason (flat losses, or the schedule’s learning rate 0) — not a stuck generator',
+    zh: '图像不再变化，但原因在预期之内（损失也已平稳，或调度使学习率为 0）——并非生成器停滞',
   },
   'eval.stuck.moving': { en: 'the predictions are still changing', zh: '预测图仍在变化' },
   'eval.stuck.check': { en: 'Check', zh: '检查项' },
@@ -158,12 +161,10 @@ export const EVALUATE_STRINGS = {
   'eval.diag.chartMax': { en: 'Maximum intensity (0–255)', zh: '最大强度（0–255）' },
   'eval.diag.chartRatio': { en: 'Ratios prediction / X-ray', zh: '比值：预测 / X 线' },
   'eval.diag.axisGrad': { en: 'mean gradient (0–255)', zh: '平均梯度（0–255）' },
-  'eval.diag.axisGradMax': { en: 'max gradient (0–255)', zh: '最大梯度（0–255）' },
   'eval.diag.axisIntensity': { en: 'intensity (0–255)', zh: '强度（0–255）' },
   'eval.diag.axisRatio': { en: 'ratio (1 = as sharp)', zh: '比值（1 = 同样清晰）' },
   'eval.diag.pred': { en: 'prediction', zh: '预测' },
   'eval.diag.target': { en: 'X-ray (target)', zh: 'X 线（目标）' },
-  'eval.diag.predMax': { en: 'prediction max gradient', zh: '预测最大梯度' },
   'eval.diag.sharpness': { en: 'sharpness (mean gradient)', zh: '清晰度（平均梯度）' },
   'eval.diag.edge': { en: 'edges (p99 gradient)', zh: '边缘（p99 梯度）' },
   'eval.diag.maxRatio': { en: 'maximum intensity', zh: '最大强度' },
@@ -237,7 +238,12 @@ export const EVALUATE_STRINGS = {
   'eval.gap.train': { en: 'train-subset L1', zh: '训练子集 L1' },
   'eval.gap.ratio': { en: 'ratio val / train', zh: '比值 验证/训练' },
   'eval.gap.axisRatio': { en: 'ratio', zh: '比值' },
-  'eval.gap.chart': { en: 'Train vs validation L1 and their ratio', zh: '训练与验证 L1 及其比值' },
+  'eval.gap.chart': { en: 'L1 on [0,1]: validation vs train subset', zh: 'L1（[0,1]）：验证集与训练子集' },
+  'eval.gap.chartRatio': {
+    en: 'Ratio validation / train (alert above 2×)',
+    zh: '比值 验证/训练（超过 2 倍报警）',
+  },
+  'eval.gap.alertLine': { en: 'alert 2×', zh: '报警线 2 倍' },
 
   // failures
   'eval.fail.title': { en: 'Failure statistics', zh: '失败统计' },
@@ -263,8 +269,8 @@ export const EVALUATE_STRINGS = {
   'eval.fail.rateWithout': { en: 'without', zh: '不带标记' },
   'eval.fail.noFlag': { en: '(no flag)', zh: '（无标记）' },
   'eval.fail.noAudit': {
-    en: 'No audit flags for this dataset (the demo phantom has none; imported datasets are audited on import).',
-    zh: '此数据集没有审计标记（演示模拟数据没有；导入的数据集会在导入时审计）。',
+    en: 'No audit flags for this run’s dataset (runs on the built-in demo data carry none here; imported datasets are audited on import).',
+    zh: '此训练所用数据集没有审计标记（使用内置演示数据的训练在此没有标记；导入的数据集会在导入时审计）。',
   },
 
   // grid
