@@ -94,11 +94,9 @@ export function drawRuler(p: Plane, rng: Rng, pxPerMm: number): void {
   const start = Math.max(1, Math.round((along - lengthPx) * (0.1 + 0.6 * rng.next())));
   const barW = Math.max(4, 4 * pxPerMm);
   // vertical rulers stand near the right edge (in front of the face), horizontal ones at top or bottom
-  const edge = vertical
-    ? across - barW - Math.max(2, across * (0.03 + 0.05 * rng.next()))
-    : where < 0.8
-      ? Math.max(2, across * 0.03)
-      : across - barW - Math.max(2, across * 0.03);
+  // inside any device border (at most 5 % of a side)
+  const margin = Math.max(2, across * (0.06 + 0.04 * rng.next()));
+  const edge = vertical ? across - barW - margin : where < 0.8 ? margin : across - barW - margin;
   const bar = (a0: number, a1: number, c0: number, c1: number, value: number, alpha = 1): void =>
     vertical ? rect(p, c0, a0, c1, a1, value, alpha) : rect(p, a0, c0, a1, c1, value, alpha);
   bar(start, start + lengthPx, edge, edge + barW, 0.25, 0.6);
@@ -139,8 +137,11 @@ const FONT: Record<string, string> = {
   ' ': '000000000000000',
 };
 
-/** A burned-in label: an id and a date-like number in a corner, bright on the film. */
-export function drawLabel(p: Plane, rng: Rng, pxPerMm: number): void {
+/**
+ * A burned-in label: an id and a date-like number near a corner, bright on the film (on a dark
+ * box when `boxed`, e.g. over a bright device border).
+ */
+export function drawLabel(p: Plane, rng: Rng, pxPerMm: number, boxed = false): void {
   const { w, h } = p;
   const words = ['SN', 'CEPH', 'PAT', 'LAT', 'R', 'L'];
   const digits = (n: number): string => Array.from({ length: n }, () => String(rng.int(10))).join('');
@@ -149,11 +150,13 @@ export function drawLabel(p: Plane, rng: Rng, pxPerMm: number): void {
   const textW = text.length * 4 * g;
   const textH = 5 * g;
   const corner = rng.int(4);
-  const mx = Math.max(2, Math.round(w * 0.02));
-  const my = Math.max(2, Math.round(h * 0.015));
+  // inside any device border (at most 5 % of a side)
+  const mx = Math.max(2, Math.round(w * 0.065));
+  const my = Math.max(2, Math.round(h * 0.06));
   const x0 = corner % 2 === 0 ? mx : Math.max(0, w - mx - textW);
   const y0 = corner < 2 ? my : Math.max(0, h - my - textH);
-  if (rng.next() < 0.5) rect(p, x0 - g, y0 - g, x0 + textW + g, y0 + textH + g, 0.02);
+  const box = rng.next() < 0.5;
+  if (box || boxed) rect(p, x0 - g, y0 - g, x0 + textW + g, y0 + textH + g, 0.02);
   const value = 0.92 + 0.08 * rng.next();
   for (let c = 0; c < text.length; c++) {
     const glyph = FONT[text[c]] ?? FONT[' '];

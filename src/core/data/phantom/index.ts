@@ -149,7 +149,7 @@ export function generatePhantomCase(seed: number, index: number, opts: PhantomCa
   const pxPerMm = 1 / mmPerPx;
   if (flags.border) drawBorder(xrayPlane, flagRng);
   if (flags.ruler) drawRuler(xrayPlane, flagRng, pxPerMm);
-  if (flags.label) drawLabel(xrayPlane, flagRng, pxPerMm);
+  if (flags.label) drawLabel(xrayPlane, flagRng, pxPerMm, flags.border);
   let landmarks: Point[] = head.lm.map((p) => {
     const q = applyAffine(toPx, p);
     return [q[0], q[1]];
