@@ -255,6 +255,10 @@ describe('Evaluate section', () => {
         expect(await alert.locator('tr[data-check="lr"]').getAttribute('data-status')).toBe('fail');
         expect(await alert.locator('tr[data-check="losses"]').getAttribute('data-status')).toBe('ok');
         expect(await alert.locator('tr[data-check="input_range"]').getAttribute('data-status')).toBe('ok');
+        // the review's findings carry the alert and the failed checklist item
+        const findings = page.getByTestId('eval-findings');
+        expect(await findings.locator('li[data-finding="stuck"]').count()).toBe(1);
+        expect(await findings.locator('li[data-finding="check_lr"]').count()).toBe(1);
         copyFileSync(await s.screenshot('evaluate-stuck-en'), '/tmp/evaluate-stuck-en.png');
         await page.getByRole('button', { name: '简体中文' }).click();
         await page.getByRole('heading', { name: '评估', exact: true }).waitFor();
