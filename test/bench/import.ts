@@ -5,17 +5,17 @@
  * Also: preprocessing alone at 256 / 512 / 768 / 1024 and per mode, and decoding of the real
  * 1935×2400 ISBI films when ../shared/fixtures is present.
  *
- *   npx tsx bench/import.ts [cases=12]
+ *   npx tsx test/bench/import.ts [cases=12]
  *
  * Prints a table; numbers depend on the machine and on its load (take the median of a few runs).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { createImage, type RgbaImage } from '../src/core/image';
-import { auditCase } from '../src/core/data/audit';
-import { DEFAULT_PREPROCESS, preprocessImage, type PreprocessSpec } from '../src/core/data/preprocess';
-import { decodeImageNode, encodeJpegNode, encodePngNode } from '../src/core/io/decodeNode';
-import { Rng } from '../src/core/rng';
+import { createImage, type RgbaImage } from '../../src/core/image';
+import { auditCase } from '../../src/core/data/audit';
+import { DEFAULT_PREPROCESS, preprocessImage, type PreprocessSpec } from '../../src/core/data/preprocess';
+import { decodeImageNode, encodeJpegNode, encodePngNode } from '../../src/core/io/decodeNode';
+import { Rng } from '../../src/core/rng';
 
 const W = 1520;
 const H = 1236;
@@ -132,7 +132,7 @@ for (const [name, s] of variants) {
 }
 
 // real films, if the shared fixtures are there
-const film = new URL('../../shared/fixtures/isbi2015-sample/001.jpg', import.meta.url);
+const film = new URL('../../../shared/fixtures/isbi2015-sample/001.jpg', import.meta.url);
 if (existsSync(film)) {
   const bytes = new Uint8Array(readFileSync(film));
   const runs: number[] = [];

@@ -1,7 +1,7 @@
 /**
  * Contact sheet and timing of the demo phantom.
  *
- *   npx tsx bench/phantom-preview.ts [outfile.png] [--size WxH] [--cases N] [--seed S] [--first I] [--no-dataset]
+ *   npx tsx test/bench/phantom-preview.ts [outfile.png] [--size WxH] [--cases N] [--seed S] [--first I] [--no-dataset]
  *
  * Writes a PNG with N cases (default 8) as pairs "photo | X-ray with the 19 landmarks dotted",
  * two pairs per row, and prints how long the generator takes: the contact-sheet cases and (unless
@@ -14,7 +14,7 @@ import {
   generatePhantomDataset,
   PHANTOM_DEFAULTS,
   type PhantomCase,
-} from '../src/core/data/phantom';
+} from '../../src/core/data/phantom';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
