@@ -10,7 +10,8 @@
  *  2. a second run with n_epochs 1 + n_epochs_decay 0 (the server's schedule then gives lr 0 to its
  *     only epoch: the generator never changes while the losses move batch to batch) raises the
  *     stuck-output alert with the checklist answered — the learning-rate item fails.
- * Screenshots (English and 简体中文) are copied to /tmp/evaluate-*.png.
+ * Screenshots (English and 简体中文) are copied to /tmp/evaluate-*.png, the review ZIP to
+ * /tmp/evaluate-review.zip.
  *
  * Read-only debug hooks: `window.__studio.train` and `window.__studio.evaluate`.
  */
@@ -196,6 +197,7 @@ describe('Evaluate section', () => {
           page.getByTestId('eval-report-zip').click(),
         ]);
         expect(zipDl.suggestedFilename()).toMatch(/^review_eval-e2e_step\d+\.zip$/);
+        copyFileSync(await zipDl.path(), '/tmp/evaluate-review.zip');
         const files = unzipSync(new Uint8Array(readFileSync(await zipDl.path())));
         expect(Object.keys(files).sort()).toEqual(
           [
@@ -226,6 +228,20 @@ describe('Evaluate section', () => {
         const zipGrid = decode(files['review/viz_grid_20.png']);
         expect([zipGrid.width, zipGrid.height]).toEqual(size);
         expect(decode(files['review/curves.png']).width).toBeGreaterThan(500);
+
+        // two checkpoints side by side: B = the run's `last` next to A = `best`
+        await page.getByTestId('eval-source-b').selectOption(`ckpt:${runId}:last`);
+        await poll(
+          () => canvas.getAttribute('data-models'),
+          (m) => m === '2',
+          240_000,
+          'the grid with model B beside A',
+        );
+        // one block of 20 rows (photo | X-ray | A | error A | B | error B) instead of two blocks of 10
+        const sizeAB = await canvas.evaluate((c: HTMLCanvasElement) => [c.width, c.height]);
+        expect(sizeAB[1]).toBeGreaterThan(1.8 * size[1]);
+        expect(await page.getByTestId('eval-metrics').locator('th', { hasText: 'Mean (B)' }).count()).toBe(1);
+        copyFileSync(await s.screenshot('evaluate-ab-en'), '/tmp/evaluate-ab-en.png');
 
         // 简体中文
         await page.getByRole('button', { name: '简体中文' }).click();
