@@ -609,7 +609,7 @@ export function reportCurvePanels(rounds: readonly RoundPoint[], gate?: GateVerd
       series: [{ label: 'sharpness ratio', color: c0, points: series(rounds, 'sharpness_ratio') }],
       reference: {
         y: sharpT ?? OVERSMOOTH_RATIO,
-        label: `${sharpT !== undefined ? 'gate' : 'over-smooth'} < ${sharpT ?? OVERSMOOTH_RATIO}`,
+        label: sharpT !== undefined ? `gate >= ${sharpT}` : `over-smooth < ${OVERSMOOTH_RATIO}`,
       },
     },
     {
