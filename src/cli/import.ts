@@ -19,10 +19,10 @@ import {
   type LoadedCheckpoint,
   type NamedFile,
 } from '../core/io/formats';
-import { readServerRunFolder, type LossLogRecord } from '../core/io/serverImport';
+import { historyFromLossLog, readServerRunFolder, type LossLogRecord } from '../core/io/serverImport';
 import { listZip, looksLikeZip, readZipEntry } from '../core/io/zip';
 import { createDiscriminator, stateDictOf, type StateDict } from '../core/model';
-import type { AdamState } from '../core/train/adam';
+import { freshAdam } from '../core/train/adam';
 import {
   encodeTrainerState,
   loadTrainerState,
@@ -30,7 +30,6 @@ import {
   writeCheckpointAtomically,
   type TrainerState,
 } from '../core/train/checkpoint';
-import { learningRateAt } from '../core/train/schedule';
 import {
   BACKEND_OPTION,
   backendOption,
@@ -168,49 +167,6 @@ export async function readImport(path: string): Promise<ImportResult> {
     );
   }
   return fromSingle(readCheckpointFile(basename(path), bytes), path);
-}
-
-/** Fresh Adam state (zero moments in TF layout for every trainable parameter). */
-export function freshAdam(sd: StateDict, cfg: RunConfig): AdamState {
-  const params = sd.filter((e) => e.dtype === 'float32' && !/\.running_(mean|var)$/.test(e.key));
-  const zeros = params.map((e) => {
-    const shape = e.shape.length === 4 ? [e.shape[2], e.shape[3], e.shape[1], e.shape[0]] : [...e.shape];
-    return { key: e.key, dtype: 'float32' as const, shape, data: new Float32Array(e.data.length) };
-  });
-  return {
-    iterations: 0,
-    accBeta1: Math.fround(cfg.beta1),
-    accBeta2: Math.fround(cfg.beta2),
-    m: zeros,
-    v: zeros.map((z) => ({ ...z, data: new Float32Array(z.data.length) })),
-  };
-}
-
-type HistoryRow = { step: number; epoch: number; lr: number } & Record<string, number>;
-
-/**
- * Loss-log records → metrics history rows. The server logs `iters` = images seen in the epoch; a
- * step is one batch, and an epoch's length is taken as the largest `iters` logged in it.
- */
-export function historyFromLossLog(log: readonly LossLogRecord[], cfg: RunConfig): HistoryRow[] {
-  const epochImages = new Map<number, number>();
-  for (const r of log) epochImages.set(r.epoch, Math.max(epochImages.get(r.epoch) ?? 0, r.iters));
-  const epochs = [...epochImages.keys()].sort((a, b) => a - b);
-  const before = new Map<number, number>();
-  let acc = 0;
-  for (const e of epochs) {
-    before.set(e, acc);
-    acc += epochImages.get(e) ?? 0;
-  }
-  return log.map((r) => {
-    const row: HistoryRow = {
-      step: Math.round(((before.get(r.epoch) ?? 0) + r.iters) / cfg.batch_size),
-      epoch: r.epoch,
-      lr: learningRateAt({ ...cfg, warmup_steps: 0 }, r.epoch, 0),
-    };
-    for (const [k, v] of Object.entries(r.losses)) row[k] = v;
-    return row;
-  });
 }
 
 export async function run(argv: string[]): Promise<number> {

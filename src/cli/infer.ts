@@ -3,15 +3,12 @@
  * and, through io/formats.ts, a server `.pth`, a `.safetensors` or a TF.js `model.json`.
  * `--npy` writes the raw float32 output in [-1, 1], H x W x C, as a NumPy v1.0 file.
  */
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { withDefaults, type RunConfig } from '../core/config';
 import { preprocessImage } from '../core/data/preprocess';
 import type { RgbaImage } from '../core/image';
 import { decodeFileNode, encodePngNode } from '../core/io/decodeNode';
-import { readCheckpointFile, type NamedFile } from '../core/io/formats';
 import { createGenerator, loadStateDict, type StateDict } from '../core/model';
-import { readCheckpointNetwork } from '../core/train/checkpoint';
 import { imageToTensor, tensorToImages } from '../core/train/data';
 import { inferenceMode } from '../core/train/trainer';
 import {
@@ -27,6 +24,7 @@ import {
   type OptionSpecs,
 } from './args';
 import { startBackend } from './env';
+import { loadNetworks } from './export';
 
 const OPTIONS: OptionSpecs = {
   checkpoint: {
@@ -77,90 +75,22 @@ export function encodeNpy(data: Float32Array, shape: readonly number[]): Uint8Ar
   return out;
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function readOptional(p: string): Promise<Uint8Array | undefined> {
-  try {
-    return new Uint8Array(await readFile(p));
-  } catch {
-    return undefined;
-  }
-}
-
 interface LoadedGenerator {
   cfg: Partial<RunConfig>;
   stateDict: StateDict;
   source: string;
 }
 
-/** Find the studio checkpoint version folder under a path (out dir, pointer dir or version dir). */
-async function studioVersionDir(dir: string): Promise<string | undefined> {
-  if (await exists(join(dir, 'manifest.json'))) return dir;
-  for (const pointerDir of [dir, join(dir, 'last')]) {
-    const pointer = await readOptional(join(pointerDir, 'current'));
-    if (pointer) return join(pointerDir, new TextDecoder().decode(pointer).trim());
-  }
-  return undefined;
-}
-
+/** The generator of any checkpoint `export` can read (studio folder, .pth, .safetensors, model.json). */
 async function loadGenerator(path: string): Promise<LoadedGenerator> {
-  let isDir: boolean;
-  try {
-    isDir = (await stat(path)).isDirectory();
-  } catch {
-    throw new UsageError(`--checkpoint ${path}: no such file or folder`);
-  }
-  if (isDir) {
-    const version = await studioVersionDir(path);
-    if (version) {
-      const { manifest, stateDict } = await readCheckpointNetwork(
-        (name) => readOptional(join(version, name)),
-        'G',
-        version,
-      );
-      return {
-        cfg: manifest.config,
-        stateDict,
-        source: `studio checkpoint ${version} (step ${manifest.step})`,
-      };
-    }
-    if (await exists(join(path, 'model.json'))) return loadForeign(join(path, 'model.json'));
-    throw new UsageError(
-      `--checkpoint ${path}: the folder holds no studio checkpoint (manifest.json or last/current) and no model.json`,
-    );
-  }
-  return loadForeign(path);
-}
-
-async function loadForeign(path: string): Promise<LoadedGenerator> {
-  const bytes = new Uint8Array(await readFile(path));
-  let input: Uint8Array | NamedFile[] = bytes;
-  if (basename(path) === 'model.json' || path.endsWith('.json')) {
-    const dir = dirname(path);
-    const files: NamedFile[] = [{ name: 'model.json', bytes }];
-    for (const f of await readdir(dir)) {
-      if (f.endsWith('.bin')) files.push({ name: f, bytes: new Uint8Array(await readFile(join(dir, f))) });
-    }
-    input = files;
-  }
-  const loaded = readCheckpointFile(basename(path), input);
-  for (const w of loaded.warnings) console.error(`note: ${w}`);
-  if (loaded.kind === 'D') {
+  const loaded = await loadNetworks(path, ['G']);
+  const G = loaded.nets.find((n) => n.kind === 'G');
+  if (!G) {
     throw new UsageError(
       `--checkpoint ${path}: this is a discriminator; choose the generator (…net_G / G) file`,
     );
   }
-  if (loaded.kind !== 'G' || !loaded.config) {
-    throw new UsageError(`--checkpoint ${path}: not a pix2pix U-Net generator this studio can run`);
-  }
-  return { cfg: loaded.config, stateDict: loaded.stateDict, source: `${loaded.format} file ${path}` };
+  return { cfg: loaded.config, stateDict: G.stateDict, source: loaded.source };
 }
 
 function toModelSize(img: RgbaImage, cfg: RunConfig, file: string): RgbaImage {

@@ -48,7 +48,13 @@ import {
   studioOnlyOptions,
   type ServerBundleCase,
 } from '../core/io/serverBundle';
-import { pickNewestGenerator, readServerRunFolder, type LossLogRecord } from '../core/io/serverImport';
+import {
+  historyFromLossLog,
+  pickNewestGenerator,
+  readServerRunFolder,
+  type LossLogRecord,
+} from '../core/io/serverImport';
+import { freshAdam } from '../core/train/adam';
 import { listZip, looksLikeZip, readZipEntry, writeZip, type ZipInputEntry } from '../core/io/zip';
 import type { StateDict } from '../core/model/types';
 import {
@@ -77,7 +83,6 @@ import {
 } from '../store';
 // steps, learning rates and fresh Adam moments exactly as `cli import` makes them (that module's
 // Node-only parts are never called here)
-import { freshAdam, historyFromLossLog } from '../cli/import';
 import { checkRunConfig } from './configCheck';
 
 // ---------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import { listZip, readZip, writeZip } from '../../src/core/io/zip';
 import { createDiscriminator, createGenerator, loadStateDict, stateDictOf } from '../../src/core/model';
 import type { StateDict } from '../../src/core/model/types';
 import { encodeTrainerState, loadTrainerState, type TrainerState } from '../../src/core/train/checkpoint';
-import { freshAdam } from '../../src/cli/import';
+import { freshAdam } from '../../src/core/train/adam';
 import {
   buildServerBundleFromStore,
   commitImport,

@@ -20,7 +20,8 @@ import {
   readServerRunFolder,
 } from '../../src/core/io/serverImport';
 import { readZip } from '../../src/core/io/zip';
-import { freshAdam, historyFromLossLog } from '../../src/cli/import';
+import { historyFromLossLog } from '../../src/core/io/serverImport';
+import { freshAdam } from '../../src/core/train/adam';
 import { expectedEntries } from '../../src/core/model/weights';
 import type { StateDict } from '../../src/core/model/types';
 

@@ -4,6 +4,7 @@
  * files, into a run configuration, loss curves and the newest generator.
  */
 import { withDefaults, type GanMode, type NetG, type Norm, type RunConfig } from '../config';
+import { learningRateAt } from '../train/schedule';
 import { CheckpointFormatError } from './checkpointError';
 import {
   checkStateDictAgainstConfig,
@@ -281,4 +282,31 @@ export function readServerRunFolder(files: readonly NamedFile[]): ServerRunImpor
   let epoch: number | undefined = /^\d+$/.test(label) ? Number(label) : undefined;
   if (epoch === undefined && lossLog.length > 0) epoch = lossLog[lossLog.length - 1].epoch;
   return { name, config, generatorFile: gFile.name, G, D, epoch, lossLog, warnings };
+}
+
+export type HistoryRow = { step: number; epoch: number; lr: number } & Record<string, number>;
+
+/**
+ * Loss-log records → metrics history rows. The server logs `iters` = images seen in the epoch; a
+ * step is one batch, and an epoch's length is taken as the largest `iters` logged in it.
+ */
+export function historyFromLossLog(log: readonly LossLogRecord[], cfg: RunConfig): HistoryRow[] {
+  const epochImages = new Map<number, number>();
+  for (const r of log) epochImages.set(r.epoch, Math.max(epochImages.get(r.epoch) ?? 0, r.iters));
+  const epochs = [...epochImages.keys()].sort((a, b) => a - b);
+  const before = new Map<number, number>();
+  let acc = 0;
+  for (const e of epochs) {
+    before.set(e, acc);
+    acc += epochImages.get(e) ?? 0;
+  }
+  return log.map((r) => {
+    const row: HistoryRow = {
+      step: Math.round(((before.get(r.epoch) ?? 0) + r.iters) / cfg.batch_size),
+      epoch: r.epoch,
+      lr: learningRateAt({ ...cfg, warmup_steps: 0 }, r.epoch, 0),
+    };
+    for (const [k, v] of Object.entries(r.losses)) row[k] = v;
+    return row;
+  });
 }

@@ -13,6 +13,7 @@
  * The epsilon is always explicit (cfg.adam_epsilon): TF.js's default depends on the backend.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { RunConfig } from '../config';
 import type { StateDict } from '../model/types';
 
 export interface AdamHyper {
@@ -162,4 +163,20 @@ export class Adam {
   dispose(): void {
     tf.dispose([this.accBeta1, this.accBeta2, ...this.m.values(), ...this.v.values()]);
   }
+}
+
+/** Fresh Adam state (zero moments in TF layout for every trainable parameter). */
+export function freshAdam(sd: StateDict, cfg: RunConfig): AdamState {
+  const params = sd.filter((e) => e.dtype === 'float32' && !/\.running_(mean|var)$/.test(e.key));
+  const zeros = params.map((e) => {
+    const shape = e.shape.length === 4 ? [e.shape[2], e.shape[3], e.shape[1], e.shape[0]] : [...e.shape];
+    return { key: e.key, dtype: 'float32' as const, shape, data: new Float32Array(e.data.length) };
+  });
+  return {
+    iterations: 0,
+    accBeta1: Math.fround(cfg.beta1),
+    accBeta2: Math.fround(cfg.beta2),
+    m: zeros,
+    v: zeros.map((z) => ({ ...z, data: new Float32Array(z.data.length) })),
+  };
 }
