@@ -12,11 +12,18 @@
  * (removed by `repairDataset`), never a manifest that promises missing cases:
  * `meta.caseCount === caseIds.length` always, and every listed case has its record and images.
  *
+ * Adding to an existing dataset is all or nothing: `stageCases` writes records + images in batches
+ * without listing them, and `commitCaseStaging` lists them all in ONE manifest update. Until then
+ * the dataset reads exactly as before; a cancel or a full disk ends with `discardCaseStaging`
+ * (and a crash leaves unlisted records that `repairDataset` removes). A staged case id that is
+ * already listed is refused before anything is written: a stored case is never overwritten.
+ *
  * Paging: `listCases` reads a slice of the manifest's ids, then gets just those records; Blobs are
  * separate keys, read one case at a time with `getCaseImage`.
  */
 import type { CaseRecord, DatasetMeta } from '../core/data/dataset';
 import { setCaseExcluded } from '../core/data/dataset';
+import { planResplit, type EvalList, type SplitRatios } from '../core/data/splits';
 import { asStorageFull, NotFoundError } from './errors';
 import { newId } from './ids';
 import { assertId, chunks, deleteUnder, keysUnder, updateIf, type Kv } from './kv';
@@ -202,22 +209,7 @@ export async function addCases(
   let added = 0;
   for (const batch of chunks(cases, batchSize)) {
     if (opts.signal?.aborted) return { added, cancelled: true };
-    const entries: [string, unknown][] = [];
-    for (const c of batch) {
-      const images: Partial<Record<StoredImageRole, StoredImageInfo>> = {};
-      for (const role of IMAGE_ROLES) {
-        const img = c.images[role];
-        if (!img) continue;
-        images[role] = {
-          fileName: img.fileName,
-          mime: img.mime ?? (img.blob.type || 'application/octet-stream'),
-          bytes: img.blob.size,
-        };
-        entries.push([imgKey(datasetId, c.record.id, role), img.blob]);
-      }
-      const stored: StoredCase = { datasetId, record: c.record, images };
-      entries.push([caseKey(datasetId, c.record.id), stored]);
-    }
+    const entries = batch.flatMap((c) => storedEntries(datasetId, c));
     const bytesById = new Map(batch.map((c) => [c.record.id, imageBytes(c)]));
     try {
       await kv.setMany(entries);
@@ -244,6 +236,213 @@ export async function addCases(
     opts.onProgress?.({ added, total: cases.length });
   }
   return { added, cancelled: false };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Adding cases to an existing dataset, all or nothing
+
+/** An add in progress: cases written under the dataset's keys but not listed yet. */
+export interface CaseStaging {
+  readonly datasetId: string;
+  /** Staged case ids, in the order staged. */
+  readonly ids: string[];
+  /** Every key written (records and images), for the discard. */
+  readonly keys: string[];
+  /** Image bytes per staged case. */
+  readonly bytes: Map<string, number>;
+}
+
+/** Start an add into an existing dataset (nothing is written yet). */
+export async function beginCaseStaging(kv: Kv, datasetId: string): Promise<CaseStaging> {
+  await readyManifest(kv, datasetId);
+  return { datasetId, ids: [], keys: [], bytes: new Map() };
+}
+
+function storedEntries(datasetId: string, c: NewCase): [string, unknown][] {
+  const entries: [string, unknown][] = [];
+  const images: Partial<Record<StoredImageRole, StoredImageInfo>> = {};
+  for (const role of IMAGE_ROLES) {
+    const img = c.images[role];
+    if (!img) continue;
+    images[role] = {
+      fileName: img.fileName,
+      mime: img.mime ?? (img.blob.type || 'application/octet-stream'),
+      bytes: img.blob.size,
+    };
+    entries.push([imgKey(datasetId, c.record.id, role), img.blob]);
+  }
+  const stored: StoredCase = { datasetId, record: c.record, images };
+  entries.push([caseKey(datasetId, c.record.id), stored]);
+  return entries;
+}
+
+/**
+ * Write one batch of new cases (one transaction) without listing them. Throws before writing when
+ * a case id is invalid, already in the dataset, already staged or repeated; a full disk throws
+ * StorageFullError after removing the batch (the batches staged before stay staged: discard them).
+ */
+export async function stageCases(kv: Kv, staging: CaseStaging, cases: readonly NewCase[]): Promise<void> {
+  const { datasetId } = staging;
+  const listed = new Set((await readyManifest(kv, datasetId)).caseIds);
+  const staged = new Set(staging.ids);
+  const seen = new Set<string>();
+  for (const c of cases) {
+    const id = c.record.id;
+    assertId(id, 'case');
+    if (listed.has(id))
+      throw new Error(`case ${id} is already in dataset ${datasetId}; a stored case is never overwritten`);
+    if (staged.has(id) || seen.has(id)) throw new Error(`case ${id} appears twice in this add`);
+    seen.add(id);
+  }
+  const entries = cases.flatMap((c) => storedEntries(datasetId, c));
+  try {
+    await kv.setMany(entries);
+  } catch (e) {
+    await kv.delMany(entries.map(([k]) => k)).catch(() => undefined);
+    throw await asStorageFull(e, 'add the files again');
+  }
+  for (const c of cases) {
+    staging.ids.push(c.record.id);
+    staging.bytes.set(c.record.id, imageBytes(c));
+  }
+  staging.keys.push(...entries.map(([k]) => k));
+}
+
+/** Change staged records before the commit (the audit's dataset-level flags). */
+export async function updateStagedCase(
+  kv: Kv,
+  staging: CaseStaging,
+  caseId: string,
+  change: (rec: CaseRecord) => CaseRecord,
+): Promise<void> {
+  if (!staging.bytes.has(caseId)) throw new Error(`case ${caseId} is not staged in this add`);
+  try {
+    await kv.update<StoredCase>(caseKey(staging.datasetId, caseId), (old) => {
+      if (!old) throw new NotFoundError(`staged case ${caseId} is missing from the store`);
+      const rec = change(old.record);
+      if (rec.id !== caseId) throw new Error(`a case id cannot change (${caseId} -> ${rec.id})`);
+      return { ...old, record: rec };
+    });
+  } catch (e) {
+    throw await asStorageFull(e, 'add the files again');
+  }
+}
+
+/** Meta fields an add may set (the landmark set, when the dataset had none). */
+export type AddMetaPatch = Partial<Pick<DatasetMeta, 'landmarkSet' | 'landmarkFormat'>>;
+
+/**
+ * List every staged case in one manifest update: the add becomes visible at once, or (on any
+ * error, e.g. StorageFullError) not at all. Throws when a staged id was listed meanwhile.
+ */
+export async function commitCaseStaging(
+  kv: Kv,
+  staging: CaseStaging,
+  patch: AddMetaPatch = {},
+): Promise<DatasetSummary> {
+  const { datasetId } = staging;
+  let out: DatasetManifest | undefined;
+  try {
+    await kv.update<DatasetManifest>(manifestKey(datasetId), (old) => {
+      if (!old || old.state !== 'ready')
+        throw new NotFoundError(`dataset ${datasetId} was deleted while files were being added`);
+      const listed = new Set(old.caseIds);
+      const clash = staging.ids.find((id) => listed.has(id));
+      if (clash) throw new Error(`case ${clash} was added to dataset ${datasetId} by another add meanwhile`);
+      const caseIds = old.caseIds.concat(staging.ids);
+      const added = staging.ids.reduce((sum, id) => sum + (staging.bytes.get(id) ?? 0), 0);
+      out = {
+        ...old,
+        meta: { ...old.meta, ...patch, caseCount: caseIds.length },
+        caseIds,
+        bytesOnDisk: old.bytesOnDisk + added,
+        updatedAt: new Date().toISOString(),
+      };
+      return out;
+    });
+  } catch (e) {
+    throw await asStorageFull(e, 'add the files again');
+  }
+  return summary(out!);
+}
+
+/** Remove everything staged (cancel, full disk, failed commit). Best effort; repairDataset finishes. */
+export async function discardCaseStaging(kv: Kv, staging: CaseStaging): Promise<void> {
+  for (const part of chunks(staging.keys, 500)) await kv.delMany(part).catch(() => undefined);
+  staging.ids.length = 0;
+  staging.keys.length = 0;
+  staging.bytes.clear();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Re-split
+
+export interface ResplitResult {
+  dataset: DatasetSummary;
+  /** Cases whose split changed. */
+  moved: string[];
+  /** The evaluation list now stored. */
+  evalList: EvalList;
+  /** List cases dealt into train, removed from the list. */
+  evalLeft: string[];
+  /** List cases now in test (kept in the list). */
+  evalInTest: string[];
+}
+
+/**
+ * Re-split the whole dataset with a seed and ratios (core planResplit): the moved case records and
+ * the manifest (seed, ratios, evaluation list) are written in ONE transaction, so a full disk
+ * leaves the dataset as it was. Call it while holding the dataset's import lock (no add may
+ * commit meanwhile).
+ */
+export async function resplitDataset(
+  kv: Kv,
+  datasetId: string,
+  opts: { seed: number; ratios: SplitRatios; now?: Date },
+): Promise<ResplitResult> {
+  const m = await readyManifest(kv, datasetId);
+  const stored: StoredCase[] = [];
+  for (const part of chunks(m.caseIds, 500)) stored.push(...(await getCases(kv, datasetId, part)));
+  const plan = planResplit(
+    stored.map((c) => ({
+      id: c.record.id,
+      split: c.record.split,
+      paired: !!c.record.photoSize && !!c.record.xraySize,
+    })),
+    m.meta.evalList,
+    opts,
+  );
+  const movedSet = new Set(plan.moved);
+  const entries: [string, unknown][] = stored
+    .filter((c) => movedSet.has(c.record.id))
+    .map((c) => [
+      caseKey(datasetId, c.record.id),
+      { ...c, record: { ...c.record, split: plan.splits[c.record.id] } } satisfies StoredCase,
+    ]);
+  const manifest: DatasetManifest = {
+    ...m,
+    meta: {
+      ...m.meta,
+      splitSeed: opts.seed,
+      splitRatios: { ...opts.ratios },
+      splitsFromFolders: false,
+      evalList: plan.evalList,
+    },
+    updatedAt: (opts.now ?? new Date()).toISOString(),
+  };
+  entries.push([manifestKey(datasetId), manifest]);
+  try {
+    await kv.setMany(entries);
+  } catch (e) {
+    throw await asStorageFull(e, 're-split again');
+  }
+  return {
+    dataset: summary(manifest),
+    moved: plan.moved,
+    evalList: plan.evalList,
+    evalLeft: plan.evalLeft,
+    evalInTest: plan.evalInTest,
+  };
 }
 
 /** The dataset's case ids in import order (the manifest's list). */

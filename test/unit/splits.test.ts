@@ -5,10 +5,14 @@ import {
   checkEvalList,
   chooseEvalList,
   compareIds,
+  planResplit,
   removeFromEvalList,
   replaceInEvalList,
+  resplitCases,
   splitCounts,
+  splitsForAddedCases,
   suggestEvalCandidate,
+  type SplitCase,
 } from '../../src/core/data/splits';
 import type { CaseSplit } from '../../src/core/data/dataset';
 
@@ -96,7 +100,7 @@ describe('fixed evaluation list', () => {
     const grown = [...val, ...ids(200, 'w')];
     const cases = grown.map((id) => ({ id, split: 'val' as CaseSplit }));
     const check = checkEvalList(list, cases);
-    expect(check).toEqual({ missing: [], notVal: [], excluded: [], short: false, ok: true });
+    expect(check).toEqual({ missing: [], inTrain: [], excluded: [], short: false, ok: true });
     expect(list).toEqual(frozen);
     // re-splitting with the old splits fixed keeps every listed case in val
     const fixed = Object.fromEntries(val.map((id) => [id, 'val' as CaseSplit]));
@@ -118,15 +122,16 @@ describe('fixed evaluation list', () => {
     expect(list.ids).toHaveLength(5);
   });
 
-  it('reports missing, moved and excluded cases without changing the list', () => {
+  it('reports missing, moved-to-train and excluded cases without changing the list (test is fine)', () => {
     const list = chooseEvalList(val, 42, 20, FIXED_NOW);
-    const [gone, moved, excl] = list.ids;
+    const [gone, moved, excl, toTest] = list.ids;
+    const split = (id: string): CaseSplit => (id === moved ? 'train' : id === toTest ? 'test' : 'val');
     const cases = val
       .filter((id) => id !== gone)
-      .map((id) => ({ id, split: (id === moved ? 'train' : 'val') as CaseSplit, excluded: id === excl }));
+      .map((id) => ({ id, split: split(id), excluded: id === excl }));
     expect(checkEvalList(list, cases)).toEqual({
       missing: [gone],
-      notVal: [moved],
+      inTrain: [moved],
       excluded: [excl],
       short: false,
       ok: false,
@@ -161,5 +166,165 @@ describe('fixed evaluation list', () => {
     expect(() => replaceInEvalList(list, 'nope', 'v1')).toThrow(/not in the evaluation list/);
     expect(() => addToEvalList(list, list.ids[0])).toThrow(/already/);
     expect(suggestEvalCandidate(list, list.ids)).toBeNull();
+  });
+});
+
+/** A seeded shuffle (Fisher-Yates with a small LCG): input order must not matter. */
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const a = [...items];
+  let x = seed >>> 0;
+  for (let i = a.length - 1; i > 0; i--) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    const j = x % (i + 1);
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
+describe('splits for added cases', () => {
+  // 40 complete pairs already split 32 / 4 / 4 by the seeded rule, plus 2 incomplete cases
+  const old = ids(40, 'p');
+  const oldSplits = assignSplits(old, { seed: 9 });
+  const existing: SplitCase[] = [
+    ...old.map((id) => ({ id, split: oldSplits[id], paired: true })),
+    { id: 'u1', split: 'train' as CaseSplit, paired: false },
+    { id: 'u2', split: 'test' as CaseSplit, paired: false },
+  ];
+  const ratios = { train: 0.8, val: 0.1, test: 0.1 };
+
+  it("deals new pairs toward the whole dataset's targets and never moves an existing case", () => {
+    expect(count(oldSplits)).toEqual({ train: 32, val: 4, test: 4 });
+    const added = ids(10, 'n').map((id) => ({ id, paired: true }));
+    const s = splitsForAddedCases(existing, added, { seed: 9, ratios });
+    expect(Object.keys(s).sort(compareIds)).toEqual(ids(10, 'n'));
+    // 50 pairs: targets 40 / 5 / 5, so the 10 new pairs go 8 / 1 / 1
+    expect(count(s)).toEqual({ train: 8, val: 1, test: 1 });
+    // the same as assignSplits over all pairs with the old ones fixed: the dataset's seeded rule
+    const all = assignSplits([...old, ...ids(10, 'n')], { seed: 9, ratios, fixed: oldSplits });
+    for (const id of ids(10, 'n')) expect(s[id]).toBe(all[id]);
+    for (const id of old) expect(all[id]).toBe(oldSplits[id]);
+    // order of the inputs does not matter
+    expect(splitsForAddedCases(shuffled(existing, 3), shuffled(added, 4), { seed: 9, ratios })).toEqual(s);
+  });
+
+  it('keeps folder splits of added cases and deals incomplete cases apart from pairs', () => {
+    const s = splitsForAddedCases(
+      existing,
+      [
+        { id: 'f1', paired: true, split: 'val' },
+        { id: 'f2', paired: true, split: 'val' },
+        { id: 'u3', paired: false },
+      ],
+      { seed: 9, ratios },
+    );
+    expect(s.f1).toBe('val');
+    expect(s.f2).toBe('val');
+    // the incomplete group (u1 train, u2 test, u3): 3 cases, targets 2 / 1 / 0 -> u3 takes val
+    expect(s.u3).toBe('val');
+    expect(() => splitsForAddedCases(existing, [{ id: 'p1', paired: true }], { seed: 9, ratios })).toThrow(
+      /already in the dataset/,
+    );
+    expect(() =>
+      splitsForAddedCases(
+        existing,
+        [
+          { id: 'x', paired: true },
+          { id: 'x', paired: false },
+        ],
+        { seed: 9, ratios },
+      ),
+    ).toThrow(/twice/);
+  });
+});
+
+describe('re-split', () => {
+  const pairs = ids(60, 'r');
+  const cases = [...pairs.map((id) => ({ id, paired: true })), { id: 'half1', paired: false }];
+
+  it('is deterministic given seed, ratios and ids, whatever their order', () => {
+    const a = resplitCases(cases, { seed: 5, ratios: { train: 0.7, val: 0.15, test: 0.15 } });
+    const b = resplitCases(shuffled(cases, 11), { seed: 5, ratios: { train: 0.7, val: 0.15, test: 0.15 } });
+    expect(b).toEqual(a);
+    // 60 pairs at 70 / 15 / 15 -> 42 / 9 / 9; the incomplete case alone goes to train (1 * 0.7 is the largest share)
+    const pairCounts = count(Object.fromEntries(pairs.map((id) => [id, a[id]])));
+    expect(pairCounts).toEqual({ train: 42, val: 9, test: 9 });
+    expect(a.half1).toBe('train');
+    // another seed deals differently (same counts); other ratios give other counts
+    const c = resplitCases(cases, { seed: 6, ratios: { train: 0.7, val: 0.15, test: 0.15 } });
+    expect(c).not.toEqual(a);
+    expect(count(Object.fromEntries(pairs.map((id) => [id, c[id]])))).toEqual(pairCounts);
+    const d = resplitCases(cases, { seed: 5, ratios: { train: 0.6, val: 0.2, test: 0.2 } });
+    expect(count(Object.fromEntries(pairs.map((id) => [id, d[id]])))).toEqual({
+      train: 36,
+      val: 12,
+      test: 12,
+    });
+  });
+
+  it("with the import's seed and ratios gives the import's seeded split (pairs among themselves)", () => {
+    const imported = assignSplits(pairs, { seed: 42 });
+    const again = resplitCases(
+      pairs.map((id) => ({ id, paired: true })),
+      { seed: 42, ratios: { train: 0.8, val: 0.1, test: 0.1 } },
+    );
+    expect(again).toEqual(imported);
+  });
+
+  it('keeps the evaluation list when its cases stay in val or test, else names the cases that leave it', () => {
+    const now = new Date('2026-03-01T09:00:00Z');
+    const before = assignSplits(pairs, { seed: 42 });
+    const valIds = pairs.filter((id) => before[id] === 'val');
+    const list = chooseEvalList(valIds, 42, 20, FIXED_NOW);
+    expect(list.ids).toEqual(valIds.sort(compareIds)); // 6 val cases, all listed
+    const current: SplitCase[] = pairs.map((id) => ({ id, split: before[id], paired: true }));
+
+    // the same seed and ratios: nothing moves, the list is the same object
+    const same = planResplit(current, list, { seed: 42, ratios: { train: 0.8, val: 0.1, test: 0.1 }, now });
+    expect(same.moved).toEqual([]);
+    expect(same.evalList).toBe(list);
+    expect(same.evalLeft).toEqual([]);
+
+    // a new seed: the list keeps the cases now in val or test, loses (and names) the ones in train
+    const p = planResplit(current, list, { seed: 7, ratios: { train: 0.8, val: 0.1, test: 0.1 }, now });
+    const after = resplitCases(
+      pairs.map((id) => ({ id, paired: true })),
+      { seed: 7, ratios: { train: 0.8, val: 0.1, test: 0.1 } },
+    );
+    expect(p.splits).toEqual(after);
+    expect(p.moved).toEqual(pairs.filter((id) => after[id] !== before[id]));
+    const left = list.ids.filter((id) => after[id] === 'train');
+    const kept = list.ids.filter((id) => after[id] !== 'train');
+    expect(left.length).toBeGreaterThan(0); // with 6 of 60 listed, a new seed sends most to train
+    expect(p.evalLeft).toEqual(left);
+    expect(p.evalInTest).toEqual(list.ids.filter((id) => after[id] === 'test'));
+    expect(p.evalList.ids).toEqual(kept);
+    expect(p.evalList.version).toBe(2);
+    expect(p.evalList.history.at(-1)).toEqual({
+      at: '2026-03-01T09:00:00.000Z',
+      action: 'resplit',
+      removedIds: left,
+      seed: 7,
+      ratios: { train: 0.8, val: 0.1, test: 0.1 },
+    });
+    expect(list.version).toBe(1); // the input list is untouched
+    // deterministic: the same plan again
+    expect(
+      planResplit([...current].reverse(), list, {
+        seed: 7,
+        ratios: { train: 0.8, val: 0.1, test: 0.1 },
+        now,
+      }),
+    ).toEqual(p);
+  });
+
+  it('refuses a bad seed or bad ratios', () => {
+    const current: SplitCase[] = pairs.map((id) => ({ id, split: 'train', paired: true }));
+    const list = chooseEvalList([], 1);
+    expect(() => planResplit(current, list, { seed: 1.5, ratios: { train: 1, val: 0, test: 0 } })).toThrow(
+      /whole number/,
+    );
+    expect(() => planResplit(current, list, { seed: 1, ratios: { train: -1, val: 1, test: 1 } })).toThrow(
+      /non-negative/,
+    );
   });
 });

@@ -1,12 +1,15 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createDatasetMeta, type CaseRecord } from '../../src/core/data/dataset';
-import { chooseEvalList } from '../../src/core/data/splits';
+import { createDatasetMeta, type CaseRecord, type CaseSplit } from '../../src/core/data/dataset';
+import { assignSplits, chooseEvalList } from '../../src/core/data/splits';
 import { DEFAULT_PREPROCESS } from '../../src/core/data/preprocess';
 import {
   addCases,
+  beginCaseStaging,
+  commitCaseStaging,
   createDataset,
   deleteDataset,
+  discardCaseStaging,
   finishPendingDeletes,
   getCase,
   getCaseImage,
@@ -16,8 +19,11 @@ import {
   listDatasets,
   renameDataset,
   repairDataset,
+  resplitDataset,
   setCaseExclusion,
+  stageCases,
   updateDatasetMeta,
+  updateStagedCase,
   type DatasetManifest,
   type NewCase,
 } from '../../src/store/datasets';
@@ -324,5 +330,194 @@ describe('store datasets', () => {
     expect((await listCases(s.datasets, 'dsA')).total).toBe(4);
     expect(await repairDataset(s.datasets, 'dsA')).toBe(1);
     await expectConsistent(s, 'dsA', 4, 6);
+  });
+});
+
+describe('adding to an existing dataset (staging, all or nothing)', () => {
+  async function withCases(s: StudioStorage, dsId: string, n: number): Promise<DatasetManifest> {
+    await createDataset(s.datasets, meta(dsId));
+    await addCases(
+      s.datasets,
+      dsId,
+      ids(n, 'old').map((c) => newCase(c, 4)),
+    );
+    return (await s.datasets.get<DatasetManifest>(`manifest/${dsId}`))!;
+  }
+
+  it('lists every staged case in one manifest update; before that the dataset reads as it was', async () => {
+    const s = await open();
+    const before = await withCases(s, 'dsA', 3);
+    const st = await beginCaseStaging(s.datasets, 'dsA');
+    await stageCases(
+      s.datasets,
+      st,
+      ids(2, 'new').map((c) => newCase(c, 5)),
+    );
+    await stageCases(s.datasets, st, [newCase('new002', 5)]);
+    await updateStagedCase(s.datasets, st, 'new001', (r) => ({ ...r, split: 'val' }));
+    // staged, not listed: the manifest is byte-for-byte the one before
+    expect(await s.datasets.get<DatasetManifest>('manifest/dsA')).toEqual(before);
+    expect(await listCaseIds(s.datasets, 'dsA')).toEqual(ids(3, 'old'));
+    expect(await getCase(s.datasets, 'dsA', 'new000')).toBeUndefined();
+    const ds = await commitCaseStaging(s.datasets, st);
+    expect(ds.caseCount).toBe(6);
+    expect(ds.bytesOnDisk).toBe(3 * 12 + 3 * 15);
+    expect(await listCaseIds(s.datasets, 'dsA')).toEqual([...ids(3, 'old'), 'new000', 'new001', 'new002']);
+    expect((await getCase(s.datasets, 'dsA', 'new001'))!.record.split).toBe('val');
+    const m = (await s.datasets.get<DatasetManifest>('manifest/dsA'))!;
+    expect(m.meta.evalList).toEqual(before.meta.evalList);
+    expect(m.meta.caseCount).toBe(m.caseIds.length);
+    expect(await s.datasets.keys('case/dsA/')).toHaveLength(6);
+  });
+
+  it('never overwrites a stored case: a listed id is refused before anything is written', async () => {
+    const s = await open();
+    const before = await withCases(s, 'dsA', 2);
+    const oldRecord = (await getCase(s.datasets, 'dsA', 'old000'))!;
+    const st = await beginCaseStaging(s.datasets, 'dsA');
+    await expect(stageCases(s.datasets, st, [newCase('x1'), newCase('old000', 99, 1)])).rejects.toThrow(
+      /old000 is already in dataset dsA; a stored case is never overwritten/,
+    );
+    await stageCases(s.datasets, st, [newCase('x1')]);
+    await expect(stageCases(s.datasets, st, [newCase('x1')])).rejects.toThrow(/appears twice/);
+    expect(await getCase(s.datasets, 'dsA', 'old000')).toEqual(oldRecord);
+    const blob = await getCaseImage(s.datasets, 'dsA', 'old000', 'photo');
+    expect(blob!.size).toBe(4);
+    await discardCaseStaging(s.datasets, st);
+    expect(await s.datasets.get<DatasetManifest>('manifest/dsA')).toEqual(before);
+    await expectConsistent(s, 'dsA', 2, 12);
+  });
+
+  it('a full disk while staging or committing leaves the dataset exactly as before the add', async () => {
+    const s = await open();
+    const before = await withCases(s, 'dsA', 2);
+    // staging: batch 1 written, batch 2 hits the quota
+    const faulty = quotaAfter(s.datasets, 2);
+    const st = await beginCaseStaging(faulty, 'dsA');
+    await stageCases(faulty, st, [newCase('a1'), newCase('a2')]);
+    const err = await stageCases(faulty, st, [newCase('a3')]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StorageFullError);
+    expect((err as Error).message).toContain('then add the files again');
+    await discardCaseStaging(faulty, st);
+    expect(await s.datasets.get<DatasetManifest>('manifest/dsA')).toEqual(before);
+    await expectConsistent(s, 'dsA', 2, 12);
+    // committing: the one manifest update fails
+    const noUpdate: Kv = {
+      ...s.datasets,
+      update: async () => {
+        throw new DOMException('full', 'QuotaExceededError');
+      },
+    };
+    const st2 = await beginCaseStaging(noUpdate, 'dsA');
+    await stageCases(noUpdate, st2, [newCase('b1'), newCase('b2')]);
+    await expect(commitCaseStaging(noUpdate, st2)).rejects.toBeInstanceOf(StorageFullError);
+    await discardCaseStaging(noUpdate, st2);
+    expect(await s.datasets.get<DatasetManifest>('manifest/dsA')).toEqual(before);
+    await expectConsistent(s, 'dsA', 2, 12);
+  });
+
+  it('repair removes what a crashed add staged, and nothing listed', async () => {
+    const s = await open();
+    await withCases(s, 'dsA', 2);
+    const st = await beginCaseStaging(s.datasets, 'dsA');
+    await stageCases(s.datasets, st, [newCase('crash1'), newCase('crash2')]);
+    // the tab closes here: no commit, no discard
+    expect(await repairDataset(s.datasets, 'dsA')).toBe(2);
+    await expectConsistent(s, 'dsA', 2, 12);
+  });
+});
+
+describe('re-splitting a stored dataset', () => {
+  /** 40 complete cases split by the import rule with seed 42, the evaluation list chosen from val. */
+  async function seeded(s: StudioStorage, dsId: string, order: string[]): Promise<DatasetManifest> {
+    const all = ids(40);
+    const splits = assignSplits(all, { seed: 42 });
+    const val = all.filter((id) => splits[id] === 'val');
+    await createDataset(s.datasets, {
+      ...meta(dsId),
+      evalList: chooseEvalList(val, 42, 20, new Date('2026-01-01T00:00:00Z')),
+    });
+    await addCases(
+      s.datasets,
+      dsId,
+      order.map((id) => ({ ...newCase(id, 2), record: { ...record(id), split: splits[id] } })),
+    );
+    return (await s.datasets.get<DatasetManifest>(`manifest/${dsId}`))!;
+  }
+
+  const splitsOf = async (s: StudioStorage, dsId: string): Promise<Record<string, CaseSplit>> =>
+    Object.fromEntries(
+      (await listCases(s.datasets, dsId, { limit: 1000 })).cases.map((c) => [c.record.id, c.record.split]),
+    );
+
+  it('re-deals every case deterministically, updates seed and ratios, and names list cases that left', async () => {
+    const s = await open();
+    const before = await seeded(s, 'dsA', ids(40));
+    await seeded(s, 'dsB', [...ids(40)].reverse()); // same ids, other import order
+    const oldSplits = await splitsOf(s, 'dsA');
+    const now = new Date('2026-03-02T10:00:00Z');
+    const ratios = { train: 0.7, val: 0.15, test: 0.15 };
+    const a = await resplitDataset(s.datasets, 'dsA', { seed: 3, ratios, now });
+    const b = await resplitDataset(s.datasets, 'dsB', { seed: 3, ratios, now });
+    const newA = await splitsOf(s, 'dsA');
+    expect(await splitsOf(s, 'dsB')).toEqual(newA); // deterministic given (seed, ratios, ids)
+    expect(a.moved).toEqual(b.moved);
+    const counts: Record<CaseSplit, number> = { train: 0, val: 0, test: 0 };
+    for (const v of Object.values(newA)) counts[v]++;
+    expect(counts).toEqual({ train: 28, val: 6, test: 6 });
+    expect(a.moved).toEqual(ids(40).filter((id) => newA[id] !== oldSplits[id]));
+    expect(a.dataset).toMatchObject({
+      splitSeed: 3,
+      splitRatios: ratios,
+      splitsFromFolders: false,
+      caseCount: 40,
+    });
+    // the list: val/test cases kept, train cases named and removed in one recorded version
+    const list = before.meta.evalList;
+    expect(a.evalLeft).toEqual(list.ids.filter((id) => newA[id] === 'train'));
+    expect(a.evalInTest).toEqual(list.ids.filter((id) => newA[id] === 'test'));
+    const stored = (await getDataset(s.datasets, 'dsA'))!.evalList;
+    expect(stored.ids).toEqual(list.ids.filter((id) => newA[id] !== 'train'));
+    expect(stored).toEqual(a.evalList);
+    // the reference values for this seed: the list c007 c012 c016 c022 (val at seed 42) goes val, train, train, val
+    expect(list.ids).toEqual(['c007', 'c012', 'c016', 'c022']);
+    expect(a.evalLeft).toEqual(['c012', 'c016']);
+    expect(stored.ids).toEqual(['c007', 'c022']);
+    expect(stored.version).toBe(2);
+    expect(stored.history.at(-1)).toEqual({
+      at: '2026-03-02T10:00:00.000Z',
+      action: 'resplit',
+      removedIds: ['c012', 'c016'],
+      seed: 3,
+      ratios,
+    });
+    // nothing but splits changed in the records
+    const c = (await getCase(s.datasets, 'dsA', 'c000'))!;
+    expect({ ...c.record, split: 'train' }).toEqual(record('c000'));
+  });
+
+  it('back to the import seed and ratios: the import split again, the list kept as it is', async () => {
+    const s = await open();
+    await seeded(s, 'dsA', ids(40));
+    const importSplits = await splitsOf(s, 'dsA');
+    await resplitDataset(s.datasets, 'dsA', { seed: 9, ratios: { train: 0.5, val: 0.25, test: 0.25 } });
+    const r = await resplitDataset(s.datasets, 'dsA', {
+      seed: 42,
+      ratios: { train: 0.8, val: 0.1, test: 0.1 },
+    });
+    expect(await splitsOf(s, 'dsA')).toEqual(importSplits);
+    expect(r.evalLeft).toEqual([]);
+  });
+
+  it('a full disk leaves splits, seed and list as they were (one transaction)', async () => {
+    const s = await open();
+    const before = await seeded(s, 'dsA', ids(40));
+    const oldSplits = await splitsOf(s, 'dsA');
+    const faulty = quotaAfter(s.datasets, 1);
+    await expect(
+      resplitDataset(faulty, 'dsA', { seed: 5, ratios: { train: 0.6, val: 0.2, test: 0.2 } }),
+    ).rejects.toBeInstanceOf(StorageFullError);
+    expect(await s.datasets.get<DatasetManifest>('manifest/dsA')).toEqual(before);
+    expect(await splitsOf(s, 'dsA')).toEqual(oldSplits);
   });
 });

@@ -3,13 +3,16 @@
  *
  * Splits are seeded and deterministic: the same ids (in any order) and seed give the same split.
  * Cases that already have a split (from train/ val/ test/ folders, or from an earlier import)
- * keep it; only unassigned cases are distributed, so adding cases never moves existing ones.
+ * keep it; only unassigned cases are distributed, so adding cases never moves existing ones
+ * (`splitsForAddedCases`). Only an explicit re-split (`planResplit`) deals every case again.
  *
  * The evaluation list is the clinic's "same 20 cases for every version" (固定评估清单): chosen
  * once per dataset from the val cases, then stored with the dataset and shown by every run and
  * checkpoint. It changes only through the explicit edit functions below, each recording a
  * history entry and bumping `version`; nothing here changes it as a side effect (new cases,
- * exclusions and deletions are reported by checkEvalList, never repaired silently).
+ * exclusions and deletions are reported by checkEvalList, never repaired silently). The one
+ * exception is the user's explicit re-split: list cases dealt into train leave the list (recorded
+ * as one `resplit` history entry naming them); cases in val or test stay.
  */
 import { deriveSeed, Rng } from '../rng';
 import type { CaseSplit } from './dataset';
@@ -117,15 +120,103 @@ export function assignSplits(
   return out;
 }
 
+/** A case as the split rules see it. `paired`: it has both a photo and an X-ray. */
+export interface SplitCase {
+  id: string;
+  split: CaseSplit;
+  paired: boolean;
+}
+
+/** A case being added: its id, whether it is a complete pair, and a split from its folder if any. */
+export interface AddedSplitCase {
+  id: string;
+  paired: boolean;
+  /** From a train/ val/ test/ folder of the added files: kept. */
+  split?: CaseSplit;
+}
+
+function pairedGroups<T extends { paired: boolean }>(items: readonly T[]): T[][] {
+  return [items.filter((c) => c.paired), items.filter((c) => !c.paired)];
+}
+
+/**
+ * Splits for cases added to an existing dataset. Existing cases keep theirs (they are fixed and
+ * count toward the targets), new cases with a folder split keep it, the others are dealt by the
+ * dataset's seeded rule toward the target shares of the whole dataset. Complete pairs and
+ * incomplete cases are dealt separately (as at import), so an incomplete case never takes a val
+ * slot from a pair. Returns the splits of the added cases only. Throws when an added id is
+ * already in the dataset or repeated.
+ */
+export function splitsForAddedCases(
+  existing: readonly SplitCase[],
+  added: readonly AddedSplitCase[],
+  opts: { seed: number; ratios: SplitRatios },
+): Record<string, CaseSplit> {
+  const have = new Set(existing.map((c) => c.id));
+  const seen = new Set<string>();
+  for (const c of added) {
+    if (have.has(c.id)) throw new Error(`Case "${c.id}" is already in the dataset.`);
+    if (seen.has(c.id)) throw new Error(`Case "${c.id}" appears twice among the added cases.`);
+    seen.add(c.id);
+  }
+  const out: Record<string, CaseSplit> = {};
+  const [oldPaired, oldOther] = pairedGroups(existing);
+  const [newPaired, newOther] = pairedGroups(added);
+  for (const [old, fresh] of [
+    [oldPaired, newPaired],
+    [oldOther, newOther],
+  ] as const) {
+    if (!fresh.length) continue;
+    const fixed: Record<string, CaseSplit> = {};
+    for (const c of old) fixed[c.id] = c.split;
+    for (const c of fresh) if (c.split) fixed[c.id] = c.split;
+    const all = assignSplits([...old.map((c) => c.id), ...fresh.map((c) => c.id)], {
+      seed: opts.seed,
+      ratios: opts.ratios,
+      fixed,
+    });
+    for (const c of fresh) out[c.id] = all[c.id];
+  }
+  return out;
+}
+
+/**
+ * Deal every case again with a seed and ratios, ignoring the current splits (folder splits and
+ * manual moves included). Deterministic given (seed, ratios, case ids and which are complete
+ * pairs); the order of the cases does not matter. Pairs and incomplete cases are dealt separately,
+ * as at import, so a re-split with the import's seed and ratios gives the import's seeded split.
+ */
+export function resplitCases(
+  cases: readonly { id: string; paired: boolean }[],
+  opts: { seed: number; ratios: SplitRatios },
+): Record<string, CaseSplit> {
+  const out: Record<string, CaseSplit> = {};
+  for (const group of pairedGroups(cases))
+    Object.assign(
+      out,
+      assignSplits(
+        group.map((c) => c.id),
+        { seed: opts.seed, ratios: opts.ratios },
+      ),
+    );
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Fixed evaluation list
 
 export interface EvalListChange {
   /** ISO time. */
   at: string;
-  action: 'created' | 'replaced' | 'added' | 'removed';
+  /** `resplit`: the dataset was re-split; `removedIds` are the list cases dealt into train. */
+  action: 'created' | 'replaced' | 'added' | 'removed' | 'resplit';
   removed?: string;
   added?: string;
+  /** `resplit` only. */
+  removedIds?: string[];
+  /** `resplit` only: the new seed and ratios. */
+  seed?: number;
+  ratios?: SplitRatios;
   reason?: string;
 }
 
@@ -224,8 +315,8 @@ export function suggestEvalCandidate(
 export interface EvalListCheck {
   /** In the list but no longer in the dataset. */
   missing: string[];
-  /** In the list but now in train or test. */
-  notVal: string[];
+  /** In the list but now in train (the model learns from them, so they no longer measure it). */
+  inTrain: string[];
   /** In the list and excluded by the user. */
   excluded: string[];
   /** The list is shorter than requested while val has unused cases. */
@@ -233,23 +324,81 @@ export interface EvalListCheck {
   ok: boolean;
 }
 
-/** Report what no longer fits the list; the list itself is never changed here. */
+/**
+ * Report what no longer fits the list; the list itself is never changed here. A list case in
+ * test is fine (held out like val); one in train is reported.
+ */
 export function checkEvalList(
   list: EvalList,
   cases: readonly { id: string; split: CaseSplit; excluded?: boolean }[],
 ): EvalListCheck {
   const byId = new Map(cases.map((c) => [c.id, c]));
   const missing = list.ids.filter((id) => !byId.has(id));
-  const notVal = list.ids.filter((id) => byId.has(id) && byId.get(id)!.split !== 'val');
+  const inTrain = list.ids.filter((id) => byId.get(id)?.split === 'train');
   const excluded = list.ids.filter((id) => byId.get(id)?.excluded === true);
   const inList = new Set(list.ids);
   const spare = cases.some((c) => c.split === 'val' && !c.excluded && !inList.has(c.id));
   const short = list.ids.length < list.size && spare;
   return {
     missing,
-    notVal,
+    inTrain,
     excluded,
     short,
-    ok: !missing.length && !notVal.length && !excluded.length && !short,
+    ok: !missing.length && !inTrain.length && !excluded.length && !short,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Re-split
+
+export interface ResplitPlan {
+  /** The new split of every case. */
+  splits: Record<string, CaseSplit>;
+  /** Cases whose split changes, in natural id order. */
+  moved: string[];
+  /** The evaluation list after the re-split (the same object when no list case went to train). */
+  evalList: EvalList;
+  /** List cases dealt into train: they leave the list. */
+  evalLeft: string[];
+  /** List cases now in test: they stay. */
+  evalInTest: string[];
+}
+
+/**
+ * What an explicit re-split of the whole dataset does (nothing is written here): the new splits
+ * (resplitCases), the cases that move, and the evaluation list: kept as it is when all its cases
+ * are still in val or test; otherwise the cases now in train leave it, recorded as one `resplit`
+ * history entry and a new version. A list that was never created (version 0) stays empty.
+ */
+export function planResplit(
+  cases: readonly SplitCase[],
+  list: EvalList,
+  opts: { seed: number; ratios: SplitRatios; now?: Date },
+): ResplitPlan {
+  if (!Number.isInteger(opts.seed) || opts.seed < 0)
+    throw new Error(`The split seed must be a whole number of 0 or more (got ${opts.seed}).`);
+  splitCounts(cases.length, opts.ratios); // validates the ratios
+  const splits = resplitCases(cases, opts);
+  const moved = cases
+    .filter((c) => splits[c.id] !== c.split)
+    .map((c) => c.id)
+    .sort(compareIds);
+  const evalLeft = list.ids.filter((id) => splits[id] === 'train');
+  const evalInTest = list.ids.filter((id) => splits[id] === 'test');
+  let evalList = list;
+  if (evalLeft.length) {
+    const gone = new Set(evalLeft);
+    evalList = edited(
+      list,
+      list.ids.filter((id) => !gone.has(id)),
+      {
+        at: (opts.now ?? new Date()).toISOString(),
+        action: 'resplit',
+        removedIds: evalLeft,
+        seed: opts.seed,
+        ratios: { ...opts.ratios },
+      },
+    );
+  }
+  return { splits, moved, evalList, evalLeft, evalInTest };
 }

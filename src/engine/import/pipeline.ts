@@ -39,11 +39,13 @@ import {
   type PlannedCase,
 } from '../../core/data/layout';
 import { DEFAULT_PREPROCESS, splitAlignedImage, type PreprocessSpec } from '../../core/data/preprocess';
+import { hammingDistance } from '../../core/data/phash';
 import {
   assignSplits,
   chooseEvalList,
   DEFAULT_SPLIT_RATIOS,
   EVAL_LIST_SIZE,
+  splitsForAddedCases,
   type EvalList,
   type SplitRatios,
 } from '../../core/data/splits';
@@ -56,16 +58,24 @@ import {
 } from '../../core/io/landmarks';
 import {
   addCases,
+  beginCaseStaging,
+  commitCaseStaging,
   createDataset,
+  discardCaseStaging,
+  getCases,
   getDataset,
+  listCaseIds,
   newDatasetId,
+  stageCases,
   updateCase,
   updateDatasetMeta,
+  updateStagedCase,
   type DatasetSummary,
   type NewCase,
   type NewImage,
+  type StoredCase,
 } from '../../store/datasets';
-import { isQuotaError, StorageFullError } from '../../store/errors';
+import { isQuotaError, NotFoundError, StorageFullError } from '../../store/errors';
 import type { StudioStorage } from '../../store/storage';
 import type { FileIndex, ImportFileRef } from './fileIndex';
 import { HEADER_BYTES, readImageHeader, type SniffedType } from './imageHeader';
@@ -86,6 +96,7 @@ export interface ImportSettings {
   splitRatios?: SplitRatios;
 }
 
+/** `finishing`: an import chooses the evaluation list; an add lists its cases in the dataset. */
 export type ImportPhase = 'preparing' | 'cases' | 'audit' | 'finishing';
 
 export interface ImportProgress {
@@ -127,6 +138,8 @@ export interface ImportOutcome {
   storageFull: StorageFullError | null;
   /** Time taken, ms. */
   elapsedMs: number;
+  /** Set for an add into an existing dataset (runAddToDataset). */
+  added?: AddSummary;
 }
 
 export interface ImportDeps {
@@ -191,6 +204,11 @@ export function defaultDatasetName(plan: LayoutPlan, now = new Date()): string {
 
 function plannedFiles(c: PlannedCase): string[] {
   return [c.photoPath, c.xrayPath, c.alignedPath, c.landmarkPath].filter((p): p is string => !!p);
+}
+
+/** A planned case with both images (an aligned image, or a photo and an X-ray). */
+function plannedPair(c: PlannedCase): boolean {
+  return !!c.alignedPath || (!!c.photoPath && !!c.xrayPath);
 }
 
 type ImageLoad = { ok: true; image: RgbaImage; stored: NewImage } | { ok: false; problem: FileProblem };
@@ -343,6 +361,281 @@ interface CaseResult {
   landmarkSet?: LandmarkSetInfo;
 }
 
+/** The report and progress of one run (import or add). */
+interface Session {
+  entries: ReportEntry[];
+  report: CodedImportReport;
+  counts: { done: number; total: number; stored: number; errors: number; caseTimeStart: number };
+  add(e: ReportEntry): void;
+  progress(phase: ImportPhase, current?: string): void;
+  now: () => number;
+  t0: number;
+}
+
+function startSession(name: string, total: number, deps: ImportDeps): Session {
+  const now = deps.now ?? Date.now;
+  const t0 = now();
+  const entries: ReportEntry[] = [];
+  const counts = { done: 0, total, stored: 0, errors: 0, caseTimeStart: 0 };
+  return {
+    entries,
+    report: { datasetName: name, startedAt: new Date(t0).toISOString(), files: entries },
+    counts,
+    now,
+    t0,
+    add(e) {
+      if (e.status === 'error') counts.errors++;
+      entries.push(e);
+    },
+    progress(phase, current) {
+      const { done, stored, errors } = counts;
+      let etaMs: number | null = null;
+      if (phase === 'cases' && done >= 2) etaMs = ((now() - counts.caseTimeStart) / done) * (total - done);
+      deps.onProgress?.({ phase, done, total, stored, errors, etaMs, ...(current ? { current } : {}) });
+    },
+  };
+}
+
+/** Report the plan's own problems and hidden files; returns the files that lack a partner. */
+function reportPlanProblems(plan: LayoutPlan, s: Session): Set<string> {
+  const unpairedFiles = new Set<string>();
+  for (const p of plan.problems) {
+    if (p.code === 'unpaired') {
+      unpairedFiles.add(p.file);
+      continue;
+    }
+    s.add({
+      path: p.file,
+      status: p.severity === 'error' ? 'error' : 'skipped',
+      message: p.message,
+      code: p.code,
+      ...(p.line ? { line: p.line } : {}),
+    });
+  }
+  for (const f of plan.ignored)
+    s.add({ path: f, status: 'skipped', message: `${f}: hidden or system file; skipped.`, code: 'hidden' });
+  return unpairedFiles;
+}
+
+/** Read and parse the plan's one landmark CSV (null when there is none or it cannot be read). */
+async function readLandmarkCsv(
+  index: FileIndex,
+  plan: LayoutPlan,
+  s: Session,
+  signal?: AbortSignal,
+): Promise<ParsedLandmarkCsv | null> {
+  if (!plan.landmarkCsvPath) return null;
+  const ref = index.byPath.get(plan.landmarkCsvPath);
+  const text = ref ? await readText(ref, signal) : null;
+  if (text && text.ok) {
+    const csv = parseLandmarkCsv(text.text, plan.landmarkCsvPath, { expected: ISBI_LANDMARK_COUNT });
+    for (const p of csv.problems) {
+      s.add({
+        path: p.file,
+        status: p.severity === 'error' ? 'error' : 'skipped',
+        message: p.message,
+        code: p.code,
+        ...(p.line ? { line: p.line } : {}),
+      });
+    }
+    return csv;
+  }
+  if (text && !text.ok)
+    s.add({
+      path: text.problem.file,
+      status: 'error',
+      message: text.problem.message,
+      code: text.problem.code,
+    });
+  return null;
+}
+
+function reportCsvUse(
+  plan: LayoutPlan,
+  csv: ParsedLandmarkCsv | null,
+  csvUsed: Set<string>,
+  s: Session,
+): void {
+  if (!csv || !plan.landmarkCsvPath) return;
+  const unmatched = csv.rows.filter((r) => !csvUsed.has(r.caseKey));
+  s.add({
+    path: plan.landmarkCsvPath,
+    status: csvUsed.size ? 'imported' : 'skipped',
+    message:
+      `${plan.landmarkCsvPath}: landmarks for ${csvUsed.size} case(s)` +
+      (unmatched.length
+        ? `; ${unmatched.length} row(s) name no imported case (${unmatched
+            .slice(0, 3)
+            .map((r) => r.imagePath)
+            .join(', ')}${unmatched.length > 3 ? ', …' : ''}).`
+        : '.'),
+    code: 'landmark-csv',
+  });
+}
+
+interface CaseLoopOptions {
+  index: FileIndex;
+  /** The planned cases to read, in order. */
+  cases: readonly PlannedCase[];
+  ids: Map<string, string>;
+  splits: Record<string, CaseSplit>;
+  decode: ImageDecoder;
+  signal?: AbortSignal;
+  batchSize: number;
+  landmarks: {
+    expected: number | null;
+    landmarkSet: LandmarkSetInfo | null;
+    csv: ParsedLandmarkCsv | null;
+    csvUsed: Set<string>;
+    unpairedFiles: Set<string>;
+  };
+  /** Store one batch; throws StorageFullError when the disk is full (the loop stops). */
+  store: (batch: NewCase[]) => Promise<void>;
+  /** Store the cases already read when the user cancels (import: yes; add: pointless). */
+  storeOnCancel: boolean;
+}
+
+interface CaseLoopResult {
+  features: CaseFeatures[];
+  storedIds: Set<string>;
+  usableIds: Set<string>;
+  /** Report lines of the stored cases (held back: an add may still discard them). */
+  storedEntries: ReportEntry[];
+  /** Report lines of cases read but not stored because the disk was full. */
+  lostEntries: ReportEntry[];
+  /** Planned cases reached (read or tried), from the start of `cases`. */
+  reached: number;
+  cancelled: boolean;
+  storageFull: StorageFullError | null;
+  landmarkSet: LandmarkSetInfo | null;
+  expected: number | null;
+}
+
+/** Read each planned case (decode, landmarks, per-case audit) and store them in batches. */
+async function readAndStoreCases(o: CaseLoopOptions, s: Session): Promise<CaseLoopResult> {
+  const lm = o.landmarks;
+  let landmarkSet = lm.landmarkSet;
+  let expected = lm.expected;
+  const features: CaseFeatures[] = [];
+  const storedIds = new Set<string>();
+  const usableIds = new Set<string>();
+  const storedEntries: ReportEntry[] = [];
+  const lostEntries: ReportEntry[] = [];
+  let pending: { nc: NewCase; entries: ReportEntry[] }[] = [];
+  let cancelled = false;
+  let storageFull: StorageFullError | null = null;
+  const flush = async (): Promise<void> => {
+    if (!pending.length || storageFull) return;
+    const batch = pending;
+    pending = [];
+    try {
+      await o.store(batch.map((b) => b.nc));
+      s.counts.stored += batch.length;
+      for (const b of batch) {
+        storedEntries.push(...b.entries);
+        storedIds.add(b.nc.record.id);
+      }
+    } catch (e) {
+      if (!(e instanceof StorageFullError)) throw e;
+      storageFull = e;
+      for (const b of batch) lostEntries.push(...b.entries);
+    }
+  };
+
+  s.counts.caseTimeStart = s.now();
+  for (const pc of o.cases) {
+    if (storageFull) break;
+    if (o.signal?.aborted) {
+      cancelled = true;
+      break;
+    }
+    const id = o.ids.get(pc.id)!;
+    s.progress('cases', pc.id);
+    let r: CaseResult;
+    try {
+      r = await readCase(pc, id, o.splits[id] ?? 'train', o.index, o.decode, {
+        signal: o.signal,
+        expected,
+        csv: lm.csv,
+        csvUsed: lm.csvUsed,
+        unpairedFiles: lm.unpairedFiles,
+        landmarkSet,
+      });
+    } catch (e) {
+      if (o.signal?.aborted) {
+        cancelled = true;
+        break;
+      }
+      throw e;
+    }
+    if (r.landmarkSet && !landmarkSet) {
+      landmarkSet = r.landmarkSet;
+      expected = r.landmarkSet.symbols.length;
+    }
+    s.counts.done++;
+    if (r.newCase && r.features) {
+      features.push(r.features);
+      if (r.usable) usableIds.add(id);
+      pending.push({ nc: r.newCase, entries: r.entries });
+      for (const e of r.entries) if (e.status === 'error') s.counts.errors++;
+    } else {
+      for (const e of r.entries) s.add(e);
+    }
+    if (pending.length >= o.batchSize) await flush();
+    s.progress('cases');
+  }
+  if (o.signal?.aborted && s.counts.done < o.cases.length) cancelled = true;
+  if (!storageFull && (!cancelled || o.storeOnCancel)) await flush();
+  for (const b of pending) lostEntries.push(...b.entries); // read after a cancel, not stored
+  return {
+    features,
+    storedIds,
+    usableIds,
+    storedEntries,
+    lostEntries,
+    reached: s.counts.done,
+    cancelled,
+    storageFull,
+    landmarkSet,
+    expected,
+  };
+}
+
+/** The report lines of files that were read (or planned) but did not become part of the dataset. */
+function notStoredEntry(
+  e: ReportEntry,
+  why: 'storage-full' | 'cancelled' | 'add-storage-full' | 'add-cancelled',
+): ReportEntry {
+  const message =
+    why === 'storage-full'
+      ? `${e.path}: not imported: the browser's storage is full. Free space, then import this file again.`
+      : why === 'cancelled'
+        ? `${e.path}: not imported: the import was cancelled before this case.`
+        : why === 'add-storage-full'
+          ? `${e.path}: not added: the browser's storage is full, so nothing of this add was kept and the dataset is as it was. Free space, then add the files again.`
+          : `${e.path}: not added: the add was cancelled, so nothing of it was kept and the dataset is as it was.`;
+  return {
+    path: e.path,
+    ...(e.caseId ? { caseId: e.caseId } : {}),
+    status: why === 'cancelled' || why === 'add-cancelled' ? 'skipped' : 'error',
+    message,
+    code: why,
+  };
+}
+
+/** Lines for the planned files of cases never reached (after a cancel or a full disk). */
+function unreachedEntries(
+  cases: readonly PlannedCase[],
+  reached: Set<string>,
+  why: 'storage-full' | 'cancelled' | 'add-storage-full' | 'add-cancelled',
+): ReportEntry[] {
+  const out: ReportEntry[] = [];
+  for (const pc of cases)
+    for (const f of plannedFiles(pc))
+      if (!reached.has(f)) out.push(notStoredEntry({ path: f, status: 'skipped', message: '' }, why));
+  return out;
+}
+
 /**
  * Run the import of a plan into a new dataset. Throws only for an abort before anything started
  * or a storage error other than a full disk; everything a user's files can cause is reported.
@@ -353,81 +646,20 @@ export async function runImport(
   settings: ImportSettings,
   deps: ImportDeps,
 ): Promise<ImportOutcome> {
-  const now = deps.now ?? Date.now;
-  const t0 = now();
   const kv = deps.storage.datasets;
   const signal = deps.signal;
   const batchSize = Math.max(1, deps.batchSize ?? 8);
-  const entries: ReportEntry[] = [];
-  const report: ImportOutcome['report'] = {
-    datasetName: settings.name,
-    startedAt: new Date(t0).toISOString(),
-    files: entries,
-  };
-  const total = plan.cases.length;
-  let done = 0;
-  let stored = 0;
-  let errors = 0;
-  let caseTimeStart = 0;
-  const progress = (phase: ImportPhase, current?: string): void => {
-    let etaMs: number | null = null;
-    if (phase === 'cases' && done >= 2) etaMs = ((now() - caseTimeStart) / done) * (total - done);
-    deps.onProgress?.({ phase, done, total, stored, errors, etaMs, ...(current ? { current } : {}) });
-  };
-  const add = (e: ReportEntry): void => {
-    if (e.status === 'error') errors++;
-    entries.push(e);
-  };
-  progress('preparing');
-
-  // files that are not part of any case: their plan problems, hidden files
-  const unpairedFiles = new Set<string>();
-  for (const p of plan.problems) {
-    if (p.code === 'unpaired') {
-      unpairedFiles.add(p.file);
-      continue;
-    }
-    add({
-      path: p.file,
-      status: p.severity === 'error' ? 'error' : 'skipped',
-      message: p.message,
-      code: p.code,
-      ...(p.line ? { line: p.line } : {}),
-    });
-  }
-  for (const f of plan.ignored)
-    add({ path: f, status: 'skipped', message: `${f}: hidden or system file; skipped.`, code: 'hidden' });
+  const s = startSession(settings.name, plan.cases.length, deps);
+  s.progress('preparing');
+  const unpairedFiles = reportPlanProblems(plan, s);
 
   // landmarks: the set, and one CSV for all cases
   const format = plan.landmarkFormat;
-  let landmarkSet: LandmarkSetInfo | null =
+  const landmarkSet: LandmarkSetInfo | null =
     format === 'aariz-json' ? null : format ? landmarkSetInfo(ISBI_SET) : null;
-  let expected: number | null = format === 'aariz-json' ? null : ISBI_LANDMARK_COUNT;
-  let csv: ParsedLandmarkCsv | null = null;
+  const expected: number | null = format === 'aariz-json' ? null : ISBI_LANDMARK_COUNT;
+  const csv = await readLandmarkCsv(index, plan, s, signal);
   const csvUsed = new Set<string>();
-  if (plan.landmarkCsvPath) {
-    const ref = index.byPath.get(plan.landmarkCsvPath);
-    const text = ref ? await readText(ref, signal) : null;
-    if (text && text.ok) {
-      csv = parseLandmarkCsv(text.text, plan.landmarkCsvPath, { expected: ISBI_LANDMARK_COUNT });
-      for (const p of csv.problems) {
-        add({
-          path: p.file,
-          status: p.severity === 'error' ? 'error' : 'skipped',
-          message: p.message,
-          code: p.code,
-          ...(p.line ? { line: p.line } : {}),
-        });
-      }
-    } else if (text && !text.ok) {
-      add({
-        path: text.problem.file,
-        status: 'error',
-        message: text.problem.message,
-        code: text.problem.code,
-      });
-    }
-  }
 
   // ids and splits (folder splits are kept; the rest seeded)
   const ids = safeCaseIds(plan.cases.map((c) => c.id));
@@ -436,14 +668,13 @@ export async function runImport(
   const fixed: Record<string, CaseSplit> = {};
   for (const c of plan.cases) if (c.split) fixed[ids.get(c.id)!] = c.split;
   // complete pairs are split among themselves, so an unpaired file never takes a val slot
-  const paired = (c: PlannedCase): boolean => !!c.alignedPath || (!!c.photoPath && !!c.xrayPath);
   const splits = {
     ...assignSplits(
-      plan.cases.filter((c) => !paired(c)).map((c) => ids.get(c.id)!),
+      plan.cases.filter((c) => !plannedPair(c)).map((c) => ids.get(c.id)!),
       { seed, ratios, fixed },
     ),
     ...assignSplits(
-      plan.cases.filter(paired).map((c) => ids.get(c.id)!),
+      plan.cases.filter(plannedPair).map((c) => ids.get(c.id)!),
       { seed, ratios, fixed },
     ),
   };
@@ -475,130 +706,51 @@ export async function runImport(
     else throw e;
   }
 
-  // cases
-  const features: CaseFeatures[] = [];
-  const storedIds = new Set<string>();
-  const usableIds = new Set<string>();
-  let pending: { nc: NewCase; entries: ReportEntry[] }[] = [];
-  let cancelled = false;
-  const flush = async (): Promise<void> => {
-    if (!pending.length || storageFull) return;
-    const batch = pending;
-    pending = [];
-    try {
-      await addCases(
-        kv,
-        datasetId,
-        batch.map((b) => b.nc),
-        { batchSize },
-      );
-      stored += batch.length;
-      for (const b of batch) {
-        entries.push(...b.entries);
-        storedIds.add(b.nc.record.id);
-      }
-    } catch (e) {
-      if (!(e instanceof StorageFullError)) throw e;
-      storageFull = e;
-      for (const b of batch) notStored(b.entries);
-    }
-  };
-  const notStored = (list: ReportEntry[]): void => {
-    for (const e of list) {
-      if (e.status !== 'error') errors++;
-      entries.push({
-        ...e,
-        status: 'error',
-        message: `${e.path}: not imported: the browser's storage is full. Free space, then import this file again.`,
-        code: 'storage-full',
-      });
-    }
-  };
-
-  caseTimeStart = now();
-  for (const pc of plan.cases) {
-    if (storageFull) break;
-    if (signal?.aborted) {
-      cancelled = true;
-      break;
-    }
-    const id = ids.get(pc.id)!;
-    progress('cases', pc.id);
-    let r: CaseResult;
-    try {
-      r = await readCase(pc, id, splits[id] ?? 'train', index, deps.decode, {
+  // cases: each batch is listed as soon as it is stored (a cancel keeps them)
+  let loop: CaseLoopResult | null = null;
+  if (created) {
+    loop = await readAndStoreCases(
+      {
+        index,
+        cases: plan.cases,
+        ids,
+        splits,
+        decode: deps.decode,
         signal,
-        expected,
-        csv,
-        csvUsed,
-        unpairedFiles,
-        landmarkSet,
-      });
-    } catch (e) {
-      if (signal?.aborted) {
-        cancelled = true;
-        break;
-      }
-      throw e;
+        batchSize,
+        landmarks: { expected, landmarkSet, csv, csvUsed, unpairedFiles },
+        store: async (batch) => void (await addCases(kv, datasetId, batch, { batchSize })),
+        storeOnCancel: true,
+      },
+      s,
+    );
+    storageFull = loop.storageFull;
+    s.entries.push(...loop.storedEntries);
+    for (const e of loop.lostEntries) {
+      if (e.status !== 'error') s.counts.errors++;
+      s.entries.push(notStoredEntry(e, storageFull ? 'storage-full' : 'cancelled'));
     }
-    if (r.landmarkSet && !landmarkSet) {
-      landmarkSet = r.landmarkSet;
-      expected = r.landmarkSet.symbols.length;
-    }
-    done++;
-    if (r.newCase && r.features) {
-      features.push(r.features);
-      if (r.usable) usableIds.add(id);
-      pending.push({ nc: r.newCase, entries: r.entries });
-      for (const e of r.entries) if (e.status === 'error') errors++;
-    } else {
-      for (const e of r.entries) add(e);
-    }
-    if (pending.length >= batchSize) await flush();
-    progress('cases');
   }
-  if (!storageFull) await flush();
-  if (signal?.aborted && done < total) cancelled = true;
+  const cancelled = loop?.cancelled ?? false;
 
   // what was not reached
-  const reached = new Set<string>(entries.map((e) => e.path));
   if (cancelled || storageFull) {
-    for (const pc of plan.cases.slice(done)) {
-      for (const f of plannedFiles(pc)) {
-        if (reached.has(f)) continue;
-        add({
-          path: f,
-          status: storageFull ? 'error' : 'skipped',
-          message: storageFull
-            ? `${f}: not imported: the browser's storage is full. Free space, then import this file again.`
-            : `${f}: not imported: the import was cancelled before this case.`,
-          code: storageFull ? 'storage-full' : 'cancelled',
-        });
-      }
-    }
+    const reached = new Set<string>(s.entries.map((e) => e.path));
+    for (const e of unreachedEntries(
+      plan.cases.slice(loop?.reached ?? 0),
+      reached,
+      storageFull ? 'storage-full' : 'cancelled',
+    ))
+      s.add(e);
   }
-  if (csv && plan.landmarkCsvPath) {
-    const unmatched = csv.rows.filter((r) => !csvUsed.has(r.caseKey));
-    add({
-      path: plan.landmarkCsvPath,
-      status: csvUsed.size ? 'imported' : 'skipped',
-      message:
-        `${plan.landmarkCsvPath}: landmarks for ${csvUsed.size} case(s)` +
-        (unmatched.length
-          ? `; ${unmatched.length} row(s) name no imported case (${unmatched
-              .slice(0, 3)
-              .map((r) => r.imagePath)
-              .join(', ')}${unmatched.length > 3 ? ', …' : ''}).`
-          : '.'),
-      code: 'landmark-csv',
-    });
-  }
+  reportCsvUse(plan, csv, csvUsed, s);
 
   // dataset-level audit and the evaluation list (on what was stored)
-  if (created && stored > 0) {
-    progress('audit');
-    const storedFeatures = features.filter((f) => storedIds.has(f.id));
-    const audit = auditDataset(storedFeatures, { expectedLandmarks: expected });
+  const stored = s.counts.stored;
+  if (created && loop && stored > 0) {
+    s.progress('audit');
+    const storedFeatures = loop.features.filter((f) => loop.storedIds.has(f.id));
+    const audit = auditDataset(storedFeatures, { expectedLandmarks: loop.expected });
     for (const f of storedFeatures) {
       const all = audit.byCase[f.id] ?? [];
       if (all.length === f.flags.length) continue;
@@ -610,28 +762,280 @@ export async function runImport(
         break;
       }
     }
-    progress('finishing');
-    const valIds = [...usableIds].filter((id) => storedIds.has(id) && splits[id] === 'val');
-    const evalList = chooseEvalList(valIds, seed, EVAL_LIST_SIZE, new Date(now()));
+    s.progress('finishing');
+    const valIds = [...loop.usableIds].filter((id) => loop.storedIds.has(id) && splits[id] === 'val');
+    const evalList = chooseEvalList(valIds, seed, EVAL_LIST_SIZE, new Date(s.now()));
     try {
-      await updateDatasetMeta(kv, datasetId, { evalList, landmarkSet, landmarkFormat: format });
+      await updateDatasetMeta(kv, datasetId, {
+        evalList,
+        landmarkSet: loop.landmarkSet,
+        landmarkFormat: format,
+      });
     } catch (e) {
       if (!isQuotaError(e)) throw e;
       storageFull ??= new StorageFullError(null, null, 'import again', e);
     }
   }
-  const usableCount = [...usableIds].filter((id) => storedIds.has(id)).length;
-  report.finishedAt = new Date(now()).toISOString();
-  if (cancelled) report.cancelled = true;
+  const usableCount = loop ? [...loop.usableIds].filter((id) => loop.storedIds.has(id)).length : 0;
+  s.report.finishedAt = new Date(s.now()).toISOString();
+  if (cancelled) s.report.cancelled = true;
   const dataset = created ? ((await getDataset(kv, datasetId)) ?? null) : null;
   return {
-    report,
+    report: s.report,
     dataset,
     stored,
     usable: usableCount,
     cancelled,
     storageFull,
-    elapsedMs: now() - t0,
+    elapsedMs: s.now() - s.t0,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Adding files to an existing dataset
+
+/** A planned case whose (storage-safe) id is already in the dataset: it is skipped, never stored. */
+export interface DuplicateCase {
+  /** The stored case id it collides with. */
+  caseId: string;
+  /** Its files in the drop. */
+  files: string[];
+}
+
+/** The planned cases whose ids are already in the dataset (what an add will skip). */
+export function findDuplicateCases(plan: LayoutPlan, existingIds: Iterable<string>): DuplicateCase[] {
+  const have = new Set(existingIds);
+  const ids = safeCaseIds(plan.cases.map((c) => c.id));
+  return plan.cases
+    .filter((c) => have.has(ids.get(c.id)!))
+    .map((c) => ({ caseId: ids.get(c.id)!, files: plannedFiles(c) }));
+}
+
+/** Largest pHash distance (bits) at which an added case is flagged as a copy of a stored one. */
+export const STORED_DUPLICATE_BITS = 2;
+
+/**
+ * Near-duplicate flags of added cases against the stored ones. Stored cases keep only their
+ * perceptual hashes (not the thumbnails the import's audit confirms with), so this is strict: every
+ * image kind both cases have must be within `maxBits` (re-saved copies: 0-2 bits; films of
+ * different patients from one device: 4 or more, see phash.ts). Only the added case is flagged.
+ */
+export function storedDuplicateFlags(
+  added: readonly CaseFeatures[],
+  stored: readonly Pick<CaseRecord, 'id' | 'phash'>[],
+  maxBits = STORED_DUPLICATE_BITS,
+): Map<string, AuditFlag[]> {
+  const out = new Map<string, AuditFlag[]>();
+  for (const a of added) {
+    for (const b of stored) {
+      const which: string[] = [];
+      const bits: number[] = [];
+      let ok = true;
+      for (const kind of ['xray', 'photo'] as const) {
+        const ha = a[kind]?.phash;
+        const hb = b.phash?.[kind];
+        if (!ha || !hb) continue;
+        const d = hammingDistance(ha, hb);
+        if (d > maxBits) {
+          ok = false;
+          break;
+        }
+        which.push(kind === 'photo' ? 'photo' : 'X-ray');
+        bits.push(d);
+      }
+      if (!ok || !which.length) continue;
+      const list = out.get(a.id) ?? [];
+      list.push({
+        code: 'near-duplicate',
+        severity: 'warning',
+        caseId: a.id,
+        message:
+          `Possibly the same case as the stored case "${b.id}": the ${which.join(' and the ')} ` +
+          `${which.length > 1 ? 'are' : 'is'} almost identical (perceptual hash ${bits.join(' / ')} bits apart; ` +
+          `copies differ by 0-${maxBits}). Compare the two cases and exclude one if they are the same patient.`,
+        messageZh: `可能与已保存的病例 "${b.id}" 是同一病例（${which
+          .map((w) => (w === 'photo' ? '照片' : 'X线片'))
+          .join(
+            '和',
+          )}几乎相同，感知哈希相差 ${bits.join(' / ')} 位）。请对比这两个病例，若为同一患者请排除其一。`,
+        details: { other: b.id, images: which, hashBits: bits },
+      });
+      out.set(a.id, list);
+    }
+  }
+  return out;
+}
+
+/** What an add reports beyond the import's outcome. */
+export interface AddSummary {
+  datasetId: string;
+  /** Planned cases skipped because their id is already in the dataset. */
+  duplicates: DuplicateCase[];
+  /** Splits the added cases went to (all zero when nothing was added). */
+  splits: Record<CaseSplit, number>;
+  /** The evaluation list's version, unchanged by the add. */
+  evalListVersion: number;
+}
+
+export interface AddOutcome extends ImportOutcome {
+  added: AddSummary;
+}
+
+/**
+ * Add the cases of a plan to an existing dataset, all or nothing. Cases whose id is already in the
+ * dataset are skipped and reported (a stored case is never overwritten). The others are read and
+ * audited like an import, with the dataset's landmark set and pixel spacing (its preprocessing
+ * applies to every case at training time), dealt to splits by the dataset's seed and ratios
+ * without moving any existing case, staged, and listed in one manifest update at the end. The
+ * fixed evaluation list is not changed. A cancel or a full disk discards everything staged: the
+ * dataset is exactly as it was (`stored` is 0). Hold the dataset's import lock while this runs.
+ */
+export async function runAddToDataset(
+  index: FileIndex,
+  plan: LayoutPlan,
+  datasetId: string,
+  deps: Omit<ImportDeps, 'datasetId'>,
+): Promise<AddOutcome> {
+  const kv = deps.storage.datasets;
+  const signal = deps.signal;
+  const batchSize = Math.max(1, deps.batchSize ?? 8);
+  const ds = await getDataset(kv, datasetId);
+  if (!ds) throw new NotFoundError(`dataset ${datasetId} does not exist (it may have been deleted)`);
+  const existingIds = await listCaseIds(kv, datasetId);
+  const existing: StoredCase[] = [];
+  for (let i = 0; i < existingIds.length; i += 500)
+    existing.push(...(await getCases(kv, datasetId, existingIds.slice(i, i + 500))));
+
+  const duplicates = findDuplicateCases(plan, existingIds);
+  const dupIds = new Set(duplicates.map((d) => d.caseId));
+  const ids = safeCaseIds(plan.cases.map((c) => c.id));
+  const toRead = plan.cases.filter((c) => !dupIds.has(ids.get(c.id)!));
+  const s = startSession(ds.name, toRead.length, deps);
+  s.progress('preparing');
+  const unpairedFiles = reportPlanProblems(plan, s);
+  for (const d of duplicates)
+    for (const f of d.files)
+      s.add({
+        path: f,
+        status: 'skipped',
+        caseId: d.caseId,
+        code: 'duplicate-case',
+        message:
+          `${f}: case "${d.caseId}" is already in this dataset, so this file was not added ` +
+          `(a stored case is never overwritten). If it is another patient, rename the file ` +
+          `(for example ${d.caseId}-2) and add it again.`,
+      });
+
+  // landmarks: the dataset's set when it has one
+  const format = plan.landmarkFormat;
+  const landmarkSet: LandmarkSetInfo | null =
+    ds.landmarkSet ?? (format && format !== 'aariz-json' ? landmarkSetInfo(ISBI_SET) : null);
+  const expected: number | null = ds.landmarkSet
+    ? ds.landmarkSet.symbols.length
+    : format === 'aariz-json'
+      ? null
+      : ISBI_LANDMARK_COUNT;
+  const csv = await readLandmarkCsv(index, plan, s, signal);
+  const csvUsed = new Set<string>();
+
+  // splits: existing cases keep theirs; new ones by the dataset's seeded rule (folder splits kept)
+  const splits = splitsForAddedCases(
+    existing.map((c) => ({
+      id: c.record.id,
+      split: c.record.split,
+      paired: !!c.record.photoSize && !!c.record.xraySize,
+    })),
+    toRead.map((c) => ({
+      id: ids.get(c.id)!,
+      paired: plannedPair(c),
+      ...(c.split ? { split: c.split } : {}),
+    })),
+    { seed: ds.splitSeed, ratios: ds.splitRatios },
+  );
+
+  const staging = await beginCaseStaging(kv, datasetId);
+  const loop = await readAndStoreCases(
+    {
+      index,
+      cases: toRead,
+      ids,
+      splits,
+      decode: deps.decode,
+      signal,
+      batchSize,
+      landmarks: { expected, landmarkSet, csv, csvUsed, unpairedFiles },
+      store: (batch) => stageCases(kv, staging, batch),
+      storeOnCancel: false,
+    },
+    s,
+  );
+  let storageFull = loop.storageFull;
+  let cancelled = loop.cancelled;
+
+  // dataset-level audit of the staged cases (among themselves, and hashes against the stored ones)
+  if (!cancelled && !storageFull && staging.ids.length) {
+    s.progress('audit');
+    const staged = loop.features.filter((f) => loop.storedIds.has(f.id));
+    const audit = auditDataset(staged, { expectedLandmarks: loop.expected });
+    const vsStored = storedDuplicateFlags(
+      staged,
+      existing.map((c) => c.record),
+    );
+    try {
+      for (const f of staged) {
+        const all = [...(audit.byCase[f.id] ?? []), ...(vsStored.get(f.id) ?? [])];
+        if (all.length === f.flags.length) continue;
+        await updateStagedCase(kv, staging, f.id, (rec) => ({ ...rec, flags: all }));
+      }
+    } catch (e) {
+      if (!(e instanceof StorageFullError)) throw e;
+      storageFull = e;
+    }
+  }
+  if (!cancelled && signal?.aborted) cancelled = true; // a cancel during the audit still counts
+
+  // commit (one manifest update) or discard
+  let committed = false;
+  if (!cancelled && !storageFull && staging.ids.length) {
+    s.progress('finishing');
+    const patch =
+      !ds.landmarkSet && loop.landmarkSet ? { landmarkSet: loop.landmarkSet, landmarkFormat: format } : {};
+    try {
+      await commitCaseStaging(kv, staging, patch);
+      committed = true;
+    } catch (e) {
+      await discardCaseStaging(kv, staging);
+      if (!(e instanceof StorageFullError)) throw e;
+      storageFull = e;
+    }
+  }
+  if (!committed) await discardCaseStaging(kv, staging);
+
+  const why = storageFull ? 'add-storage-full' : 'add-cancelled';
+  if (committed) s.entries.push(...loop.storedEntries);
+  else {
+    for (const e of [...loop.storedEntries, ...loop.lostEntries]) s.add(notStoredEntry(e, why));
+  }
+  if (cancelled || storageFull) {
+    const reached = new Set<string>(s.entries.map((e) => e.path));
+    for (const e of unreachedEntries(toRead.slice(loop.reached), reached, why)) s.add(e);
+  }
+  reportCsvUse(plan, csv, csvUsed, s);
+
+  const counts: Record<CaseSplit, number> = { train: 0, val: 0, test: 0 };
+  if (committed) for (const id of loop.storedIds) counts[splits[id]]++;
+  s.report.finishedAt = new Date(s.now()).toISOString();
+  if (cancelled) s.report.cancelled = true;
+  const after = (await getDataset(kv, datasetId)) ?? null;
+  return {
+    report: s.report,
+    dataset: after,
+    stored: committed ? loop.storedIds.size : 0,
+    usable: committed ? [...loop.usableIds].filter((id) => loop.storedIds.has(id)).length : 0,
+    cancelled,
+    storageFull,
+    elapsedMs: s.now() - s.t0,
+    added: { datasetId, duplicates, splits: counts, evalListVersion: ds.evalList.version },
   };
 }
 

@@ -444,7 +444,10 @@ export const DATA_STRINGS = {
   'data.eval.reason': { en: 'Reason (recorded)', zh: '原因（会被记录）' },
   'data.eval.confirm': { en: 'Change the list', zh: '修改清单' },
   'data.eval.warnMissing': { en: 'Not in the dataset any more: {ids}', zh: '已不在数据集中：{ids}' },
-  'data.eval.warnNotVal': { en: 'No longer in val: {ids}', zh: '已不在验证集中：{ids}' },
+  'data.eval.warnInTrain': {
+    en: 'Now in train (the model learns from them, so they no longer measure it): {ids}',
+    zh: '现已在训练集中（模型会学习这些病例，它们不再能衡量模型）：{ids}',
+  },
   'data.eval.warnExcluded': {
     en: 'Excluded by you: {ids} (left out of evaluation until replaced)',
     zh: '已被您排除：{ids}（替换前不参与评估）',
@@ -603,8 +606,8 @@ export const DATA_STRINGS = {
     zh: '将病例 {id} 从{from}移到{to}？之前运行记录的划分保持不变。',
   },
   'data.case.splitEval': {
-    en: 'Case {id} is in the fixed evaluation list; leaving val flags the list (it is not changed).',
-    zh: '病例 {id} 在固定评估清单中；移出验证集会使清单出现提示（清单本身不会改变）。',
+    en: 'Case {id} is in the fixed evaluation list; moving it to train flags the list (it is not changed).',
+    zh: '病例 {id} 在固定评估清单中；移入训练集会使清单出现提示（清单本身不会改变）。',
   },
   'data.case.exclude': { en: 'Exclude from training…', zh: '从训练中排除…' },
   'data.case.include': { en: 'Include again', zh: '重新纳入' },
