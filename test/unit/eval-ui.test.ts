@@ -1,5 +1,6 @@
 /**
  * The Evaluate view's pure helpers: chart columns from stored rounds, number formats with units,
+ * the stuck verdict judged again from stored rounds and its explanation in English and Chinese,
  * the review input assembled from a run record, the Markdown with embedded figures, the grid of
  * two checkpoint evaluations side by side.
  */
@@ -9,7 +10,15 @@ import { DEFAULT_FAILURE_RULE, failureStats } from '../../src/core/eval/failures
 import { DEFAULT_GATE, evaluateGate } from '../../src/core/eval/gate';
 import { newImage } from '../../src/core/eval/raster';
 import type { RoundPoint } from '../../src/core/eval/report';
-import { roundFromValues } from '../../src/core/eval/roundValues';
+import { roundFromValues, stuckOfStoredRound } from '../../src/core/eval/roundValues';
+import {
+  STUCK_MESSAGES,
+  stuckDetector,
+  stuckExplanationText,
+  stuckMessage,
+  type StuckMessage,
+} from '../../src/core/eval/stuck';
+import { DICTIONARY } from '../../src/ui/strings';
 import type { CheckpointEvaluation } from '../../src/engine/evaluation';
 import type { RunRecord } from '../../src/store';
 import { flagsByCase, gridOf } from '../../src/ui/evaluate/gridImage';
@@ -19,7 +28,7 @@ import {
   markdownWithEmbeddedFigures,
   summaryRounds,
 } from '../../src/ui/evaluate/reportDownload';
-import { base64, fileSafe, fmt, pct, roundColumns } from '../../src/ui/evaluate/view';
+import { base64, fileSafe, fmt, pct, roundColumns, stuckExplanation } from '../../src/ui/evaluate/view';
 
 const cfg = { ...DEFAULT_CONFIG, size: 64, netG: 'unet_64' as const };
 
@@ -104,8 +113,15 @@ describe('review from the view', () => {
   };
 
   it('a stored round becomes a review with its stuck verdict, findings and files', () => {
-    const evaluation = roundFromValues(20, 1, values, cfg);
+    // three stored rounds: gradient and maximum frozen at 2.133 / 112.34 while G_L1 falls 14 -> 12
+    const rounds = [
+      { step: 10, values: { ...values, mean_l1: 0.25, loss_G_L1: 14 } },
+      { step: 15, values: { ...values, mean_l1: 0.22, loss_G_L1: 13 } },
+      { step: 20, values },
+    ];
+    const evaluation = roundFromValues(20, 1, values, cfg, rounds.slice(0, 2));
     expect(evaluation.stuck).toMatchObject({ stuck: true, kind: 'frozen' });
+    expect(evaluation.stuck.reason).toContain('while training loss G_L1 changed 15.38 % (14 → 12)');
     expect(evaluation.cases.map((c) => c.id)).toEqual(['a', 'b']);
     const failures = failureStats(evaluation.cases, DEFAULT_FAILURE_RULE);
     expect(failures.label).toBe('1/2');
@@ -118,10 +134,6 @@ describe('review from the view', () => {
       },
       DEFAULT_GATE,
     );
-    const rounds = [
-      { step: 10, values: { ...values, mean_l1: 0.25 } },
-      { step: 20, values },
-    ];
     const src = {
       run,
       datasetName: 'Demo phantom dataset',
@@ -143,14 +155,27 @@ describe('review from the view', () => {
     expect(input.checkpoint).toBeNull();
     const b = buildBundle(src, 'en', new Date('2026-02-21T18:00:00Z'));
     expect(b.findings.map((f) => f.id)).toEqual(['gate', 'stuck', 'oversmooth', 'gap']);
-    expect(b.markdown).toContain('**STUCK** (frozen)');
+    expect(b.markdown).toContain(
+      '**STUCK** (frozen): prediction mean gradient 2.133 grey levels/px (0–255 scale, changed 0.00 %)',
+    );
+    expect(b.markdown).toContain('validation mean L1 0.2500 → 0.2000 (on [0,1]).');
     expect(b.gridPng?.subarray(1, 4)).toEqual(new Uint8Array([0x50, 0x4e, 0x47]));
     const md = markdownWithEmbeddedFigures(b.markdown, { grid: b.gridPng, curves: b.curvesPng });
     expect(md).toContain('![viz_grid_20](data:image/png;base64,iVBORw0KGgo');
     expect(md).toContain('![curves](data:image/png;base64,');
     expect(md).not.toContain('](viz_grid_20.png)');
-    const zh = buildBundle(src, 'zh').markdown;
+    // the Chinese report explains in Chinese, with the same numbers and units
+    const zhBundle = buildBundle(src, 'zh');
+    const zh = zhBundle.markdown;
     expect(zh).toContain('输出停滞检测');
+    expect(zh).toContain(
+      '**停滞** (frozen): 第 10–20 步（3 轮验证）中，预测图平均梯度 2.133 灰度级/像素（0–255 尺度，变化 0.00 %）',
+    );
+    expect(zh).toContain(
+      '而训练损失 G_L1 变化了 15.38 %（14 → 12）；验证集平均 L1 0.2500 → 0.2000（[0,1] 尺度）。',
+    );
+    expect(zh).not.toContain('prediction mean gradient');
+    expect(zhBundle.findings.find((f) => f.id === 'stuck')?.evidence.zh).toMatch(/^第 10–20 步.*尺度）。$/);
   });
 
   it('grids A | B side by side on the cases of A; flags as a map', () => {
@@ -174,5 +199,126 @@ describe('review from the view', () => {
       'ruler',
       'too-dark',
     ]);
+  });
+});
+
+describe('the stuck verdict on the page', () => {
+  const point = (step: number, over: Record<string, number | null> = {}) => ({
+    step,
+    values: { ...values, stuck: null, stuck_kind: null, ...over } as Record<string, number | null>,
+  });
+
+  it('is judged again from stored rounds; a round without diagnostics reads the stored verdict', () => {
+    const earlier = [point(10, { loss_G_L1: 14 }), point(15, { loss_G_L1: 13 })];
+    // the judged verdict needs no stored one
+    expect(stuckOfStoredRound(20, point(20).values, cfg, earlier)).toMatchObject({
+      stuck: true,
+      kind: 'frozen',
+    });
+    expect(stuckOfStoredRound(20, point(20).values, cfg, earlier.slice(1))).toMatchObject({
+      stuck: false,
+      kind: 'too_few_rounds',
+      explanation: [{ key: 'tooFewRounds', params: { k: 3, n: 2 } }],
+    });
+    // rounds without diagnostics do not count (the engine skips them too)
+    const blank = point(12, { pred_grad_mean_255: null, pred_max_255: null });
+    expect(stuckOfStoredRound(20, point(20).values, cfg, [earlier[0], blank, earlier[1]]).kind).toBe(
+      'frozen',
+    );
+    // a round of the previous version without diagnostics: its stored verdict is read
+    const old = { ...values, pred_grad_mean_255: null, pred_max_255: null, stuck: 1, stuck_kind: 1 };
+    expect(stuckOfStoredRound(20, old, cfg, earlier)).toEqual({
+      stuck: true,
+      kind: 'insensitive',
+      reason:
+        'verdict recorded with the validation round at step 20 (the round has no image diagnostics to judge again)',
+      explanation: [{ key: 'stored', params: { step: 20 } }],
+    });
+    const none = { ...old, stuck: null, stuck_kind: null };
+    expect(stuckOfStoredRound(20, none, cfg, earlier)).toMatchObject({
+      stuck: false,
+      kind: 'too_few_rounds',
+      explanation: [{ key: 'noDiagnostics', params: { step: 20 } }],
+    });
+  });
+
+  it('follows the learning-rate schedule like the engine (lr 0 in the last epoch is a plateau)', () => {
+    const earlier = [point(10, { loss_G_L1: 14 }), point(15, { loss_G_L1: 13 })];
+    const last = point(20, { lr_now: 0 }).values;
+    const plateau = stuckOfStoredRound(20, last, { ...cfg, n_epochs: 2, n_epochs_decay: 0 }, earlier);
+    expect([plateau.stuck, plateau.kind]).toEqual([false, 'plateau']);
+    expect(plateau.explanation.map((m) => m.key)).toEqual(['frozen', 'valL1', 'lrZeroLastEpoch']);
+    const never = stuckOfStoredRound(20, last, { ...cfg, n_epochs: 1, n_epochs_decay: 0 }, earlier);
+    expect([never.stuck, never.kind]).toEqual([true, 'frozen']);
+    expect(never.explanation.at(-1)).toEqual({ key: 'lrZeroWholeRun', params: { nEpochs: 1, nDecay: 0 } });
+    expect(stuckExplanation(never, 'zh')).toContain(
+      '学习率从第一个 epoch 起就是 0（n_epochs 1 + n_epochs_decay 0）',
+    );
+  });
+
+  it('explains in Simplified Chinese with the numbers and their units; English equals the engine’s reason', () => {
+    const history = [1000, 2000, 3000].map((step, r) => ({
+      step,
+      predGradMean_255: 2.133,
+      predMax_255: 112.34,
+      losses: { G_L1: 3.84 - 0.5 * r },
+      valL1_01: 0.2031,
+    }));
+    const v = stuckDetector(history, { k: 3, relTol: 0.01 });
+    const zh = stuckExplanation(v, 'zh');
+    expect(zh).toMatch(/[\u4e00-\u9fff]/);
+    for (const part of [
+      '2.133 灰度级/像素',
+      '0–255 尺度',
+      '112.34',
+      '第 1000–3000 步',
+      'G_L1',
+      '3.84 → 2.84',
+    ]) {
+      expect(zh).toContain(part);
+    }
+    expect(zh).toContain('验证集平均 L1 0.2031 → 0.2031（[0,1] 尺度）');
+    // no English words left (loss names and the [0,1] scale aside)
+    expect(zh.replace(/G_L1|L1/g, '')).not.toMatch(/[A-Za-z]{3,}/);
+    expect(stuckExplanation(v, 'en')).toBe(v.reason);
+    const insensitive = stuckDetector([{ ...history[0], sensitivity_255: 0.02 }], { k: 3, relTol: 0.01 });
+    expect(stuckExplanation(insensitive, 'zh')).toBe(
+      '输出几乎不随输入变化：第 1000 步时，两张不同照片的预测图平均绝对差仅 0.020 灰度级（0–255 尺度），小于 0.5',
+    );
+  });
+
+  it('every message key has both templates in the UI dictionary, all placeholders filled', () => {
+    const w = {
+      grad: '1.000',
+      gradChange: '0.00 %',
+      max: '99.00',
+      maxChange: '0.00 %',
+      from: 1,
+      to: 3,
+      k: 3,
+    };
+    const all: StuckMessage[] = [
+      stuckMessage('insensitive', { sens: '0.010', tol: '0.5', step: 3 }),
+      stuckMessage('tooFewRounds', { k: 3, n: 1 }),
+      stuckMessage('frozen', { ...w, loss: 'G_L1', lossChange: '9.00 %', lossFrom: '3', lossTo: '2' }),
+      stuckMessage('plateau', { ...w, tol: '1.00 %' }),
+      stuckMessage('moving', w),
+      stuckMessage('valL1', { from: '0.2000', to: '0.1000' }),
+      stuckMessage('lrZeroWholeRun', { nEpochs: 1, nDecay: 0 }),
+      stuckMessage('lrZeroLastEpoch', {}),
+      stuckMessage('stored', { step: 3 }),
+      stuckMessage('noDiagnostics', { step: 3 }),
+      stuckMessage('latestRound', { step: 3 }),
+    ];
+    expect(all.map((m) => m.key).sort()).toEqual(Object.keys(STUCK_MESSAGES).sort());
+    for (const m of all) {
+      expect(DICTIONARY[`eval.stuck.why.${m.key}`]).toBe(STUCK_MESSAGES[m.key]);
+      for (const lang of ['en', 'zh'] as const) {
+        const text = stuckExplanation({ explanation: [m] }, lang);
+        expect(text, `${m.key} ${lang}`).not.toMatch(/[{}]/);
+        expect(text).toBe(stuckExplanationText([m], lang));
+      }
+      expect(stuckExplanation({ explanation: [m] }, 'zh')).toMatch(/[\u4e00-\u9fff]/);
+    }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Sharpness and extremum diagnostics in 0-255 units, the quantities of the clinic's plan 002
  * ("prediction mean gradient frozen at 2.133, prediction maximum frozen at 112.34; success if
- * gradient > 3.0 and maximum > 140"), plus a detector for a generator that stopped changing.
+ * gradient > 3.0 and maximum > 140"). The detector for a generator that stopped changing lives
+ * TF.js-free in stuck.ts (re-exported here).
  *
  * Definitions (all on the GREY image = mean over channels, mapped from [-1,1] to 0-255 by
  * (x + 1) * 127.5, not clipped):
@@ -223,107 +224,5 @@ export async function outputInputSensitivity(predA: tf.Tensor4D, predB: tf.Tenso
   }
 }
 
-/** Diagnostics of one validation round, as the stuck detector consumes them. */
-export interface RoundDiag {
-  /** Training step (or round index) of the measurement. */
-  step: number;
-  /** Prediction mean Sobel gradient magnitude, 0-255 units per pixel. */
-  predGradMean_255: number;
-  /** Prediction maximum grey intensity, 0-255. */
-  predMax_255: number;
-  /** Loss values at that round, e.g. { G_L1: 3.8, D_real: 0.6 } (any keys). */
-  losses: Record<string, number>;
-  /** Optional {@link outputInputSensitivity} result, 0-255 units. */
-  sensitivity_255?: number;
-}
-
-export interface StuckOptions {
-  /** Number of most recent rounds compared (>= 2). */
-  k: number;
-  /** Relative change below which a series counts as frozen, e.g. 0.01 = 1 %. */
-  relTol: number;
-  /** Sensitivity (0-255 units) below which the output counts as input-independent. Default 0.5. */
-  sensitivityTol_255?: number;
-}
-
-export interface StuckVerdict {
-  stuck: boolean;
-  kind: 'too_few_rounds' | 'insensitive' | 'frozen' | 'plateau' | 'moving';
-  reason: string;
-}
-
-/** (max - min) / |mean| over finite values; 0 for a constant series, Infinity if mean is 0 but values differ. */
-function relativeRange(values: number[]): number {
-  const v = values.filter(Number.isFinite);
-  if (v.length < 2) return 0;
-  const min = Math.min(...v);
-  const max = Math.max(...v);
-  const mean = v.reduce((a, b) => a + b, 0) / v.length;
-  if (max === min) return 0;
-  return Math.abs(mean) < 1e-12 ? Infinity : (max - min) / Math.abs(mean);
-}
-
-const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(2)} %` : 'unbounded');
-
-/**
- * A generator is "stuck" (the clinic's frozen 2.133 / 112.34) when, over the last `k` rounds, the
- * prediction mean gradient AND maximum intensity each change by less than `relTol` (relative range
- * (max - min) / |mean|) while at least one loss still changes by >= relTol — training moves the
- * losses but not the images' sharpness/contrast. It is also stuck when the latest input
- * sensitivity is below `sensitivityTol_255`. Flat diagnostics with flat losses is a plateau, not
- * "stuck".
- */
-export function stuckDetector(history: readonly RoundDiag[], opts: StuckOptions): StuckVerdict {
-  const { k, relTol } = opts;
-  if (!Number.isInteger(k) || k < 2) throw new Error(`stuckDetector: k must be an integer >= 2, got ${k}`);
-  const sensTol = opts.sensitivityTol_255 ?? 0.5;
-  const last = history[history.length - 1];
-  if (last?.sensitivity_255 !== undefined && last.sensitivity_255 < sensTol) {
-    return {
-      stuck: true,
-      kind: 'insensitive',
-      reason:
-        `output barely depends on the input: predictions for two different photos differ by ` +
-        `${last.sensitivity_255.toFixed(3)} (0-255 units, mean abs) < ${sensTol} at step ${last.step}`,
-    };
-  }
-  if (history.length < k) {
-    return {
-      stuck: false,
-      kind: 'too_few_rounds',
-      reason: `need ${k} validation rounds to judge, have ${history.length}`,
-    };
-  }
-  const win = history.slice(-k);
-  const gradRel = relativeRange(win.map((r) => r.predGradMean_255));
-  const maxRel = relativeRange(win.map((r) => r.predMax_255));
-  const keys = Object.keys(win[0].losses).filter((key) => win.every((r) => key in r.losses));
-  let movingKey = '';
-  let movingRel = 0;
-  for (const key of keys) {
-    const rel = relativeRange(win.map((r) => r.losses[key]));
-    if (rel > movingRel) {
-      movingRel = rel;
-      movingKey = key;
-    }
-  }
-  const span = `steps ${win[0].step}-${last.step} (${k} rounds)`;
-  const diag =
-    `prediction mean gradient ${last.predGradMean_255.toFixed(3)} (0-255 units per px, changed ` +
-    `${pct(gradRel)}) and maximum intensity ${last.predMax_255.toFixed(2)} (0-255, changed ${pct(maxRel)})`;
-  if (gradRel < relTol && maxRel < relTol) {
-    if (movingRel >= relTol) {
-      return {
-        stuck: true,
-        kind: 'frozen',
-        reason: `${diag} stayed frozen over ${span} while loss ${movingKey} changed ${pct(movingRel)}`,
-      };
-    }
-    return {
-      stuck: false,
-      kind: 'plateau',
-      reason: `${diag}: these and all losses changed less than ${pct(relTol)} over ${span} (a plateau)`,
-    };
-  }
-  return { stuck: false, kind: 'moving', reason: `${diag} over ${span}: the images are still changing` };
-}
+// The stuck detector is pure arithmetic: it lives TF.js-free in stuck.ts (the page runs it too)
+export { DEFAULT_STUCK, stuckDetector, type RoundDiag, type StuckOptions, type StuckVerdict } from './stuck';

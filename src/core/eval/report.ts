@@ -22,6 +22,7 @@ import { concentratedFlags, NO_FLAG, type FailureStats } from './failures';
 import { GAP_ALERT_RATIO } from './gap';
 import type { GateVerdict } from './gate';
 import type { ValidationRound } from './round';
+import { stuckExplanationText } from './stuck';
 
 export type ReportLang = 'en' | 'zh';
 
@@ -231,8 +232,8 @@ export function reviewFindings(input: ReviewInput): Finding[] {
       severity: 'alert',
       title: { en: 'The generator’s output is stuck', zh: '生成器输出停滞' },
       evidence: {
-        en: `${ev.stuck.reason}.`,
-        zh: `${ev.stuck.kind === 'insensitive' ? '输出几乎不随输入变化' : '预测图的平均梯度和最大强度在最近几轮验证中几乎不变，而损失仍在变化'}（${ev.stuck.reason}）。`,
+        en: `${stuckExplanationText(ev.stuck.explanation, 'en')}.`,
+        zh: `${stuckExplanationText(ev.stuck.explanation, 'zh')}。`,
       },
       next: {
         en:
@@ -838,7 +839,7 @@ export function reportMarkdown(input: ReviewInput, findings: readonly Finding[],
   lines.push(`## ${L('Stuck-output detector', '输出停滞检测')}`);
   lines.push('');
   lines.push(
-    `**${ev.stuck.stuck ? L('STUCK', '停滞') : L('not stuck', '未停滞')}** (${ev.stuck.kind}): ${ev.stuck.reason}.`,
+    `**${ev.stuck.stuck ? L('STUCK', '停滞') : L('not stuck', '未停滞')}** (${ev.stuck.kind}): ${stuckExplanationText(ev.stuck.explanation, lang)}${L('.', '。')}`,
   );
   lines.push('');
   lines.push(...checklistRows(lang, ev.checklist));

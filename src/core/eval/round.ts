@@ -27,19 +27,23 @@ import type { Discriminator, ForwardMode, Generator } from '../model/types';
 import { deriveSeed } from '../rng';
 import { imageToTensor, tensorToImages, type ImagePair } from '../train/data';
 import { inferenceMode } from '../train/trainer';
-import { stuckChecklist, zeroWholeRun, type ChecklistItem, type InputRange } from './checklist';
+import { stuckChecklist, type ChecklistItem, type InputRange } from './checklist';
 import {
   CLINIC_PLAN_002,
   greyAndGradient_255,
   imageStatsFromMaps,
   outputInputSensitivity,
-  stuckDetector,
   type Diagnosis,
   type ImageStats,
+} from './diagnostics';
+import {
+  DEFAULT_STUCK,
+  scheduleAware,
+  stuckDetector,
   type RoundDiag,
   type StuckOptions,
   type StuckVerdict,
-} from './diagnostics';
+} from './stuck';
 import { generalizationGap, type GapResult } from './gap';
 import { finiteLosses } from './roundValues';
 import { aggregate, imageMetrics, summarize, type AggregateMetrics, type CaseMetrics } from './metrics';
@@ -388,8 +392,8 @@ async function averagedBalance(
 // Validation rounds: stuck detection and the checklist
 // ---------------------------------------------------------------------------------------------
 
-/** Compare the last 3 rounds; a change under 1 % counts as frozen. */
-export const DEFAULT_STUCK: StuckOptions = { k: 3, relTol: 0.01 };
+// the detector, its default window and the learning-rate rule are TF.js-free in stuck.ts
+export { DEFAULT_STUCK, scheduleAware };
 
 export interface ValidationRound extends ModelEvaluation {
   /** Last logged losses when the round ran (server names, G terms weighted). */
@@ -407,27 +411,7 @@ export function roundDiag(r: ModelEvaluation, losses: Record<string, number | nu
     predMax_255: r.diagnosis?.pred.intensityMax_255 ?? NaN,
     losses: finiteLosses(losses),
     ...(r.sensitivity_255 !== null ? { sensitivity_255: r.sensitivity_255 } : {}),
-  };
-}
-
-/**
- * A frozen output while the learning rate is 0 is the schedule's doing, not a stuck generator:
- * the server's linear policy runs the last epoch at lr 0, so the last rounds of every run freeze.
- * Then the verdict becomes a plateau with that reason — unless the schedule is 0 from the first
- * epoch on (n_epochs 1, n_epochs_decay 0), where nothing ever learns and the alert stays.
- */
-export function scheduleAware(v: StuckVerdict, cfg: RunConfig, lrNow: number | null): StuckVerdict {
-  if (v.kind !== 'frozen' || lrNow === null || lrNow > 0) return v;
-  if (zeroWholeRun(cfg)) {
-    return {
-      ...v,
-      reason: `${v.reason}; the learning rate is 0 from the first epoch on (n_epochs ${cfg.n_epochs} + n_epochs_decay ${cfg.n_epochs_decay}), so nothing learns`,
-    };
-  }
-  return {
-    stuck: false,
-    kind: 'plateau',
-    reason: `${v.reason}; expected: the learning rate is 0 in the schedule's last epoch (like the server), so the weights no longer change`,
+    ...(Number.isFinite(r.aggregate.mean_l1) ? { valL1_01: r.aggregate.mean_l1 } : {}),
   };
 }
 
@@ -464,5 +448,7 @@ export {
   roundFromValues,
   roundValues,
   storedVerdict,
+  stuckOfStoredRound,
   STUCK_KINDS,
+  type StoredRound,
 } from './roundValues';

@@ -1,16 +1,30 @@
 /**
  * A validation round as flat values for the run's `val` history series (MetricPoint values):
  * the clinic's names (`mean_l1` on [0,1], `mean_psnr` dB, ...), 0-255 diagnostics, the gap, the
- * loss balance, the losses at the round and per-case values `case:<id>:<metric>`; and back.
+ * loss balance, the losses at the round and per-case values `case:<id>:<metric>`; and back,
+ * including the stuck verdict judged again from the stored rounds (`stuckOfStoredRound`).
  * No TF.js here: the page uses these (round.ts re-exports them).
  */
 import type { RunConfig } from '../config';
 import type { TermBalance } from '../losses';
 import { stuckChecklist } from './checklist';
-import type { Diagnosis, ImageStats, RoundDiag, StuckVerdict } from './diagnostics';
+import type { Diagnosis, ImageStats } from './diagnostics';
 import type { CaseScore } from './failures';
 import { generalizationGap } from './gap';
 import type { CaseEval, ModelEvaluation, ValidationRound } from './round';
+import {
+  DEFAULT_STUCK,
+  scheduleAware,
+  STUCK_KINDS,
+  stuckDetector,
+  stuckMessage,
+  stuckVerdict,
+  type RoundDiag,
+  type StuckOptions,
+  type StuckVerdict,
+} from './stuck';
+
+export { STUCK_KINDS };
 
 const STUCK_LOSSES = ['G_GAN', 'G_L1', 'G_grad', 'G_lap', 'G_fm', 'G_ssim', 'D_real', 'D_fake'];
 
@@ -137,35 +151,54 @@ export function isCaseKey(key: string): boolean {
   return key.startsWith(CASE_PREFIX);
 }
 
-/** Verdict kinds in the order of their stored code (`stuck_kind`). */
-export const STUCK_KINDS: readonly StuckVerdict['kind'][] = [
-  'too_few_rounds',
-  'insensitive',
-  'frozen',
-  'plateau',
-  'moving',
-];
+/**
+ * The stuck verdict an earlier version stored with a round (`stuck` 0/1, `stuck_kind`), or null
+ * when the round holds none. Its explanation names the round only: the detector's numbers were
+ * not stored.
+ */
+export function storedVerdict(step: number, values: Record<string, number | null>): StuckVerdict | null {
+  const code = values.stuck_kind;
+  const flag = values.stuck;
+  if ((code === undefined || code === null) && (flag === undefined || flag === null)) return null;
+  const kind = typeof code === 'number' && STUCK_KINDS[code] ? STUCK_KINDS[code] : 'too_few_rounds';
+  return stuckVerdict(flag === 1, kind, [stuckMessage('stored', { step })]);
+}
+
+/** A stored round: its step and its `val` history values. */
+export interface StoredRound {
+  step: number;
+  values: Record<string, number | null>;
+}
 
 /**
- * The stuck verdict the engine stored with a round (`stuck`, `stuck_kind`); the detector's English
- * reason is not stored, so the reason is restated from the round's own numbers.
+ * The stuck verdict of the stored round at `step`, judged again like the engine does: the detector
+ * over the diagnostics of the run's stored rounds before this one (`earlier`, oldest first; rounds
+ * without diagnostics are skipped, as the engine's history skips them) and this one, then the
+ * learning-rate rule with the round's `lr_now`. A round without image diagnostics cannot be judged: then the verdict a
+ * previous version stored with it is read (`storedVerdict`), else "nothing to judge".
  */
-export function storedVerdict(step: number, values: Record<string, number | null>): StuckVerdict {
-  const code = values.stuck_kind;
-  const kind = typeof code === 'number' && STUCK_KINDS[code] ? STUCK_KINDS[code] : 'too_few_rounds';
-  const g = values.pred_grad_mean_255;
-  const m = values.pred_max_255;
-  const s = values.sensitivity_255;
-  const parts = [
-    typeof g === 'number' ? `prediction mean gradient ${g.toFixed(3)} (0-255 units per px)` : null,
-    typeof m === 'number' ? `maximum intensity ${m.toFixed(2)} (0-255)` : null,
-    typeof s === 'number' ? `input sensitivity ${s.toFixed(3)} (0-255)` : null,
-  ].filter((x): x is string => x !== null);
-  return {
-    stuck: values.stuck === 1,
-    kind,
-    reason: `verdict of the validation round at step ${step} (${kind.replace(/_/g, ' ')}): ${parts.join(', ') || 'no diagnostics'}`,
-  };
+export function stuckOfStoredRound(
+  step: number,
+  values: Record<string, number | null>,
+  cfg: RunConfig,
+  earlier: readonly StoredRound[],
+  opts: StuckOptions = DEFAULT_STUCK,
+): StuckVerdict {
+  const now = roundDiagFromValues(step, values);
+  if (!now) {
+    return (
+      storedVerdict(step, values) ??
+      stuckVerdict(false, 'too_few_rounds', [stuckMessage('noDiagnostics', { step })])
+    );
+  }
+  const history: RoundDiag[] = [];
+  for (const p of earlier) {
+    const d = roundDiagFromValues(p.step, p.values);
+    if (d) history.push(d);
+  }
+  history.push(now);
+  const lr = values.lr_now;
+  return scheduleAware(stuckDetector(history, opts), cfg, typeof lr === 'number' ? lr : null);
 }
 
 /** The stuck detector's view of a stored round (null when it has no diagnostics). */
@@ -176,12 +209,14 @@ export function roundDiagFromValues(step: number, values: Record<string, number 
   const losses: Record<string, number | null> = {};
   for (const [k, x] of Object.entries(values)) if (k.startsWith('loss_')) losses[k.slice(5)] = x;
   const s = values.sensitivity_255;
+  const l1 = values.mean_l1;
   return {
     step,
     predGradMean_255: g,
     predMax_255: m,
     losses: finiteLosses(losses),
     ...(typeof s === 'number' ? { sensitivity_255: s } : {}),
+    ...(typeof l1 === 'number' && Number.isFinite(l1) ? { valL1_01: l1 } : {}),
   };
 }
 
@@ -214,14 +249,16 @@ const BALANCE_TERMS: readonly TermBalance['term'][] = ['G_GAN', 'G_L1', 'G_grad'
 /**
  * A validation round rebuilt from a stored `val` history point (what `roundValues` +
  * `caseValues` wrote): per-case scores, summaries, diagnostics without histograms, loss balance,
- * gap, input range, losses, the stuck verdict the engine stored (`storedVerdict`); the checklist
- * is answered again from these values and the run config. Values the point does not hold are NaN / null.
+ * gap, input range, losses; the stuck verdict is judged again with the run's stored rounds before
+ * this one, `earlier` (`stuckOfStoredRound`), and the checklist answered again from these values and the run
+ * config. Values the point does not hold are NaN / null.
  */
 export function roundFromValues(
   step: number,
   epoch: number | null,
   values: Record<string, number | null>,
   cfg: RunConfig,
+  earlier: readonly StoredRound[],
 ): ValidationRound {
   const v = (k: string): number => values[k] ?? NaN;
   const cases: CaseEval[] = casesFromValues(values).map((c) => ({
@@ -304,7 +341,7 @@ export function roundFromValues(
   return {
     ...ev,
     losses: roundLosses,
-    stuck: storedVerdict(step, values),
+    stuck: stuckOfStoredRound(step, values, cfg, earlier),
     checklist: stuckChecklist({
       cfg,
       evalMode: ev.evalMode,

@@ -110,13 +110,16 @@ export class EvaluateState {
   config: RunConfig | null = $derived(this.run?.config ?? null);
   isActive = $derived(this.runId !== null && this.runId === train.activeRunId);
 
-  /** The latest round of the run (exact when it came live, rebuilt from the stored values otherwise). */
+  /**
+   * The latest round of the run: exact when it came live, else rebuilt from the stored values with
+   * the stuck verdict judged again over the run's stored rounds.
+   */
   latestRound: ValidationRound | null = $derived.by(() => {
     const pts = this.rounds;
     const cfg = this.config;
     if (pts.length === 0 || !cfg) return null;
     const last = pts[pts.length - 1];
-    return this.liveRounds[last.step] ?? roundFromValues(last.step, null, last.values, cfg);
+    return this.liveRounds[last.step] ?? roundFromValues(last.step, null, last.values, cfg, pts.slice(0, -1));
   });
 
   /** What the cards show: checkpoint A's evaluation when there is one, else the latest round. */

@@ -1,8 +1,12 @@
 /**
  * Small pure helpers of the Evaluate view: chart columns from validation rounds, number formats
- * with units, binary downloads. No Svelte, testable in Node.
+ * with units, the stuck verdict's explanation in the UI language, binary downloads. No Svelte,
+ * testable in Node.
  */
 import type { RoundPoint } from '../../core/eval/report';
+import type { StuckVerdict } from '../../core/eval/stuck';
+import type { Lang } from '../../engine/messages';
+import { translate } from '../strings';
 import type { ChartColumns } from '../train/chartData';
 
 /** uPlot columns (x = step) of the given value keys; missing / non-finite values are gaps. */
@@ -29,6 +33,13 @@ export function fmt(v: number | null | undefined, digits = 4): string {
 /** A fraction as a percentage with 3 significant digits ("31.3 %"). */
 export function pct(v: number | null | undefined): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '–' : `${fmt(v * 100, 3)} %`;
+}
+
+/** The stuck verdict's explanation in `lang`: each message through `eval.stuck.why.<key>`. */
+export function stuckExplanation(verdict: Pick<StuckVerdict, 'explanation'>, lang: Lang): string {
+  return verdict.explanation
+    .map((m) => translate(lang, `eval.stuck.why.${m.key}`, m.params))
+    .join(lang === 'zh' ? '；' : '; ');
 }
 
 /** Save bytes as a file through a temporary blob: URL. */

@@ -1,5 +1,15 @@
 /** Strings of the Evaluate section (issue 6): metrics, diagnostics, stuck detector, balance, gap, failures, grid, gate, report. */
+import { STUCK_MESSAGES, type StuckMessageKey } from '../../core/eval/stuck';
 import type { Translation } from '../../engine/messages';
+
+/**
+ * The stuck verdict's explanation, one template per message key of core/eval/stuck.ts (which
+ * holds them, in both languages, because the review report renders them too), as
+ * `eval.stuck.why.<key>`; `{name}` is filled from the message's params.
+ */
+const STUCK_WHY = Object.fromEntries(
+  Object.entries(STUCK_MESSAGES).map(([key, text]) => [`eval.stuck.why.${key}`, text]),
+) as { readonly [K in StuckMessageKey as `eval.stuck.why.${K}`]: Translation };
 
 export const EVALUATE_STRINGS = {
   'eval.title': { en: 'Evaluate', zh: '评估' },
@@ -102,6 +112,7 @@ export const EVALUATE_STRINGS = {
   'eval.stuck.check': { en: 'Check', zh: '检查项' },
   'eval.stuck.result': { en: 'Result', zh: '结果' },
   'eval.stuck.answer': { en: 'Answer', zh: '回答' },
+  ...STUCK_WHY,
   'eval.check.ok': { en: 'ok', zh: '正常' },
   'eval.check.warn': { en: 'check', zh: '需检查' },
   'eval.check.fail': { en: 'problem', zh: '有问题' },
