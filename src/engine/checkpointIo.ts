@@ -28,6 +28,7 @@
  * core/io/serverBundle.ts for a stored checkpoint, with the cases of a stored dataset (preprocessed
  * like the run) or of the demo phantom.
  */
+import { completedEpochs as completedEpochsOfPosition } from '../core/train/continue';
 import { withDefaults, type RunConfig } from '../core/config';
 import type { PreprocessSpec } from '../core/data/preprocess';
 import { CheckpointFormatError } from '../core/io/checkpointError';
@@ -43,8 +44,8 @@ import {
 } from '../core/io/formats';
 import {
   assertServerCompatible,
-  buildServerBundle,
   serverCommandArgs,
+  startServerBundle,
   studioOnlyOptions,
   type ServerBundleCase,
 } from '../core/io/serverBundle';
@@ -55,7 +56,14 @@ import {
   type LossLogRecord,
 } from '../core/io/serverImport';
 import { freshAdam } from '../core/train/adam';
-import { listZip, looksLikeZip, readZipEntry, writeZip, type ZipInputEntry } from '../core/io/zip';
+import {
+  listZip,
+  looksLikeZip,
+  memorySink,
+  readZipEntry,
+  writeZip,
+  type ZipInputEntry,
+} from '../core/io/zip';
 import type { StateDict } from '../core/model/types';
 import {
   CHECKPOINT_FORMAT,
@@ -71,6 +79,7 @@ import {
   appendHistory,
   createRun,
   deleteRun,
+  exportCheckpoint as checkpointFileBlobs,
   getDataset,
   getRun,
   loadCheckpoint,
@@ -766,9 +775,14 @@ export interface DownloadFile {
   contents: { name: string; bytes: number }[];
 }
 
-/** Completed epochs of a checkpoint: its manifest counts the epoch in progress (1-based). */
-export function completedEpochs(manifest: Pick<CheckpointManifest, 'epoch'>): number {
-  return Math.max(0, manifest.epoch - 1);
+/**
+ * Completed epochs of a checkpoint: its manifest counts the epoch in progress (1-based), which is
+ * complete when its last batch is done (see core/train/continue.ts).
+ */
+export function completedEpochs(
+  manifest: Pick<CheckpointManifest, 'epoch' | 'iterInEpoch' | 'trainCount' | 'config'>,
+): number {
+  return completedEpochsOfPosition(manifest);
 }
 
 /** Letters, digits, `_`, `-`, `.` only (file and folder names, the server's --name). */
@@ -870,6 +884,33 @@ export interface BundleDescription {
   config: RunConfig;
 }
 
+/**
+ * A stored checkpoint whose files are read one at a time on demand (the bundle needs the manifest
+ * and the G and D shards, never the optimizer state, which is twice the generator's size).
+ */
+async function lazyCheckpoint(
+  storage: Pick<StudioStorage, 'runs' | 'checkpoints'>,
+  runId: string,
+  name: string,
+): Promise<{
+  run: RunRecord | undefined;
+  manifest: CheckpointManifest;
+  get: (file: string) => Promise<Uint8Array | undefined>;
+}> {
+  const [run, { files }] = await Promise.all([
+    getRun(storage.runs, runId),
+    checkpointFileBlobs(storage.checkpoints, runId, name),
+  ]);
+  const blobs = new Map(files.map((f) => [f.name, f.blob]));
+  const get = async (file: string): Promise<Uint8Array | undefined> => {
+    const blob = blobs.get(file);
+    return blob ? new Uint8Array(await blob.arrayBuffer()) : undefined;
+  };
+  const mbytes = await get(MANIFEST_FILE);
+  if (!mbytes) throw new CheckpointFormatError(`checkpoint "${name}": ${MANIFEST_FILE} is missing`);
+  return { run, manifest: parseManifest(mbytes, `checkpoint "${name}"`), get };
+}
+
 /** The commands and compatibility of a stored checkpoint's server bundle (no files are built). */
 export async function describeServerBundle(
   storage: Pick<StudioStorage, 'runs' | 'checkpoints'>,
@@ -877,7 +918,7 @@ export async function describeServerBundle(
   name: string,
   gpus = 2,
 ): Promise<BundleDescription> {
-  const { run, manifest } = await runAndFiles(storage, runId, name);
+  const { run, manifest } = await lazyCheckpoint(storage, runId, name);
   const cfg = withDefaults(manifest.config);
   const bundleName = safeFileStem(run?.name ?? runId);
   const epoch = completedEpochs(manifest);
@@ -912,13 +953,17 @@ export interface BundleRequest {
 }
 
 export interface BundleProgress {
+  /**
+   * `checkpoint`: reading G and D; `dataset`: cases loaded, preprocessed, encoded and written
+   * (`done` of `total`); `writing`: the .pth files and the ZIP directory.
+   */
   phase: 'checkpoint' | 'dataset' | 'writing';
   done: number;
   total: number;
 }
 
 export interface BundleDeps {
-  /** The cases at the run's preprocessing (photo and X-ray `spec.size` square). */
+  /** The cases at the run's preprocessing (photo and X-ray `spec.size` square), all in memory. */
   loadCases(
     storage: StudioStorage,
     datasetId: string,
@@ -926,19 +971,65 @@ export interface BundleDeps {
     onProgress: (done: number, total: number) => void,
   ): Promise<ServerBundleCase[]>;
   onProgress?: (p: BundleProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface BundleStreamDeps {
+  /**
+   * Hand every case at the run's preprocessing to `onCase`, in dataset order, one at a time
+   * (load, preprocess, call, forget); `onCase` encodes and writes the case before it returns, and
+   * may throw (a bad case, a full disk, an abort), which must end the loading with that error.
+   */
+  streamCases(
+    storage: StudioStorage,
+    datasetId: string,
+    spec: PreprocessSpec,
+    onCase: (c: ServerBundleCase) => void,
+    onProgress: (done: number, total: number) => void,
+    signal?: AbortSignal,
+  ): Promise<void>;
+  onProgress?: (p: BundleProgress) => void;
+  /** Cancel: the build stops at the next case and the target is discarded. */
+  signal?: AbortSignal;
+}
+
+/** Where a streamed bundle goes: a file (Node), the Origin Private File System, Blob parts. */
+export interface BundleTarget<R> {
+  /** The next bytes of the ZIP, synchronously (see ZipSink: never modify, copy if kept). */
+  write(chunk: Uint8Array): void;
+  /** The archive is complete: flush it, give it its final name and return it. */
+  close(): Promise<R>;
+  /** A failure or cancel: remove everything written (must not throw). */
+  abort(): Promise<void>;
+}
+
+/** A streamed bundle: what the target returned, with the archive's size and entries. */
+export interface WrittenBundle<R> {
+  fileName: string;
+  mime: string;
+  file: R;
+  bytes: number;
+  contents: { name: string; bytes: number }[];
 }
 
 /**
- * Build the server bundle ZIP of a stored checkpoint with a dataset's cases. Throws a
- * CheckpointFormatError when the server cannot express the run (the message says what to change).
+ * Stream the server bundle of a stored checkpoint, with a dataset's cases, to the target that
+ * `openTarget(fileName)` opens once the run has passed its checks. Memory: the G and D state_dicts,
+ * one .pth at a time at the end, and the case in hand (plus what `streamCases` buffers); the ZIP
+ * itself never. Throws a CheckpointFormatError when the server cannot express the run (the message
+ * says what to change), the signal's reason when aborted; on any failure after the target is open
+ * it is aborted first, so no half-written archive remains.
  */
-export async function buildServerBundleFromStore(
+export async function writeServerBundleFromStore<R>(
   storage: StudioStorage,
   req: BundleRequest,
-  deps: BundleDeps,
-): Promise<DownloadFile> {
+  deps: BundleStreamDeps,
+  openTarget: (fileName: string) => Promise<BundleTarget<R>>,
+): Promise<WrittenBundle<R>> {
+  const { signal } = deps;
+  signal?.throwIfAborted();
   deps.onProgress?.({ phase: 'checkpoint', done: 0, total: 1 });
-  const { run, files, manifest } = await runAndFiles(storage, req.runId, req.name);
+  const { run, manifest, get } = await lazyCheckpoint(storage, req.runId, req.name);
   const cfg = withDefaults(manifest.config);
   assertServerCompatible(cfg);
   const datasetId = req.datasetId ?? run?.datasetId ?? '';
@@ -948,35 +1039,95 @@ export async function buildServerBundleFromStore(
     );
   }
   const where = `run ${run?.name ?? req.runId}, checkpoint "${req.name}"`;
-  const get = async (f: string): Promise<Uint8Array | undefined> => files.get(f);
   const G = (await readCheckpointNetwork(get, 'G', where)).stateDict;
   const D = (await readCheckpointNetwork(get, 'D', where)).stateDict;
+  signal?.throwIfAborted();
   const spec: PreprocessSpec = {
     ...(run?.preprocessing ?? { mode: cfg.preprocess, ...DEFAULT_PAD, size: cfg.size }),
     size: cfg.size,
   };
-  deps.onProgress?.({ phase: 'dataset', done: 0, total: 0 });
-  const cases = await deps.loadCases(storage, datasetId, spec, (done, total) =>
-    deps.onProgress?.({ phase: 'dataset', done, total }),
-  );
-  deps.onProgress?.({ phase: 'writing', done: 0, total: cases.length });
   const bundleName = safeFileStem(run?.name ?? req.runId);
-  const bytes = buildServerBundle({
-    name: bundleName,
-    cases,
-    G,
-    D,
-    config: cfg,
-    epoch: completedEpochs(manifest),
-    gpus: req.gpus,
-  });
-  deps.onProgress?.({ phase: 'writing', done: cases.length, total: cases.length });
-  return {
-    fileName: `${bundleName}_server_bundle.zip`,
-    mime: 'application/zip',
-    bytes,
-    contents: listZip(bytes, 'bundle').map((e) => ({ name: e.name, bytes: e.size })),
-  };
+  const fileName = `${bundleName}_server_bundle.zip`;
+  let target: BundleTarget<R> | null = null;
+  // checks the networks against the configuration before the target exists; writes nothing yet
+  const writer = startServerBundle(
+    { name: bundleName, G, D, config: cfg, epoch: completedEpochs(manifest), gpus: req.gpus },
+    { write: (chunk) => (target as BundleTarget<R>).write(chunk) },
+  );
+  target = await openTarget(fileName);
+  try {
+    deps.onProgress?.({ phase: 'dataset', done: 0, total: 0 });
+    await deps.streamCases(
+      storage,
+      datasetId,
+      spec,
+      (c) => {
+        signal?.throwIfAborted();
+        writer.addCase(c);
+      },
+      (done, total) => deps.onProgress?.({ phase: 'dataset', done, total }),
+      signal,
+    );
+    signal?.throwIfAborted();
+    deps.onProgress?.({ phase: 'writing', done: 0, total: writer.cases });
+    const summary = writer.finish();
+    signal?.throwIfAborted();
+    const file = await target.close();
+    deps.onProgress?.({ phase: 'writing', done: writer.cases, total: writer.cases });
+    return {
+      fileName,
+      mime: 'application/zip',
+      file,
+      bytes: summary.bytes,
+      contents: summary.entries.map((e) => ({ name: e.name, bytes: e.bytes })),
+    };
+  } catch (e) {
+    await target.abort();
+    throw e;
+  }
+}
+
+/**
+ * The server bundle ZIP of a stored checkpoint, built in memory with `deps.loadCases` (small
+ * datasets, tests, the `buildBundle` command). Same archive as `writeServerBundleFromStore`.
+ * Throws a CheckpointFormatError when the server cannot express the run.
+ */
+export async function buildServerBundleFromStore(
+  storage: StudioStorage,
+  req: BundleRequest,
+  deps: BundleDeps,
+): Promise<DownloadFile> {
+  const out = await writeServerBundleFromStore(
+    storage,
+    req,
+    {
+      streamCases: async (s, datasetId, spec, onCase, onProgress) => {
+        const cases = await deps.loadCases(s, datasetId, spec, onProgress);
+        for (const c of cases) onCase(c);
+      },
+      onProgress: deps.onProgress,
+      signal: deps.signal,
+    },
+    async () => {
+      const sink = memorySink();
+      return { write: (c) => sink.write(c), close: async () => sink.bytes(), abort: async () => undefined };
+    },
+  );
+  return { fileName: out.fileName, mime: out.mime, bytes: out.file, contents: out.contents };
+}
+
+/**
+ * A bundle written by the checkpoint worker (`writeBundle`): a File in the Origin Private File
+ * System (`stored` = its folder path from the OPFS root, for removal once saved) or, where OPFS is
+ * missing, a Blob assembled from parts (`stored` null).
+ */
+export interface BundleFile {
+  fileName: string;
+  mime: string;
+  blob: Blob;
+  bytes: number;
+  contents: { name: string; bytes: number }[];
+  stored: string[] | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -997,6 +1148,11 @@ export interface CheckpointIoCommands {
   exportCheckpoint: { params: ExportRequest; result: DownloadFile };
   describeBundle: { params: { runId: string; name: string; gpus: number }; result: BundleDescription };
   buildBundle: { params: BundleRequest; result: DownloadFile };
+  /**
+   * The bundle streamed to a file (OPFS, else Blob parts): served by bundleWorker.ts itself, not by
+   * createIoService. Cancel = terminate the worker (the next build removes the unfinished file).
+   */
+  writeBundle: { params: BundleRequest; result: BundleFile };
 }
 
 export type IoMethod = keyof CheckpointIoCommands;
@@ -1010,6 +1166,7 @@ export const IO_METHODS: readonly IoMethod[] = [
   'exportCheckpoint',
   'describeBundle',
   'buildBundle',
+  'writeBundle',
 ];
 
 export interface IoRequestMessage {

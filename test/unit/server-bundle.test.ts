@@ -1,8 +1,29 @@
-/** The server bundle (aligned dataset, .pth files, options, README commands) and the server import. */
+/**
+ * The server bundle (aligned dataset, .pth files, options, README commands), its streaming writer
+ * (bounded memory, cancel, same bytes as the in-memory path) and the server import.
+ */
+import 'fake-indexeddb/auto';
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { decode as decodePng } from 'fast-png';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { withDefaults, type RunConfig } from '../../src/core/config';
-import { createImage } from '../../src/core/image';
+import { createImage, type RgbaImage } from '../../src/core/image';
 import { CheckpointFormatError } from '../../src/core/io/checkpointError';
 import { readPth, writePth } from '../../src/core/io/pth';
 import {
@@ -10,6 +31,10 @@ import {
   formatTrainOpt,
   pyFloat,
   serverOptionsFor,
+  startServerBundle,
+  writeServerBundle,
+  type ServerBundleCase,
+  type ServerBundleHead,
   type ServerBundleInput,
 } from '../../src/core/io/serverBundle';
 import {
@@ -19,7 +44,16 @@ import {
   pickNewestGenerator,
   readServerRunFolder,
 } from '../../src/core/io/serverImport';
-import { readZip } from '../../src/core/io/zip';
+import { createZipWriter, memorySink, readZip, writeZip, type ZipSink } from '../../src/core/io/zip';
+import { encodeTrainerState } from '../../src/core/train/checkpoint';
+import {
+  buildServerBundleFromStore,
+  writeServerBundleFromStore,
+  type BundleProgress,
+  type BundleTarget,
+} from '../../src/engine/checkpointIo';
+import { createRun, saveCheckpoint } from '../../src/store';
+import { openStudioStorage } from '../../src/store/storage';
 import { historyFromLossLog } from '../../src/core/io/serverImport';
 import { freshAdam } from '../../src/core/train/adam';
 import { expectedEntries } from '../../src/core/model/weights';
@@ -149,6 +183,366 @@ describe('buildServerBundle', () => {
     expect(() => buildServerBundle(wrongG)).toThrow(
       /latest_net_G\.pth: key "model\.model\.0\.weight" has shape \[8, 3, 4, 4\]/,
     );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Streaming
+// ---------------------------------------------------------------------------------------------
+
+/** A distinct, deterministic image per case (photo RGB, X-ray grey), so PNGs differ per case. */
+function caseImage(i: number, size: number, xray: boolean): RgbaImage {
+  const data = new Uint8ClampedArray(size * size * 4);
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) {
+      const k = (y * size + x) * 4;
+      const v = (x * 3 + y * 5 + i * 17 + (xray ? 101 : 0)) & 255;
+      data[k] = v;
+      data[k + 1] = xray ? v : (x ^ y ^ i) & 255;
+      data[k + 2] = xray ? v : (x * y + i) & 255;
+      data[k + 3] = 255;
+    }
+  return { width: size, height: size, data };
+}
+const splitOf = (i: number): ServerBundleCase['split'] =>
+  i % 5 === 4 ? 'val' : i % 7 === 6 ? 'test' : 'train';
+const makeCase = (i: number, size: number): ServerBundleCase => ({
+  id: `case ${i}`,
+  split: splitOf(i),
+  photo: caseImage(i, size, false),
+  xray: caseImage(i, size, true),
+});
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47];
+const isPng = (b: Uint8Array): boolean => b.length > 8 && PNG_SIGNATURE.every((v, i) => b[i] === v);
+
+// a full GC between cases shows what the writer still references (WeakRefs die only when unreachable)
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/**
+ * Counts cases alive during a build: `produced - pngsWritten` (cases handed to the writer whose
+ * PNG has not reached the sink yet), and, after a full GC, how many earlier cases' decoded images
+ * and encoded PNGs are still reachable from anywhere.
+ */
+function aliveTracker() {
+  const decoded: WeakRef<Uint8ClampedArray>[] = [];
+  const encoded: WeakRef<Uint8Array>[] = [];
+  let produced = 0;
+  let written = 0;
+  const max = { pending: 0, decoded: 0, encoded: 0 };
+  const liveCount = <T extends object>(refs: WeakRef<T>[]): number =>
+    refs.filter((r) => r.deref() !== undefined).length;
+  return {
+    max,
+    sink: {
+      write(chunk: Uint8Array) {
+        if (isPng(chunk)) {
+          written++;
+          encoded.push(new WeakRef(chunk));
+        }
+      },
+    } satisfies ZipSink,
+    /** Before producing the next case (from a fresh macrotask, so WeakRefs may be cleared). */
+    sample() {
+      gc();
+      max.decoded = Math.max(max.decoded, liveCount(decoded));
+      max.encoded = Math.max(max.encoded, liveCount(encoded));
+    },
+    produced(c: ServerBundleCase) {
+      produced++;
+      decoded.push(new WeakRef(c.photo.data));
+      max.pending = Math.max(max.pending, produced - written);
+    },
+  };
+}
+
+/** Cases made on demand, one per pull, each after a macrotask (as a store read would be). */
+async function* lazyCases(n: number, size: number, track?: ReturnType<typeof aliveTracker>) {
+  for (let i = 0; i < n; i++) {
+    await new Promise((r) => setImmediate(r));
+    track?.sample();
+    const c = makeCase(i, size);
+    track?.produced(c);
+    yield c;
+  }
+}
+
+const streamCfg = withDefaults({ netG: 'unet_128', ngf: 4, ndf: 4, size: 128, num_D: 2, lambda_grad: 5 });
+const streamHead = (): ServerBundleHead => ({
+  name: 'ceph1',
+  G: fakeStateDict(streamCfg, 'G'),
+  D: fakeStateDict(streamCfg, 'D'),
+  config: streamCfg,
+  epoch: 7,
+  gpus: 3,
+});
+const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+/** A bundle file in Node: written to `<path>.partial`, renamed when complete, removed on abort. */
+function fileTarget(path: string): BundleTarget<string> & ZipSink {
+  const partial = `${path}.partial`;
+  let fd: number | null = openSync(partial, 'w');
+  const closeFd = (): void => {
+    if (fd !== null) closeSync(fd);
+    fd = null;
+  };
+  return {
+    write(chunk) {
+      let off = 0;
+      while (off < chunk.length) off += writeSync(fd as number, chunk, off, chunk.length - off);
+    },
+    async close() {
+      closeFd();
+      renameSync(partial, path);
+      return path;
+    },
+    async abort() {
+      closeFd();
+      if (existsSync(partial)) unlinkSync(partial);
+    },
+  };
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'server-bundle-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('streaming ZIP writer', () => {
+  it('writes byte for byte what writeZip writes, aligned or not, and lists the entries', () => {
+    const entries = [
+      { name: 'a/data.pkl', data: Uint8Array.from({ length: 200 }, (_, i) => (i * 7) & 255) },
+      { name: 'a/empty', data: new Uint8Array(0) },
+      { name: 'a/ünï/1', data: new Uint8Array(65).fill(3) },
+    ];
+    for (const align of [64, 1]) {
+      const sink = memorySink();
+      const w = createZipWriter(sink, align);
+      for (const e of entries) w.add(e.name, e.data);
+      const size = w.finish();
+      const expected = writeZip(entries, align);
+      expect(size).toBe(expected.length);
+      expect(sha256(sink.bytes())).toBe(sha256(expected));
+      expect(w.entries).toEqual([
+        { name: 'a/data.pkl', bytes: 200 },
+        { name: 'a/empty', bytes: 0 },
+        { name: 'a/ünï/1', bytes: 65 },
+      ]);
+    }
+    const w = createZipWriter(memorySink());
+    w.add('x', new Uint8Array(1));
+    expect(() => w.add('x', new Uint8Array(1))).toThrow('ZIP entry "x" is listed twice');
+    w.finish();
+    expect(() => w.add('y', new Uint8Array(1))).toThrow(/after the archive was finished/);
+  });
+});
+
+describe('streaming server bundle', () => {
+  // SHA-256 of the archive the in-memory builder made before streaming existed (commit ab7bd62),
+  // for these 12 cases, this G / D (num_D 2: scale 1 dropped), epoch 7 and 3 GPUs
+  const OLD_ARCHIVE = {
+    bytes: 1_327_924,
+    sha256: 'b39c2cfaae0345e3c5ca0a6b74994abf32a02a67d6a65aa3d641c8f48c8d60d3',
+  };
+
+  it('makes the same archive as before, in memory and streamed from a lazy source', async () => {
+    const cases = Array.from({ length: 12 }, (_, i) => makeCase(i, 128));
+    const inMemory = buildServerBundle({ ...streamHead(), cases });
+    expect([inMemory.length, sha256(inMemory)]).toEqual([OLD_ARCHIVE.bytes, OLD_ARCHIVE.sha256]);
+    const sink = memorySink();
+    const summary = await writeServerBundle(streamHead(), lazyCases(12, 128), sink);
+    const streamed = sink.bytes();
+    expect(sha256(streamed)).toBe(OLD_ARCHIVE.sha256);
+    expect(summary.bytes).toBe(OLD_ARCHIVE.bytes);
+    expect(summary.counts).toEqual({ train: 9, val: 2, test: 1 });
+    expect(summary.entries.map((e) => e.name)).toEqual([...readZip(streamed, 'b.zip').keys()]);
+    expect(summary.entries.slice(-4).map((e) => e.name)).toEqual([
+      'checkpoints/ceph1/latest_net_G.pth',
+      'checkpoints/ceph1/latest_net_D.pth',
+      'checkpoints/ceph1/train_opt.txt',
+      'README.md',
+    ]);
+  });
+
+  it('keeps at most a couple of cases (decoded or encoded) alive while streaming 40 cases to a file', async () => {
+    const track = aliveTracker();
+    const path = join(tmp, 'forty.zip');
+    const target = fileTarget(path);
+    const sink: ZipSink = {
+      write(chunk) {
+        track.sink.write(chunk);
+        target.write(chunk);
+      },
+    };
+    let progress = 0;
+    const summary = await writeServerBundle(streamHead(), lazyCases(40, 128, track), sink, {
+      onCase: (n) => (progress = n),
+    });
+    await target.close();
+    expect(progress).toBe(40);
+    // each case's PNG is written before the next case is pulled
+    expect(track.max.pending).toBe(1);
+    // after a GC at each pull, at most the previous case (a generator frame may hold it) survives
+    expect(track.max.decoded).toBeLessThanOrEqual(2);
+    expect(track.max.encoded).toBeLessThanOrEqual(2);
+    const files = readZip(readFileSync(path), 'forty.zip');
+    expect(files.size).toBe(44);
+    expect(summary.bytes).toBe(readFileSync(path).length);
+    const png = decodePng(files.get('datasets/ceph1/test/case_13.png')!);
+    const px = (x: number, y: number) =>
+      Array.from(png.data.subarray((y * 256 + x) * 3, (y * 256 + x) * 3 + 3));
+    // case 13, pixel (x 2, y 1): photo (3*2+5*1+13*17)&255 = 232, (2^1^13) = 14, (2*1+13) = 15; X-ray +101
+    expect([px(2, 1), px(128 + 2, 1)]).toEqual([
+      [232, 14, 15],
+      [77, 77, 77],
+    ]);
+  });
+
+  it('the tracker sees all 40 cases alive when they are loaded first (the old path)', async () => {
+    const track = aliveTracker();
+    const all: ServerBundleCase[] = [];
+    for await (const c of lazyCases(40, 128, track)) all.push(c);
+    track.sample();
+    const w = startServerBundle(streamHead(), track.sink);
+    for (const c of all) w.addCase(c);
+    w.finish();
+    expect(track.max.pending).toBe(40);
+    expect(track.max.decoded).toBe(40);
+  });
+
+  it('stops on abort and on a bad case, leaving no bundle file', async () => {
+    const path = join(tmp, 'cancelled.zip');
+    const ctrl = new AbortController();
+    const target = fileTarget(path);
+    const run = writeServerBundle(streamHead(), lazyCases(40, 128), target, {
+      signal: ctrl.signal,
+      onCase: (n) => n === 10 && ctrl.abort(),
+    }).catch(async (e: unknown) => {
+      await target.abort();
+      throw e;
+    });
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    expect(readdirSync(tmp).filter((f) => f.startsWith('cancelled'))).toEqual([]);
+
+    const bad = (async function* () {
+      yield makeCase(0, 128);
+      yield { ...makeCase(1, 128), photo: caseImage(1, 64, false) };
+    })();
+    await expect(writeServerBundle(streamHead(), bad, memorySink())).rejects.toThrow(
+      'case case 1: the photo is 64×64 px but the run trains at 128×128; preprocess it first',
+    );
+  });
+});
+
+describe('streaming server bundle from the store', () => {
+  async function storedCheckpoint() {
+    const storage = await openStudioStorage({ prefix: `sb-${globalThis.crypto.randomUUID()}` });
+    const G = fakeStateDict(streamCfg, 'G');
+    const D = fakeStateDict(streamCfg, 'D');
+    const run = await createRun(storage.runs, {
+      name: 'clinic 40',
+      datasetId: 'ds-1',
+      config: streamCfg,
+      preprocessing: { mode: 'letterbox', size: 128, pad: 'constant', padColor: [0, 0, 0], roi: null },
+      backend: 'cpu',
+      adapter: null,
+    });
+    const state = {
+      config: streamCfg,
+      step: 40,
+      epoch: 4,
+      iterInEpoch: 0,
+      trainCount: 40,
+      dataOrder: [],
+      historyLength: 0,
+      metrics: {},
+      G,
+      D,
+      optimizer: { G: freshAdam(G, streamCfg), D: freshAdam(D, streamCfg) },
+    };
+    await saveCheckpoint(storage.checkpoints, run.id, 'last', encodeTrainerState(state));
+    return { storage, run };
+  }
+
+  it('streams case by case to the target, the same archive as the in-memory build; cancel aborts the target', async () => {
+    const { storage, run } = await storedCheckpoint();
+    const req = { runId: run.id, name: 'last', gpus: 2 };
+    const track = aliveTracker();
+    const progress: BundleProgress[] = [];
+    let opened = '';
+    const out = await writeServerBundleFromStore(
+      storage,
+      req,
+      {
+        streamCases: async (_s, datasetId, spec, onCase, onProgress) => {
+          expect([datasetId, spec.size, spec.mode]).toEqual(['ds-1', 128, 'letterbox']);
+          let i = 0;
+          for await (const c of lazyCases(40, 128, track)) {
+            onCase(c);
+            onProgress(++i, 40);
+          }
+        },
+        onProgress: (p) => progress.push(p),
+      },
+      async (fileName) => {
+        opened = fileName;
+        const t = fileTarget(join(tmp, fileName));
+        return {
+          write: (c) => (track.sink.write(c), t.write(c)),
+          close: () => t.close(),
+          abort: () => t.abort(),
+        };
+      },
+    );
+    expect(opened).toBe('clinic_40_server_bundle.zip');
+    expect(out.file).toBe(join(tmp, 'clinic_40_server_bundle.zip'));
+    expect(track.max.pending).toBe(1);
+    expect(track.max.decoded).toBeLessThanOrEqual(2);
+    expect(progress[0]).toEqual({ phase: 'checkpoint', done: 0, total: 1 });
+    expect(progress.filter((p) => p.phase === 'dataset').at(-1)).toEqual({
+      phase: 'dataset',
+      done: 40,
+      total: 40,
+    });
+    expect(progress.at(-1)).toEqual({ phase: 'writing', done: 40, total: 40 });
+    const streamed = readFileSync(out.file);
+    expect(out.bytes).toBe(streamed.length);
+    expect(out.contents).toHaveLength(44);
+
+    const inMemory = await buildServerBundleFromStore(storage, req, {
+      loadCases: async () => Array.from({ length: 40 }, (_, i) => makeCase(i, 128)),
+    });
+    expect(sha256(inMemory.bytes)).toBe(sha256(streamed));
+    expect(inMemory.contents).toEqual(out.contents);
+
+    // cancel after 10 cases: the target is aborted (its partial file removed), never closed
+    const ctrl = new AbortController();
+    const calls: string[] = [];
+    const cancelled = writeServerBundleFromStore(
+      storage,
+      req,
+      {
+        signal: ctrl.signal,
+        streamCases: async (_s, _d, _spec, onCase, onProgress) => {
+          let i = 0;
+          for await (const c of lazyCases(40, 128)) {
+            onCase(c);
+            onProgress(++i, 40);
+            if (i === 10) ctrl.abort();
+          }
+        },
+      },
+      async () => {
+        const t = fileTarget(join(tmp, 'cancelled-store.zip'));
+        return {
+          write: (c) => t.write(c),
+          close: () => (calls.push('close'), t.close()),
+          abort: () => (calls.push('abort'), t.abort()),
+        };
+      },
+    );
+    await expect(cancelled).rejects.toMatchObject({ name: 'AbortError' });
+    expect(calls).toEqual(['abort']);
+    expect(readdirSync(tmp).filter((f) => f.startsWith('cancelled-store'))).toEqual([]);
   });
 });
 

@@ -8,6 +8,11 @@
  *   checkpoints/<name>/train_opt.txt          the options, in the server's own print format
  *   README.md                                 the exact `python train.py …` and `torchrun …` commands
  *
+ * Streaming: `startServerBundle(head, sink)` / `writeServerBundle(head, cases, sink)` encode and
+ * write one case at a time to a ZipSink (a file, OPFS, Blob parts), so memory holds one case, its
+ * PNG and, at the end, one .pth file, whatever the number of cases; `buildServerBundle(input)` makes
+ * the same bytes in memory. Entries: the cases in the order given, then G, D, train_opt.txt, README.md.
+ *
  * Also the mapping between RunConfig and the server's command-line options (`serverOptionsFor`),
  * shared with the import direction (serverImport.ts).
  */
@@ -18,7 +23,7 @@ import type { StateDict } from '../model/types';
 import { CheckpointFormatError } from './checkpointError';
 import { checkStateDictAgainstConfig } from './formats';
 import { writePth } from './pth';
-import { writeZip, type ZipInputEntry } from './zip';
+import { createZipWriter, memorySink, type ZipSink } from './zip';
 
 /** netG values the server's `--netG` accepts among the studio's U-Nets. */
 export const SERVER_NETG = ['unet_128', 'unet_256'] as const;
@@ -32,10 +37,10 @@ export interface ServerBundleCase {
   xray: RgbaImage;
 }
 
-export interface ServerBundleInput {
+/** Everything of a bundle but its cases. */
+export interface ServerBundleHead {
   /** Experiment name: folder names and `--name`. Letters, digits, `_`, `-`, `.`. */
   name: string;
-  cases: ServerBundleCase[];
   G: StateDict;
   D: StateDict;
   config: RunConfig;
@@ -43,6 +48,10 @@ export interface ServerBundleInput {
   epoch: number;
   /** GPUs for the torchrun variant of the command (default 2). */
   gpus?: number;
+}
+
+export interface ServerBundleInput extends ServerBundleHead {
+  cases: ServerBundleCase[];
 }
 
 /** One server option: name, value as the server prints it, and the server's default for pix2pix. */
@@ -205,7 +214,7 @@ export function serverCommandArgs(
   return args;
 }
 
-function readme(input: ServerBundleInput, counts: Record<string, number>): string {
+function readme(input: ServerBundleHead, counts: Record<string, number>): string {
   const { config: cfg, name, epoch } = input;
   const gpus = input.gpus ?? 2;
   const single = `python train.py ${serverCommandArgs(cfg, name, epoch).join(' ')}`;
@@ -296,59 +305,142 @@ function serverDiscriminator(D: StateDict): StateDict {
   return D.filter((e) => !/^scale\d+\./.test(e.key));
 }
 
-/** Build the bundle ZIP. Throws CheckpointFormatError when the server cannot express the run. */
-export function buildServerBundle(input: ServerBundleInput): Uint8Array {
-  const { name, config: cfg } = input;
+/** What a finished bundle holds. */
+export interface ServerBundleSummary {
+  /** Size of the ZIP in bytes. */
+  bytes: number;
+  /** Cases per split. */
+  counts: Record<ServerBundleCase['split'], number>;
+  /** Every entry (name, unpacked bytes) in archive order. */
+  entries: readonly { name: string; bytes: number }[];
+}
+
+/**
+ * A bundle being written (`startServerBundle`): cases go in one at a time, each encoded and written
+ * at once, so memory holds one case and its PNG whatever the dataset's size.
+ */
+export interface ServerBundleWriter {
+  /**
+   * Encode one case as its aligned PNG (photo A left, X-ray B right) and write it. Nothing of the
+   * case is kept afterwards. Throws a CheckpointFormatError for an unusable case (the archive is
+   * then unfinished: the caller discards what the sink received).
+   */
+  addCase(c: ServerBundleCase): void;
+  /**
+   * Write `latest_net_G.pth`, `latest_net_D.pth`, `train_opt.txt`, `README.md` and the ZIP
+   * directory. Throws a CheckpointFormatError when no training case was added.
+   */
+  finish(): ServerBundleSummary;
+  /** Cases written so far. */
+  readonly cases: number;
+}
+
+/**
+ * Check the run and start a bundle that streams to `sink` (see `ServerBundleWriter`). Throws a
+ * CheckpointFormatError, before anything is written, when the server cannot express the run or
+ * the networks do not match the configuration. Byte for byte the archive `buildServerBundle`
+ * makes of the same cases in the same order.
+ */
+export function startServerBundle(head: ServerBundleHead, sink: ZipSink): ServerBundleWriter {
+  const { name, config: cfg } = head;
   if (!/^[A-Za-z0-9_.-]+$/.test(name) || name.startsWith('.')) {
     throw new CheckpointFormatError(`bundle name "${name}" must use only letters, digits, "_", "-" and "."`);
   }
-  if (!Number.isSafeInteger(input.epoch) || input.epoch < 0) {
-    throw new CheckpointFormatError(`epoch ${input.epoch} is not a whole number of completed epochs`);
+  if (!Number.isSafeInteger(head.epoch) || head.epoch < 0) {
+    throw new CheckpointFormatError(`epoch ${head.epoch} is not a whole number of completed epochs`);
   }
-  const gpus = input.gpus ?? 2;
+  const gpus = head.gpus ?? 2;
   if (!Number.isSafeInteger(gpus) || gpus < 1)
     throw new CheckpointFormatError(`GPU count ${gpus} is not valid`);
   assertServerCompatible(cfg);
-  const D = serverDiscriminator(input.D);
+  const D = serverDiscriminator(head.D);
   const serverCfg: RunConfig = { ...cfg, num_D: 1 };
-  checkStateDictAgainstConfig(input.G, cfg, 'G', 'latest_net_G.pth');
+  checkStateDictAgainstConfig(head.G, cfg, 'G', 'latest_net_G.pth');
   checkStateDictAgainstConfig(D, serverCfg, 'D', 'latest_net_D.pth');
 
-  const entries: ZipInputEntry[] = [];
-  const counts: Record<string, number> = { train: 0, val: 0, test: 0 };
+  const zip = createZipWriter(sink, 64);
+  const counts: Record<ServerBundleCase['split'], number> = { train: 0, val: 0, test: 0 };
   const ids = new Set<string>();
-  for (const c of input.cases) {
-    const safe = c.id.replace(/[^A-Za-z0-9_.-]/g, '_');
-    if (safe.length === 0 || safe.startsWith('.'))
-      throw new CheckpointFormatError(`case id "${c.id}" is not usable as a file name`);
-    if (ids.has(safe)) throw new CheckpointFormatError(`two cases map to the file name "${safe}.png"`);
-    ids.add(safe);
-    if (!(c.split in counts))
-      throw new CheckpointFormatError(`case ${c.id}: unknown split "${String(c.split)}"`);
-    if (c.photo.width !== cfg.size || c.photo.height !== cfg.size) {
-      throw new CheckpointFormatError(
-        `case ${c.id}: the photo is ${c.photo.width}×${c.photo.height} px but the run trains at ${cfg.size}×${cfg.size}; preprocess it first`,
+  let finished = false;
+  return {
+    addCase(c) {
+      if (finished) throw new Error(`case ${c.id} added after the bundle was finished`);
+      const safe = c.id.replace(/[^A-Za-z0-9_.-]/g, '_');
+      if (safe.length === 0 || safe.startsWith('.'))
+        throw new CheckpointFormatError(`case id "${c.id}" is not usable as a file name`);
+      if (ids.has(safe)) throw new CheckpointFormatError(`two cases map to the file name "${safe}.png"`);
+      if (!(c.split in counts))
+        throw new CheckpointFormatError(`case ${c.id}: unknown split "${String(c.split)}"`);
+      if (c.photo.width !== cfg.size || c.photo.height !== cfg.size) {
+        throw new CheckpointFormatError(
+          `case ${c.id}: the photo is ${c.photo.width}×${c.photo.height} px but the run trains at ${cfg.size}×${cfg.size}; preprocess it first`,
+        );
+      }
+      zip.add(`datasets/${name}/${c.split}/${safe}.png`, sideBySide(c.photo, c.xray, c.id));
+      ids.add(safe);
+      counts[c.split]++;
+    },
+    finish() {
+      if (finished) throw new Error('the bundle is already finished');
+      if (counts.train === 0) throw new CheckpointFormatError('the bundle has no training cases');
+      finished = true;
+      const enc = new TextEncoder();
+      // one .pth in memory at a time (a unet_256 generator is ~218 MB)
+      zip.add(`checkpoints/${name}/latest_net_G.pth`, writePth(head.G, { archiveName: 'latest_net_G' }));
+      zip.add(`checkpoints/${name}/latest_net_D.pth`, writePth(D, { archiveName: 'latest_net_D' }));
+      zip.add(
+        `checkpoints/${name}/train_opt.txt`,
+        enc.encode(formatTrainOpt(serverOptionsFor(cfg, name, head.epoch))),
       );
-    }
-    entries.push({
-      name: `datasets/${name}/${c.split}/${safe}.png`,
-      data: sideBySide(c.photo, c.xray, c.id),
-    });
-    counts[c.split]++;
+      zip.add('README.md', enc.encode(readme(head, counts)));
+      const bytes = zip.finish();
+      return { bytes, counts: { ...counts }, entries: zip.entries };
+    },
+    get cases() {
+      return ids.size;
+    },
+  };
+}
+
+export interface WriteServerBundleOptions {
+  /** Checked before every case and before the final files; aborting rejects with its reason. */
+  signal?: AbortSignal;
+  /** After every case written, with the count so far. */
+  onCase?: (written: number) => void;
+}
+
+/**
+ * Stream a bundle to `sink`, pulling the cases one at a time from `cases` (an array, a generator
+ * or an async generator that loads and preprocesses each case on demand): at most the case in hand
+ * and its PNG are in memory, plus the two .pth files at the end. On any error or abort the promise
+ * rejects and the sink has received an unfinished archive, which the caller must discard.
+ */
+export async function writeServerBundle(
+  head: ServerBundleHead,
+  cases: Iterable<ServerBundleCase> | AsyncIterable<ServerBundleCase>,
+  sink: ZipSink,
+  options: WriteServerBundleOptions = {},
+): Promise<ServerBundleSummary> {
+  const { signal } = options;
+  signal?.throwIfAborted();
+  const writer = startServerBundle(head, sink);
+  for await (const c of cases) {
+    signal?.throwIfAborted();
+    writer.addCase(c);
+    options.onCase?.(writer.cases);
   }
-  if (counts.train === 0) throw new CheckpointFormatError('the bundle has no training cases');
-  const enc = new TextEncoder();
-  entries.push(
-    {
-      name: `checkpoints/${name}/latest_net_G.pth`,
-      data: writePth(input.G, { archiveName: 'latest_net_G' }),
-    },
-    { name: `checkpoints/${name}/latest_net_D.pth`, data: writePth(D, { archiveName: 'latest_net_D' }) },
-    {
-      name: `checkpoints/${name}/train_opt.txt`,
-      data: enc.encode(formatTrainOpt(serverOptionsFor(cfg, name, input.epoch))),
-    },
-    { name: 'README.md', data: enc.encode(readme(input, counts)) },
-  );
-  return writeZip(entries, 64);
+  signal?.throwIfAborted();
+  return writer.finish();
+}
+
+/**
+ * Build the bundle ZIP in memory (small bundles and tests; a clinic dataset goes through
+ * `writeServerBundle` to a file). Throws CheckpointFormatError when the server cannot express the run.
+ */
+export function buildServerBundle(input: ServerBundleInput): Uint8Array {
+  const out = memorySink();
+  const writer = startServerBundle(input, out);
+  for (const c of input.cases) writer.addCase(c);
+  writer.finish();
+  return out.bytes();
 }

@@ -7,6 +7,11 @@
  * the alignment needs control over each local header's extra field, and because the output must be
  * one exactly-sized buffer (a 200 MB generator is not copied twice). Writes no ZIP64: archives and entries
  * must stay below 4 GiB and 65,535 entries; larger input raises a CheckpointFormatError.
+ * `writeZip` builds the archive in memory; `createZipWriter` streams the same bytes to a sink one
+ * entry at a time (the server bundle of a whole clinic dataset never sits in memory). fflate's
+ * streaming `Zip` is not used for that: it writes data descriptors (sizes after the data) and no
+ * alignment, so its archives would differ from `writeZip`'s; here each entry is complete before it
+ * is written, so its sizes and CRC go in the local header as before.
  *
  * Reader: walks the central directory (local headers of torch.save carry zero sizes and a data
  * descriptor, so only the central directory is authoritative), checks every offset against the
@@ -88,76 +93,91 @@ export function crc32(data: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-/**
- * Write a ZIP of STORED entries, each entry's data starting at a multiple of `align` bytes
- * (PyTorch uses 64). `align` = 1 disables padding.
- */
-export function writeZip(entries: readonly ZipInputEntry[], align = 64): Uint8Array {
+/** What the writer knows about an entry once its data is known: enough for both headers. */
+interface PlannedEntry {
+  name: Uint8Array;
+  size: number;
+  crc: number;
+  /** Offset of the local header in the archive. */
+  offset: number;
+  /** Bytes of the padding extra field (its 4-byte header included); 0 when unaligned. */
+  pad: number;
+}
+
+function checkAlign(align: number): void {
   if (!Number.isInteger(align) || align < 1 || align > 4096) {
     throw new CheckpointFormatError(`ZIP alignment must be an integer in 1..4096, got ${align}`);
   }
-  if (entries.length > 0xffff) {
+}
+
+const nameEncoder = new TextEncoder();
+
+/** Name bytes, padding and checks of the entry that starts at `offset` (shared by both writers). */
+function planEntry(
+  name: string,
+  data: Uint8Array,
+  offset: number,
+  align: number,
+  seen: Set<string>,
+): PlannedEntry {
+  if (seen.has(name)) throw new CheckpointFormatError(`ZIP entry "${name}" is listed twice`);
+  seen.add(name);
+  if (seen.size > 0xffff) {
     throw new CheckpointFormatError(
-      `ZIP with ${entries.length} entries needs ZIP64, which the studio does not write (limit 65,535)`,
+      `ZIP with ${seen.size} entries needs ZIP64, which the studio does not write (limit 65,535)`,
     );
   }
-  const enc = new TextEncoder();
-  const seen = new Set<string>();
-  const plan: { name: Uint8Array; data: Uint8Array; offset: number; pad: number; crc: number }[] = [];
-  let pos = 0;
-  for (const e of entries) {
-    if (seen.has(e.name)) throw new CheckpointFormatError(`ZIP entry "${e.name}" is listed twice`);
-    seen.add(e.name);
-    const name = enc.encode(e.name);
-    if (name.length > 0xffff) throw new CheckpointFormatError(`ZIP entry name too long: "${e.name}"`);
-    if (e.data.length >= U32_MAX) {
-      throw new CheckpointFormatError(
-        `ZIP entry "${e.name}" is ${e.data.length} bytes; entries of 4 GiB or more need ZIP64, which the studio does not write`,
-      );
-    }
-    let pad = 0;
-    if (align > 1) {
-      const start = pos + 30 + name.length;
-      pad = (align - ((start + 4) % align)) % align;
-      pad += 4; // the extra field's own 4-byte header (id + length)
-    }
-    plan.push({ name, data: e.data, offset: pos, pad, crc: crc32(e.data) });
-    pos += 30 + name.length + pad + e.data.length;
-  }
-  const cdOffset = pos;
-  let cdSize = 0;
-  for (const p of plan) cdSize += 46 + p.name.length;
-  const total = cdOffset + cdSize + 22;
-  if (total >= U32_MAX) {
+  const bytes = nameEncoder.encode(name);
+  if (bytes.length > 0xffff) throw new CheckpointFormatError(`ZIP entry name too long: "${name}"`);
+  if (data.length >= U32_MAX) {
     throw new CheckpointFormatError(
-      `the ZIP would be ${total} bytes; archives of 4 GiB or more need ZIP64, which the studio does not write — export fewer cases`,
+      `ZIP entry "${name}" is ${data.length} bytes; entries of 4 GiB or more need ZIP64, which the studio does not write`,
     );
   }
-  const out = new Uint8Array(total);
-  const dv = new DataView(out.buffer);
-  for (const p of plan) {
-    let o = p.offset;
-    dv.setUint32(o, SIG_LOCAL, true);
-    dv.setUint16(o + 4, 20, true); // version needed: 2.0
-    dv.setUint16(o + 6, FLAG_UTF8, true);
-    dv.setUint16(o + 8, 0, true); // stored
-    dv.setUint16(o + 10, 0, true); // time
-    dv.setUint16(o + 12, DOS_DATE, true);
-    dv.setUint32(o + 14, p.crc, true);
-    dv.setUint32(o + 18, p.data.length, true);
-    dv.setUint32(o + 22, p.data.length, true);
-    dv.setUint16(o + 26, p.name.length, true);
-    dv.setUint16(o + 28, p.pad, true);
-    out.set(p.name, o + 30);
-    o += 30 + p.name.length;
-    if (p.pad > 0) {
-      dv.setUint16(o, 0x4246, true); // "FB": PyTorch's padding extra field
-      dv.setUint16(o + 2, p.pad - 4, true);
-      out.fill(0x5a, o + 4, o + p.pad); // 'Z', as PyTorch fills it
-    }
-    out.set(p.data, o + p.pad);
+  let pad = 0;
+  if (align > 1) {
+    const start = offset + 30 + bytes.length;
+    pad = (align - ((start + 4) % align)) % align;
+    pad += 4; // the extra field's own 4-byte header (id + length)
   }
-  let o = cdOffset;
+  return { name: bytes, size: data.length, crc: crc32(data), offset, pad };
+}
+
+/** Local header + name + padding extra field of `p`, written at `o`; returns the bytes written. */
+function putLocalHeader(out: Uint8Array, dv: DataView, o: number, p: PlannedEntry): number {
+  dv.setUint32(o, SIG_LOCAL, true);
+  dv.setUint16(o + 4, 20, true); // version needed: 2.0
+  dv.setUint16(o + 6, FLAG_UTF8, true);
+  dv.setUint16(o + 8, 0, true); // stored
+  dv.setUint16(o + 10, 0, true); // time
+  dv.setUint16(o + 12, DOS_DATE, true);
+  dv.setUint32(o + 14, p.crc, true);
+  dv.setUint32(o + 18, p.size, true);
+  dv.setUint32(o + 22, p.size, true);
+  dv.setUint16(o + 26, p.name.length, true);
+  dv.setUint16(o + 28, p.pad, true);
+  out.set(p.name, o + 30);
+  const x = o + 30 + p.name.length;
+  if (p.pad > 0) {
+    dv.setUint16(x, 0x4246, true); // "FB": PyTorch's padding extra field
+    dv.setUint16(x + 2, p.pad - 4, true);
+    out.fill(0x5a, x + 4, x + p.pad); // 'Z', as PyTorch fills it
+  }
+  return 30 + p.name.length + p.pad;
+}
+
+/**
+ * Central directory entries and the end record of `plan`, written at `o` of `out`; the directory
+ * starts at `cdOffset` of the archive.
+ */
+function putDirectory(
+  out: Uint8Array,
+  dv: DataView,
+  o: number,
+  plan: readonly PlannedEntry[],
+  cdOffset: number,
+): void {
+  const start = o;
   for (const p of plan) {
     dv.setUint32(o, SIG_CENTRAL, true);
     dv.setUint16(o + 4, 20, true); // version made by
@@ -167,8 +187,8 @@ export function writeZip(entries: readonly ZipInputEntry[], align = 64): Uint8Ar
     dv.setUint16(o + 12, 0, true);
     dv.setUint16(o + 14, DOS_DATE, true);
     dv.setUint32(o + 16, p.crc, true);
-    dv.setUint32(o + 20, p.data.length, true);
-    dv.setUint32(o + 24, p.data.length, true);
+    dv.setUint32(o + 20, p.size, true);
+    dv.setUint32(o + 24, p.size, true);
     dv.setUint16(o + 28, p.name.length, true);
     // extra length, comment length, disk start, internal attrs: 0; external attrs 0
     dv.setUint32(o + 42, p.offset, true);
@@ -178,9 +198,137 @@ export function writeZip(entries: readonly ZipInputEntry[], align = 64): Uint8Ar
   dv.setUint32(o, SIG_EOCD, true);
   dv.setUint16(o + 8, plan.length, true);
   dv.setUint16(o + 10, plan.length, true);
-  dv.setUint32(o + 12, cdSize, true);
+  dv.setUint32(o + 12, o - start, true);
   dv.setUint32(o + 16, cdOffset, true);
+}
+
+const directorySize = (plan: readonly PlannedEntry[]): number =>
+  plan.reduce((s, p) => s + 46 + p.name.length, 0) + 22;
+
+function tooLarge(total: number): CheckpointFormatError {
+  return new CheckpointFormatError(
+    `the ZIP would be ${total} bytes; archives of 4 GiB or more need ZIP64, which the studio does not write — export fewer cases`,
+  );
+}
+
+/**
+ * Write a ZIP of STORED entries, each entry's data starting at a multiple of `align` bytes
+ * (PyTorch uses 64). `align` = 1 disables padding.
+ */
+export function writeZip(entries: readonly ZipInputEntry[], align = 64): Uint8Array {
+  checkAlign(align);
+  if (entries.length > 0xffff) {
+    throw new CheckpointFormatError(
+      `ZIP with ${entries.length} entries needs ZIP64, which the studio does not write (limit 65,535)`,
+    );
+  }
+  const seen = new Set<string>();
+  const plan: PlannedEntry[] = [];
+  let pos = 0;
+  for (const e of entries) {
+    const p = planEntry(e.name, e.data, pos, align, seen);
+    plan.push(p);
+    pos += 30 + p.name.length + p.pad + p.size;
+  }
+  const total = pos + directorySize(plan);
+  if (total >= U32_MAX) throw tooLarge(total);
+  const out = new Uint8Array(total);
+  const dv = new DataView(out.buffer);
+  entries.forEach((e, i) => {
+    const p = plan[i];
+    out.set(e.data, p.offset + putLocalHeader(out, dv, p.offset, p));
+  });
+  putDirectory(out, dv, pos, plan, pos);
   return out;
+}
+
+/** Where a streamed ZIP goes: its bytes in order, handed over synchronously. */
+export interface ZipSink {
+  /**
+   * Take the next bytes of the archive. The chunk may be a view of the caller's data (an entry's
+   * bytes are passed through, not copied): consume or copy it before returning, never modify it.
+   */
+  write(chunk: Uint8Array): void;
+}
+
+/** A streaming ZIP writer (`createZipWriter`): the same bytes as `writeZip`, one entry at a time. */
+export interface ZipWriter {
+  /** Write one entry (local header, padding, data) to the sink; nothing of it is kept but its name, size and CRC. */
+  add(name: string, data: Uint8Array): void;
+  /** Write the central directory and the end record; returns the archive's size in bytes. */
+  finish(): number;
+  /** Bytes handed to the sink so far. */
+  readonly bytesWritten: number;
+  /** Name and size of every entry added, in order. */
+  readonly entries: readonly { name: string; bytes: number }[];
+}
+
+/**
+ * Stream a ZIP of STORED entries to `sink`: byte for byte what `writeZip` makes of the same
+ * entries (same alignment, fixed date, no data descriptors), but only one entry is ever needed in
+ * memory, and the writer itself keeps ~60 bytes per entry. Entry data must be complete when added
+ * (the CRC and size go in the local header). Same limits as `writeZip` (no ZIP64).
+ */
+export function createZipWriter(sink: ZipSink, align = 64): ZipWriter {
+  checkAlign(align);
+  const seen = new Set<string>();
+  const plan: PlannedEntry[] = [];
+  const listed: { name: string; bytes: number }[] = [];
+  let pos = 0;
+  let done = false;
+  return {
+    add(name, data) {
+      if (done) throw new Error(`ZIP entry "${name}" added after the archive was finished`);
+      const p = planEntry(name, data, pos, align, seen);
+      const headerSize = 30 + p.name.length + p.pad;
+      const end = pos + headerSize + p.size;
+      // the directory of what is written so far must still fit below 4 GiB
+      if (end + directorySize(plan) + 46 + p.name.length >= U32_MAX) throw tooLarge(end);
+      const header = new Uint8Array(headerSize);
+      putLocalHeader(header, new DataView(header.buffer), 0, { ...p, offset: 0 });
+      sink.write(header);
+      if (data.length > 0) sink.write(data);
+      plan.push(p);
+      listed.push({ name, bytes: p.size });
+      pos = end;
+    },
+    finish() {
+      if (done) throw new Error('the ZIP archive is already finished');
+      done = true;
+      const dir = new Uint8Array(directorySize(plan));
+      putDirectory(dir, new DataView(dir.buffer), 0, plan, pos);
+      sink.write(dir);
+      pos += dir.length;
+      return pos;
+    },
+    get bytesWritten() {
+      return pos;
+    },
+    get entries() {
+      return listed;
+    },
+  };
+}
+
+/** A sink that keeps the chunks (as handed over, not copied) in memory; `bytes()` joins them into one buffer. */
+export function memorySink(): ZipSink & { bytes(): Uint8Array } {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  return {
+    write(chunk) {
+      chunks.push(chunk);
+      total += chunk.length;
+    },
+    bytes() {
+      const out = new Uint8Array(total);
+      let o = 0;
+      for (const c of chunks) {
+        out.set(c, o);
+        o += c.length;
+      }
+      return out;
+    },
+  };
 }
 
 /** True when the bytes start like a ZIP archive (local file header or empty-archive EOCD). */
