@@ -148,7 +148,15 @@ function presetById(id: string): Preset {
  */
 export function configFromOptions(values: ParsedValues, fallbackPreset?: Preset['id']): RunConfig {
   const presetId = str(values, 'preset') ?? fallbackPreset;
-  const partial: Partial<RunConfig> = presetId ? { ...presetById(presetId).config } : {};
+  const preset: Partial<RunConfig> = presetId ? { ...presetById(presetId).config } : {};
+  const cfg = withDefaults({ ...preset, ...configOverrides(values) });
+  checkNetworkFits(cfg);
+  return cfg;
+}
+
+/** Only the run-config options given on the command line (no preset, no defaults). */
+export function configOverrides(values: ParsedValues): Partial<RunConfig> {
+  const partial: Partial<RunConfig> = {};
   const netG = str(values, 'netG');
   if (netG !== undefined) {
     if (!/^unet_\d+$/.test(netG))
@@ -189,9 +197,7 @@ export function configFromOptions(values: ParsedValues, fallbackPreset?: Preset[
     partial.gan_mode = gan;
   }
   if (values.no_dropout === true) partial.no_dropout = true;
-  const cfg = withDefaults(partial);
-  checkNetworkFits(cfg);
-  return cfg;
+  return partial;
 }
 
 /** The U-Net needs at least 5 down-steps and sides that are multiples of 2^depth. */

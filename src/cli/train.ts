@@ -3,7 +3,7 @@
  * folder of pairs; writes a studio checkpoint (`<out>/last/`, atomic) and `<out>/metrics.json`.
  */
 import { mkdir, readdir, rename, stat, writeFile, readFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 import type { RunConfig } from '../core/config';
 import type { CaseSplit } from '../core/data/dataset';
 import { detectLayout } from '../core/data/layout';
@@ -12,12 +12,20 @@ import { assignSplits, compareIds, EVAL_LIST_SIZE } from '../core/data/splits';
 import type { AggregateMetrics } from '../core/eval/metrics';
 import type { RgbaImage } from '../core/image';
 import { decodeFileNode } from '../core/io/decodeNode';
+import { readCheckpointFile } from '../core/io/formats';
+import type { StateDict } from '../core/model';
 import {
   loadTrainerState,
   readCheckpointFiles,
   saveTrainerState,
   writeCheckpointAtomically,
 } from '../core/train/checkpoint';
+import {
+  completedEpochs,
+  continuedConfig,
+  proposedContinueConfig,
+  structureMismatches,
+} from '../core/train/continue';
 import { augmentationDefaults, createInMemoryDataSource, type ImagePair } from '../core/train/data';
 import { lastEpoch, stepsPerEpoch } from '../core/train/schedule';
 import { LOSS_NAMES, Trainer, type StepMetrics } from '../core/train/trainer';
@@ -27,6 +35,7 @@ import {
   checkNetworkFits,
   CONFIG_OPTIONS,
   configFromOptions,
+  configOverrides,
   HELP_OPTION,
   helpText,
   numberOption,
@@ -36,6 +45,8 @@ import {
   type OptionSpecs,
 } from './args';
 import { startBackend } from './env';
+import { studioVersionDir } from './export';
+import { readImport } from './import';
 import { createFsStorage } from './fsStorage';
 
 const TRAIN_OPTIONS: OptionSpecs = {
@@ -68,6 +79,19 @@ const TRAIN_OPTIONS: OptionSpecs = {
   flip: { type: 'boolean', help: 'random horizontal flip' },
   no_flip: { type: 'boolean', help: 'no horizontal flip (server --no_flip)' },
   resume: { type: 'boolean', help: 'continue the run in --out from its last checkpoint' },
+  init: {
+    type: 'string',
+    arg: '<checkpoint>',
+    help:
+      'start a NEW run from trained weights (server --continue_train; fresh optimizer): a studio ' +
+      'checkpoint folder, a server checkpoints/<name>/ folder or ZIP, a *_net_G.pth / .safetensors ' +
+      'generator (its *_net_D beside it is used when present) or a TF.js model.json',
+  },
+  epoch_count: {
+    type: 'string',
+    arg: '<n>',
+    help: "with --init: the first epoch (default: the checkpoint's completed epochs + 1)",
+  },
   quiet: { type: 'boolean', help: 'print only the final summary' },
 };
 
@@ -257,6 +281,124 @@ async function writeJsonAtomically(path: string, value: unknown): Promise<void> 
   await rename(tmp, path);
 }
 
+/** Trained weights a new run starts from (`--init`). */
+interface InitWeights {
+  config: RunConfig;
+  G: StateDict;
+  /** Undefined: the discriminator starts fresh. */
+  D?: StateDict;
+  /** Epochs the weights have completed (0 when unknown). */
+  completed: number;
+  epochKnown: boolean;
+  source: string;
+  notes: string[];
+}
+
+async function readInitWeights(path: string): Promise<InitWeights> {
+  let isDir: boolean;
+  try {
+    isDir = (await stat(path)).isDirectory();
+  } catch {
+    throw new UsageError(`--init ${path}: no such file or folder`);
+  }
+  const version = isDir ? await studioVersionDir(path) : undefined;
+  if (version) {
+    const files = new Map<string, Uint8Array>();
+    for (const e of await readdir(version, { withFileTypes: true }))
+      if (e.isFile()) files.set(e.name, new Uint8Array(await readFile(join(version, e.name))));
+    const state = loadTrainerState(files, version);
+    return {
+      config: state.config,
+      G: state.G,
+      D: state.D,
+      completed: completedEpochs(state),
+      epochKnown: true,
+      source: `studio checkpoint ${version} (step ${state.step})`,
+      notes: [],
+    };
+  }
+  const r = await readImport(path);
+  const notes = [...r.warnings];
+  let config = r.config;
+  let D = r.D;
+  const m = /^(.*)_net_G(\.(?:pth|safetensors))$/i.exec(path);
+  if (!D && !isDir && m) {
+    // a lone generator file: use the discriminator saved beside it (server naming)
+    const dPath = `${m[1]}_net_D${m[2]}`;
+    try {
+      const loaded = readCheckpointFile(basename(dPath), new Uint8Array(await readFile(dPath)));
+      if (loaded.kind === 'D') {
+        D = loaded.stateDict;
+        // the D's own width, depth and scales (a lone G says nothing about them)
+        const { ndf, n_layers_D, num_D } = loaded.config ?? {};
+        config = {
+          ...config,
+          ...(ndf !== undefined ? { ndf } : {}),
+          ...(n_layers_D !== undefined ? { n_layers_D } : {}),
+          ...(num_D !== undefined ? { num_D } : {}),
+        };
+      } else notes.push(`${dPath} is not a discriminator; the discriminator starts fresh`);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+  const fileEpoch = /(?:^|[/\\])(\d+)_net_G\.[a-z]+$/i.exec(path);
+  const completed = r.epoch > 0 ? r.epoch : fileEpoch ? Number(fileEpoch[1]) : 0;
+  if (!D && !isDir && /\.pth$/i.test(path) && config.ndf !== config.ngf) {
+    // as the studio's import: without a discriminator its width follows ngf (server 64/64)
+    notes.push(`no discriminator beside ${basename(path)}: it starts fresh with ndf = ngf = ${config.ngf}`);
+    config = { ...config, ndf: config.ngf };
+  }
+  return {
+    config,
+    G: r.G,
+    D,
+    completed,
+    epochKnown: completed > 0,
+    source: r.source,
+    notes,
+  };
+}
+
+/**
+ * A continued run's config: the checkpoint's config, the options given on the command line, the
+ * checkpoint's network structure (a differing --netG/--ngf/... is refused) and --epoch_count
+ * (default: the checkpoint's epoch in progress). A schedule that is already over is extended by
+ * the checkpoint's own n_epochs unless --n_epochs / --n_epochs_decay were given.
+ */
+function initConfig(init: InitWeights, values: Parameters<typeof configOverrides>[0]): RunConfig {
+  const overrides = configOverrides(values);
+  const clash = structureMismatches({ ...init.config, ...overrides }, init.config)[0];
+  if (clash) {
+    throw new UsageError(
+      `--${clash.key} ${clash.run}: the weights in --init were trained with ${clash.key} = ${clash.checkpoint}; ` +
+        'a continued run keeps the checkpoint’s network (leave the option out)',
+    );
+  }
+  const first = numberOption(values, 'epoch_count', { integer: true, min: 1 });
+  if (first === undefined && !init.epochKnown)
+    init.notes.push(
+      'the checkpoint does not say how many epochs it was trained; starting at epoch 1 (set --epoch_count)',
+    );
+  const from = { config: init.config, completedEpochs: first !== undefined ? first - 1 : init.completed };
+  let cfg = continuedConfig({ ...init.config, ...overrides }, from);
+  if (lastEpoch(cfg) < cfg.epoch_count) {
+    if (overrides.n_epochs !== undefined || overrides.n_epochs_decay !== undefined) {
+      throw new UsageError(
+        `--epoch_count ${cfg.epoch_count} is past the end of the schedule (n_epochs + n_epochs_decay = ${lastEpoch(cfg)}): ` +
+          'raise --n_epochs or --n_epochs_decay',
+      );
+    }
+    cfg = proposedContinueConfig({ config: cfg, completedEpochs: cfg.epoch_count - 1 });
+    init.notes.push(
+      `the checkpoint's schedule was over; extended to n_epochs ${cfg.n_epochs} + n_epochs_decay ${cfg.n_epochs_decay} ` +
+        '(give --n_epochs / --n_epochs_decay / --lr to choose)',
+    );
+  }
+  checkNetworkFits(cfg);
+  return cfg;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const values = parse(
     argv,
@@ -280,15 +422,27 @@ export async function run(argv: string[]): Promise<number> {
     if (!quiet) console.log(s);
   };
 
+  const initPath = stringOption(values, 'init');
+  if (initPath !== undefined && values.resume)
+    throw new UsageError('train: give either --resume (same run) or --init (new run from weights), not both');
+  if (initPath !== undefined && values.preset !== undefined)
+    throw new UsageError(
+      'train: --preset and --init do not combine: a continued run starts from the checkpoint’s config',
+    );
+  if (initPath === undefined && values.epoch_count !== undefined)
+    throw new UsageError('train: --epoch_count needs --init (a new run from weights)');
   const storage = createFsStorage(out);
   const resumeFiles = values.resume ? await readCheckpointFiles(storage, 'last') : undefined;
   if (values.resume && !resumeFiles)
     throw new UsageError(`--resume: ${out}/last has no checkpoint to continue from`);
   const resumeState = resumeFiles ? loadTrainerState(resumeFiles, join(out, 'last')) : undefined;
+  const init = initPath !== undefined ? await readInitWeights(initPath) : undefined;
 
   let cfg: RunConfig = resumeState
     ? resumeState.config
-    : configFromOptions(values, values.demo ? 'demo' : undefined);
+    : init
+      ? initConfig(init, values)
+      : configFromOptions(values, values.demo ? 'demo' : undefined);
   const overrides: Partial<RunConfig> = {};
   for (const k of ['log_every', 'val_every', 'save_every'] as const) {
     const v = numberOption(values, k, { integer: true, min: k === 'log_every' ? 1 : 0 });
@@ -323,7 +477,17 @@ export async function run(argv: string[]): Promise<number> {
   // a resumed run keeps its config; only the logging cadence (log/val/save_every) may change
   const trainer = resumeState
     ? Trainer.restore({ ...resumeState, config: cfg }, source)
-    : Trainer.create(cfg, source);
+    : init
+      ? Trainer.fromWeights(cfg, { G: init.G, D: init.D }, source)
+      : Trainer.create(cfg, source);
+  if (init) {
+    for (const n of init.notes) say(`note: ${n}`);
+    say(
+      `starting from ${init.source} (${init.completed} epochs trained): ` +
+        `epochs ${cfg.epoch_count}..${lastEpoch(cfg)}, fresh optimizer, discriminator ` +
+        (init.D ? 'from the checkpoint' : 'fresh (none in the checkpoint)'),
+    );
+  }
   await mkdir(out, { recursive: true });
   const metricsPath = join(out, 'metrics.json');
   let history: HistoryRow[] = [];
@@ -392,6 +556,16 @@ export async function run(argv: string[]): Promise<number> {
       config: cfg,
       backend: sel.backend,
       data: { source: data.source, train_cases: data.train.length, val_cases: data.val.length },
+      ...(init
+        ? {
+            init: {
+              source: init.source,
+              completed_epochs: init.completed,
+              epoch_count: cfg.epoch_count,
+              discriminator: init.D ? 'checkpoint' : 'fresh',
+            },
+          }
+        : {}),
       steps: trainer.globalStep,
       epoch: trainer.epoch,
       ms_per_step: msPerStep,

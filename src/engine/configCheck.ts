@@ -120,7 +120,22 @@ export function checkRunConfig(cfg: RunConfig): ConfigIssue[] {
   const e2 = integer('n_epochs_decay', 0);
   if (e1 && e2 && cfg.n_epochs + cfg.n_epochs_decay < 1) add('n_epochs', trainMessage('config.noEpochs'));
   integer('warmup_steps', 0);
-  integer('epoch_count', 1);
+  const firstOk = integer('epoch_count', 1);
+  if (
+    e1 &&
+    e2 &&
+    firstOk &&
+    cfg.n_epochs + cfg.n_epochs_decay >= 1 &&
+    cfg.epoch_count > cfg.n_epochs + cfg.n_epochs_decay
+  ) {
+    add(
+      'epoch_count',
+      trainMessage('config.scheduleOver', {
+        first: cfg.epoch_count,
+        last: cfg.n_epochs + cfg.n_epochs_decay,
+      }),
+    );
+  }
   integer('seed', 0);
   // data
   const sizeOk = integer('size', 8);

@@ -26,7 +26,7 @@ import type { RoundDiag } from '../core/eval/diagnostics';
 import { aggregate, imageMetrics, type CaseMetrics } from '../core/eval/metrics';
 import type { Point, RgbaImage } from '../core/image';
 import { createGenerator, loadStateDict } from '../core/model';
-import type { ForwardMode, Generator } from '../core/model/types';
+import type { ForwardMode, Generator, StateDict } from '../core/model/types';
 import { deriveSeed } from '../core/rng';
 import { encodeTrainerState, loadTrainerState, type TrainerState } from '../core/train/checkpoint';
 import {
@@ -36,6 +36,7 @@ import {
   type DataSource,
   type ImagePair,
 } from '../core/train/data';
+import { completedEpochs, continuedConfig } from '../core/train/continue';
 import { describeConfig } from '../core/train/info';
 import { lastEpoch, stepsPerEpoch } from '../core/train/schedule';
 import { LOSS_NAMES, Trainer, type StepMetrics } from '../core/train/trainer';
@@ -59,6 +60,7 @@ import {
   type CheckpointRecord,
   type MetricPoint,
   type RunPatch,
+  type RunOrigin,
   type RunRecord,
   type StudioStorage,
 } from '../store';
@@ -80,6 +82,7 @@ import {
 import { checkMemory, largestTensorBytes, type ConfigEstimate, type MemoryLimits } from './memoryEstimate';
 import type {
   BestMetric,
+  ContinueFrom,
   DatasetInfo,
   DatasetSource,
   EngineApi,
@@ -687,6 +690,9 @@ export class EngineCore implements EngineApi {
     this.assertIdle();
     if (!this.dataset) throw new TrainError(trainMessage('engine.noDataset'));
     let cfg = withDefaults(params.config);
+    const init = params.init ? await this.continueSource(params.init) : null;
+    if (init)
+      cfg = continuedConfig(cfg, { config: init.state.config, completedEpochs: init.origin.completedEpochs });
     const issues = checkRunConfig(cfg);
     if (issues.length > 0) {
       throw new TrainError(
@@ -707,12 +713,28 @@ export class EngineCore implements EngineApi {
         preprocessing: { ...this.dataset.info.preprocessing, size: cfg.size, mode: cfg.preprocess },
         backend: selection.backend,
         adapter: this.adapterText(),
+        origin: init ? init.origin : { kind: 'new' },
       });
+      if (init) {
+        this.warn(
+          trainMessage('engine.continue.fromCheckpoint', {
+            run: record.name,
+            source: init.origin.runName,
+            name: init.origin.checkpoint,
+            completed: init.origin.completedEpochs,
+            first: cfg.epoch_count,
+            netG: cfg.netG,
+            ngf: cfg.ngf,
+            norm: cfg.norm,
+          }),
+        );
+      }
       return await this.launch({
         record,
         cfg,
         prepared,
         state: null,
+        weights: init ? { G: init.state.G, D: init.state.D } : undefined,
         bestMetric: params.bestMetric ?? 'l1',
         previewEvery: params.previewEvery,
       });
@@ -720,6 +742,43 @@ export class EngineCore implements EngineApi {
       if (this.phase === 'starting') this.setPhase('ready');
       throw e;
     }
+  }
+
+  /** The checkpoint a new run starts from (see StartOptions.init), read and checked. */
+  private async continueSource(
+    from: ContinueFrom,
+  ): Promise<{ state: TrainerState; origin: Extract<RunOrigin, { kind: 'continued' }> }> {
+    const { storage } = this.need();
+    const rec = await getRun(storage.runs, from.runId);
+    if (!rec || !(await getCheckpoint(storage.checkpoints, rec.id, from.checkpoint))) {
+      throw new TrainError(
+        trainMessage('engine.continue.notFound', { run: rec?.name ?? from.runId, name: from.checkpoint }),
+      );
+    }
+    let state: TrainerState;
+    try {
+      const { files } = await loadCheckpoint(storage.checkpoints, rec.id, from.checkpoint);
+      state = loadTrainerState(files, `run ${rec.name}, checkpoint "${from.checkpoint}"`);
+    } catch (e) {
+      throw new TrainError(
+        trainMessage('engine.continue.unreadable', {
+          run: rec.name,
+          name: from.checkpoint,
+          error: errorText(e),
+        }),
+      );
+    }
+    return {
+      state,
+      origin: {
+        kind: 'continued',
+        runId: rec.id,
+        runName: rec.name,
+        checkpoint: from.checkpoint,
+        completedEpochs: completedEpochs(state),
+        step: state.step,
+      },
+    };
   }
 
   async resumeRun(params: ResumeOptions): Promise<RunStarted> {
@@ -794,6 +853,8 @@ export class EngineCore implements EngineApi {
     cfg: RunConfig;
     prepared: PreparedData;
     state: TrainerState | null;
+    /** A new run's starting weights (continue from a checkpoint); fresh networks when absent. */
+    weights?: { G: StateDict; D: StateDict };
     bestMetric: BestMetric;
     previewEvery?: number;
   }): Promise<RunStarted> {
@@ -811,7 +872,11 @@ export class EngineCore implements EngineApi {
       // more than 7 tensors exceeds the 8 storage buffers a shader may bind (tfjs-backend-webgpu
       // 4.22 then silently returns stale values: -0.5, NaN).
       const opts = { gradNorms: false };
-      trainer = p.state ? Trainer.restore(p.state, data, opts) : Trainer.create(cfg, data, opts);
+      trainer = p.state
+        ? Trainer.restore(p.state, data, opts)
+        : p.weights
+          ? Trainer.fromWeights(cfg, p.weights, data, opts)
+          : Trainer.create(cfg, data, opts);
     } catch (e) {
       data.dispose();
       throw e;

@@ -87,6 +87,19 @@ export interface StartOptions {
   bestMetric?: BestMetric;
   /** Steps between live previews (default: every log_every * 4 steps, at least every 20). */
   previewEvery?: number;
+  /**
+   * Start from a stored checkpoint's G and D weights instead of fresh networks (the server's
+   * `--continue_train`): the network structure and `epoch_count` come from the checkpoint, the
+   * rest of `config` from the caller; Adam starts fresh. See core/train/continue.ts.
+   */
+  init?: ContinueFrom;
+}
+
+/** A stored checkpoint to start a new run from. */
+export interface ContinueFrom {
+  runId: string;
+  /** Checkpoint pointer name (`last`, `best`, …). */
+  checkpoint: string;
 }
 
 export interface ResumeOptions {

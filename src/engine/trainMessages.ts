@@ -110,6 +110,18 @@ export const TRAIN_MESSAGES = {
     en: 'Run {run} resumes from checkpoint "{name}" at step {step} (epoch {epoch}).',
     zh: '训练 {run} 从检查点“{name}”继续：第 {step} 步（第 {epoch} 轮）。',
   },
+  'engine.continue.fromCheckpoint': {
+    en: 'Run {run} starts from the weights of {source}, checkpoint "{name}" ({completed} epochs trained): first epoch {first}, optimizer fresh, network {netG} ngf {ngf} {norm}.',
+    zh: '训练 {run} 从 {source} 的检查点“{name}”的权重开始（已训练 {completed} 轮）：从第 {first} 轮开始，优化器重新初始化，网络 {netG} ngf {ngf} {norm}。',
+  },
+  'engine.continue.notFound': {
+    en: 'Checkpoint "{name}" of run {run} does not exist any more; choose another checkpoint in the Checkpoints section.',
+    zh: '训练 {run} 的检查点“{name}”已不存在；请在“检查点”页面选择另一个检查点。',
+  },
+  'engine.continue.unreadable': {
+    en: 'Checkpoint "{name}" of run {run} cannot be used to continue training: {error}',
+    zh: '训练 {run} 的检查点“{name}”无法用于继续训练：{error}',
+  },
   'engine.resume.notFound': { en: 'Run {run} does not exist.', zh: '训练 {run} 不存在。' },
   'engine.run.interrupted': {
     en: 'The training stopped without saying so (a reload, a crash or a closed tab). Resume continues from the last checkpoint.',
@@ -167,6 +179,10 @@ export const TRAIN_MESSAGES = {
   'config.noEpochs': {
     en: 'n_epochs + n_epochs_decay must be at least 1 (the run would have no epochs).',
     zh: 'n_epochs + n_epochs_decay 至少为 1（否则训练没有任何轮次）。',
+  },
+  'config.scheduleOver': {
+    en: 'The run would start at epoch {first} (epoch_count) but its schedule ends at epoch {last} (n_epochs + n_epochs_decay): raise n_epochs or n_epochs_decay so that there is something left to train.',
+    zh: '训练将从第 {first} 轮开始（epoch_count），但学习率计划在第 {last} 轮就结束了（n_epochs + n_epochs_decay）：请增大 n_epochs 或 n_epochs_decay，才有剩余的轮次可训练。',
   },
   'config.pyramidTooDeep': {
     en: 'ms_levels {levels} halves {size} px down to {smallest} px; the Sobel/SSIM terms need at least 8 px. Lower ms_levels.',

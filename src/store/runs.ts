@@ -46,6 +46,24 @@ export interface BestMetric {
   epoch: number;
 }
 
+/**
+ * Where a run's starting weights came from. Absent on records written before the field existed
+ * (those are `new` or, when their backend says so, imported).
+ */
+export type RunOrigin =
+  | { kind: 'new' }
+  | {
+      kind: 'continued';
+      /** The run and checkpoint whose weights the run started from. */
+      runId: string;
+      runName: string;
+      checkpoint: string;
+      /** Completed epochs and steps of that checkpoint. */
+      completedEpochs: number;
+      step: number;
+    }
+  | { kind: 'imported'; format: string; files: string[] };
+
 export interface RunRecord {
   id: string;
   name: string;
@@ -74,6 +92,7 @@ export interface RunRecord {
   historyCounts: Record<string, number>;
   /** Message of the error that failed the run, or why it was interrupted. */
   error: string | null;
+  origin?: RunOrigin;
 }
 
 export interface NewRun {
@@ -85,6 +104,7 @@ export interface NewRun {
   adapter: string | null;
   /** Default: a new time-sortable id. */
   id?: string;
+  origin?: RunOrigin;
 }
 
 const runKey = (id: string) => `run/${id}`;
@@ -121,6 +141,7 @@ export async function createRun(kv: Kv, init: NewRun, nowMs: number = Date.now()
     checkpointNames: [],
     historyCounts: {},
     error: null,
+    ...(init.origin ? { origin: init.origin } : {}),
   };
   const wrote = await updateIf<RunRecord>(kv, runKey(id), (old) => (old ? undefined : rec));
   if (!wrote) throw new Error(`a run with id ${id} already exists`);

@@ -18,7 +18,8 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const root = project.config.root;
-  const dist = resolve(root, 'dist');
+  // STUDIO_DIST: serve another build folder (parallel work on one machine)
+  const dist = resolve(root, process.env.STUDIO_DIST ?? 'dist');
   if (!existsSync(resolve(dist, 'index.html'))) {
     console.log('[e2e] dist/ is missing: running npx vite build');
     const r = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });

@@ -27,7 +27,21 @@ import {
   type ToEngine,
 } from '../../src/engine/protocol';
 import { markOrphanedRuns } from '../../src/engine/runLocks';
-import { getRun, listCheckpoints, openStudioStorage, readHistory, type MetricPoint } from '../../src/store';
+import { createDiscriminator, stateDictOf } from '../../src/core/model';
+import {
+  commitImport,
+  exportCheckpointFiles,
+  planImport,
+  sourceFromBytes,
+} from '../../src/engine/checkpointIo';
+import {
+  getRun,
+  listCheckpoints,
+  listRuns,
+  openStudioStorage,
+  readHistory,
+  type MetricPoint,
+} from '../../src/store';
 
 /** A learnable toy pair: the X-ray is a grey, smoothed function of the photo. */
 function toyCase(i: number, size: number, seed: number): { photo: RgbaImage; xray: RgbaImage } {
@@ -136,6 +150,10 @@ function until(events: EngineEvent[], pred: (e: EngineEvent) => boolean, timeout
 }
 
 const finished = (e: EngineEvent): boolean => e.type === 'run' && e.run.status === 'finished';
+const finishedRun =
+  (runId: string) =>
+  (e: EngineEvent): boolean =>
+    e.type === 'run' && e.run.id === runId && e.run.status === 'finished';
 const lossesOf = (pts: MetricPoint[]): [number, Record<string, number | null>][] =>
   pts.map((p) => [p.step, p.values]);
 
@@ -301,5 +319,119 @@ describe('engine core (cpu backend, fake-indexeddb)', () => {
     expect(rec?.step).toBe(10);
     await two.engine.dispose();
     await core1.dispose().catch(() => undefined);
+  });
+
+  it('continues training from a finished run and from an imported .pth in new runs (fresh Adam, next epoch)', async () => {
+    expect(straightTrain).toHaveLength(10);
+    const storage = await openStudioStorage({ prefix });
+    const straight = (await listRuns(storage.runs)).runs.find((r) => r.name === 'straight');
+    if (!straight) throw new Error('the straight run is missing');
+    const core = newCore();
+    const { engine, events } = remote(core);
+    await engine.init({ backend: 'cpu', storagePrefix: prefix });
+    await engine.loadDataset({ kind: 'demo', cases: 6, seed: 3 });
+
+    // the straight run finished its schedule (2 epochs): continuing needs epochs left
+    const over = await engine
+      .start({ config: CONFIG as RunConfig, init: { runId: straight.id, checkpoint: 'last' } })
+      .then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+    expect(over?.message).toMatch(/start at epoch 3 .*ends at epoch 2/);
+    const missing = await engine
+      .start({ config: CONFIG as RunConfig, init: { runId: straight.id, checkpoint: 'nope' } })
+      .then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+    expect(missing?.message).toMatch(/Checkpoint "nope" of run straight does not exist/);
+
+    // two more epochs (3 and 4) on the server's linear policy; a different ngf is overridden by the
+    // checkpoint's
+    const more = { ...CONFIG, n_epochs: 3, n_epochs_decay: 1, ngf: 8, lambda_L1: 50 } as RunConfig;
+    const started = await engine.start({
+      config: more,
+      name: 'continued',
+      init: { runId: straight.id, checkpoint: 'last' },
+    });
+    expect([started.fromStep, started.totalSteps, started.stepsPerEpoch]).toEqual([0, 10, 5]);
+    expect([started.run.config.ngf, started.run.config.epoch_count, started.run.config.lambda_L1]).toEqual([
+      4, 3, 50,
+    ]);
+    expect(started.run.origin).toEqual({
+      kind: 'continued',
+      runId: straight.id,
+      runName: 'straight',
+      checkpoint: 'last',
+      completedEpochs: 2,
+      step: 10,
+    });
+    await until(events, finished);
+    expect(
+      events.some((e) => e.type === 'warning' && e.message.code === 'engine.continue.fromCheckpoint'),
+    ).toBe(true);
+    const hist = await readHistory(storage.runs, started.run.id, 'train');
+    expect(hist.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // epoch 3 of n_epochs 3 + decay 1 runs at half the lr, epoch 4 at 0 (the server's linear policy)
+    expect(hist[0].values.lr).toBeCloseTo(2e-4 * 0.5, 12);
+    expect(hist[5].values.lr).toBe(0);
+    const rec = await getRun(storage.runs, started.run.id);
+    expect([rec?.status, rec?.step]).toEqual(['finished', 10]);
+    const last = (await listCheckpoints(storage.checkpoints, started.run.id)).find((c) => c.name === 'last');
+    expect([last?.step, last?.epoch]).toEqual([10, 4]);
+
+    // a .pth as the server writes it, imported (trainCount 0, fresh D), then continued
+    const pth = await exportCheckpointFiles(storage, {
+      runId: straight.id,
+      name: 'last',
+      format: 'pth',
+      nets: 'G',
+      label: 'epoch',
+    });
+    expect(pth.fileName).toBe('2_net_G.pth');
+    const plan = await planImport([sourceFromBytes(pth.fileName, pth.bytes)]);
+    const imported = await commitImport(storage, plan, {
+      name: 'from server',
+      datasetId: 'demo-6-3',
+      freshDiscriminator: async (cfg) => {
+        const D = createDiscriminator(cfg, cfg.seed);
+        try {
+          return await stateDictOf(D);
+        } finally {
+          D.dispose();
+        }
+      },
+    });
+    const fromPth = await engine.start({
+      config: { ...more, n_epochs: 3, n_epochs_decay: 0 },
+      name: 'continued from pth',
+      init: { runId: imported.run.id, checkpoint: 'last' },
+    });
+    expect(fromPth.run.config.epoch_count).toBe(3);
+    expect(fromPth.run.origin).toMatchObject({
+      kind: 'continued',
+      runName: 'from server',
+      completedEpochs: 2,
+    });
+    await until(events, finishedRun(fromPth.run.id));
+    const h2 = await readHistory(storage.runs, fromPth.run.id, 'train');
+    expect(h2.map((p) => p.step)).toEqual([1, 2, 3, 4, 5]);
+    expect(h2[0].values.lr).toBe(0); // n_epochs 3, decay 0: the server runs its last epoch at lr 0
+    expect(h2.every((p) => Number.isFinite(p.values.G_L1))).toBe(true);
+    // same G, same data order and seeds, but a fresh D: G_L1 of step 1 equals the continued run's
+    expect(h2[0].values.G_L1).toBeCloseTo(hist[0].values.G_L1 as number, 5);
+    // while the same run from fresh networks (no init) starts elsewhere: the weights were loaded
+    const fresh = await engine.start({
+      config: { ...more, n_epochs: 3, n_epochs_decay: 0, epoch_count: 3 },
+      name: 'fresh at epoch 3',
+    });
+    expect(fresh.run.origin).toEqual({ kind: 'new' });
+    await until(events, finishedRun(fresh.run.id));
+    const h3 = await readHistory(storage.runs, fresh.run.id, 'train');
+    const g1 = (p: MetricPoint): number => p.values.G_L1 as number;
+    console.log(`step-1 G_L1: continued ${g1(hist[0])}, from .pth ${g1(h2[0])}, fresh ${g1(h3[0])}`);
+    expect(Math.abs(g1(h3[0]) - g1(hist[0]))).toBeGreaterThan(1e-3 * g1(hist[0]));
+    await engine.dispose();
   });
 });

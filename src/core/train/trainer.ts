@@ -27,9 +27,11 @@ import * as tf from '@tensorflow/tfjs';
 import { sumTensors } from '../tensorOps';
 import type { RunConfig } from '../config';
 import { aggregate, imageMetrics, type AggregateMetrics, type CaseMetrics } from '../eval/metrics';
-import { discriminatorLoss, generatorLoss, G_TERMS, type GTerm } from '../losses';
+import { discriminatorLoss, generatorLoss, G_TERMS, termWeight, type GTerm } from '../losses';
+import type { DiscriminatorOutput } from '../model/types';
 import { createDiscriminator, createGenerator, loadStateDict, stateDictOf } from '../model';
-import type { Discriminator, ForwardMode, Generator } from '../model/types';
+import { STRUCTURE_KEYS } from './continue';
+import type { Discriminator, ForwardMode, Generator, StateDict } from '../model/types';
 import { deriveSeed, Rng } from '../rng';
 import { Adam } from './adam';
 import type { TrainerState } from './checkpoint';
@@ -56,6 +58,14 @@ export interface StepMetrics {
    * `G/innermost`, `G/up`, and `D/layer<k>` (`D/scale<s>/layer<k>` for the extra scales).
    */
   gradNorms: Record<string, number>;
+  /**
+   * Pull of each generator term on G's output at log steps: the L2 norm over the batch of
+   * ∂(λᵢLᵢ)/∂fake (fake in [-1, 1]), for every term with a non-zero weight, against the same D as
+   * G's objective (the Evaluate section's loss balance measures the same quantity). Their ratios say
+   * which term steers G: G_GAN / G_L1 ≪ 1 means the adversarial gradient is drowned by lambda_L1.
+   * Empty when gradient norms are off.
+   */
+  termGradNorms: Partial<Record<GTerm, number>>;
   /** True when every loss and norm is finite (a NaN/Inf means the run has diverged). */
   finite: boolean;
 }
@@ -75,7 +85,11 @@ export interface StepInfo {
 export interface TrainerOptions {
   /** Keep metrics every this many steps (and at step 1). Default cfg.log_every. */
   logEvery?: number;
-  /** Compute per-group gradient norms at log steps. Default true. */
+  /**
+   * At log steps, compute the per-group gradient norms and the per-term pulls on G's output
+   * (StepMetrics.gradNorms / termGradNorms). Default true. Cost (demo preset, wasm, logging every
+   * step): about 1 % of a step for the groups, see test/unit/train.test.ts for the terms.
+   */
   gradNorms?: boolean;
   /** At most this many unread metric records are kept; older ones are dropped. Default 1000. */
   maxPendingMetrics?: number;
@@ -121,6 +135,7 @@ interface PendingMetrics {
   lr: number;
   losses: Partial<Record<LossName, tf.Scalar>>;
   gradNorms: Record<string, tf.Scalar>;
+  termGradNorms: Partial<Record<GTerm, tf.Scalar>>;
 }
 
 /**
@@ -143,6 +158,62 @@ export function gradNormGroup(net: 'G' | 'D', key: string, innermostLevel: numbe
   if (!m) return 'D/other';
   const layer = Math.floor((Number(m[2]) + 1) / 3) + 1;
   return m[1] ? `D/scale${m[1]}/layer${layer}` : `D/layer${layer}`;
+}
+
+/**
+ * `cfg` with every generator term's weight at 0 except `term`'s (G_GAN keeps its fixed weight 1 —
+ * its value is still computed by generatorLoss, but from a D output that is a constant unless the
+ * caller makes it depend on the input).
+ */
+function termOnlyConfig(cfg: RunConfig, term: GTerm): RunConfig {
+  const keep = (t: GTerm, v: number): number => (t === term ? v : 0);
+  return {
+    ...cfg,
+    lambda_L1: keep('G_L1', cfg.lambda_L1),
+    lambda_grad: keep('G_grad', cfg.lambda_grad),
+    lambda_lap: keep('G_lap', cfg.lambda_lap),
+    lambda_fm: keep('G_fm', cfg.lambda_fm),
+    lambda_ssim: keep('G_ssim', cfg.lambda_ssim),
+  };
+}
+
+/**
+ * Identity on `x` whose gradient passes through unchanged; during backpropagation `onGrad` sees it
+ * (∂loss/∂x; the tensor is disposed after the call, `tf.keep` what you derive from it).
+ */
+function gradientTap(x: tf.Tensor4D, onGrad: (dy: tf.Tensor4D) => void): tf.Tensor4D {
+  const op = tf.customGrad((input: tf.Tensor | tf.GradSaveFunc) => {
+    const t = input as tf.Tensor; // customGrad passes the tensor first, the save function last
+    return {
+      value: tf.clone(t),
+      gradFunc: (dy: tf.Tensor) => {
+        onGrad(dy as tf.Tensor4D);
+        return tf.clone(dy);
+      },
+    };
+  });
+  return op(x) as tf.Tensor4D;
+}
+
+/**
+ * Metric-point values of a logged step's gradient norms (for the run history and the Train view's
+ * chart): `grad:<group>` for the per-layer-group weight-gradient norms (`grad:G/down`,
+ * `grad:D/layer1`, ...) and `grad:fake/<term>` for the per-term pulls on G's output
+ * (`grad:fake/G_L1`). Non-finite values become null. Empty when the trainer ran without norms.
+ */
+export function gradNormPointValues(
+  m: Pick<StepMetrics, 'gradNorms' | 'termGradNorms'>,
+): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  const put = (key: string, v: number): void => {
+    out[key] = Number.isFinite(v) ? v : null;
+  };
+  for (const [group, v] of Object.entries(m.gradNorms)) put(`grad:${group}`, v);
+  for (const term of G_TERMS) {
+    const v = m.termGradNorms[term];
+    if (v !== undefined) put(`grad:fake/${term}`, v);
+  }
+  return out;
 }
 
 function innermostLevelOf(keys: Iterable<string>): number {
@@ -197,18 +268,6 @@ export function outsideGradientTape<T>(fn: () => T): T {
     state.gradientDepth = depth;
   }
 }
-
-/** Network-structure fields: a state can only be loaded into a trainer that agrees on these. */
-const STRUCTURE_KEYS = [
-  'netG',
-  'ngf',
-  'ndf',
-  'n_layers_D',
-  'num_D',
-  'norm',
-  'input_nc',
-  'output_nc',
-] as const;
 
 export class Trainer {
   readonly cfg: RunConfig;
@@ -288,6 +347,30 @@ export class Trainer {
     return t;
   }
 
+  /**
+   * A trainer for a NEW run that starts from trained weights (see continue.ts): G and D are built
+   * from `cfg` and loaded strictly from the state dicts (PyTorch layout, e.g. from an imported
+   * .pth); without `D` the discriminator keeps its fresh cfg.seed initialisation. Adam starts
+   * fresh, the step counter at 0 and the epoch at `cfg.epoch_count`.
+   * Throws (naming the key) when a state dict does not fit cfg's networks.
+   */
+  static fromWeights(
+    cfg: RunConfig,
+    weights: { G: StateDict; D?: StateDict },
+    data: DataSource,
+    opts: TrainerOptions = {},
+  ): Trainer {
+    const t = Trainer.create(cfg, data, opts);
+    try {
+      loadStateDict(t.G, weights.G, { strict: true });
+      if (weights.D) loadStateDict(t.D, weights.D, { strict: true });
+    } catch (e) {
+      t.dispose();
+      throw e;
+    }
+    return t;
+  }
+
   private ownsNets = false;
 
   /** Steps completed. */
@@ -351,6 +434,41 @@ export class Trainer {
     return out;
   }
 
+  /**
+   * The per-term pulls on G's output except G_GAN's (see `step`), computed outside G's tape:
+   * kept scalars ‖∂(λᵢLᵢ)/∂fake‖ for every other term with a non-zero weight, and the kept sum of
+   * those gradients (null when G_GAN is the only term). Caller disposes both. `dFake` is D's output
+   * in G's objective (a constant here); G_fm runs D again on (photo, x) without updating its
+   * BatchNorm running statistics (same batch statistics, so the same output).
+   */
+  private otherTermPulls(
+    batch: { photo: tf.Tensor4D; xray: tf.Tensor4D },
+    fake: tf.Tensor4D,
+    dFake: DiscriminatorOutput,
+    dReal: DiscriminatorOutput | undefined,
+  ): { norms: Partial<Record<GTerm, tf.Scalar>>; sum: tf.Tensor4D | null } {
+    const cfg = this.cfg;
+    const dModeNoStats: ForwardMode = { training: true, dropout: false, updateStats: false };
+    const terms = G_TERMS.filter(
+      (t) => t !== 'G_GAN' && termWeight(cfg, t) !== 0 && (t !== 'G_fm' || dReal !== undefined),
+    );
+    if (terms.length === 0) return { norms: {}, sum: null };
+    return tf.tidy(() => {
+      const norms: Partial<Record<GTerm, tf.Scalar>> = {};
+      const grads = terms.map((term) => {
+        const only = termOnlyConfig(cfg, term);
+        const grad = tf.grad((x: tf.Tensor) => {
+          const x4 = x as tf.Tensor4D;
+          const dF = term === 'G_fm' ? this.D.apply(batch.photo, x4, dModeNoStats) : dFake;
+          return generatorLoss(only, { fake: x4, real: batch.xray, dFake: dF, dReal }).terms[term];
+        })(fake) as tf.Tensor4D;
+        norms[term] = tf.keep(tf.norm(grad) as tf.Scalar);
+        return grad;
+      });
+      return { norms, sum: tf.keep(sumTensors(grads)) };
+    });
+  }
+
   /** Launch one training step. Reads nothing back. */
   step(): StepInfo {
     if (this.disposed) throw new Error('Trainer used after dispose()');
@@ -381,10 +499,25 @@ export class Trainer {
       lr,
       losses: {},
       gradNorms: {},
+      termGradNorms: {},
     };
+    const pulls = log && this.withGradNorms;
+    // the other terms' summed ∂/∂fake, from G's forward until its backward (see the tap below)
+    let others = null as tf.Tensor4D | null; // (assigned inside the tape's closure)
     try {
       const { value, grads } = tf.variableGrads(() => {
-        const fake = this.G.apply(batch.photo, gMode);
+        // At log steps G's backward hands the tap ∂L_G/∂fake, the sum of every term's pull; minus
+        // the other terms' gradients (computed below without D, except G_fm) it is G_GAN's. This
+        // spares a D forward and backward per logged step (the tap passes the gradient unchanged).
+        const fakeG = this.G.apply(batch.photo, gMode);
+        const fake = pulls
+          ? gradientTap(fakeG, (dy) => {
+              record.termGradNorms.G_GAN?.dispose();
+              record.termGradNorms.G_GAN = tf.keep(
+                tf.tidy(() => tf.norm(others ? tf.sub(dy, others) : dy) as tf.Scalar),
+              );
+            })
+          : fakeG;
         // D step on the fake (not differentiated for D's update) and the real pair
         const dStep = (): void => {
           const dRes = tf.variableGrads(() => {
@@ -410,6 +543,11 @@ export class Trainer {
         const dReal = cfg.lambda_fm > 0 ? this.D.apply(batch.photo, batch.xray, dModeNoStats) : undefined;
         const gl = generatorLoss(cfg, { fake, real: batch.xray, dFake, dReal });
         if (log) for (const term of G_TERMS) record.losses[term] = tf.keep(gl.terms[term]);
+        if (pulls) {
+          const o = outsideGradientTape(() => this.otherTermPulls(batch, fake, dFake, dReal));
+          Object.assign(record.termGradNorms, o.norms);
+          others = o.sum;
+        }
         return gl.total;
       }, this.gVars);
       const gGrads = this.gradsByKey(grads);
@@ -418,10 +556,15 @@ export class Trainer {
       this.optG.apply(gGrads, lr);
       tf.dispose([value, ...Object.values(grads)]);
     } catch (e) {
-      tf.dispose([...Object.values(record.losses), ...Object.values(record.gradNorms)]);
+      tf.dispose([
+        ...Object.values(record.losses),
+        ...Object.values(record.gradNorms),
+        ...Object.values(record.termGradNorms),
+      ]);
       throw e;
     } finally {
       tf.dispose([batch.photo, batch.xray]);
+      others?.dispose();
     }
     this.stepsDone += 1;
     this.iter_ += 1;
@@ -442,7 +585,11 @@ export class Trainer {
   }
 
   private disposeRecord(r: PendingMetrics): void {
-    tf.dispose([...Object.values(r.losses), ...Object.values(r.gradNorms)]);
+    tf.dispose([
+      ...Object.values(r.losses),
+      ...Object.values(r.gradNorms),
+      ...Object.values(r.termGradNorms),
+    ]);
   }
 
   /** The oldest unread metrics record (FIFO), read with `await data()`. Throws when none is pending. */
@@ -457,7 +604,16 @@ export class Trainer {
       }
       const gradNorms: Record<string, number> = {};
       for (const [group, t] of Object.entries(r.gradNorms)) gradNorms[group] = (await t.data())[0];
-      const finite = [...Object.values(losses), ...Object.values(gradNorms)].every(Number.isFinite);
+      const termGradNorms: Partial<Record<GTerm, number>> = {};
+      for (const term of G_TERMS) {
+        const t = r.termGradNorms[term];
+        if (t) termGradNorms[term] = (await t.data())[0];
+      }
+      const finite = [
+        ...Object.values(losses),
+        ...Object.values(gradNorms),
+        ...Object.values(termGradNorms),
+      ].every(Number.isFinite);
       this.lastLosses = losses;
       return {
         step: r.step,
@@ -466,6 +622,7 @@ export class Trainer {
         lr: r.lr,
         losses,
         gradNorms,
+        termGradNorms,
         finite,
       };
     } finally {
