@@ -18,7 +18,22 @@ import {
   tensorToImages,
   type ImagePair,
 } from '../../src/core/train/data';
-import { gradNormGroup, LOSS_NAMES, Trainer, type StepMetrics } from '../../src/core/train/trainer';
+import {
+  epochOrder,
+  gradNormGroup,
+  gradNormPointValues,
+  LOSS_NAMES,
+  Trainer,
+  type StepMetrics,
+} from '../../src/core/train/trainer';
+import { lossBalance } from '../../src/core/losses';
+import {
+  ganToL1Ratio,
+  GRAD_FAKE_SERIES,
+  GRAD_GROUP_SERIES,
+  GRAD_NORM_SERIES,
+  SeriesSet,
+} from '../../src/ui/train/chartData';
 
 /** A tiny server-structured config that trains fast on the cpu backend. */
 function tinyConfig(over: Partial<RunConfig> = {}): RunConfig {
@@ -435,5 +450,125 @@ describe('gradient-norm groups', () => {
     expect(gradNormGroup('D', 'model.3.bias', 0)).toBe('D/layer2');
     expect(gradNormGroup('D', 'model.11.weight', 0)).toBe('D/layer5');
     expect(gradNormGroup('D', 'scale2.model.9.weight', 0)).toBe('D/scale2/layer4');
+  });
+});
+
+describe('gradient norms per loss term (pull on G’s output)', () => {
+  it('G_L1’s is lambda_L1/√N by hand; every term equals lossBalance on the step’s fake and D', async () => {
+    // lr 0: the step moves no weight, so G and D after the step are the ones the step used
+    const cfg = tinyConfig({
+      lr: 0,
+      no_dropout: true,
+      flip: false,
+      lambda_grad: 5,
+      lambda_lap: 2,
+      lambda_fm: 10,
+      lambda_ssim: 1,
+    });
+    const pairs = noisePairs(2, 32);
+    const data = createInMemoryDataSource(pairs, { size: 32 });
+    const trainer = Trainer.create(cfg, data);
+    try {
+      trainer.step();
+      const m = await trainer.readMetrics();
+      expect(Object.keys(m.termGradNorms).sort()).toEqual(
+        ['G_GAN', 'G_L1', 'G_fm', 'G_grad', 'G_lap', 'G_ssim'].sort(),
+      );
+      // d(λ·mean|f − r|)/df = λ·sign(f − r)/N: norm λ/√N with N = 1·32·32·3 (no exact ties in noise)
+      expect(m.termGradNorms.G_L1).toBeCloseTo(100 / Math.sqrt(32 * 32 * 3), 5);
+      const pair = pairs[epochOrder(cfg.seed, 1, 2)[0]];
+      const photo = imageToTensor(pair.photo, 3);
+      const xray = imageToTensor(pair.xray, 3);
+      const noStats = { training: true, dropout: false, updateStats: false };
+      const fake = trainer.G.apply(photo, noStats);
+      const dReal = trainer.D.apply(photo, xray, noStats);
+      const rows = await lossBalance(cfg, fake, xray, (x) => trainer.D.apply(photo, x, noStats), dReal);
+      expect(rows.map((r) => r.term).sort()).toEqual(Object.keys(m.termGradNorms).sort());
+      for (const r of rows) {
+        const ours = m.termGradNorms[r.term] ?? NaN;
+        expect(Math.abs(ours - r.gradNorm) / r.gradNorm, `${r.term}: ${ours} vs ${r.gradNorm}`).toBeLessThan(
+          1e-5,
+        );
+      }
+      // the weighted loss values are the step's own (same fake, same D)
+      for (const r of rows) expect(m.losses[r.term]).toBeCloseTo(r.value, 5);
+      tf.dispose([photo, xray, fake, ...dReal.logits, ...dReal.features.flat()]);
+    } finally {
+      trainer.dispose();
+      data.dispose();
+    }
+  });
+
+  it('only active terms get a norm; gradNorms: false computes none; the norms change no training result', async () => {
+    const cfg = tinyConfig({ lambda_grad: 5 });
+    const data = createInMemoryDataSource(noisePairs(2, 32), { size: 32 });
+    const on = Trainer.create(cfg, data);
+    const off = Trainer.create(cfg, data, { gradNorms: false });
+    try {
+      const a: StepMetrics[] = [];
+      const b: StepMetrics[] = [];
+      for (let i = 0; i < 3; i++) {
+        on.step();
+        off.step();
+        a.push(await on.readMetrics());
+        b.push(await off.readMetrics());
+      }
+      expect(Object.keys(a[2].termGradNorms).sort()).toEqual(['G_GAN', 'G_L1', 'G_grad']);
+      expect(a[2].termGradNorms.G_GAN).toBeGreaterThan(0);
+      expect(b[2].termGradNorms).toEqual({});
+      expect(b[2].gradNorms).toEqual({});
+      // G's gradient passes the tap unchanged: losses after two updates and the weights are bit-equal
+      expect(b.map((m) => m.losses)).toEqual(a.map((m) => m.losses));
+      const [sa, sb] = [await on.getState(), await off.getState()];
+      expect(sb.G).toEqual(sa.G);
+    } finally {
+      on.dispose();
+      off.dispose();
+      data.dispose();
+    }
+  });
+
+  it('gradNormPointValues names the metric-point keys the Train view charts', () => {
+    const values = gradNormPointValues({
+      gradNorms: { 'G/outermost': 0.5, 'G/down': 2, 'G/innermost': 0.1, 'G/up': 3, 'D/layer1': Infinity },
+      termGradNorms: { G_GAN: 0.02, G_L1: 1.8, G_grad: NaN },
+    });
+    expect(values).toEqual({
+      'grad:G/outermost': 0.5,
+      'grad:G/down': 2,
+      'grad:G/innermost': 0.1,
+      'grad:G/up': 3,
+      'grad:D/layer1': null,
+      'grad:fake/G_GAN': 0.02,
+      'grad:fake/G_L1': 1.8,
+      'grad:fake/G_grad': null,
+    });
+    // every G key the trainer can produce has a series in the chart, and nothing else
+    const gKeys = Object.keys(values).filter((k) => !k.startsWith('grad:D/'));
+    const charted = [...GRAD_GROUP_SERIES, ...GRAD_FAKE_SERIES];
+    for (const k of gKeys) expect(charted).toContain(k);
+    expect(GRAD_FAKE_SERIES).toHaveLength(6);
+    expect(GRAD_GROUP_SERIES).toHaveLength(4);
+  });
+
+  it('the chart columns: `only` picks series in order, log turns values ≤ 0 into gaps; the GAN/L1 ratio', () => {
+    const set = new SeriesSet(GRAD_NORM_SERIES);
+    set.append([
+      { step: 1, values: { 'grad:fake/G_GAN': 0.05, 'grad:fake/G_L1': 2, 'grad:G/down': 0 } },
+      { step: 2, values: { 'grad:fake/G_GAN': 0.04, 'grad:fake/G_L1': 1.6, 'grad:G/down': 3 } },
+    ]);
+    const [x, l1, gan, missing] = set.data({
+      smoothed: false,
+      log: false,
+      only: ['grad:fake/G_L1', 'grad:fake/G_GAN', 'not-a-series'],
+    });
+    expect(x).toEqual([1, 2]);
+    expect(l1).toEqual([2, 1.6]);
+    expect(gan).toEqual([0.05, 0.04]);
+    expect(missing).toEqual([null, null]);
+    expect(set.data({ smoothed: false, log: true, only: ['grad:G/down'] })[1]).toEqual([null, 3]);
+    expect(ganToL1Ratio(set.last())).toBeCloseTo(0.025, 12);
+    expect(ganToL1Ratio({ 'grad:fake/G_GAN': 0.1 })).toBeNull();
+    expect(ganToL1Ratio({ 'grad:fake/G_GAN': 0.1, 'grad:fake/G_L1': 0 })).toBeNull();
   });
 });

@@ -9,6 +9,40 @@
  */
 import { EmaSmoother } from '../../core/eval/ema';
 
+/**
+ * Gradient-norm series: metric-point keys written by the engine from the trainer's
+ * `gradNormPointValues` (core/train/trainer.ts; a unit test keeps the two in step).
+ * `grad:fake/<term>`: the term's pull on G's output, ‖∂(λᵢLᵢ)/∂fake‖ (fake in [-1, 1]);
+ * `grad:G/<group>`: the L2 norm of G's weight gradient in that layer group.
+ */
+export const GRAD_FAKE_SERIES = [
+  'grad:fake/G_GAN',
+  'grad:fake/G_L1',
+  'grad:fake/G_grad',
+  'grad:fake/G_lap',
+  'grad:fake/G_fm',
+  'grad:fake/G_ssim',
+] as const;
+export const GRAD_GROUP_SERIES = [
+  'grad:G/outermost',
+  'grad:G/down',
+  'grad:G/innermost',
+  'grad:G/up',
+] as const;
+/** Every gradient-norm series, in one SeriesSet (the charts pick their columns with `only`). */
+export const GRAD_NORM_SERIES: readonly string[] = [...GRAD_FAKE_SERIES, ...GRAD_GROUP_SERIES];
+
+/**
+ * G_GAN's pull on G's output over G_L1's (raw values of one logged step), or null when either is
+ * missing or G_L1's is 0. Below ~0.01 the adversarial term barely shapes G: lambda_L1 dominates.
+ */
+export function ganToL1Ratio(values: Record<string, number | null>): number | null {
+  const gan = values['grad:fake/G_GAN'];
+  const l1 = values['grad:fake/G_L1'];
+  if (typeof gan !== 'number' || typeof l1 !== 'number' || !(l1 > 0)) return null;
+  return gan / l1;
+}
+
 export interface SeriesPoint {
   step: number;
   values: Record<string, number | null>;
@@ -108,9 +142,18 @@ export class SeriesSet {
     return out;
   }
 
-  /** Columns for uPlot; with `log`, values <= 0 become gaps. */
-  data(opts: { smoothed: boolean; log: boolean }): ChartColumns {
-    const cols = opts.smoothed ? this.smooth : this.raw;
+  /**
+   * Columns for uPlot; with `log`, values <= 0 become gaps. `only`: just these series, in this
+   * order (a name not in the set gives an all-gap column).
+   */
+  data(opts: { smoothed: boolean; log: boolean; only?: readonly string[] }): ChartColumns {
+    const all = opts.smoothed ? this.smooth : this.raw;
+    const cols = opts.only
+      ? opts.only.map((name) => {
+          const i = this.names.indexOf(name);
+          return i >= 0 ? all[i] : this.x.map(() => null);
+        })
+      : all;
     const ys = opts.log ? cols.map((c) => c.map((v) => (v !== null && v > 0 ? v : null))) : cols;
     return [this.x, ...ys];
   }
