@@ -174,8 +174,9 @@ export interface StoredRound {
  * The stuck verdict of the stored round at `step`, judged again like the engine does: the detector
  * over the diagnostics of the run's stored rounds before this one (`earlier`, oldest first; rounds
  * without diagnostics are skipped, as the engine's history skips them) and this one, then the
- * learning-rate rule with the round's `lr_now`. A round without image diagnostics cannot be judged: then the verdict a
- * previous version stored with it is read (`storedVerdict`), else "nothing to judge".
+ * learning-rate rule with the round's `lr_now`. A round without image diagnostics cannot be
+ * judged: then the verdict a previous version stored with it is read (`storedVerdict`), else
+ * "nothing to judge".
  */
 export function stuckOfStoredRound(
   step: number,
@@ -250,8 +251,8 @@ const BALANCE_TERMS: readonly TermBalance['term'][] = ['G_GAN', 'G_L1', 'G_grad'
  * A validation round rebuilt from a stored `val` history point (what `roundValues` +
  * `caseValues` wrote): per-case scores, summaries, diagnostics without histograms, loss balance,
  * gap, input range, losses; the stuck verdict is judged again with the run's stored rounds before
- * this one, `earlier` (`stuckOfStoredRound`), and the checklist answered again from these values and the run
- * config. Values the point does not hold are NaN / null.
+ * this one, `earlier` (`stuckOfStoredRound`), and the checklist answered again from these values
+ * and the run config. Values the point does not hold are NaN / null.
  */
 export function roundFromValues(
   step: number,
