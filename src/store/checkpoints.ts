@@ -15,6 +15,7 @@
  *   ptr/<runId>/<name>                              CheckpointRecord (the pointer + summary)
  *   ver/<runId>/<versionId>/<file>/<part, 5 digits>  Blob
  */
+import { completedEpochs } from '../core/train/continue';
 import type { RunConfig } from '../core/config';
 import { MANIFEST_FILE, parseManifest, type KeyValueStorage } from '../core/train/checkpoint';
 import { asStorageFull, NotFoundError } from './errors';
@@ -36,6 +37,11 @@ export interface CheckpointFileInfo {
 export interface CheckpointInfo {
   epoch: number;
   step: number;
+  /**
+   * Completed epochs (core/train/continue.ts completedEpochs: `epoch` counts the epoch in
+   * progress, which is complete once its last batch is done). Absent on older records.
+   */
+  completedEpochs?: number;
   /** Metrics at save time, e.g. `{ G_L1: 0.081, val_psnr_db: 21.3 }`; null = not finite. */
   metrics: Record<string, number | null>;
   /** A few config fields worth showing in a list, e.g. `{ netG: 'unet_256', size: 512 }`. */
@@ -99,6 +105,7 @@ export function checkpointInfoFromFiles(
   return {
     epoch: m.epoch,
     step: m.step,
+    completedEpochs: completedEpochs(m),
     metrics: { ...m.metrics },
     configSummary: summarizeConfig(m.config),
   };
@@ -162,6 +169,7 @@ export async function saveCheckpoint(
         files: fileInfos,
         epoch: meta.epoch,
         step: meta.step,
+        ...(meta.completedEpochs !== undefined ? { completedEpochs: meta.completedEpochs } : {}),
         metrics: { ...meta.metrics },
         configSummary: { ...meta.configSummary },
       };

@@ -7,7 +7,9 @@
  * train_opt.txt and loss_log.txt) imports as a run whose loss curves show in the Train view. A
  * unet_128 generator imported from a .safetensors file gets the server bundle: both commands (the
  * GPU count applied), the studio-only options, and a ZIP with the demo cases, latest_net_G/D.pth
- * and train_opt.txt. A pickle that calls os.system is refused with the file named and nothing stored. Screenshots of the
+ * and train_opt.txt. A pickle that calls os.system is refused with the file named and nothing stored.
+ * The server model then continues training in a new run from "Continue training" (structure locked,
+ * epoch 3 after the log's 2 epochs, origin shown in the run history). Screenshots of the
  * list, the download menu, the import preview and the import error in English and 简体中文 are
  * copied to /tmp/ck-*.png.
  *
@@ -33,6 +35,7 @@ interface TrainDebug {
   step: number | null;
   seriesCounts: Record<string, number>;
   checkpoints: { name: string; step: number }[];
+  epoch: number | null;
 }
 
 interface CkDebug {
@@ -329,6 +332,44 @@ describe('Checkpoints section', () => {
         .toBe(3);
       expect((await trainDebug(page)).seriesCounts.D_fake).toBe(3);
       await shot(s, 'ck-server-run-curves-en');
+
+      // ----- continue training the server model in a new run (fresh Adam, the next epoch) -----
+      await page.getByRole('tab', { name: 'Checkpoints' }).click();
+      const serverRow = page.locator(`tr[data-checkpoint="${server!.runId}/last"]`);
+      await serverRow.waitFor({ timeout: 30_000 });
+      await serverRow.getByTestId('ck-continue').click();
+      const banner = page.getByTestId('continue-banner');
+      await banner.waitFor({ timeout: 30_000 });
+      // the loss log ends in epoch 2: two epochs are complete, the new run starts at epoch 3
+      expect(await banner.getAttribute('data-first-epoch')).toBe('3');
+      expect(await banner.textContent()).toContain('Continues from checkpoint “last” of run ceph_srv');
+      expect(await banner.textContent()).toContain('--continue_train --epoch_count 3');
+      expect(await page.locator('#tv-opt-ngf').isDisabled()).toBe(true);
+      expect(await page.locator('#tv-opt-ngf').inputValue()).toBe('8');
+      expect(await page.locator('#tv-opt-lambda_L1').isDisabled()).toBe(false);
+      await banner.scrollIntoViewIfNeeded();
+      await shot(s, 'ck-continue-en');
+      await page.getByRole('button', { name: '简体中文' }).click();
+      await page.getByTestId('continue-banner').filter({ hasText: '从训练 ceph_srv 的检查点' }).waitFor();
+      await shot(s, 'ck-continue-zh');
+      await page.getByRole('button', { name: 'English' }).click();
+      await page.getByRole('button', { name: 'Start training' }).click();
+      await expect
+        .poll(async () => (await trainDebug(page)).step ?? 0, { timeout: 300_000, interval: 500 })
+        .toBeGreaterThanOrEqual(2);
+      const cont = await trainDebug(page);
+      expect(cont.activeRunId).not.toBe(server!.runId);
+      expect(cont.epoch).toBe(3);
+      await page.getByRole('button', { name: 'Stop' }).click();
+      await expect
+        .poll(() => page.getByTestId('train-phase').getAttribute('data-phase'), { timeout: 120_000 })
+        .toBe('ready');
+      const contRow = page.locator(`tr[data-run="${cont.activeRunId}"]`);
+      await contRow.waitFor({ timeout: 30_000 });
+      expect(await contRow.getByTestId('run-origin').textContent()).toContain(
+        'from ceph_srv · last (2 epochs)',
+      );
+      expect(await page.getByTestId('continue-banner').count()).toBe(0);
       s.expectClean();
     } catch (e) {
       // what the page looked like when it failed

@@ -30,9 +30,12 @@ export function checkpointKey(c: Pick<CheckpointRecord, 'runId' | 'name'>): stri
   return `${c.runId}/${c.name}`;
 }
 
-/** Completed epochs of a checkpoint: its `epoch` is the epoch in progress (1-based). */
-export function completedEpochsOf(c: Pick<CheckpointRecord, 'epoch'>): number {
-  return Math.max(0, c.epoch - 1);
+/**
+ * Completed epochs of a checkpoint (from its manifest when saved; older records: `epoch` is the
+ * epoch in progress, 1-based).
+ */
+export function completedEpochsOf(c: Pick<CheckpointRecord, 'epoch' | 'completedEpochs'>): number {
+  return c.completedEpochs ?? Math.max(0, c.epoch - 1);
 }
 
 /** Decimal megabytes with one decimal (two under 10 MB). */

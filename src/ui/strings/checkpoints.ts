@@ -195,6 +195,15 @@ export const CHECKPOINTS_STRINGS = {
     zh: '训练 {run} 的检查点 {label} 的服务器包',
   },
   'ckpt.act.measure': { en: 'Measure', zh: '测量' },
+  'ckpt.act.busyTraining': {
+    en: 'A run is training: stop it before preparing another',
+    zh: '正在训练：请先停止，再准备新的训练',
+  },
+  'ckpt.act.continue': { en: 'Continue training', zh: '继续训练（新训练）' },
+  'ckpt.act.continueNamed': {
+    en: 'Continue training from checkpoint {label} of run {run} in a new run (Train section)',
+    zh: '从训练 {run} 的检查点 {label} 开始新的继续训练（训练页面）',
+  },
   'ckpt.act.measureNamed': {
     en: 'Measure checkpoint {label} of run {run} on the validation cases',
     zh: '在验证病例上测量训练 {run} 的检查点 {label}',

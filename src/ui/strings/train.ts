@@ -323,6 +323,35 @@ export const TRAIN_STRINGS = {
   },
   'train.chart.points': { en: '{n} logged steps', zh: '已记录 {n} 步' },
 
+  // gradient norms
+  'train.grad.title': { en: 'Gradient norms (log scale)', zh: '梯度范数（对数坐标）' },
+  'train.grad.pull': {
+    en: 'Pull of each loss term on G’s output: ‖∂(λL)/∂fake‖, L2 over the batch, fake on [−1, 1]',
+    zh: '各损失项对 G 输出的拉动：‖∂(λL)/∂fake‖，批内 L2，fake 取值 [−1, 1]',
+  },
+  'train.grad.pullAxis': { en: '‖∂(λL)/∂fake‖', zh: '‖∂(λL)/∂fake‖' },
+  'train.grad.groups': {
+    en: 'G’s weight gradient per layer group: ‖∂L_G/∂θ‖, L2 over the group',
+    zh: 'G 各层组的权重梯度：‖∂L_G/∂θ‖，组内 L2',
+  },
+  'train.grad.groupsAxis': { en: '‖∂L_G/∂θ‖', zh: '‖∂L_G/∂θ‖' },
+  'train.grad.group.outermost': { en: 'outermost', zh: '最外层' },
+  'train.grad.group.down': { en: 'down (encoder)', zh: '下采样（编码器）' },
+  'train.grad.group.innermost': { en: 'innermost', zh: '最内层' },
+  'train.grad.group.up': { en: 'up (decoder)', zh: '上采样（解码器）' },
+  'train.grad.ratio': {
+    en: 'G_GAN ÷ G_L1 pull at step {step} (unsmoothed): {ratio}',
+    zh: '第 {step} 步 G_GAN ÷ G_L1 拉动之比（未平滑）：{ratio}',
+  },
+  'train.grad.explain': {
+    en: 'G_GAN ÷ G_L1 scales as 1/lambda_L1: below 0.01 the adversarial term no longer shapes G (it learns the blurry L1 average) — lower lambda_L1, e.g. 100 → 60; any term under 1/100 of G_L1’s pull cannot steer training.',
+    zh: 'G_GAN ÷ G_L1 与 1/lambda_L1 成正比：低于 0.01 时对抗项不再塑造 G（G 只学到模糊的 L1 平均）——应降低 lambda_L1，如 100 → 60；拉动不足 G_L1 1/100 的损失项无法左右训练。',
+  },
+  'train.grad.none': {
+    en: 'No gradient norms were logged for this run; runs with gradient norms on log them at every log step (log_every).',
+    zh: '此训练未记录梯度范数；开启梯度范数的训练会在每个记录步（log_every）记录。',
+  },
+
   // preview
   'train.preview.title': { en: 'Live preview', zh: '实时预览' },
   'train.preview.help': {
@@ -404,6 +433,52 @@ export const TRAIN_STRINGS = {
     zh: '在未告知的情况下停止（重新加载、崩溃或关闭标签页）。“继续训练”将从最近的检查点恢复。',
   },
   'train.runs.bestValue': { en: '{metric} {value} at step {step}', zh: '{metric} {value}（第 {step} 步）' },
+
+  // --- continue from a checkpoint (a new run from its weights) ---
+  'train.cont.title': {
+    en: 'Continues from checkpoint “{label}” of run {run}',
+    zh: '从训练 {run} 的检查点“{label}”继续',
+  },
+  'train.cont.what': {
+    en: 'Start begins a NEW run with this checkpoint’s generator and discriminator weights ({completed} epochs trained, step {step}), like the server’s --continue_train --epoch_count {first}. The optimizer starts fresh (Adam moments 0); the step counter and curves start at 0.',
+    zh: '点击“开始”将用该检查点的生成器和判别器权重（已训练 {completed} 轮，第 {step} 步）开始一次新的训练，相当于服务器的 --continue_train --epoch_count {first}。优化器重新初始化（Adam 动量为 0），步数和曲线从 0 开始。',
+  },
+  'train.cont.schedule': {
+    en: 'Epochs {first}–{last} ({epochs} epochs, {steps} steps on the loaded data); learning rate in epoch {first}: {lr} (server linear policy).',
+    zh: '第 {first}–{last} 轮（共 {epochs} 轮，按已加载的数据为 {steps} 步）；第 {first} 轮的学习率：{lr}（服务器线性策略）。',
+  },
+  'train.cont.lrZero': {
+    en: 'Every epoch of this run has learning rate 0, so the weights would not change: raise n_epochs (epochs at the full rate) or n_epochs_decay.',
+    zh: '本次训练的每一轮学习率都为 0，权重不会改变：请增大 n_epochs（全学习率轮数）或 n_epochs_decay。',
+  },
+  'train.cont.extended': {
+    en: 'The checkpoint’s schedule was already over ({done} of {total} epochs); it was extended by n_epochs {n} epochs at the full rate. Lower lr for a gentle fine-tune.',
+    zh: '该检查点的学习率计划已结束（{total} 轮中已完成 {done} 轮）；已延长 n_epochs 的 {n} 轮全学习率训练。如需温和微调，请降低 lr。',
+  },
+  'train.cont.locked': {
+    en: 'Fixed by the checkpoint: {fields}.',
+    zh: '由检查点固定：{fields}。',
+  },
+  'train.cont.lockedField': {
+    en: 'Fixed by the checkpoint’s weights',
+    zh: '由检查点的权重决定，不可更改',
+  },
+  'train.cont.otherData': {
+    en: 'The checkpoint was trained on {trained}; this run trains on the loaded dataset {loaded}.',
+    zh: '该检查点在 {trained} 上训练；本次训练使用已加载的数据集 {loaded}。',
+  },
+  'train.cont.clear': { en: 'Start from fresh networks instead', zh: '改为从全新网络开始' },
+  'train.cont.defaultName': { en: '{name} (continued)', zh: '{name}（继续）' },
+  'train.cont.action': { en: 'Continue in a new run', zh: '在新训练中继续' },
+  'train.cont.actionNamed': {
+    en: 'Continue training from checkpoint {label} in a new run',
+    zh: '从检查点 {label} 开始新的继续训练',
+  },
+  'train.runs.origin.continued': {
+    en: 'from {run} · {checkpoint} ({completed} epochs)',
+    zh: '来自 {run} · {checkpoint}（{completed} 轮）',
+  },
+  'train.runs.origin.imported': { en: 'imported', zh: '导入' },
 
   'train.messages': { en: 'Messages from the engine', zh: '引擎消息' },
   'train.dismiss': { en: 'Dismiss', zh: '关闭' },

@@ -30,7 +30,8 @@ import type {
   PreviewCase,
   TrainProgress,
 } from '../../engine/protocol';
-import { trainMessage, toTrainMessage, type TrainMessage } from '../../engine/trainMessages';
+import { trainMessage, toTrainMessage, TrainError, type TrainMessage } from '../../engine/trainMessages';
+import { completedEpochs, proposedContinueConfig } from '../../core/train/continue';
 import type { RgbaImage } from '../../core/image';
 import type { CheckpointRecord, DatasetSummary, MetricPoint, RunRecord, StudioStorage } from '../../store';
 import { SeriesSet } from './chartData';
@@ -62,6 +63,21 @@ export const VAL_SERIES = ['mean_l1', 'mean_psnr', 'mean_ssim'] as const;
 export function presetConfig(id: PresetId): RunConfig {
   const p = PRESETS.find((x) => x.id === id);
   return withDefaults(p ? p.config : {});
+}
+
+/** A stored checkpoint the next Start continues from, in a new run (core/train/continue.ts). */
+export interface ContinueChoice {
+  runId: string;
+  runName: string;
+  /** Pointer name (`last`, `best`, …) and its display label. */
+  checkpoint: string;
+  label: string;
+  /** The checkpoint's own config (its network structure is kept). */
+  config: RunConfig;
+  completedEpochs: number;
+  step: number;
+  /** Dataset the checkpoint's run trained on ('' unknown, e.g. imported). */
+  datasetId: string;
 }
 
 export interface UiMessage {
@@ -103,9 +119,18 @@ export class TrainState {
   runName = $state('');
   estimate = $state.raw<ConfigEstimate | null>(null);
   issues: ConfigIssue[] = $derived(checkRunConfig(this.config));
-  edited = $derived(
-    JSON.stringify($state.snapshot(this.config)) !== JSON.stringify(presetConfig(this.presetId)),
+  /** Set: Start begins a new run from this checkpoint's weights instead of fresh networks. */
+  continueFrom = $state.raw<ContinueChoice | null>(null);
+  /** The config the Reset button returns to: the preset's, or the proposed continuation. */
+  baseConfig = $derived(
+    this.continueFrom
+      ? proposedContinueConfig({
+          config: this.continueFrom.config,
+          completedEpochs: this.continueFrom.completedEpochs,
+        })
+      : presetConfig(this.presetId),
   );
+  edited = $derived(JSON.stringify($state.snapshot(this.config)) !== JSON.stringify(this.baseConfig));
 
   // ----- the run shown (active or chosen from the history) -----
   runId = $state<string | null>(null);
@@ -371,7 +396,67 @@ export class TrainState {
   }
 
   resetConfig(): void {
-    this.config = presetConfig(this.presetId);
+    this.config = { ...this.baseConfig };
+  }
+
+  /**
+   * Prepare the next Start to continue from a stored checkpoint (a new run from its G and D, fresh
+   * optimizer, the next epoch): reads only its manifest, proposes the continued config (the
+   * checkpoint's, with epochs left to train) and locks the network structure.
+   */
+  async prepareContinue(runId: string, checkpoint: string): Promise<boolean> {
+    if (!this.storage) await this.ensureStorage();
+    const storage = this.storage;
+    if (!storage) return false;
+    try {
+      const store = await import('../../store');
+      const { parseManifest, MANIFEST_FILE } = await import('../../core/train/checkpoint');
+      const [run, files] = await Promise.all([
+        store.getRun(storage.runs, runId),
+        store.exportCheckpoint(storage.checkpoints, runId, checkpoint),
+      ]);
+      const manifestFile = files.files.find((f) => f.name === MANIFEST_FILE);
+      if (!run || !manifestFile) {
+        throw new TrainError(
+          trainMessage('engine.continue.notFound', { run: run?.name ?? runId, name: checkpoint }),
+        );
+      }
+      const where = `${run.name} · ${checkpoint}`;
+      const manifest = parseManifest(new Uint8Array(await manifestFile.blob.arrayBuffer()), where);
+      const choice: ContinueChoice = {
+        runId,
+        runName: run.name,
+        checkpoint,
+        label: files.record.label,
+        config: withDefaults(manifest.config),
+        completedEpochs: completedEpochs(manifest),
+        step: manifest.step,
+        datasetId: run.datasetId,
+      };
+      this.continueFrom = choice;
+      this.config = { ...this.baseConfig };
+      return true;
+    } catch (e) {
+      this.pushMessage('error', errorMessage(e));
+      return false;
+    }
+  }
+
+  private async ensureStorage(): Promise<void> {
+    const store = await import('../../store');
+    this.storage ??= await store.openStudioStorage();
+  }
+
+  /** A dataset id as the user knows it (demo phantom with its size and seed, or the stored name). */
+  datasetName(id: string, t: (key: 'train.data.demo' | 'train.data.seed') => string): string {
+    const m = /^demo-(\d+)-(\d+)$/.exec(id);
+    if (m) return `${t('train.data.demo')} (${m[1]}, ${t('train.data.seed')} ${m[2]})`;
+    return this.storedDatasets.find((d) => d.id === id)?.name ?? id;
+  }
+
+  /** Back to a run from fresh networks (the config stays as edited). */
+  clearContinue(): void {
+    this.continueFrom = null;
   }
 
   loadDataset(source: DatasetSource): Promise<void> {
@@ -414,10 +499,17 @@ export class TrainState {
       const name = this.runName.trim() || defaultName;
       this.awaitingRun = true;
       try {
-        const started = await engine.start({ config, name, bestMetric: this.bestMetric });
+        const from = this.continueFrom;
+        const started = await engine.start({
+          config,
+          name,
+          bestMetric: this.bestMetric,
+          ...(from ? { init: { runId: from.runId, checkpoint: from.checkpoint } } : {}),
+        });
         if (this.runId !== started.run.id) this.resetRunView(started.run.id);
         this.replaceRun(started.run);
         this.runName = '';
+        this.continueFrom = null;
       } finally {
         this.awaitingRun = false;
       }
@@ -543,6 +635,7 @@ export class TrainState {
           runId: this.runId,
           activeRunId: this.activeRunId,
           step: this.progress?.step ?? null,
+          epoch: this.progress?.epoch ?? null,
           seriesCounts: this.losses.counts(),
           lrPoints: this.lr.length,
           valPoints: this.val.length,
