@@ -379,7 +379,8 @@ describe('engine core (cpu backend, fake-indexeddb)', () => {
     const rec = await getRun(storage.runs, started.run.id);
     expect([rec?.status, rec?.step]).toEqual(['finished', 10]);
     const last = (await listCheckpoints(storage.checkpoints, started.run.id)).find((c) => c.name === 'last');
-    expect([last?.step, last?.epoch]).toEqual([10, 4]);
+    // epoch 4 is done (its last batch ran): 4 completed epochs, what the server calls 4_net_G.pth
+    expect([last?.step, last?.epoch, last?.completedEpochs]).toEqual([10, 4, 4]);
 
     // a .pth as the server writes it, imported (trainCount 0, fresh D), then continued
     const pth = await exportCheckpointFiles(storage, {
