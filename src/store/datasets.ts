@@ -21,7 +21,7 @@
  * Paging: `listCases` reads a slice of the manifest's ids, then gets just those records; Blobs are
  * separate keys, read one case at a time with `getCaseImage`.
  */
-import type { CaseRecord, DatasetMeta } from '../core/data/dataset';
+import type { CaseRecord, CaseSplit, DatasetMeta } from '../core/data/dataset';
 import { setCaseExcluded } from '../core/data/dataset';
 import { planResplit, type EvalList, type SplitRatios } from '../core/data/splits';
 import { asStorageFull, NotFoundError } from './errors';
@@ -379,6 +379,8 @@ export async function discardCaseStaging(kv: Kv, staging: CaseStaging): Promise<
 
 export interface ResplitResult {
   dataset: DatasetSummary;
+  /** The new split of every case. */
+  splits: Record<string, CaseSplit>;
   /** Cases whose split changed. */
   moved: string[];
   /** The evaluation list now stored. */
@@ -438,6 +440,7 @@ export async function resplitDataset(
   }
   return {
     dataset: summary(manifest),
+    splits: plan.splits,
     moved: plan.moved,
     evalList: plan.evalList,
     evalLeft: plan.evalLeft,

@@ -4,7 +4,9 @@
  *    the import (worker decode with createImageBitmap), the right case count, the audit table with
  *    the flags the core audit finds on the same images in Node (the planted borders, rulers and
  *    mirrored X-rays among them), the landmarks in the case view, and the dataset after a reload;
- * 2. a ZIP with a corrupt image and an unpaired file: the rest is imported, both problems are listed.
+ * 2. a ZIP with a corrupt image and an unpaired file: the rest is imported, both problems are listed;
+ * 3. a small ZIP added to an existing dataset: cases already in it are skipped and named, the new
+ *    ones are added, the evaluation list is unchanged; then a re-split through its confirmation.
  * Screenshots (English and 简体中文) of every screen go to test-results/e2e/data-*.png.
  */
 import { strToU8, zipSync } from 'fflate';
@@ -308,6 +310,128 @@ describe('Data: import, audit, browser', () => {
       await del.getByRole('button', { name: 'Delete dataset' }).click();
       await row.waitFor({ state: 'detached' });
       expect(await page.getByTestId('dataset-row').count()).toBe(0);
+      s.expectClean();
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('adds a small ZIP to an existing dataset (duplicates skipped, evaluation list unchanged), then re-splits', async () => {
+    const { unzipSync } = await import('fflate');
+    const first = exportPhantom(8, 3);
+    // the second batch: 3 new cases and 2 that are already in the dataset (same ids as the first ZIP)
+    const more = exportPhantom(3, 4);
+    const files: Record<string, Uint8Array> = { ...unzipSync(more.zip) };
+    const firstFiles = unzipSync(first.zip);
+    for (const id of first.ids.slice(0, 2))
+      for (const f of [`phantom/photo/${id}.png`, `phantom/xray/${id}.png`, `phantom/xray/${id}.txt`])
+        files[f] = firstFiles[f];
+    const addZip = zipSync(files);
+
+    const s = await openStudio({ locale: 'en-US' });
+    try {
+      const { page } = s;
+      await page.getByTestId('dataset-list').waitFor();
+      await chooseZip(s, 'phantom.zip', first.zip);
+      await runImportAndWait(s);
+      await page.getByRole('button', { name: 'Open the dataset' }).click();
+      await page.getByTestId('case-grid').waitFor();
+      await page.getByTestId('ds-tab-splits').click();
+      const evalBefore = (await page.getByTestId('eval-version').textContent())!;
+      expect(evalBefore).toContain('Version 1 ·');
+      const evalIdsBefore = await page.getByTestId('eval-list').textContent();
+
+      // the add: from the dataset's own box (not the page's import)
+      const add = page.getByTestId('add-files');
+      expect(await add.textContent()).toContain('The fixed evaluation list is not changed.');
+      await page
+        .getByTestId('add-file-input')
+        .setInputFiles({ name: 'more.zip', mimeType: 'application/zip', buffer: Buffer.from(addZip) });
+      await page.getByTestId('import-plan').waitFor({ timeout: 60_000 });
+      expect(await page.locator('#dv-plan-h').textContent()).toContain(
+        'Add to “phantom” — check before adding',
+      );
+      expect(await page.getByTestId('add-new-count').textContent()).toBe('3 new case(s) will be added');
+      expect(await page.getByTestId('add-duplicates').textContent()).toContain(
+        '2 case(s) already in this dataset will be skipped',
+      );
+      const dupList = (await page.getByTestId('add-duplicate-list').textContent())!;
+      expect(dupList).toContain(`more.zip/phantom/photo/${first.ids[0]}.png`);
+      expect(dupList).toContain(`more.zip/phantom/xray/${first.ids[1]}.png`);
+      expect(await page.getByTestId('add-eval-note').textContent()).toContain(
+        'The fixed evaluation list is not changed by this add (version 1,',
+      );
+      expect(await page.getByTestId('import-start').textContent()).toContain('Add 3 cases');
+      await s.screenshot('data-add-plan-en');
+      await page.getByRole('button', { name: '简体中文' }).click();
+      await page.getByTestId('add-new-count').filter({ hasText: '将添加 3 个新病例' }).waitFor();
+      await s.screenshot('data-add-plan-zh');
+      await page.getByRole('button', { name: 'English' }).click();
+
+      await runImportAndWait(s);
+      expect(await page.getByTestId('import-summary').textContent()).toContain(
+        '3 cases added (3 complete pairs)',
+      );
+      expect(await page.getByTestId('add-report-duplicates').textContent()).toContain(
+        `2 case(s) already in the dataset were skipped: ${first.ids[0]}, ${first.ids[1]}.`,
+      );
+      expect(await page.getByTestId('add-report-eval').textContent()).toBe(
+        'The fixed evaluation list was not changed (version 1).',
+      );
+      const dupRows = page.getByTestId('report-table').locator('tr[data-code="duplicate-case"]');
+      expect(await dupRows.count()).toBe(6); // 2 cases × (photo, X-ray, landmarks)
+      expect(await dupRows.first().textContent()).toContain('is already in this dataset');
+      await s.screenshot('data-add-report-en');
+      await page.getByRole('button', { name: '简体中文' }).click();
+      await page.getByTestId('add-report-eval').filter({ hasText: '固定评估清单未改变（版本 1）' }).waitFor();
+      await s.screenshot('data-add-report-zh');
+      await page.getByRole('button', { name: 'English' }).click();
+      await page.getByRole('button', { name: 'Close' }).first().click();
+
+      // the dataset: 11 cases, the list exactly as before
+      await page.getByTestId('ds-tab-browse').click();
+      await page.getByTestId('browse-count').filter({ hasText: '11 of 11 cases' }).waitFor();
+      await page.getByTestId('ds-tab-splits').click();
+      expect(await page.getByTestId('eval-version').textContent()).toBe(evalBefore);
+      expect(await page.getByTestId('eval-list').textContent()).toBe(evalIdsBefore);
+
+      // re-split: preview, then a confirmation that says old runs are not comparable
+      await page.getByTestId('resplit-open').click();
+      await page.getByTestId('resplit-seed').fill('5');
+      await page.getByTestId('resplit-train').fill('60');
+      await page.getByTestId('resplit-val').fill('20');
+      await page.getByTestId('resplit-test').fill('20');
+      // 11 pairs at 60 / 20 / 20: 6.6, 2.2, 2.2 -> 7 / 2 / 2
+      await page.getByTestId('resplit-preview').filter({ hasText: 'train 7 · val 2 · test 2' }).waitFor();
+      // a full-page screenshot resizes the viewport, and Chromium then scrolls a focused input into
+      // view, which would move the button under a following click: leave the field first
+      await page.getByTestId('resplit-test').blur();
+      await s.screenshot('data-resplit-form-en');
+      await page.getByTestId('resplit-apply').click();
+      const dialog = page.getByRole('dialog', { name: 'Re-split the whole dataset?' });
+      await dialog.waitFor();
+      expect(await dialog.textContent()).toContain('Runs trained on the old split are not comparable');
+      await s.screenshot('data-resplit-confirm-en');
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      // the same confirmation in Chinese, confirmed there
+      await page.getByRole('button', { name: '简体中文' }).click();
+      await page.getByTestId('resplit-preview').filter({ hasText: '训练 7 · 验证 2 · 测试 2' }).waitFor();
+      await s.screenshot('data-resplit-form-zh');
+      await page.getByTestId('resplit-apply').click();
+      const zhDialog = page.getByRole('dialog', { name: '重新划分整个数据集？' });
+      await zhDialog.waitFor();
+      expect(await zhDialog.textContent()).toContain('基于旧划分训练的运行与新划分的运行不可直接比较');
+      await s.screenshot('data-resplit-confirm-zh');
+      await zhDialog.getByRole('button', { name: '重新划分' }).click();
+      const done = page.getByTestId('resplit-done');
+      await done.filter({ hasText: '已用种子 5 重新划分' }).waitFor();
+      expect(await page.getByTestId('split-counts').textContent()).toContain('训练 7 · 验证 2 · 测试 2');
+      await s.screenshot('data-resplit-done-zh');
+      await page.getByRole('button', { name: 'English' }).click();
+      await done.filter({ hasText: 'Re-split with seed 5:' }).waitFor();
+      expect(await page.getByTestId('split-counts').textContent()).toContain('train 7 · val 2 · test 2');
+      await s.screenshot('data-resplit-done-en');
       s.expectClean();
     } finally {
       await s.close();

@@ -540,6 +540,30 @@ describe('runAddToDataset', () => {
     );
   });
 
+  it('an unexpected storage error mid-add is thrown after removing what was staged', async () => {
+    const storage = await open();
+    const { before } = await baseDataset(storage, 'ds-add-e');
+    const keysBefore = await storage.datasets.keys('');
+    let writes = 0;
+    const broken: Kv = {
+      ...storage.datasets,
+      async setMany(entries) {
+        if (++writes > 1) throw new Error('disk I/O error');
+        return storage.datasets.setMany(entries);
+      },
+    };
+    const index = await buildFileIndex(zipInputs('b.zip', 20, 25));
+    await expect(
+      runAddToDataset(index, planImport(index), 'ds-add-e', {
+        storage: { datasets: broken },
+        decode,
+        batchSize: 2,
+      }),
+    ).rejects.toThrow('disk I/O error');
+    expect(await manifest(storage, 'ds-add-e')).toEqual(before);
+    expect(await storage.datasets.keys('')).toEqual(keysBefore);
+  });
+
   it('refuses a dataset that does not exist', async () => {
     const storage = await open();
     const index = await buildFileIndex(zipInputs('b.zip', 1, 1));

@@ -1,6 +1,6 @@
 /**
  * The page's handle on the import worker: `plan` the dropped files, `replan` with other folder
- * names, `run` the import with progress, `cancel`. One worker per client, created on first use.
+ * names, `run` the import (or `add` the files to an existing dataset) with progress, `cancel`. One worker per client, created on first use.
  */
 import type { LayoutOptions } from '../../core/data/layout';
 import type { DemoView } from './demo';
@@ -78,6 +78,11 @@ export class ImportClient {
 
   run(settings: ImportSettings, onProgress: (p: ImportProgress) => void): Promise<ImportResult> {
     return this.request({ type: 'import', id: this.nextId++, settings }, onProgress);
+  }
+
+  /** Add the planned files to an existing dataset (the result's `added` is set). */
+  add(datasetId: string, onProgress: (p: ImportProgress) => void): Promise<ImportResult> {
+    return this.request({ type: 'add', id: this.nextId++, datasetId }, onProgress);
   }
 
   /** The built-in demo phantom as a read-only view (progress: cases generated). */

@@ -954,62 +954,74 @@ export async function runAddToDataset(
   );
 
   const staging = await beginCaseStaging(kv, datasetId);
-  const loop = await readAndStoreCases(
-    {
-      index,
-      cases: toRead,
-      ids,
-      splits,
-      decode: deps.decode,
-      signal,
-      batchSize,
-      landmarks: { expected, landmarkSet, csv, csvUsed, unpairedFiles },
-      store: (batch) => stageCases(kv, staging, batch),
-      storeOnCancel: false,
-    },
-    s,
-  );
-  let storageFull = loop.storageFull;
-  let cancelled = loop.cancelled;
-
-  // dataset-level audit of the staged cases (among themselves, and hashes against the stored ones)
-  if (!cancelled && !storageFull && staging.ids.length) {
-    s.progress('audit');
-    const staged = loop.features.filter((f) => loop.storedIds.has(f.id));
-    const audit = auditDataset(staged, { expectedLandmarks: loop.expected });
-    const vsStored = storedDuplicateFlags(
-      staged,
-      existing.map((c) => c.record),
+  // read, stage, audit and commit; anything unexpected discards what was staged, then rethrows
+  const stageAuditCommit = async () => {
+    const loop = await readAndStoreCases(
+      {
+        index,
+        cases: toRead,
+        ids,
+        splits,
+        decode: deps.decode,
+        signal,
+        batchSize,
+        landmarks: { expected, landmarkSet, csv, csvUsed, unpairedFiles },
+        store: (batch) => stageCases(kv, staging, batch),
+        storeOnCancel: false,
+      },
+      s,
     );
-    try {
-      for (const f of staged) {
-        const all = [...(audit.byCase[f.id] ?? []), ...(vsStored.get(f.id) ?? [])];
-        if (all.length === f.flags.length) continue;
-        await updateStagedCase(kv, staging, f.id, (rec) => ({ ...rec, flags: all }));
-      }
-    } catch (e) {
-      if (!(e instanceof StorageFullError)) throw e;
-      storageFull = e;
-    }
-  }
-  if (!cancelled && signal?.aborted) cancelled = true; // a cancel during the audit still counts
+    let storageFull = loop.storageFull;
+    let cancelled = loop.cancelled;
 
-  // commit (one manifest update) or discard
-  let committed = false;
-  if (!cancelled && !storageFull && staging.ids.length) {
-    s.progress('finishing');
-    const patch =
-      !ds.landmarkSet && loop.landmarkSet ? { landmarkSet: loop.landmarkSet, landmarkFormat: format } : {};
-    try {
-      await commitCaseStaging(kv, staging, patch);
-      committed = true;
-    } catch (e) {
-      await discardCaseStaging(kv, staging);
-      if (!(e instanceof StorageFullError)) throw e;
-      storageFull = e;
+    // dataset-level audit of the staged cases (among themselves, and hashes against the stored ones)
+    if (!cancelled && !storageFull && staging.ids.length) {
+      s.progress('audit');
+      const staged = loop.features.filter((f) => loop.storedIds.has(f.id));
+      const audit = auditDataset(staged, { expectedLandmarks: loop.expected });
+      const vsStored = storedDuplicateFlags(
+        staged,
+        existing.map((c) => c.record),
+      );
+      try {
+        for (const f of staged) {
+          const all = [...(audit.byCase[f.id] ?? []), ...(vsStored.get(f.id) ?? [])];
+          if (all.length === f.flags.length) continue;
+          await updateStagedCase(kv, staging, f.id, (rec) => ({ ...rec, flags: all }));
+        }
+      } catch (e) {
+        if (!(e instanceof StorageFullError)) throw e;
+        storageFull = e;
+      }
     }
+    if (!cancelled && signal?.aborted) cancelled = true; // a cancel during the audit still counts
+
+    // commit (one manifest update) or discard
+    let committed = false;
+    if (!cancelled && !storageFull && staging.ids.length) {
+      s.progress('finishing');
+      const patch =
+        !ds.landmarkSet && loop.landmarkSet ? { landmarkSet: loop.landmarkSet, landmarkFormat: format } : {};
+      try {
+        await commitCaseStaging(kv, staging, patch);
+        committed = true;
+      } catch (e) {
+        await discardCaseStaging(kv, staging);
+        if (!(e instanceof StorageFullError)) throw e;
+        storageFull = e;
+      }
+    }
+    if (!committed) await discardCaseStaging(kv, staging);
+    return { loop, storageFull, cancelled, committed };
+  };
+  let run: Awaited<ReturnType<typeof stageAuditCommit>>;
+  try {
+    run = await stageAuditCommit();
+  } catch (e) {
+    await discardCaseStaging(kv, staging);
+    throw e;
   }
-  if (!committed) await discardCaseStaging(kv, staging);
+  const { loop, storageFull, cancelled, committed } = run;
 
   const why = storageFull ? 'add-storage-full' : 'add-cancelled';
   if (committed) s.entries.push(...loop.storedEntries);

@@ -3,7 +3,7 @@
  * Files/Blobs travel by reference (no copy), results are plain objects.
  *
  *   page → worker: plan (the dropped files) → replan (other folder names / layout) → import
- *                  (settings) → cancel (any time)
+ *                  (settings) or add (into an existing dataset) → cancel (any time)
  *   worker → page: plan, progress (counts + ETA), done (report + dataset), error
  */
 import type { LayoutOptions, LayoutPlan } from '../../core/data/layout';
@@ -16,6 +16,8 @@ export type ToImportWorker =
   | { type: 'plan'; id: number; inputs: ImportInput[]; layout?: LayoutOptions; storagePrefix?: string }
   | { type: 'replan'; id: number; layout: LayoutOptions }
   | { type: 'import'; id: number; settings: ImportSettings }
+  /** Add the planned files to an existing dataset (all or nothing; its settings apply). */
+  | { type: 'add'; id: number; datasetId: string }
   /** The built-in demo phantom as a read-only view (generated, encoded, audited; nothing stored). */
   | { type: 'demo'; id: number; cases: number; seed: number; width: number; height: number; name: string }
   | { type: 'cancel' };
@@ -40,7 +42,10 @@ export type FromImportWorker =
   | { type: 'demo'; id: number; result: DemoView }
   | { type: 'error'; id: number; message: string };
 
-/** Web Lock held by the import worker while it writes into a dataset (repair waits for it). */
+/**
+ * Web Lock held while a dataset's cases are written: by the import worker (import, add) and by the
+ * page during a re-split. Repair skips a dataset whose lock is held; a re-split refuses to start.
+ */
 export function importLockName(datasetId: string): string {
   return `ceph-gan-studio-import:${datasetId}`;
 }

@@ -1,7 +1,8 @@
 /**
  * The import worker: indexes the dropped files and ZIPs, detects the layout, and runs the import
  * (decoding with createImageBitmap + OffscreenCanvas off the page's thread, audit, batched
- * writes to IndexedDB). One import at a time; `cancel` stops it between cases.
+ * writes to IndexedDB) into a new dataset, or adds the files to an existing one. One import at a
+ * time; `cancel` stops it between cases.
  *   new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' })
  */
 /// <reference lib="webworker" />
@@ -11,7 +12,7 @@ import { newDatasetId } from '../../store/datasets';
 import { openStudioStorage, type StudioStorage } from '../../store/storage';
 import { decodeImageBlob } from './decode';
 import { buildFileIndex, type FileIndex } from './fileIndex';
-import { planImport, runImport } from './pipeline';
+import { planImport, runAddToDataset, runImport, type ImportOutcome, type ImportProgress } from './pipeline';
 import { importLockName, type FromImportWorker, type PlanResult, type ToImportWorker } from './protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -82,23 +83,26 @@ scope.addEventListener('message', (ev: MessageEvent<ToImportWorker>) => {
             }),
         });
         post({ type: 'demo', id: m.id, result });
-      } else if (m.type === 'import') {
+      } else if (m.type === 'import' || m.type === 'add') {
         if (!index) throw new Error('no files to import: drop them again');
         if (running) throw new Error('an import is already running');
         storage ??= openStudioStorage(storagePrefix ? { prefix: storagePrefix } : {});
         const ctl = new AbortController();
         running = ctl;
         try {
-          const datasetId = newDatasetId();
-          const work = async () =>
-            runImport(index!, planImport(index!, layout), m.settings, {
-              storage: await storage!,
-              decode: (blob) => decodeImageBlob(blob),
-              signal: ctl.signal,
-              datasetId,
-              onProgress: (progress) => post({ type: 'progress', id: m.id, progress }),
-            });
-          // the lock tells other tabs not to repair this dataset while its batches are being written
+          const datasetId = m.type === 'add' ? m.datasetId : newDatasetId();
+          const deps = async () => ({
+            storage: await storage!,
+            decode: (blob: Blob) => decodeImageBlob(blob),
+            signal: ctl.signal,
+            onProgress: (progress: ImportProgress) => post({ type: 'progress', id: m.id, progress }),
+          });
+          const work = async (): Promise<ImportOutcome> =>
+            m.type === 'add'
+              ? runAddToDataset(index!, planImport(index!, layout), datasetId, await deps())
+              : runImport(index!, planImport(index!, layout), m.settings, { ...(await deps()), datasetId });
+          // the lock: other tabs do not repair this dataset while its cases are being written, a
+          // re-split waits, and two adds into one dataset run one after the other
           const out = navigator.locks
             ? await navigator.locks.request(importLockName(datasetId), work)
             : await work();

@@ -95,7 +95,7 @@ class DataState {
     return out;
   }
 
-  /** After an import: show the new dataset in the list. */
+  /** After an import, an add or a re-split: the list and open views show the new state. */
   async imported(): Promise<void> {
     this.revision++;
     await this.refresh();

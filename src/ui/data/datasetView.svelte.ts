@@ -1,14 +1,15 @@
 /**
  * State of one open dataset: its case records (loaded in pages), the browser's filters, the audit
  * summary, split counts and the evaluation-list check, and the user's edits (exclusion with a
- * reason, a case's split, the evaluation list, pixel spacing, preprocessing). Edits are written to
- * the store at once, one case per transaction; nothing is ever deleted from here.
+ * reason, a case's split, the evaluation list, pixel spacing, preprocessing, a re-split of every
+ * case). Edits are written to the store at once, one case per transaction (a re-split: one
+ * transaction for all); nothing is ever deleted from here.
  */
 import { auditSummary, type AuditSummaryRow } from '../../core/data/audit';
 import type { AuditCode, AuditFlag, CaseRecord, CaseSplit } from '../../core/data/dataset';
 import type { PreprocessSpec } from '../../core/data/preprocess';
-import { checkEvalList, type EvalList, type EvalListCheck } from '../../core/data/splits';
-import type { DatasetSummary, StoredCase } from '../../store/datasets';
+import { checkEvalList, type EvalList, type EvalListCheck, type SplitRatios } from '../../core/data/splits';
+import type { DatasetSummary, ResplitResult, StoredCase } from '../../store/datasets';
 import { data } from './dataState.svelte';
 import type { BlobSource, ThumbCase } from './thumbs';
 
@@ -56,6 +57,8 @@ export class DatasetView {
   search = $state('');
   /** The case shown in the case view (null: none). */
   openCaseId = $state<string | null>(null);
+  /** The last re-split done in this view (its message outlives a tab switch). */
+  lastResplit = $state.raw<{ seed: number; result: ResplitResult } | null>(null);
 
   /** Set for the built-in demo: nothing can be edited. */
   readonly backend: ReadOnlyBackend | null;
@@ -99,9 +102,9 @@ export class DatasetView {
       const { listCases, repairDataset } = await import('../../store');
       const { importLockName } = await import('../../engine/import/protocol');
       const s = await data.storage();
-      // an import that never finished (tab closed, crash) may have left an unlisted batch: remove it,
-      // unless an import into this dataset is running right now (it holds the lock)
-      if (this.summary && this.summary.evalList.version === 0 && navigator.locks) {
+      // an import or an add that never finished (tab closed, crash) may have left unlisted cases:
+      // remove them, unless an import or add into this dataset is running right now (it holds the lock)
+      if (this.summary && navigator.locks) {
         await navigator.locks.request(importLockName(this.id), { ifAvailable: true }, async (lock) => {
           if (lock) await repairDataset(s.datasets, this.id);
         });
@@ -209,6 +212,31 @@ export class DatasetView {
     const { updateCase } = await import('../../store');
     const s = await data.storage();
     this.replace(await updateCase(s.datasets, this.id, id, (rec) => ({ ...rec, split })));
+  }
+
+  /**
+   * Re-split the whole dataset (store resplitDataset) under the dataset's import lock. Returns null
+   * without changing anything when files are being added to it right now (the lock is held).
+   */
+  async resplit(seed: number, ratios: SplitRatios): Promise<ResplitResult | null> {
+    const { resplitDataset } = await import('../../store');
+    const { importLockName } = await import('../../engine/import/protocol');
+    const s = await data.storage();
+    const run = () => resplitDataset(s.datasets, this.id, { seed, ratios });
+    const out = navigator.locks
+      ? await navigator.locks.request(importLockName(this.id), { ifAvailable: true }, (lock) =>
+          lock ? run() : null,
+        )
+      : await run();
+    if (out) {
+      this.cases = this.cases.map((c) => {
+        const split = out.splits[c.record.id];
+        return split && split !== c.record.split ? { ...c, record: { ...c.record, split } } : c;
+      });
+      this.lastResplit = { seed, result: out };
+      await data.refresh(); // the summary: seed, ratios, evaluation list
+    }
+    return out;
   }
 
   async setEvalList(list: EvalList): Promise<void> {

@@ -2,17 +2,31 @@
  * State of one import, from the drop to the report: read the file list (page: folders walked),
  * plan (worker: ZIP index + layout detection), options, run (worker: decode, audit, store) with
  * progress and cancel, the report. The heavy work never runs on the page's thread.
+ *
+ * With a `target` the files are added to that existing dataset instead (its settings apply; the
+ * plan shows which cases are already in it and will be skipped; all or nothing).
  */
 import { DEFAULT_PHOTO_DIRS, DEFAULT_XRAY_DIRS, type LayoutOptions } from '../../core/data/layout';
 import { DEFAULT_MM_PER_PX } from '../../core/data/dataset';
 import { ImportClient } from '../../engine/import/client';
-import { defaultDatasetName, type ImportProgress } from '../../engine/import/pipeline';
+import {
+  defaultDatasetName,
+  findDuplicateCases,
+  type DuplicateCase,
+  type ImportProgress,
+} from '../../engine/import/pipeline';
 import type { ImportResult, PlanResult } from '../../engine/import/protocol';
 import type { WalkResult } from '../../engine/import/walk';
 import { data } from './dataState.svelte';
 import { parseNameList, validMmPerPx } from './format';
 
 export type ImportPhase = 'idle' | 'reading' | 'planned' | 'importing' | 'done' | 'failed';
+
+/** The existing dataset files are added to. */
+export interface AddTarget {
+  id: string;
+  name: string;
+}
 export type AssumeLayout = 'auto' | 'paired' | 'aligned';
 
 function errText(e: unknown): string {
@@ -34,6 +48,14 @@ class Importer {
   result = $state.raw<ImportResult | null>(null);
   error = $state<string | null>(null);
   replanning = $state(false);
+  /** Set when the files are added to an existing dataset. */
+  target = $state.raw<AddTarget | null>(null);
+  /** The target's case ids when the files were planned (for the duplicate preview). */
+  existingIds = $state.raw<readonly string[]>([]);
+  /** Planned cases already in the target (skipped by the add). */
+  duplicates = $derived.by((): DuplicateCase[] =>
+    this.target && this.planResult ? findDuplicateCases(this.planResult.plan, this.existingIds) : [],
+  );
   private client: ImportClient | null = null;
 
   private get worker(): ImportClient {
@@ -55,17 +77,22 @@ class Importer {
     return this.phase === 'reading' || this.phase === 'importing';
   }
 
-  /** Files from a drop or a picker: plan them. */
-  async fromInputs(walk: Promise<WalkResult> | WalkResult): Promise<void> {
+  /** Files from a drop or a picker: plan them (as a new dataset, or to add to `target`). */
+  async fromInputs(walk: Promise<WalkResult> | WalkResult, target: AddTarget | null = null): Promise<void> {
     if (this.busy) return;
     this.reset();
+    this.target = target;
     this.phase = 'reading';
     try {
       const w = await walk;
       this.walkErrors = w.errors;
+      if (target) {
+        const { listCaseIds } = await import('../../store');
+        this.existingIds = await listCaseIds((await data.storage()).datasets, target.id);
+      }
       const r = await this.worker.plan(w.inputs, this.layoutOptions());
       this.planResult = r;
-      this.name = defaultDatasetName(r.plan);
+      this.name = target ? target.name : defaultDatasetName(r.plan);
       this.phase = 'planned';
     } catch (e) {
       this.error = errText(e);
@@ -86,10 +113,15 @@ class Importer {
     }
   }
 
+  /** Cases the run will read: all planned, minus those already in the target. */
+  get newCaseCount(): number {
+    return (this.planResult?.plan.cases.length ?? 0) - this.duplicates.length;
+  }
+
   get canStart(): boolean {
+    if (this.phase !== 'planned' || !this.planResult) return false;
+    if (this.target) return this.newCaseCount > 0;
     return (
-      this.phase === 'planned' &&
-      !!this.planResult &&
       this.planResult.plan.cases.length > 0 &&
       this.name.trim().length > 0 &&
       validMmPerPx(this.mmPerPx) &&
@@ -105,10 +137,13 @@ class Importer {
     try {
       // the first import asks the browser to keep the data (a window-only API)
       if (data.storageInfo?.persisted !== true) await data.askPersistence().catch(() => undefined);
-      const result = await this.worker.run(
-        { name: this.name.trim(), mmPerPx: this.mmPerPx, splitSeed: this.seed },
-        (p) => (this.progress = p),
-      );
+      const onProgress = (p: ImportProgress) => (this.progress = p);
+      const result = this.target
+        ? await this.worker.add(this.target.id, onProgress)
+        : await this.worker.run(
+            { name: this.name.trim(), mmPerPx: this.mmPerPx, splitSeed: this.seed },
+            onProgress,
+          );
       this.result = result;
       this.phase = 'done';
       await data.imported();
@@ -136,6 +171,8 @@ class Importer {
     this.error = null;
     this.cancelling = false;
     this.assume = 'auto';
+    this.target = null;
+    this.existingIds = [];
   }
 }
 

@@ -176,6 +176,167 @@ export const DATA_STRINGS = {
   'data.report.more': { en: '{count} more rows in the downloaded report', zh: '其余 {count} 行见下载的报告' },
   'data.report.failed': { en: 'The import failed: {error}', zh: '导入失败：{error}' },
 
+  // adding files to an existing dataset
+  'data.add.title': { en: 'Add files to this dataset', zh: '向此数据集添加文件' },
+  'data.add.hint': {
+    en: 'Drop more photo/X-ray pairs here: a folder, files or a ZIP, in the same layouts as an import.',
+    zh: '将更多照片/X 线片配对拖放到此处：文件夹、多个文件或 ZIP，布局与导入相同。',
+  },
+  'data.add.rules': {
+    en: 'New cases get this dataset’s preprocessing and pixel spacing and are audited; they are dealt to train/val/test by its split rule (seed {seed}) and no existing case changes split. A case whose id is already here is skipped, never overwritten. The fixed evaluation list is not changed.',
+    zh: '新病例使用本数据集的预处理与像素间距，并会经过审核；按本数据集的划分规则（种子 {seed}）分配到训练/验证/测试，已有病例的划分不变。编号已存在的病例会被跳过，绝不覆盖。固定评估清单不会改变。',
+  },
+  'data.add.files': { en: 'Add files or ZIP…', zh: '添加文件或 ZIP…' },
+  'data.add.folder': { en: 'Add a folder…', zh: '添加文件夹…' },
+  'data.add.busy': {
+    en: 'An import is running; add files when it has finished.',
+    zh: '正在导入；请在完成后再添加文件。',
+  },
+  'data.add.planTitle': { en: 'Add to “{name}” — check before adding', zh: '添加到“{name}” — 添加前请检查' },
+  'data.add.newCases': {
+    en: '{count} new case(s) will be added',
+    zh: '将添加 {count} 个新病例',
+  },
+  'data.add.duplicates': {
+    en: '{count} case(s) already in this dataset will be skipped (a stored case is never overwritten):',
+    zh: '{count} 个病例已在此数据集中，将被跳过（已保存的病例绝不会被覆盖）：',
+  },
+  'data.add.noDuplicates': {
+    en: 'None of these cases is already in the dataset.',
+    zh: '这些病例都不在数据集中。',
+  },
+  'data.add.splitsSeeded': {
+    en: 'New cases are dealt by this dataset’s rule (seed {seed}, ratios {train} / {val} / {test}); existing cases keep their split.',
+    zh: '新病例按本数据集的规则分配（种子 {seed}，比例 {train} / {val} / {test}）；已有病例保持原划分。',
+  },
+  'data.add.splitsFolders': {
+    en: 'Cases in train/ val/ test/ folders keep that split (train {train}, val {val}, test {test}); the others are dealt by this dataset’s rule (seed {seed}). Existing cases keep their split.',
+    zh: '位于 train/ val/ test/ 文件夹中的病例保持该划分（训练 {train}，验证 {val}，测试 {test}）；其余按本数据集的规则分配（种子 {seed}）。已有病例保持原划分。',
+  },
+  'data.add.settings': {
+    en: 'Preprocessing, pixel spacing ({mm} mm/px) and landmark set: this dataset’s.',
+    zh: '预处理、像素间距（{mm} 毫米/像素）与标志点集：沿用本数据集的设置。',
+  },
+  'data.add.evalUnchanged': {
+    en: 'The fixed evaluation list is not changed by this add (version {version}, {count} cases).',
+    zh: '此次添加不会改变固定评估清单（版本 {version}，{count} 个病例）。',
+  },
+  'data.add.evalNone': {
+    en: 'This dataset has no evaluation list yet; adding does not create one (choose it in “Splits & evaluation list”).',
+    zh: '此数据集尚无评估清单；添加不会自动创建（请在“划分与评估清单”中选定）。',
+  },
+  'data.add.start': { en: 'Add {count} cases', zh: '添加 {count} 个病例' },
+  'data.add.nothing': {
+    en: 'Nothing to add: every case of these files is already in the dataset.',
+    zh: '没有可添加的内容：这些文件中的病例都已在数据集中。',
+  },
+  'data.add.progressTitle': { en: 'Adding to “{name}”', zh: '正在添加到“{name}”' },
+  'data.add.progressNote': {
+    en: 'The cases are added all at once at the end: until then the dataset is unchanged, and a cancel leaves it as it was.',
+    zh: '病例会在最后一次性加入：在此之前数据集保持不变，取消后数据集维持原样。',
+  },
+  'data.add.progressCases': {
+    en: '{done} of {total} new cases read and checked',
+    zh: '已读取并检查 {done}/{total} 个新病例',
+  },
+  'data.add.audit': {
+    en: 'Checking the new cases together (orientation, duplicates, exposure) and against the stored ones (copies)…',
+    zh: '正在整体检查新病例（朝向、重复、曝光），并与已保存的病例比对（是否为副本）…',
+  },
+  'data.add.cancel': { en: 'Cancel — add nothing', zh: '取消 — 不添加任何病例' },
+  'data.add.cancelling': { en: 'Cancelling — nothing will be added…', zh: '正在取消 — 不会添加任何病例…' },
+  'data.add.finishing': { en: 'Adding the cases to the dataset…', zh: '正在将病例加入数据集…' },
+  'data.add.reportTitle': { en: 'Files added to “{name}”', zh: '已添加到“{name}”' },
+  'data.add.summary': {
+    en: '{added} cases added ({usable} complete pairs) in {time}: train {train}, val {val}, test {test}. Files: {imported} imported, {skipped} skipped, {errors} with errors.',
+    zh: '用时 {time} 添加了 {added} 个病例（完整配对 {usable} 个）：训练 {train}，验证 {val}，测试 {test}。文件：导入 {imported}，跳过 {skipped}，出错 {errors}。',
+  },
+  'data.add.summaryDuplicates': {
+    en: '{count} case(s) already in the dataset were skipped: {ids}.',
+    zh: '已跳过 {count} 个已在数据集中的病例：{ids}。',
+  },
+  'data.add.evalKept': {
+    en: 'The fixed evaluation list was not changed (version {version}).',
+    zh: '固定评估清单未改变（版本 {version}）。',
+  },
+  'data.add.cancelled': {
+    en: 'Cancelled: nothing was added; the dataset is as it was before.',
+    zh: '已取消：未添加任何病例，数据集保持原样。',
+  },
+  'data.add.storageFull': {
+    en: 'Stopped: the browser’s storage is full. Nothing was added; the dataset is as it was before.',
+    zh: '已停止：浏览器存储已满。未添加任何病例，数据集保持原样。',
+  },
+  'data.add.failed': { en: 'Adding the files failed: {error}', zh: '添加文件失败：{error}' },
+
+  // re-split
+  'data.resplit.open': { en: 'Re-split the dataset…', zh: '重新划分数据集…' },
+  'data.resplit.title': { en: 'Re-split with a new seed or new ratios', zh: '用新种子或新比例重新划分' },
+  'data.resplit.intro': {
+    en: 'Deals every case again, replacing folder splits and cases you moved by hand. Deterministic: the same seed, ratios and cases always give the same split.',
+    zh: '重新分配所有病例，取代文件夹划分和手动移动的结果。结果是确定的：相同的种子、比例与病例总是得到相同的划分。',
+  },
+  'data.resplit.seed': { en: 'Seed', zh: '种子' },
+  'data.resplit.train': { en: 'Train %', zh: '训练 %' },
+  'data.resplit.val': { en: 'Val %', zh: '验证 %' },
+  'data.resplit.test': { en: 'Test %', zh: '测试 %' },
+  'data.resplit.sumInvalid': {
+    en: 'The three shares must be 0 % or more and add up to 100 % (now {sum} %).',
+    zh: '三个比例须不小于 0%，且合计为 100%（当前 {sum}%）。',
+  },
+  'data.resplit.seedInvalid': {
+    en: 'The seed must be a whole number of 0 or more.',
+    zh: '种子须为不小于 0 的整数。',
+  },
+  'data.resplit.preview': {
+    en: 'Result: train {train} · val {val} · test {test} (excluded cases not counted); {moved} cases change split.',
+    zh: '结果：训练 {train} · 验证 {val} · 测试 {test}（不计已排除的病例）；{moved} 个病例的划分会改变。',
+  },
+  'data.resplit.evalKeptPreview': {
+    en: 'The fixed evaluation list stays as it is: its cases remain in val or test.',
+    zh: '固定评估清单保持不变：其病例仍在验证集或测试集中。',
+  },
+  'data.resplit.evalLeavesPreview': {
+    en: 'These evaluation-list cases would go to train and leave the list: {ids}',
+    zh: '以下评估清单病例将进入训练集并移出清单：{ids}',
+  },
+  'data.resplit.apply': { en: 'Re-split…', zh: '重新划分…' },
+  'data.resplit.close': { en: 'Close', zh: '关闭' },
+  'data.resplit.confirmTitle': { en: 'Re-split the whole dataset?', zh: '重新划分整个数据集？' },
+  'data.resplit.confirmBody': {
+    en: 'Every case is dealt again with seed {seed} and ratios {train} / {val} / {test}: {moved} cases change split. Runs trained on the old split are not comparable with runs on the new one (their training and validation cases differ).',
+    zh: '所有病例将以种子 {seed}、比例 {train} / {val} / {test} 重新分配：{moved} 个病例的划分会改变。基于旧划分训练的运行与新划分的运行不可直接比较（训练与验证病例不同）。',
+  },
+  'data.resplit.confirmEvalKept': {
+    en: 'The fixed evaluation list is kept (version {version}).',
+    zh: '固定评估清单保持不变（版本 {version}）。',
+  },
+  'data.resplit.confirmEvalLeaves': {
+    en: 'These cases go to train and leave the fixed evaluation list: {ids} (the list becomes version {version}).',
+    zh: '以下病例将进入训练集并移出固定评估清单：{ids}（清单将变为版本 {version}）。',
+  },
+  'data.resplit.confirmFolders': {
+    en: 'The current splits came from train/ val/ test/ folders; they are replaced.',
+    zh: '当前划分来自 train/ val/ test/ 文件夹，将被取代。',
+  },
+  'data.resplit.confirm': { en: 'Re-split', zh: '重新划分' },
+  'data.resplit.busy': {
+    en: 'Files are being added to this dataset; re-split when that has finished.',
+    zh: '正在向此数据集添加文件；请在完成后再重新划分。',
+  },
+  'data.resplit.done': {
+    en: 'Re-split with seed {seed}: {moved} cases changed split. Runs trained before are not comparable with new ones.',
+    zh: '已用种子 {seed} 重新划分：{moved} 个病例的划分已改变。之前训练的运行与新运行不可直接比较。',
+  },
+  'data.resplit.doneEvalKept': {
+    en: 'The fixed evaluation list was kept (version {version}).',
+    zh: '固定评估清单保持不变（版本 {version}）。',
+  },
+  'data.resplit.doneEvalLeft': {
+    en: 'These cases are now in train and left the fixed evaluation list: {ids}. The list is now version {version} with {count} cases; add replacements below.',
+    zh: '以下病例现已在训练集中，已移出固定评估清单：{ids}。清单现为版本 {version}，共 {count} 个病例；可在下方补充。',
+  },
+
   // problem texts by code (Chinese display; English shows the core's message)
   'data.problem.unsupported-dicom': {
     en: 'DICOM is not supported: export PNG from your DICOM viewer.',
@@ -313,6 +474,18 @@ export const DATA_STRINGS = {
     zh: '未导入：浏览器存储已满。请释放空间后重新导入此文件。',
   },
   'data.problem.landmark-csv': { en: 'Landmarks from the CSV.', zh: '来自 CSV 的标志点。' },
+  'data.problem.duplicate-case': {
+    en: 'Case already in the dataset; not added.',
+    zh: '该病例编号已在数据集中，此文件未添加（已保存的病例绝不覆盖）。若是另一位患者，请重命名文件后再添加。',
+  },
+  'data.problem.add-cancelled': {
+    en: 'Not added: the add was cancelled.',
+    zh: '未添加：添加已取消，本次添加的内容均未保留，数据集保持原样。',
+  },
+  'data.problem.add-storage-full': {
+    en: 'Not added: storage full.',
+    zh: '未添加：浏览器存储已满，本次添加的内容均未保留，数据集保持原样。请释放空间后重新添加。',
+  },
   'data.problem.imported': { en: 'Imported.', zh: '已导入。' },
 
   // dataset list
@@ -461,6 +634,10 @@ export const DATA_STRINGS = {
   'data.eval.hist.replaced': { en: 'replaced {removed} → {added}', zh: '替换 {removed} → {added}' },
   'data.eval.hist.added': { en: 'added {added}', zh: '添加 {added}' },
   'data.eval.hist.removed': { en: 'removed {removed}', zh: '移除 {removed}' },
+  'data.eval.hist.resplit': {
+    en: 're-split with seed {seed}: {ids} went to train and left the list',
+    zh: '以种子 {seed} 重新划分：{ids} 进入训练集并移出清单',
+  },
 
   // audit
   'data.audit.title': { en: 'Audit summary', zh: '审核汇总' },
