@@ -8,6 +8,7 @@
  * (copies only for the log scale, where values <= 0 must become gaps).
  */
 import { EmaSmoother } from '../../core/eval/ema';
+import type { GTerm } from '../../core/losses';
 
 /**
  * Gradient-norm series: metric-point keys written by the engine from the trainer's
@@ -29,6 +30,18 @@ export const GRAD_GROUP_SERIES = [
   'grad:G/innermost',
   'grad:G/up',
 ] as const;
+/** One colour per loss name, shared by the loss chart and the gradient-norm chart. */
+export const TERM_COLORS: Record<GTerm | 'D_real' | 'D_fake', string> = {
+  G_GAN: '#1d6a86',
+  G_L1: '#d95f02',
+  G_grad: '#7570b3',
+  G_lap: '#e7298a',
+  G_fm: '#66a61e',
+  G_ssim: '#a6761d',
+  D_real: '#1b9e77',
+  D_fake: '#555f6b',
+};
+
 /** Every gradient-norm series, in one SeriesSet (the charts pick their columns with `only`). */
 export const GRAD_NORM_SERIES: readonly string[] = [...GRAD_FAKE_SERIES, ...GRAD_GROUP_SERIES];
 
