@@ -1,6 +1,7 @@
 /**
  * The page's handle on the import worker: `plan` the dropped files, `replan` with other folder
- * names, `run` the import (or `add` the files to an existing dataset) with progress, `cancel`. One worker per client, created on first use.
+ * names, `run` the import (or `add` the files to an existing dataset) with progress, `cancel`.
+ * One worker per client, created on first use.
  */
 import type { LayoutOptions } from '../../core/data/layout';
 import type { DemoView } from './demo';
