@@ -7,6 +7,15 @@
  *
  *   new Worker(new URL('./bundleWorker.ts', import.meta.url), { type: 'module' })
  *
+ * `writeBundle` (served here, not by createIoService): the server bundle streamed case by case —
+ * each case is read from the store, preprocessed, PNG-encoded and written before the next is read —
+ * into a file of the Origin Private File System through a synchronous access handle (dedicated
+ * workers only), or, where OPFS is missing, into a Blob grown from 8 MB parts (the browser keeps
+ * large Blobs outside the worker's heap). The answer is a File / Blob, never the bytes. The file is
+ * written as `<name>.partial` in its own folder under `server-bundles/` and renamed when complete;
+ * every build first removes older folders (the last download, or what a cancelled build left).
+ * Cancel = terminate this worker (the page gives each build its own worker).
+ *
  * TF.js is loaded only to create a fresh discriminator for an import without one (cpu backend:
  * random initialisation, no GPU needed, and the training worker keeps the GPU to itself).
  */
@@ -16,9 +25,23 @@ import type { PreprocessSpec } from '../core/data/preprocess';
 import type { ServerBundleCase } from '../core/io/serverBundle';
 import type { StateDict } from '../core/model/types';
 import { openStudioStorage, type StudioStorage } from '../store';
-import { createIoService, type IoRequestMessage, type IoWorkerMessage } from './checkpointIo';
+import {
+  createIoService,
+  streamBundleCases,
+  writeServerBundleFromStore,
+  type BundleFile,
+  type BundleTarget,
+  type IoParams,
+  type IoRequestMessage,
+  type IoWorkerMessage,
+} from './checkpointIo';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
+
+/** OPFS folder of the bundles this worker writes (one sub-folder per build). */
+const BUNDLE_DIR = 'server-bundles';
+/** Bytes gathered before they become one Blob part (fallback target). */
+const BLOB_PART_BYTES = 8 << 20;
 
 async function freshDiscriminator(cfg: RunConfig): Promise<StateDict> {
   const tf = await import('@tensorflow/tfjs');
@@ -33,25 +56,130 @@ async function freshDiscriminator(cfg: RunConfig): Promise<StateDict> {
   }
 }
 
+/** All cases in memory (createIoService's in-memory `buildBundle`). */
 async function loadCases(
   storage: StudioStorage,
   datasetId: string,
   spec: PreprocessSpec,
   onProgress: (done: number, total: number) => void,
 ): Promise<ServerBundleCase[]> {
-  const { datasetSourceFromId } = await import('./engineCore');
-  const source = datasetSourceFromId(datasetId);
-  if (source.kind === 'demo') {
-    const { loadDemoCases } = await import('./demoData');
-    const { cases } = await loadDemoCases(source.cases, source.seed, spec.size);
-    onProgress(cases.length, cases.length);
-    return cases.map((c) => ({ id: c.id, split: c.split, photo: c.photo, xray: c.xray }));
+  const cases: ServerBundleCase[] = [];
+  await streamBundleCases(storage, datasetId, spec, (c) => cases.push(c), onProgress);
+  return cases;
+}
+
+type Written = Pick<BundleFile, 'blob' | 'stored'>;
+
+function mb(bytes: number): string {
+  return (bytes / 1e6).toFixed(1);
+}
+
+/** Storage full while writing: say how far it got and what to do. */
+function writeError(e: unknown, written: number): Error {
+  if (e instanceof DOMException && e.name === 'QuotaExceededError') {
+    return new Error(
+      `the browser's storage is full after ${mb(written)} MB of the bundle; free space (delete old runs, checkpoints or datasets) or build it from a smaller dataset`,
+    );
   }
-  const { loadDatasetForTraining } = await import('./datasetSource');
-  const data = await loadDatasetForTraining(storage, source.datasetId, spec, {
-    onProgress: (p) => onProgress(p.done, p.total),
-  });
-  return data.cases.map((c) => ({ id: c.id, split: c.split, photo: c.photo, xray: c.xray }));
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+/** Remove every entry of `dir` (older bundles); an entry still locked by a dying worker stays. */
+async function clearFolder(dir: FileSystemDirectoryHandle): Promise<void> {
+  const names: string[] = [];
+  for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(name);
+  for (const name of names) await dir.removeEntry(name, { recursive: true }).catch(() => undefined);
+}
+
+/** A file in the Origin Private File System, written synchronously; null where OPFS is missing. */
+async function opfsTarget(fileName: string): Promise<BundleTarget<Written> | null> {
+  if (
+    typeof FileSystemFileHandle === 'undefined' ||
+    !('createSyncAccessHandle' in FileSystemFileHandle.prototype)
+  )
+    return null;
+  let root: FileSystemDirectoryHandle;
+  try {
+    root = await navigator.storage.getDirectory();
+  } catch {
+    return null; // e.g. storage disabled for this origin
+  }
+  const dir = await root.getDirectoryHandle(BUNDLE_DIR, { create: true });
+  await clearFolder(dir);
+  const folder = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const sub = await dir.getDirectoryHandle(folder, { create: true });
+  const file = await sub.getFileHandle(`${fileName}.partial`, { create: true });
+  const handle = await file.createSyncAccessHandle();
+  let at = 0;
+  let open = true;
+  const closeHandle = (): void => {
+    if (!open) return;
+    open = false;
+    handle.close();
+  };
+  return {
+    write(chunk) {
+      try {
+        let off = 0;
+        while (off < chunk.length) {
+          const n = handle.write(chunk.subarray(off), { at: at + off });
+          if (n <= 0) throw new Error(`writing the bundle stopped after ${mb(at + off)} MB`);
+          off += n;
+        }
+        at += chunk.length;
+      } catch (e) {
+        throw writeError(e, at);
+      }
+    },
+    async close() {
+      try {
+        handle.flush();
+      } catch (e) {
+        throw writeError(e, at);
+      }
+      closeHandle();
+      // the complete file gets its real name (move() is in Chromium, Firefox and Safari 16.4+)
+      const movable = file as unknown as { move?: (name: string) => Promise<void> };
+      if (typeof movable.move === 'function') await movable.move(fileName);
+      return { blob: await file.getFile(), stored: [BUNDLE_DIR, folder] };
+    },
+    async abort() {
+      try {
+        closeHandle();
+      } catch {
+        // already closed by a failed write
+      }
+      await dir.removeEntry(folder, { recursive: true }).catch(() => undefined);
+    },
+  };
+}
+
+/** A Blob grown from parts of BLOB_PART_BYTES (the browser, not this heap, holds the bytes). */
+function blobTarget(): BundleTarget<Written> {
+  let blob = new Blob([]);
+  let parts: Uint8Array[] = [];
+  let pending = 0;
+  const flush = (): void => {
+    if (parts.length === 0) return;
+    blob = new Blob([blob, ...(parts as Uint8Array<ArrayBuffer>[])]);
+    parts = [];
+    pending = 0;
+  };
+  return {
+    write(chunk) {
+      parts.push(chunk); // a view of data the writer never touches again (ZipSink)
+      pending += chunk.length;
+      if (pending >= BLOB_PART_BYTES) flush();
+    },
+    async close() {
+      flush();
+      return { blob: new Blob([blob], { type: 'application/zip' }), stored: null };
+    },
+    async abort() {
+      parts = [];
+      blob = new Blob([]);
+    },
+  };
 }
 
 const handle = createIoService({
@@ -59,6 +187,38 @@ const handle = createIoService({
   freshDiscriminator,
   loadCases,
 });
+
+const storages = new Map<string, Promise<StudioStorage>>();
+function storageFor(prefix: string | undefined): Promise<StudioStorage> {
+  const key = prefix ?? '';
+  let s = storages.get(key);
+  if (!s) {
+    s = openStudioStorage(prefix ? { prefix } : {});
+    storages.set(key, s);
+    s.catch(() => storages.delete(key));
+  }
+  return s;
+}
+
+async function writeBundle(msg: IoRequestMessage): Promise<BundleFile> {
+  const out = await writeServerBundleFromStore(
+    await storageFor(msg.storagePrefix),
+    msg.params as IoParams<'writeBundle'>,
+    {
+      streamCases: streamBundleCases,
+      onProgress: (progress) => post({ kind: 'progress', id: msg.id, progress }),
+    },
+    async (fileName) => (await opfsTarget(fileName)) ?? blobTarget(),
+  );
+  return {
+    fileName: out.fileName,
+    mime: out.mime,
+    blob: out.file.blob,
+    bytes: out.bytes,
+    contents: out.contents,
+    stored: out.file.stored,
+  };
+}
 
 function post(m: IoWorkerMessage): void {
   const transfer: Transferable[] = [];
@@ -75,5 +235,21 @@ function post(m: IoWorkerMessage): void {
 scope.addEventListener('message', (e: MessageEvent<IoRequestMessage>) => {
   const msg = e.data;
   if (!msg || msg.kind !== 'request') return;
-  void handle(msg, post);
+  if (msg.method !== 'writeBundle') {
+    void handle(msg, post);
+    return;
+  }
+  writeBundle(msg).then(
+    (result) => post({ kind: 'response', id: msg.id, ok: true, result }),
+    (err: unknown) =>
+      post({
+        kind: 'response',
+        id: msg.id,
+        ok: false,
+        error: {
+          name: err instanceof Error ? err.name : 'Error',
+          message: err instanceof Error ? err.message : String(err),
+        },
+      }),
+  );
 });

@@ -31,6 +31,7 @@
 import { completedEpochs as completedEpochsOfPosition } from '../core/train/continue';
 import { withDefaults, type RunConfig } from '../core/config';
 import type { PreprocessSpec } from '../core/data/preprocess';
+import type { RgbaImage } from '../core/image';
 import { CheckpointFormatError } from '../core/io/checkpointError';
 import {
   checkStateDictAgainstConfig,
@@ -1010,6 +1011,51 @@ export interface WrittenBundle<R> {
   file: R;
   bytes: number;
   contents: { name: string; bytes: number }[];
+}
+
+/** Cases per tensor-cache read / write while streaming (the loader holds up to two chunks). */
+const STREAM_CHUNK = 4;
+
+/**
+ * `BundleStreamDeps.streamCases` for the studio's datasets: a stored dataset (`loadDatasetForTraining`
+ * with `keepImages: false`: each case decoded or read from the tensor cache, preprocessed, handed
+ * over and dropped) or a demo id `demo-<cases>-<seed>` (the phantom generator makes all its cases at
+ * once; demo sets are small). One task per demo case, so that a worker's terminate() ends it between
+ * cases. `decode` defaults to createImageBitmap + OffscreenCanvas (Node passes its own).
+ */
+export async function streamBundleCases(
+  storage: StudioStorage,
+  datasetId: string,
+  spec: PreprocessSpec,
+  onCase: (c: ServerBundleCase) => void,
+  onProgress: (done: number, total: number) => void,
+  signal?: AbortSignal,
+  decode?: (blob: Blob) => Promise<RgbaImage>,
+): Promise<void> {
+  const { datasetSourceFromId } = await import('./engineCore');
+  const source = datasetSourceFromId(datasetId);
+  if (source.kind === 'demo') {
+    const { loadDemoCases } = await import('./demoData');
+    const { cases } = await loadDemoCases(source.cases, source.seed, spec.size);
+    for (let i = 0; i < cases.length; i++) {
+      // Chromium's worker.terminate() ends a worker between tasks at once, a long task only after ~2 s
+      await new Promise((r) => setTimeout(r, 0));
+      signal?.throwIfAborted();
+      const c = cases[i];
+      onCase({ id: c.id, split: c.split, photo: c.photo, xray: c.xray });
+      onProgress(i + 1, cases.length);
+    }
+    return;
+  }
+  const { loadDatasetForTraining } = await import('./datasetSource');
+  await loadDatasetForTraining(storage, source.datasetId, spec, {
+    keepImages: false,
+    chunkSize: STREAM_CHUNK,
+    signal,
+    decode,
+    onCase: (c) => onCase({ id: c.id, split: c.split, photo: c.photo, xray: c.xray }),
+    onProgress: (p) => onProgress(p.done, p.total),
+  });
 }
 
 /**

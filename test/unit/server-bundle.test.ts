@@ -48,11 +48,16 @@ import { createZipWriter, memorySink, readZip, writeZip, type ZipSink } from '..
 import { encodeTrainerState } from '../../src/core/train/checkpoint';
 import {
   buildServerBundleFromStore,
+  streamBundleCases,
   writeServerBundleFromStore,
   type BundleProgress,
   type BundleTarget,
 } from '../../src/engine/checkpointIo';
-import { createRun, saveCheckpoint } from '../../src/store';
+import { loadDatasetForTraining } from '../../src/engine/datasetSource';
+import { buildFileIndex, type ImportInput } from '../../src/engine/import/fileIndex';
+import { planImport, runImport } from '../../src/engine/import/pipeline';
+import { decodeImageNode, encodePngNode } from '../../src/core/io/decodeNode';
+import { createRun, saveCheckpoint, type StudioStorage } from '../../src/store';
 import { openStudioStorage } from '../../src/store/storage';
 import { historyFromLossLog } from '../../src/core/io/serverImport';
 import { freshAdam } from '../../src/core/train/adam';
@@ -462,6 +467,78 @@ describe('streaming server bundle from the store', () => {
     await saveCheckpoint(storage.checkpoints, run.id, 'last', encodeTrainerState(state));
     return { storage, run };
   }
+
+  const decode = async (blob: Blob): Promise<RgbaImage> => {
+    const r = decodeImageNode(new Uint8Array(await blob.arrayBuffer()));
+    if (!r.ok) throw new Error(r.problem.message);
+    return r.image;
+  };
+
+  /** A stored dataset `ds-1` of n photo/X-ray pairs (90×70 px PNGs, letterboxed to 128 by the loader). */
+  async function storeDataset(storage: StudioStorage, n: number): Promise<void> {
+    const inputs: ImportInput[] = [];
+    const png = (img: RgbaImage) => new Blob([encodePngNode(img) as Uint8Array<ArrayBuffer>]);
+    const crop = (img: RgbaImage): RgbaImage => {
+      const data = new Uint8ClampedArray(90 * 70 * 4);
+      for (let y = 0; y < 70; y++) data.set(img.data.subarray(y * 128 * 4, (y * 128 + 90) * 4), y * 90 * 4);
+      return { width: 90, height: 70, data };
+    };
+    for (let k = 0; k < n; k++) {
+      inputs.push({ path: `d/photo/${k}.png`, blob: png(crop(caseImage(k, 128, false))) });
+      inputs.push({ path: `d/xray/${k}.png`, blob: png(crop(caseImage(k, 128, true))) });
+    }
+    const index = await buildFileIndex(inputs);
+    const out = await runImport(
+      index,
+      planImport(index),
+      { name: 'd', splitSeed: 3 },
+      { storage, decode, datasetId: 'ds-1' },
+    );
+    expect(out.usable).toBe(n);
+  }
+
+  it('streams a stored dataset through the loader one case at a time, the same archive as loading it whole', async () => {
+    const { storage, run } = await storedCheckpoint();
+    await storeDataset(storage, 16);
+    const req = { runId: run.id, name: 'last', gpus: 2 };
+    const track = aliveTracker();
+    const out = await writeServerBundleFromStore(
+      storage,
+      req,
+      {
+        streamCases: (s, id, spec, onCase, onProgress, signal) =>
+          streamBundleCases(
+            s,
+            id,
+            spec,
+            (c) => {
+              track.sample();
+              track.produced(c);
+              onCase(c);
+            },
+            onProgress,
+            signal,
+            decode,
+          ),
+      },
+      async () => {
+        const sink = memorySink();
+        return {
+          write: (c) => (track.sink.write(c), sink.write(c)),
+          close: async () => sink.bytes(),
+          abort: async () => undefined,
+        };
+      },
+    );
+    expect(out.contents.filter((e) => e.name.startsWith('datasets/clinic_40/'))).toHaveLength(16);
+    expect(track.max.pending).toBe(1);
+    expect(track.max.decoded).toBeLessThanOrEqual(2);
+    // the old way: every case loaded (now from the tensor cache the first pass filled), then one ZIP
+    const whole = await buildServerBundleFromStore(storage, req, {
+      loadCases: async (s, id, spec) => (await loadDatasetForTraining(s, id, spec, { decode })).cases,
+    });
+    expect(sha256(whole.bytes)).toBe(sha256(out.file));
+  });
 
   it('streams case by case to the target, the same archive as the in-memory build; cancel aborts the target', async () => {
     const { storage, run } = await storedCheckpoint();
