@@ -212,10 +212,16 @@ export async function loadDatasetForTraining(
   for (let i = 0; i < ids.length; i += 200)
     records.push(...(await getCases(storage.datasets, datasetId, ids.slice(i, i + 200))));
 
+  // the fixed evaluation list may hold test cases (held out like val; a re-split keeps them): when
+  // val is read, they are read too, so the grid stays the same 20 cases (as `test`: not trained on,
+  // not in the val metrics)
+  const listed = new Set(meta.evalList.ids);
+  const heldOut = (c: StoredCase): boolean =>
+    splits.has('val') && c.record.split === 'test' && listed.has(c.record.id);
   const skipped: { id: string; reason: string }[] = [];
   const wanted: StoredCase[] = [];
   for (const c of records) {
-    if (c.record.state.excluded || !splits.has(c.record.split)) continue;
+    if (c.record.state.excluded || !(splits.has(c.record.split) || heldOut(c))) continue;
     const why = usableReason(c);
     if (why) skipped.push({ id: c.record.id, reason: `case ${c.record.id} is skipped: ${why}` });
     else wanted.push(c);
@@ -290,11 +296,12 @@ export async function loadDatasetForTraining(
     }
   }
 
-  const valIds = new Set(cases.filter((c) => c.split === 'val').map((c) => c.id));
-  const streamedVal = keep
-    ? valIds
-    : new Set(wanted.filter((c) => c.record.split === 'val').map((c) => c.record.id));
-  const evalList = meta.evalList.ids.filter((id) => streamedVal.has(id) && !skipped.some((s) => s.id === id));
+  const heldOutIds = new Set(
+    (keep ? cases.map((c) => ({ id: c.id, split: c.split })) : wanted.map((c) => c.record))
+      .filter((c) => c.split === 'val' || c.split === 'test')
+      .map((c) => c.id),
+  );
+  const evalList = meta.evalList.ids.filter((id) => heldOutIds.has(id) && !skipped.some((s) => s.id === id));
   const { bytesOnDisk: _b, updatedAt: _u, ...metaOnly } = meta;
   return { cases, evalList, meta: metaOnly, skipped };
 }

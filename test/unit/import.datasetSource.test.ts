@@ -13,7 +13,8 @@ import { writeIsbiText } from '../../src/core/io/landmarks';
 import { loadDatasetForTraining, packImage, unpackImage } from '../../src/engine/datasetSource';
 import { buildFileIndex, type ImportInput } from '../../src/engine/import/fileIndex';
 import { planImport, runImport } from '../../src/engine/import/pipeline';
-import { setCaseExclusion, getDataset } from '../../src/store/datasets';
+import { planResplit } from '../../src/core/data/splits';
+import { getDataset, listCaseIds, resplitDataset, setCaseExclusion } from '../../src/store/datasets';
 import { openStudioStorage } from '../../src/store/storage';
 import { listTensorCache } from '../../src/store/tensorCache';
 
@@ -122,6 +123,40 @@ describe('loadDatasetForTraining', () => {
     expect(stretched.cases.every((c) => c.split === 'train')).toBe(true);
     expect(decodes).toBe(2 * stretched.cases.length);
     expect(stretched.evalList).toEqual([]);
+  });
+
+  it('keeps evaluation-list cases that a re-split moved to test in the grid (loaded with train + val)', async () => {
+    const storage = await importSet(10);
+    // find a re-split seed that deals a listed case into test (deterministic: the first such seed)
+    const before = await getDataset(storage.datasets, 'ds-src');
+    const all = await loadDatasetForTraining(storage, 'ds-src', SPEC, { decode, keepImages: false });
+    const cases = (await listCaseIds(storage.datasets, 'ds-src')).map((id) => ({
+      id,
+      split: 'train' as const,
+      paired: id !== 'lonely',
+    }));
+    expect(all.skipped).toHaveLength(1);
+    const ratios = { train: 0.6, val: 0.2, test: 0.2 };
+    const seed = Array.from({ length: 200 }, (_, i) => i + 1).find(
+      (sd) => planResplit(cases, before!.evalList, { seed: sd, ratios }).evalInTest.length > 0,
+    );
+    expect(seed).toBeDefined();
+    const r = await resplitDataset(storage.datasets, 'ds-src', { seed: seed!, ratios });
+    const inTest = r.evalInTest;
+    expect(inTest.length).toBeGreaterThan(0);
+    const meta = await getDataset(storage.datasets, 'ds-src');
+    const loaded = await loadDatasetForTraining(storage, 'ds-src', SPEC, {
+      decode,
+      splits: ['train', 'val'],
+    });
+    // the listed test case is delivered (as test: not trained on, not in the val metrics) and stays listed
+    const got = loaded.cases.find((c) => c.id === inTest[0]);
+    expect(got?.split).toBe('test');
+    expect(loaded.evalList).toContain(inTest[0]);
+    expect(loaded.evalList).toEqual(meta!.evalList.ids);
+    // unlisted test cases are not read
+    const testIds = loaded.cases.filter((c) => c.split === 'test').map((c) => c.id);
+    expect(testIds.every((id) => meta!.evalList.ids.includes(id))).toBe(true);
   });
 
   it('rejects an invalid spec and a missing dataset with a clear message', async () => {
