@@ -10,7 +10,6 @@
  */
 import type {
   BundleDescription,
-  BundleProgress,
   DownloadFile,
   ExportFormat,
   ExportNets,
@@ -23,7 +22,8 @@ import type { WalkResult } from '../../engine/import/walk';
 import type { CheckpointRecord, DatasetSummary, RunRecord, StudioStorage } from '../../store';
 import { environment } from '../environment.svelte';
 import { train } from '../train/trainState.svelte';
-import { CheckpointIoClient, saveBytes } from './ioClient';
+import { downloadBytes } from '../download';
+import { CheckpointIoClient } from './ioClient';
 
 /** `<runId>/<pointer name>`: one checkpoint. */
 export function checkpointKey(c: Pick<CheckpointRecord, 'runId' | 'name'>): string {
@@ -151,9 +151,6 @@ export class CheckpointsState {
   bundle = $state.raw<BundleDescription | null>(null);
   bundleGpus = $state(2);
   bundleDatasetId = $state('');
-  bundleBusy = $state(false);
-  bundleProgress = $state.raw<BundleProgress | null>(null);
-  bundleDone = $state.raw<SavedFile | null>(null);
   bundleError = $state.raw<ShownError | null>(null);
 
   // ----- rename / measure -----
@@ -271,7 +268,7 @@ export class CheckpointsState {
         nets: choice.format === 'studio' ? 'both' : choice.nets,
         label: choice.label,
       });
-      saveBytes(file.fileName, file.bytes, file.mime);
+      downloadBytes(file.fileName, file.bytes, file.mime);
       this.exported = { key, file: savedFile(file) };
     } catch (e) {
       this.exportError = { key, detail: errorText(e) };
@@ -291,9 +288,7 @@ export class CheckpointsState {
     this.exportKey = null; // one panel at a time
     this.bundleKey = key;
     this.bundle = null;
-    this.bundleDone = null;
     this.bundleError = null;
-    this.bundleProgress = null;
     const run = this.runOf(c.runId);
     this.bundleDatasetId = run?.datasetId ?? '';
     await this.describeBundle(c);
@@ -316,37 +311,7 @@ export class CheckpointsState {
   closeBundle(): void {
     this.bundleKey = null;
     this.bundle = null;
-    this.bundleDone = null;
     this.bundleError = null;
-    this.bundleProgress = null;
-  }
-
-  async buildBundle(c: CheckpointRecord): Promise<void> {
-    const key = checkpointKey(c);
-    this.bundleBusy = true;
-    this.bundleDone = null;
-    this.bundleError = null;
-    try {
-      const file = await this.client().call(
-        'buildBundle',
-        {
-          runId: c.runId,
-          name: c.name,
-          gpus: Math.max(1, Math.round(this.bundleGpus) || 1),
-          datasetId: this.bundleDatasetId || undefined,
-        },
-        (p) => {
-          if (this.bundleKey === key) this.bundleProgress = p;
-        },
-      );
-      saveBytes(file.fileName, file.bytes, file.mime);
-      if (this.bundleKey === key) this.bundleDone = savedFile(file);
-    } catch (e) {
-      if (this.bundleKey === key) this.bundleError = { key, detail: errorText(e) };
-    } finally {
-      this.bundleBusy = false;
-      this.bundleProgress = null;
-    }
   }
 
   // ----- import -----

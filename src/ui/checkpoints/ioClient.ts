@@ -94,16 +94,3 @@ export class CheckpointIoClient {
     this.failAll(new Error('the checkpoint worker was stopped'));
   }
 }
-
-/** Save bytes as a file through a temporary blob: URL (stays on this computer). */
-export function saveBytes(fileName: string, bytes: Uint8Array, mime: string): void {
-  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  a.rel = 'noopener';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 30_000);
-}

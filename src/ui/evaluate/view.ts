@@ -42,18 +42,7 @@ export function stuckExplanation(verdict: Pick<StuckVerdict, 'explanation'>, lan
     .join(lang === 'zh' ? '；' : '; ');
 }
 
-/** Save bytes as a file through a temporary blob: URL. */
-export function downloadBytes(filename: string, bytes: Uint8Array, mime: string): void {
-  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  a.rel = 'noopener';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
+export { downloadBytes } from '../download';
 
 /** A file-name-safe version of a run name. */
 export function fileSafe(s: string): string {

@@ -337,12 +337,12 @@ export const CHECKPOINTS_STRINGS = {
   'ckpt.bundle.build': { en: 'Build and download the bundle', zh: '生成并下载服务器包' },
   'ckpt.bundle.phase.checkpoint': { en: 'Reading the checkpoint…', zh: '正在读取检查点…' },
   'ckpt.bundle.phase.dataset': {
-    en: 'Preparing the cases… {done} of {total}',
-    zh: '正在准备病例… {done} / {total}',
+    en: 'Writing the cases into the ZIP… {done} of {total}',
+    zh: '正在把病例写入 ZIP… {done} / {total}',
   },
   'ckpt.bundle.phase.writing': {
-    en: 'Writing {total} PNG pairs and the .pth files…',
-    zh: '正在写出 {total} 对 PNG 图像和 .pth 文件…',
+    en: 'Writing the .pth files and finishing the ZIP ({total} cases)…',
+    zh: '正在写出 .pth 文件并完成 ZIP（{total} 个病例）…',
   },
   'ckpt.bundle.done': {
     en: 'Saved {file} ({mb} MB, {n} files).',

@@ -34,6 +34,7 @@ import { trainMessage, toTrainMessage, TrainError, type TrainMessage } from '../
 import { completedEpochs, proposedContinueConfig } from '../../core/train/continue';
 import type { RgbaImage } from '../../core/image';
 import type { CheckpointRecord, DatasetSummary, MetricPoint, RunRecord, StudioStorage } from '../../store';
+import { downloadBytes } from '../download';
 import { SeriesSet } from './chartData';
 
 export type PresetId = (typeof PRESETS)[number]['id'];
@@ -603,19 +604,7 @@ export class TrainState {
   async downloadCheckpoint(rec: CheckpointRecord): Promise<void> {
     await this.act(async (engine) => {
       const out = await engine.exportCheckpoint({ runId: rec.runId, name: rec.name, format: 'zip' });
-      for (const f of out.files) {
-        const url = URL.createObjectURL(
-          new Blob([f.bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }),
-        );
-        const a = document.createElement('a');
-        a.href = url;
-        a.download = f.name;
-        a.rel = 'noopener';
-        document.body.append(a);
-        a.click();
-        a.remove();
-        setTimeout(() => URL.revokeObjectURL(url), 10_000);
-      }
+      for (const f of out.files) downloadBytes(f.name, f.bytes, 'application/zip');
     });
   }
 
