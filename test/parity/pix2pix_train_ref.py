@@ -46,6 +46,7 @@ import numpy as np
 import torch
 from torch import nn
 
+sys.dont_write_bytecode = True  # importing pix2pix_ref must leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pix2pix_ref import NLayerDiscriminator, UnetGenerator, init_like_server, load_like_server, norm_layer  # noqa: E402
 
