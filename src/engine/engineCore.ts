@@ -39,7 +39,7 @@ import {
 import { completedEpochs, continuedConfig } from '../core/train/continue';
 import { describeConfig } from '../core/train/info';
 import { lastEpoch, stepsPerEpoch } from '../core/train/schedule';
-import { LOSS_NAMES, Trainer, type StepMetrics } from '../core/train/trainer';
+import { gradNormPointValues, LOSS_NAMES, Trainer, type StepMetrics } from '../core/train/trainer';
 import {
   appendHistory,
   createRun,
@@ -255,6 +255,8 @@ function firstNonFinite(m: StepMetrics): { name: string; value: number } {
   for (const name of LOSS_NAMES) if (!Number.isFinite(m.losses[name])) return { name, value: m.losses[name] };
   for (const [name, value] of Object.entries(m.gradNorms))
     if (!Number.isFinite(value)) return { name: `‖∇${name}‖`, value };
+  for (const [name, value] of Object.entries(m.termGradNorms))
+    if (!Number.isFinite(value)) return { name: `‖∂${name}/∂fake‖`, value };
   return { name: 'a loss', value: NaN };
 }
 
@@ -868,10 +870,9 @@ export class EngineCore implements EngineApi {
     });
     let trainer: Trainer;
     try {
-      // Per-group gradient norms are off: nothing here shows them, and on WebGPU their tf.addN over
-      // more than 7 tensors exceeds the 8 storage buffers a shader may bind (tfjs-backend-webgpu
-      // 4.22 then silently returns stale values: -0.5, NaN).
-      const opts = { gradNorms: false };
+      // Gradient norms at log steps (per layer group and per loss term; the Train view charts them).
+      // On WebGPU they rely on the core's pairwise sumTensors, not tf.addN (test/e2e/gradnorms.e2e.ts).
+      const opts = { gradNorms: true };
       trainer = p.state
         ? Trainer.restore(p.state, data, opts)
         : p.weights
@@ -1090,8 +1091,10 @@ export class EngineCore implements EngineApi {
             stepsSinceSync = 0;
             otherMs = 0;
             const point = metricPoint(m, Date.now());
-            run.unsavedTrain.push(point);
-            run.unsent.push(point);
+            // history and charts also get the gradient norms; lastValues stays losses + lr
+            const logged = { ...point, values: { ...point.values, ...gradNormPointValues(m) } };
+            run.unsavedTrain.push(logged);
+            run.unsent.push(logged);
             run.lastValues = point.values;
             if (!m.finite) {
               await this.diverged(run, m);

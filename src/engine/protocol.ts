@@ -235,7 +235,10 @@ export interface PreviewCase {
 export type EngineEvent =
   | { type: 'status'; status: EngineStatus }
   | { type: 'progress'; progress: TrainProgress }
-  /** Logged step losses (`values`: G_GAN, G_L1, G_grad, G_lap, G_fm, G_ssim, D_real, D_fake, lr). */
+  /**
+   * Logged step losses (`values`: G_GAN, G_L1, G_grad, G_lap, G_fm, G_ssim, D_real, D_fake, lr) and
+   * gradient norms (`grad:<group>`, `grad:fake/<term>`: core/train/trainer.ts gradNormPointValues).
+   */
   | { type: 'metrics'; runId: string; points: MetricPoint[] }
   /**
    * One validation round: `point.values` is its summary (mean_l1 on [0,1], mean_psnr in dB,

@@ -8,12 +8,18 @@
  * per-term pulls runs — trains 3 steps on `webgpu` and then on `cpu`; every logged value (losses,
  * per-group weight-gradient norms, per-term ‖∂(λL)/∂fake‖) must agree. The groups sum 8 or more
  * gradients each: that is where tf.addN returned stale values on WebGPU (core/tensorOps.ts).
+ *
+ * Then the Train view: a Demo run (log_every 1, lambda_grad 5) in the engine's worker on WebGPU
+ * shows the gradient-norm charts (per-term pull, per-group G norms) with the G_GAN ÷ G_L1 ratio,
+ * in English and 简体中文 (screenshots /tmp/gradnorms-en.png, /tmp/gradnorms-zh.png).
+ * Read-only debug hook for counts: `window.__studio.train.gradNormCounts`.
  */
+import { copyFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { build, type Plugin, type Rollup } from 'vite';
 import { describe, expect, inject, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS } from './browser';
+import { CHROMIUM, CHROMIUM_ARGS, openStudio, SCREENSHOT_DIR } from './browser';
 
 interface LoggedStep {
   step: number;
@@ -172,6 +178,87 @@ describe('gradient norms', () => {
       );
     } finally {
       await browser.close();
+    }
+  });
+
+  it('the Train view charts them while a run trains (en, zh)', async () => {
+    const s = await openStudio({ path: '#/train' });
+    const counts = (page: Page): Promise<Record<string, number>> =>
+      page.evaluate(
+        () =>
+          (window as unknown as { __studio: { train: { gradNormCounts: Record<string, number> } } }).__studio
+            .train.gradNormCounts,
+      );
+    try {
+      const { page } = s;
+      const loadDemo = page.getByRole('button', { name: 'Load demo dataset' });
+      await expect.poll(() => loadDemo.isEnabled(), { timeout: 120_000 }).toBe(true);
+      await page.getByLabel('Cases', { exact: true }).fill('10');
+      await loadDemo.click();
+      await page
+        .getByTestId('train-dataset')
+        .filter({ hasText: '8 training cases' })
+        .waitFor({ timeout: 60_000 });
+      await page.getByLabel('Preset', { exact: true }).selectOption('demo');
+      await page.getByText(/^More options/).click();
+      for (const [key, value] of [
+        ['log_every', '1'],
+        ['lambda_grad', '5'],
+      ]) {
+        await page.getByLabel(key, { exact: true }).fill(value);
+        await page.getByLabel(key, { exact: true }).blur();
+      }
+      await expect.poll(() => page.getByTestId('memory-estimate').getAttribute('data-fits')).toBe('true');
+      await page.getByRole('button', { name: 'Start training' }).click();
+
+      const want = ['grad:fake/G_GAN', 'grad:fake/G_L1', 'grad:fake/G_grad', 'grad:G/outermost', 'grad:G/up'];
+      // 6 logged steps with every active term and group charted
+      const fewest = async (): Promise<number> => {
+        const c = await counts(page);
+        return Math.min(...want.map((k) => c[k] ?? 0));
+      };
+      await expect.poll(fewest, { timeout: 300_000, interval: 1000 }).toBeGreaterThanOrEqual(6);
+      const c = await counts(page);
+      // terms with weight 0 get no points
+      expect(c['grad:fake/G_lap']).toBe(0);
+      expect(c['grad:fake/G_ssim']).toBe(0);
+      const panel = page.getByTestId('grad-norms');
+      await expect
+        .poll(async () => Number(await panel.getAttribute('data-points')))
+        .toBeGreaterThanOrEqual(6);
+      await expect
+        .poll(() => page.getByTestId('chart-grad-pull').locator('canvas').count())
+        .toBeGreaterThan(0);
+      await expect
+        .poll(() => page.getByTestId('chart-grad-groups').locator('canvas').count())
+        .toBeGreaterThan(0);
+      const ratio = (await page.getByTestId('grad-ratio').textContent()) ?? '';
+      expect(ratio).toMatch(/^G_GAN ÷ G_L1 pull at step \d+ \(unsmoothed\): \d/);
+      console.log(`[gradnorms] ${ratio.trim()}`);
+      await page.waitForTimeout(800);
+      await page.getByTestId('grad-norms').scrollIntoViewIfNeeded();
+      await page
+        .locator('section[aria-labelledby="tv-charts-h"]')
+        .screenshot({ path: '/tmp/gradnorms-en.png' });
+      copyFileSync('/tmp/gradnorms-en.png', `${SCREENSHOT_DIR}/gradnorms-en.png`);
+
+      await page.getByRole('button', { name: '简体中文' }).click();
+      await page.getByRole('heading', { name: '梯度范数（对数坐标）' }).waitFor();
+      expect(await page.getByTestId('grad-ratio').textContent()).toMatch(/G_GAN ÷ G_L1 拉动之比/);
+      await page.waitForTimeout(800);
+      await page
+        .locator('section[aria-labelledby="tv-charts-h"]')
+        .screenshot({ path: '/tmp/gradnorms-zh.png' });
+      copyFileSync('/tmp/gradnorms-zh.png', `${SCREENSHOT_DIR}/gradnorms-zh.png`);
+      await page.getByRole('button', { name: 'English' }).click();
+
+      await page.getByRole('button', { name: 'Stop' }).click();
+      await expect
+        .poll(() => page.getByTestId('train-phase').getAttribute('data-phase'), { timeout: 120_000 })
+        .toBe('ready');
+      s.expectClean();
+    } finally {
+      await s.close();
     }
   });
 });

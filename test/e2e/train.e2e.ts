@@ -160,7 +160,7 @@ describe('Train section', () => {
       await page.waitForTimeout(4000);
       expect((await debug(page)).step).toBe(pausedAt);
       expect(await page.locator(`tr[data-run="${runId}"]`).getAttribute('data-status')).toBe('paused');
-      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('button', { name: 'Continue', exact: true }).click();
       await waitFor(page, (d) => (d.step ?? 0) > pausedAt, 60_000, 'steps after Continue');
 
       // reload: the run is interrupted; Resume continues from its last checkpoint

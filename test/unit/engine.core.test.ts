@@ -225,8 +225,15 @@ describe('engine core (cpu backend, fake-indexeddb)', () => {
     straightVal = await readHistory(storage.runs, started.run.id, 'val');
     expect(straightTrain.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(Object.keys(straightTrain[0].values).sort()).toEqual(
-      ['D_fake', 'D_real', 'G_GAN', 'G_L1', 'G_fm', 'G_grad', 'G_lap', 'G_ssim', 'lr'].sort(),
+      [
+        ...['D_fake', 'D_real', 'G_GAN', 'G_L1', 'G_fm', 'G_grad', 'G_lap', 'G_ssim', 'lr'],
+        // gradient norms (core/train/trainer.ts gradNormPointValues): active terms, layer groups
+        ...['grad:fake/G_GAN', 'grad:fake/G_L1'],
+        ...['grad:G/outermost', 'grad:G/down', 'grad:G/innermost', 'grad:G/up'],
+        ...[1, 2, 3, 4, 5].map((k) => `grad:D/layer${k}`),
+      ].sort(),
     );
+    expect(straightTrain.every((p) => (p.values['grad:fake/G_L1'] as number) > 0)).toBe(true);
     expect(straightTrain.every((p) => (p.values.G_L1 as number) > 0)).toBe(true);
     expect(straightVal.map((p) => p.step)).toEqual([4, 8, 10]);
 

@@ -344,35 +344,6 @@ export const TRAIN_STRINGS = {
     zh: '第 {step} 步 G_GAN ÷ G_L1 拉动之比（未平滑）：{ratio}',
   },
   'train.grad.explain': {
-    en: 'G_GAN ÷ G_L1 scales as 1/lambda_L1: below 0.01 the adversarial term no longer shapes G (it learns the blurry L1 average) — lower lambda_L1, e.g. 100 → 60; any term under 1/100 of G_L1’s pull cannot steer training.',
-    zh: 'G_GAN ÷ G_L1 与 1/lambda_L1 成正比：低于 0.01 时对抗项不再塑造 G（G 只学到模糊的 L1 平均）——应降低 lambda_L1，如 100 → 60；拉动不足 G_L1 1/100 的损失项无法左右训练。',
-  },
-  'train.grad.none': {
-    en: 'No gradient norms were logged for this run; runs with gradient norms on log them at every log step (log_every).',
-    zh: '此训练未记录梯度范数；开启梯度范数的训练会在每个记录步（log_every）记录。',
-  },
-
-  // gradient norms
-  'train.grad.title': { en: 'Gradient norms (log scale)', zh: '梯度范数（对数坐标）' },
-  'train.grad.pull': {
-    en: 'Pull of each loss term on G’s output: ‖∂(λL)/∂fake‖, L2 over the batch, fake on [−1, 1]',
-    zh: '各损失项对 G 输出的拉动：‖∂(λL)/∂fake‖，批内 L2，fake 取值 [−1, 1]',
-  },
-  'train.grad.pullAxis': { en: '‖∂(λL)/∂fake‖', zh: '‖∂(λL)/∂fake‖' },
-  'train.grad.groups': {
-    en: 'G’s weight gradient per layer group: ‖∂L_G/∂θ‖, L2 over the group',
-    zh: 'G 各层组的权重梯度：‖∂L_G/∂θ‖，组内 L2',
-  },
-  'train.grad.groupsAxis': { en: '‖∂L_G/∂θ‖', zh: '‖∂L_G/∂θ‖' },
-  'train.grad.group.outermost': { en: 'outermost', zh: '最外层' },
-  'train.grad.group.down': { en: 'down (encoder)', zh: '下采样（编码器）' },
-  'train.grad.group.innermost': { en: 'innermost', zh: '最内层' },
-  'train.grad.group.up': { en: 'up (decoder)', zh: '上采样（解码器）' },
-  'train.grad.ratio': {
-    en: 'G_GAN ÷ G_L1 pull at step {step} (unsmoothed): {ratio}',
-    zh: '第 {step} 步 G_GAN ÷ G_L1 拉动之比（未平滑）：{ratio}',
-  },
-  'train.grad.explain': {
     en: 'G_L1 pulls with about lambda_L1/√(pixel count) whatever the error, so G_GAN ÷ G_L1 scales as 1/lambda_L1: below 0.01 the adversarial term no longer shapes G (it learns the blurry L1 average) — lower lambda_L1, e.g. 100 → 60; any term under 1/100 of G_L1’s pull cannot steer training.',
     zh: 'G_L1 的拉动约为 lambda_L1/√(像素数)，与误差大小无关，因此 G_GAN ÷ G_L1 与 1/lambda_L1 成正比：低于 0.01 时对抗项不再塑造 G（G 只学到模糊的 L1 平均）——应降低 lambda_L1，如 100 → 60；拉动不足 G_L1 1/100 的损失项无法左右训练。',
   },

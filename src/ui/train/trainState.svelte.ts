@@ -11,7 +11,7 @@
  * wholesale.
  *
  * Debug hook (read-only, for e2e tests and the console): `window.__studio.train` returns counts —
- * `{ phase, activity, runId, step, seriesCounts, valPoints, checkpoints, home, previewStep }`.
+ * `{ phase, activity, runId, step, seriesCounts, gradNormCounts, valPoints, checkpoints, home, previewStep }`.
  */
 import { PRESETS, withDefaults, type RunConfig } from '../../core/config';
 import type { BackendChoice } from '../../engine/backend';
@@ -35,7 +35,7 @@ import { completedEpochs, proposedContinueConfig } from '../../core/train/contin
 import type { RgbaImage } from '../../core/image';
 import type { CheckpointRecord, DatasetSummary, MetricPoint, RunRecord, StudioStorage } from '../../store';
 import { downloadBytes } from '../download';
-import { SeriesSet } from './chartData';
+import { GRAD_NORM_SERIES, SeriesSet } from './chartData';
 
 export type PresetId = (typeof PRESETS)[number]['id'];
 export const PRESET_IDS: readonly PresetId[] = PRESETS.map((p) => p.id);
@@ -145,6 +145,8 @@ export class TrainState {
 
   // ----- curves -----
   readonly losses = new SeriesSet(LOSS_SERIES, { weight: 0.6 });
+  /** Gradient norms from the same train points (`grad:fake/<term>`, `grad:G/<group>`). */
+  readonly gradNorms = new SeriesSet(GRAD_NORM_SERIES, { weight: 0.6 });
   readonly lr = new SeriesSet(['lr'], { smoothed: [] });
   readonly val = new SeriesSet(VAL_SERIES, { smoothed: [] });
   chartVersion = $state(0);
@@ -279,6 +281,7 @@ export class TrainState {
     }
     if (kind === 'train') {
       this.losses.append(points);
+      this.gradNorms.append(points);
       this.lr.append(points);
     } else {
       this.val.append(points);
@@ -300,6 +303,7 @@ export class TrainState {
   setSmoothing(w: number): void {
     this.smoothing = w;
     this.losses.setWeight(w);
+    this.gradNorms.setWeight(w);
     this.scheduleRedraw();
   }
 
@@ -312,6 +316,7 @@ export class TrainState {
     if (!this.historyLoading) this.buffered = [];
     this.historyLoading = true;
     this.losses.clear();
+    this.gradNorms.clear();
     this.lr.clear();
     this.val.clear();
     try {
@@ -321,6 +326,7 @@ export class TrainState {
       ]);
       if (this.runId !== runId) return;
       this.losses.append(train);
+      this.gradNorms.append(train);
       this.lr.append(train);
       this.val.append(val);
     } catch (e) {
@@ -341,6 +347,7 @@ export class TrainState {
     this.predictions = null;
     this.checkpoints = [];
     this.losses.clear();
+    this.gradNorms.clear();
     this.lr.clear();
     this.val.clear();
     this.chartVersion++;
@@ -626,6 +633,7 @@ export class TrainState {
           step: this.progress?.step ?? null,
           epoch: this.progress?.epoch ?? null,
           seriesCounts: this.losses.counts(),
+          gradNormCounts: this.gradNorms.counts(),
           lrPoints: this.lr.length,
           valPoints: this.val.length,
           checkpoints: this.checkpoints.map((c) => ({ name: c.name, step: c.step })),
