@@ -44,7 +44,11 @@ export interface RunConfig {
   lr: number;
   beta1: number;
   beta2: number;
-  /** Always passed to Adam explicitly (webgl's float16 turns TF.js's default into 1e-4). */
+  /**
+   * Always passed to Adam explicitly. Default 1e-8 = the server's (torch.optim.Adam's default; the
+   * server has no option for it). TF.js's own default is 1e-7, which makes Adam's steps measurably
+   * different from the server's (test/parity/train-step.test.ts); webgl's float16 needs 1e-4.
+   */
   adam_epsilon: number;
   batch_size: number;
   /** Epochs at the initial learning rate. */
@@ -96,7 +100,7 @@ export const DEFAULT_CONFIG: RunConfig = {
   lr: 2e-4,
   beta1: 0.5,
   beta2: 0.999,
-  adam_epsilon: 1e-7,
+  adam_epsilon: 1e-8,
   batch_size: 1,
   n_epochs: 100,
   n_epochs_decay: 100,

@@ -31,9 +31,9 @@
  * whole (‖Δw‖ relative to the update, share of elements off by > 1e-6, every element within Adam's
  * reach), with the dead biases identified by PyTorch's module structure and bounded separately.
  *
- * Adam's epsilon: the server's torch.optim.Adam uses PyTorch's default 1e-8; the studio's default
- * adam_epsilon is 1e-7 (TF.js's), so the parity scenarios set adam_epsilon 1e-8; one extra run with
- * 1e-7 shows that the weight bounds catch that difference.
+ * Adam's epsilon: the server's torch.optim.Adam uses PyTorch's default 1e-8, and so does the studio's
+ * default adam_epsilon (asserted below; it was TF.js's 1e-7 until this test showed the difference).
+ * The scenarios set it explicitly; one extra run with 1e-7 shows that the weight bounds catch it.
  *
  * Every PyTorch run happens in ONE Python process (importing torch takes seconds).
  */
@@ -240,7 +240,7 @@ const SCENARIOS: Scenario[] = [
 ];
 const CONTINUED = SCENARIOS[SCENARIOS.length - 1];
 
-/** SCENARIOS[0] with TF.js's Adam epsilon 1e-7 (the studio's default): must fail the bounds. */
+/** SCENARIOS[0] with TF.js's Adam epsilon 1e-7 (the studio's old default): must fail the bounds. */
 const EPS_1E7 = scenario(
   'unet_32 batch vanilla bs1, adam_epsilon 1e-7',
   tiny({ norm: 'batch', gan_mode: 'vanilla', batch_size: 1, adam_epsilon: 1e-7 }),
@@ -875,5 +875,7 @@ describe('sensitivity: the bounds catch Adam epsilon 1e-7 (TF.js’s) instead of
     );
     expect(eps7.relL2).toBeGreaterThan(WEIGHT_REL_L2);
     expect(eps7.above).toBeGreaterThan(10 * ABOVE_SHARE);
+    // and the studio's default is the server's
+    expect(withDefaults({}).adam_epsilon).toBe(SERVER_EPS);
   });
 });

@@ -159,8 +159,8 @@ export const TRAIN_STRINGS = {
     zh: 'Adam 二阶矩衰减系数（服务器固定为 0.999）。',
   },
   'train.opt.adam_epsilon': {
-    en: 'Adam’s epsilon, always set explicitly (raised to 1e-4 on 16-bit WebGL).',
-    zh: 'Adam 的 epsilon，始终显式设置（16 位 WebGL 上提高到 1e-4）。',
+    en: 'Adam’s epsilon, always set explicitly: 1e-8 as on the server (PyTorch’s default); raised to 1e-4 on 16-bit WebGL.',
+    zh: 'Adam 的 epsilon，始终显式设置：1e-8，与服务器相同（PyTorch 默认值）；16 位 WebGL 上提高到 1e-4。',
   },
   'train.opt.batch_size': {
     en: 'Image pairs per step (1 on the server for pix2pix).',
