@@ -718,6 +718,11 @@ export async function commitImport(
       preprocessing,
       backend: plan.origin,
       adapter: describe.length > 300 ? `${describe.slice(0, 297)}…` : describe,
+      origin: {
+        kind: 'imported',
+        format: plan.format,
+        files: [plan.G.file, plan.D?.file].filter((f): f is string => typeof f === 'string'),
+      },
     },
     now,
   );

@@ -302,6 +302,11 @@ describe('import and commit', () => {
     expect(out.run.status).toBe('finished');
     expect(out.run.backend).toBe('file');
     expect(out.run.adapter).toBe('pth · downloads/latest_net_G.pth');
+    expect(out.run.origin).toEqual({
+      kind: 'imported',
+      format: 'pth',
+      files: ['downloads/latest_net_G.pth'],
+    });
     expect(out.run.datasetId).toBe('demo-20-1');
     expect(out.run.checkpointNames).toEqual(['last']);
     expect(out.checkpoint.epoch).toBe(1);

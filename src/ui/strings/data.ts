@@ -587,8 +587,8 @@ export const DATA_STRINGS = {
   },
   'data.eval.title': { en: 'Fixed evaluation list', zh: '固定评估清单' },
   'data.eval.intro': {
-    en: 'The same {size} val cases for every run and checkpoint, so versions compare on equal terms. It changes only when you edit it here.',
-    zh: '每次运行和每个检查点都使用同样的 {size} 个验证病例，以便公平比较各版本。只有在此处编辑时才会改变。',
+    en: 'The same {size} held-out cases (val, or test after a re-split) for every run and checkpoint, so versions compare on equal terms. It changes only when you edit it here, or when a re-split moves one of its cases into train.',
+    zh: '每次运行和每个检查点都使用同样的 {size} 个留出病例（验证集；重新划分后也可能在测试集），以便公平比较各版本。只有在此处编辑，或重新划分把其中的病例移入训练集时才会改变。',
   },
   'data.eval.version': {
     en: 'Version {version} · {count} cases · seed {seed}',
