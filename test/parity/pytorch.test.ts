@@ -9,7 +9,6 @@
  * and every PyTorch step runs in ONE Python process (`batch`); the tests then assert on the results.
  * PyTorch → studio files are written in that same process (`save`) and read back in the tests.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,32 +29,13 @@ import {
   type StateDict,
 } from '../../src/core/model';
 import { Rng } from '../../src/core/rng';
+import { assertTorch, pythonBatch, type PyResult } from './python';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./pix2pix_ref.py', import.meta.url));
-const INSTALL = 'apt-get update && apt-get install -y --no-install-recommends python3-torch python3-numpy';
 const EVAL: ForwardMode = { training: false, dropout: false };
 const SIZE = 256;
 
 let dir = '';
-
-interface PyResult {
-  ok: boolean;
-  result?: Record<string, unknown>;
-  error?: string;
-}
-
-/** Run several pix2pix_ref.py specs in one Python process. */
-function pythonBatch(specs: Record<string, unknown>[]): PyResult[] {
-  const r = spawnSync(PYTHON, [SCRIPT, JSON.stringify({ cmd: 'batch', specs })], {
-    encoding: 'utf8',
-    timeout: 170_000,
-    maxBuffer: 1 << 24,
-  });
-  if (r.status !== 0) throw new Error(`pix2pix_ref.py failed (exit ${r.status}):\n${r.stderr}`);
-  const lines = r.stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]) as PyResult[];
-}
 
 const path = (name: string): string => join(dir, name);
 
@@ -168,15 +148,7 @@ function pyResult(name: string): Record<string, unknown> {
 }
 
 beforeAll(async () => {
-  const probe = spawnSync(PYTHON, [
-    '-c',
-    'import importlib.util as u, sys; sys.exit(0 if u.find_spec("torch") and u.find_spec("numpy") else 1)',
-  ]);
-  if (probe.status !== 0) {
-    throw new Error(
-      `The parity tests need PyTorch for ${PYTHON} (Debian python3-torch), which is missing. Run as root:\n  ${INSTALL}`,
-    );
-  }
+  assertTorch();
   await tf.setBackend('cpu');
   await tf.ready();
   dir = mkdtempSync(join(tmpdir(), 'ceph-parity-'));
@@ -272,7 +244,7 @@ beforeAll(async () => {
   studioOut.set('safetensors_keys', new Float32Array([sd.length]));
   add('safetensors', { cmd: 'safetensors', safetensors: path('G.safetensors'), pth: path('G_ref.pth') });
 
-  const results = pythonBatch(specs);
+  const results = pythonBatch(SCRIPT, specs);
   names.forEach((n, i) => py.set(n, results[i]));
 }, 180_000);
 

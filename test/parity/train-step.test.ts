@@ -37,7 +37,6 @@
  *
  * Every PyTorch run happens in ONE Python process (importing torch takes seconds).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,10 +58,9 @@ import {
 } from '../../src/core/train/data';
 import { stepsPerEpoch } from '../../src/core/train/schedule';
 import { epochOrder, Trainer, type LossName, type StepMetrics } from '../../src/core/train/trainer';
+import { assertTorch, pythonBatch, type PyResult } from './python';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./pix2pix_train_ref.py', import.meta.url));
-const INSTALL = 'apt-get update && apt-get install -y --no-install-recommends python3-torch python3-numpy';
 const STEPS = 3;
 /** The server's Adam epsilon (torch.optim.Adam's default; pix2pix sets none). */
 const SERVER_EPS = 1e-8;
@@ -106,22 +104,9 @@ interface PyStep {
   D_fake: number;
 }
 
-interface PyResult {
-  ok: boolean;
-  result?: { steps: PyStep[]; biasesBeforeInstanceNorm: { G: string[]; D: string[] } };
-  error?: string;
-}
-
-/** Run several pix2pix_train_ref.py specs in one Python process. */
-function pythonBatch(specs: Record<string, unknown>[]): PyResult[] {
-  const r = spawnSync(PYTHON, [SCRIPT, JSON.stringify({ cmd: 'batch', specs })], {
-    encoding: 'utf8',
-    timeout: 170_000,
-    maxBuffer: 1 << 24,
-  });
-  if (r.status !== 0) throw new Error(`pix2pix_train_ref.py failed (exit ${r.status}):\n${r.stderr}`);
-  const lines = r.stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]) as PyResult[];
+interface PyTrainResult {
+  steps: PyStep[];
+  biasesBeforeInstanceNorm: { G: string[]; D: string[] };
 }
 
 function writeRaw(name: string, data: Float32Array): string {
@@ -271,7 +256,7 @@ interface Prepared {
   caseValues: { photo: Float32Array; xray: Float32Array }[];
   spec: Record<string, unknown>;
   studio?: StudioRun;
-  py?: PyResult;
+  py?: PyResult<PyTrainResult>;
   studioMs: number;
 }
 
@@ -458,15 +443,7 @@ const prepared = new Map<string, Prepared>();
 let pythonMs = 0;
 
 beforeAll(async () => {
-  const probe = spawnSync(PYTHON, [
-    '-c',
-    'import importlib.util as u, sys; sys.exit(0 if u.find_spec("torch") and u.find_spec("numpy") else 1)',
-  ]);
-  if (probe.status !== 0) {
-    throw new Error(
-      `The parity tests need PyTorch for ${PYTHON} (Debian python3-torch), which is missing. Run as root:\n  ${INSTALL}`,
-    );
-  }
+  assertTorch();
   await tf.setBackend('cpu');
   await tf.ready();
   dir = mkdtempSync(join(tmpdir(), 'ceph-train-parity-'));
@@ -479,7 +456,10 @@ beforeAll(async () => {
     list.push(p);
   }
   const t0 = performance.now();
-  const results = pythonBatch(list.map((p) => p.spec));
+  const results = pythonBatch<PyTrainResult>(
+    SCRIPT,
+    list.map((p) => p.spec),
+  );
   pythonMs = performance.now() - t0;
   for (let i = 0; i < list.length; i++) {
     const p = list[i];
