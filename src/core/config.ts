@@ -165,6 +165,36 @@ export const PRESETS: Preset[] = [
   },
 ];
 
+/** The generator's loss terms in the server's names (G_GAN, G_L1) and the studio's extra ones. */
+export type GTerm = 'G_GAN' | 'G_L1' | 'G_grad' | 'G_lap' | 'G_fm' | 'G_ssim';
+export const G_TERMS: readonly GTerm[] = ['G_GAN', 'G_L1', 'G_grad', 'G_lap', 'G_fm', 'G_ssim'];
+
+/** Every logged loss: the generator terms, then the discriminator's (the server's names). */
+export type LossName = GTerm | 'D_real' | 'D_fake';
+/** Loss names in display order (the server's names first). */
+export const LOSS_NAMES: readonly LossName[] = [...G_TERMS, 'D_real', 'D_fake'];
+
+/** The option that weights each generator loss term; G_GAN has weight 1 and no option. */
+export const TERM_WEIGHT: Readonly<Record<GTerm, keyof RunConfig | null>> = {
+  G_GAN: null,
+  G_L1: 'lambda_L1',
+  G_grad: 'lambda_grad',
+  G_lap: 'lambda_lap',
+  G_fm: 'lambda_fm',
+  G_ssim: 'lambda_ssim',
+};
+
+/** Weight of a generator term in a run config (`G_GAN` always has weight 1, like the server). */
+export function termWeight(cfg: RunConfig, term: GTerm): number {
+  const key = TERM_WEIGHT[term];
+  return key === null ? 1 : (cfg[key] as number);
+}
+
+/** Whether a loss name (e.g. a chart series) is a generator term. */
+export function isGTerm(name: string): name is GTerm {
+  return (G_TERMS as readonly string[]).includes(name);
+}
+
 export function withDefaults(partial: Partial<RunConfig>): RunConfig {
   return { ...DEFAULT_CONFIG, ...partial };
 }

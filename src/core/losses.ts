@@ -14,31 +14,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { sumTensors } from './tensorOps';
-import type { GanMode, RunConfig } from './config';
+import { G_TERMS, termWeight, type GanMode, type GTerm, type RunConfig } from './config';
 import type { DiscriminatorOutput } from './model/types';
 
-export type GTerm = 'G_GAN' | 'G_L1' | 'G_grad' | 'G_lap' | 'G_fm' | 'G_ssim';
-
-/** Generator terms in display order. */
-export const G_TERMS: readonly GTerm[] = ['G_GAN', 'G_L1', 'G_grad', 'G_lap', 'G_fm', 'G_ssim'];
-
-/** Weight of a generator term in a run config (`G_GAN` always has weight 1, like the server). */
-export function termWeight(cfg: RunConfig, term: GTerm): number {
-  switch (term) {
-    case 'G_GAN':
-      return 1;
-    case 'G_L1':
-      return cfg.lambda_L1;
-    case 'G_grad':
-      return cfg.lambda_grad;
-    case 'G_lap':
-      return cfg.lambda_lap;
-    case 'G_fm':
-      return cfg.lambda_fm;
-    case 'G_ssim':
-      return cfg.lambda_ssim;
-  }
-}
+// the term list and weights live in config.ts (TF.js-free, for the page); re-exported for the core
+export { G_TERMS, termWeight, type GTerm };
 
 // ---------------------------------------------------------------------------------------------
 // GAN losses

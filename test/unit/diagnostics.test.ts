@@ -392,7 +392,12 @@ describe('stuck.ts (the detector without TF.js)', () => {
     };
     const stuck = closure('src/core/eval/stuck.ts');
     expect(stuck).toEqual({
-      files: ['src/core/eval/checklist.ts', 'src/core/eval/stuck.ts', 'src/core/train/schedule.ts'],
+      files: [
+        'src/core/config.ts',
+        'src/core/eval/checklist.ts',
+        'src/core/eval/stuck.ts',
+        'src/core/train/schedule.ts',
+      ],
       packages: [],
     });
     // the page's path to the verdict (stored rounds -> verdict) is TF.js-free as well

@@ -9,7 +9,7 @@
  *  5. learning rate — against pix2pix's 2e-4 and where the schedule stands now.
  * Every answer is English and Simplified Chinese. Pure functions.
  */
-import type { RunConfig } from '../config';
+import { TERM_WEIGHT, type RunConfig } from '../config';
 import type { GTerm, TermBalance } from '../losses';
 import { epochLrFactor } from '../train/schedule';
 
@@ -53,15 +53,6 @@ export interface ChecklistInputs {
 export const PIX2PIX_LR = 2e-4;
 /** A term whose share is below this, or whose gradient norm is below G_L1's times this, cannot steer. */
 export const TOO_SMALL = 0.01;
-
-const WEIGHT_OF: Record<GTerm, keyof RunConfig | null> = {
-  G_GAN: null,
-  G_L1: 'lambda_L1',
-  G_grad: 'lambda_grad',
-  G_lap: 'lambda_lap',
-  G_fm: 'lambda_fm',
-  G_ssim: 'lambda_ssim',
-};
 
 const EXTRA_TERMS: readonly GTerm[] = ['G_grad', 'G_lap', 'G_fm', 'G_ssim'];
 
@@ -119,7 +110,7 @@ function checkLosses(inp: ChecklistInputs): ChecklistItem {
     };
   }
   const active: string[] = ['D_real', 'D_fake'];
-  for (const [term, key] of Object.entries(WEIGHT_OF) as [GTerm, keyof RunConfig | null][]) {
+  for (const [term, key] of Object.entries(TERM_WEIGHT) as [GTerm, keyof RunConfig | null][]) {
     if (key === null || (inp.cfg[key] as number) > 0) active.push(term);
   }
   const bad = active.filter((name) => {
@@ -235,12 +226,12 @@ function checkWeights(inp: ChecklistInputs): ChecklistItem {
       (r.share < TOO_SMALL || (ref.gradNorm > 0 && r.gradNorm < ref.gradNorm * TOO_SMALL)),
   );
   const describe = (r: TermBalance): string => {
-    const key = WEIGHT_OF[r.term];
+    const key = TERM_WEIGHT[r.term];
     const w = key ? `${key} ${fmt(inp.cfg[key] as number)}` : 'weight 1';
     return `${r.term} (${w}): ${fmt(r.share * 100)} % of the total, ‖∂/∂fake‖ ${fmt(r.gradNorm)} = ${fmt(ref.gradNorm > 0 ? r.gradNorm / ref.gradNorm : NaN)}× ${ref.term}’s`;
   };
   const describeZh = (r: TermBalance): string => {
-    const key = WEIGHT_OF[r.term];
+    const key = TERM_WEIGHT[r.term];
     const w = key ? `${key} ${fmt(inp.cfg[key] as number)}` : '权重 1';
     return `${r.term}（${w}）：占总损失 ${fmt(r.share * 100)} %，‖∂/∂fake‖ ${fmt(r.gradNorm)}，为 ${ref.term} 的 ${fmt(ref.gradNorm > 0 ? r.gradNorm / ref.gradNorm : NaN)} 倍`;
   };

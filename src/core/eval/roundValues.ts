@@ -5,7 +5,7 @@
  * including the stuck verdict judged again from the stored rounds (`stuckOfStoredRound`).
  * No TF.js here: the page uses these (round.ts re-exports them).
  */
-import type { RunConfig } from '../config';
+import { G_TERMS, LOSS_NAMES, type RunConfig } from '../config';
 import type { TermBalance } from '../losses';
 import { stuckChecklist } from './checklist';
 import type { Diagnosis, ImageStats } from './diagnostics';
@@ -26,13 +26,11 @@ import {
 
 export { STUCK_KINDS };
 
-const STUCK_LOSSES = ['G_GAN', 'G_L1', 'G_grad', 'G_lap', 'G_fm', 'G_ssim', 'D_real', 'D_fake'];
-
 /** The finite, non-zero losses the stuck detector compares (server names). */
 export function finiteLosses(losses: Record<string, number | null> | null): Record<string, number> {
   const out: Record<string, number> = {};
   if (!losses) return out;
-  for (const k of STUCK_LOSSES) {
+  for (const k of LOSS_NAMES) {
     const v = losses[k];
     if (typeof v === 'number' && Number.isFinite(v) && v !== 0) out[k] = v;
   }
@@ -245,8 +243,6 @@ function partialStats(v: Record<string, number | null>, who: 'pred' | 'target'):
   };
 }
 
-const BALANCE_TERMS: readonly TermBalance['term'][] = ['G_GAN', 'G_L1', 'G_grad', 'G_lap', 'G_fm', 'G_ssim'];
-
 /**
  * A validation round rebuilt from a stored `val` history point (what `roundValues` +
  * `caseValues` wrote): per-case scores, summaries, diagnostics without histograms, loss balance,
@@ -284,14 +280,12 @@ export function roundFromValues(
         clinicPlan002: { gradOk: values.plan002_grad_ok === 1, maxOk: values.plan002_max_ok === 1 },
       }
     : null;
-  const balance: TermBalance[] = BALANCE_TERMS.filter((t) => values[`lb_${t}_value`] !== undefined).map(
-    (term) => ({
-      term,
-      value: v(`lb_${term}_value`),
-      share: v(`lb_${term}_share`),
-      gradNorm: v(`lb_${term}_grad`),
-    }),
-  );
+  const balance: TermBalance[] = G_TERMS.filter((t) => values[`lb_${t}_value`] !== undefined).map((term) => ({
+    term,
+    value: v(`lb_${term}_value`),
+    share: v(`lb_${term}_share`),
+    gradNorm: v(`lb_${term}_grad`),
+  }));
   const losses: Record<string, number | null> = {};
   for (const [k, x] of Object.entries(values)) if (k.startsWith('loss_')) losses[k.slice(5)] = x;
   const hasLosses = Object.keys(losses).length > 0;

@@ -25,7 +25,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { sumTensors } from '../tensorOps';
-import type { RunConfig } from '../config';
+import { LOSS_NAMES, type LossName, type RunConfig } from '../config';
 import { aggregate, imageMetrics, type AggregateMetrics, type CaseMetrics } from '../eval/metrics';
 import { discriminatorLoss, generatorLoss, G_TERMS, termWeight, type GTerm } from '../losses';
 import type { DiscriminatorOutput } from '../model/types';
@@ -38,9 +38,7 @@ import type { TrainerState } from './checkpoint';
 import { imageToTensor, type AugmentOptions, type DataSource, type ImagePair } from './data';
 import { learningRateAt, stepsPerEpoch } from './schedule';
 
-export type LossName = GTerm | 'D_real' | 'D_fake';
-/** Loss names in display order (the server's names first). */
-export const LOSS_NAMES: readonly LossName[] = [...G_TERMS, 'D_real', 'D_fake'];
+export { LOSS_NAMES, type LossName };
 
 export interface StepMetrics {
   /** Steps completed when these values were taken (1-based: the first step is step 1). */
@@ -600,18 +598,26 @@ export class Trainer {
     const r = this.pending.shift();
     if (!r) throw new Error('readMetrics: no logged step is pending (check StepInfo.logged)');
     try {
+      // every scalar of the record in ONE read (one GPU→CPU copy on WebGPU instead of ~20)
+      const lossNames = LOSS_NAMES.filter((name) => r.losses[name] !== undefined);
+      const groups = Object.keys(r.gradNorms);
+      const terms = G_TERMS.filter((term) => r.termGradNorms[term] !== undefined);
+      const scalars = [
+        ...lossNames.map((name) => r.losses[name] as tf.Scalar),
+        ...groups.map((group) => r.gradNorms[group]),
+        ...terms.map((term) => r.termGradNorms[term] as tf.Scalar),
+      ];
+      const packed = scalars.length > 0 ? tf.tidy(() => tf.stack(scalars)) : null;
+      const values = packed ? await packed.data() : new Float32Array(0);
+      packed?.dispose();
+      let i = 0;
       const losses = {} as Record<LossName, number>;
-      for (const name of LOSS_NAMES) {
-        const t = r.losses[name];
-        losses[name] = t ? (await t.data())[0] : 0;
-      }
+      for (const name of LOSS_NAMES) losses[name] = 0;
+      for (const name of lossNames) losses[name] = values[i++];
       const gradNorms: Record<string, number> = {};
-      for (const [group, t] of Object.entries(r.gradNorms)) gradNorms[group] = (await t.data())[0];
+      for (const group of groups) gradNorms[group] = values[i++];
       const termGradNorms: Partial<Record<GTerm, number>> = {};
-      for (const term of G_TERMS) {
-        const t = r.termGradNorms[term];
-        if (t) termGradNorms[term] = (await t.data())[0];
-      }
+      for (const term of terms) termGradNorms[term] = values[i++];
       const finite = [
         ...Object.values(losses),
         ...Object.values(gradNorms),

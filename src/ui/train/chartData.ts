@@ -8,7 +8,7 @@
  * (copies only for the log scale, where values <= 0 must become gaps).
  */
 import { EmaSmoother } from '../../core/eval/ema';
-import type { GTerm } from '../../core/losses';
+import type { GTerm } from '../../core/config';
 
 /**
  * Gradient-norm series: metric-point keys written by the engine from the trainer's

@@ -13,7 +13,7 @@
  * Debug hook (read-only, for e2e tests and the console): `window.__studio.train` returns counts —
  * `{ phase, activity, runId, step, seriesCounts, gradNormCounts, valPoints, checkpoints, home, previewStep }`.
  */
-import { PRESETS, withDefaults, type RunConfig } from '../../core/config';
+import { LOSS_NAMES, PRESETS, withDefaults, type RunConfig } from '../../core/config';
 import type { BackendChoice } from '../../engine/backend';
 import type { EngineChoice } from '../../engine/client';
 import { checkRunConfig, type ConfigIssue } from '../../engine/configCheck';
@@ -41,24 +41,7 @@ export type PresetId = (typeof PRESETS)[number]['id'];
 export const PRESET_IDS: readonly PresetId[] = PRESETS.map((p) => p.id);
 
 /** Loss series in the server's names and the studio's extra terms, in display order. */
-export const LOSS_SERIES = [
-  'G_GAN',
-  'G_L1',
-  'G_grad',
-  'G_lap',
-  'G_fm',
-  'G_ssim',
-  'D_real',
-  'D_fake',
-] as const;
-/** The option whose weight switches each extra term on. */
-export const TERM_WEIGHT: Partial<Record<(typeof LOSS_SERIES)[number], keyof RunConfig>> = {
-  G_L1: 'lambda_L1',
-  G_grad: 'lambda_grad',
-  G_lap: 'lambda_lap',
-  G_fm: 'lambda_fm',
-  G_ssim: 'lambda_ssim',
-};
+export const LOSS_SERIES = LOSS_NAMES;
 export const VAL_SERIES = ['mean_l1', 'mean_psnr', 'mean_ssim'] as const;
 
 export function presetConfig(id: PresetId): RunConfig {
