@@ -192,6 +192,9 @@ export class TrainState {
     this.homeReason = choice.reason;
     choice.engine.onEvent((e) => this.onEvent(e));
     this.info = await choice.engine.init({ backend: preferred });
+    // a first visit (no run stored yet): the demo dataset is loaded, so Start works at once. Set in
+    // the same tick as `info`, so the Load buttons never look ready while it loads.
+    if (this.runs.length === 0 && !this.dataset) void this.loadDemo();
     this.status = await choice.engine.getStatus();
   }
 
