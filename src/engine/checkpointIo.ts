@@ -80,7 +80,7 @@ import {
   appendHistory,
   createRun,
   deleteRun,
-  exportCheckpoint as checkpointFileBlobs,
+  checkpointReader,
   getDataset,
   getRun,
   loadCheckpoint,
@@ -903,15 +903,10 @@ async function lazyCheckpoint(
   manifest: CheckpointManifest;
   get: (file: string) => Promise<Uint8Array | undefined>;
 }> {
-  const [run, { files }] = await Promise.all([
+  const [run, { get }] = await Promise.all([
     getRun(storage.runs, runId),
-    checkpointFileBlobs(storage.checkpoints, runId, name),
+    checkpointReader(storage.checkpoints, runId, name),
   ]);
-  const blobs = new Map(files.map((f) => [f.name, f.blob]));
-  const get = async (file: string): Promise<Uint8Array | undefined> => {
-    const blob = blobs.get(file);
-    return blob ? new Uint8Array(await blob.arrayBuffer()) : undefined;
-  };
   const mbytes = await get(MANIFEST_FILE);
   if (!mbytes) throw new CheckpointFormatError(`checkpoint "${name}": ${MANIFEST_FILE} is missing`);
   return { run, manifest: parseManifest(mbytes, `checkpoint "${name}"`), get };

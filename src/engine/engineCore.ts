@@ -28,7 +28,12 @@ import type { Point, RgbaImage } from '../core/image';
 import { createGenerator, loadStateDict } from '../core/model';
 import type { ForwardMode, Generator, StateDict } from '../core/model/types';
 import { deriveSeed } from '../core/rng';
-import { encodeTrainerState, loadTrainerState, type TrainerState } from '../core/train/checkpoint';
+import {
+  encodeTrainerState,
+  loadTrainerState,
+  readCheckpointNetwork,
+  type TrainerState,
+} from '../core/train/checkpoint';
 import {
   createInMemoryDataSource,
   imageToTensor,
@@ -50,6 +55,7 @@ import {
   getRun,
   heartbeat,
   listCaseIds,
+  checkpointReader,
   loadCheckpoint,
   openStudioStorage,
   readHistory,
@@ -694,7 +700,7 @@ export class EngineCore implements EngineApi {
     let cfg = withDefaults(params.config);
     const init = params.init ? await this.continueSource(params.init) : null;
     if (init)
-      cfg = continuedConfig(cfg, { config: init.state.config, completedEpochs: init.origin.completedEpochs });
+      cfg = continuedConfig(cfg, { config: init.config, completedEpochs: init.origin.completedEpochs });
     const issues = checkRunConfig(cfg);
     if (issues.length > 0) {
       throw new TrainError(
@@ -736,7 +742,7 @@ export class EngineCore implements EngineApi {
         cfg,
         prepared,
         state: null,
-        weights: init ? { G: init.state.G, D: init.state.D } : undefined,
+        weights: init?.weights,
         bestMetric: params.bestMetric ?? 'l1',
         previewEvery: params.previewEvery,
       });
@@ -746,10 +752,15 @@ export class EngineCore implements EngineApi {
     }
   }
 
-  /** The checkpoint a new run starts from (see StartOptions.init), read and checked. */
-  private async continueSource(
-    from: ContinueFrom,
-  ): Promise<{ state: TrainerState; origin: Extract<RunOrigin, { kind: 'continued' }> }> {
+  /**
+   * The checkpoint a new run starts from (see StartOptions.init): its manifest, G and D, read and
+   * checked (the optimizer state, twice G's size, is not read: a continued run starts Adam fresh).
+   */
+  private async continueSource(from: ContinueFrom): Promise<{
+    config: RunConfig;
+    weights: { G: StateDict; D: StateDict };
+    origin: Extract<RunOrigin, { kind: 'continued' }>;
+  }> {
     const { storage } = this.need();
     const rec = await getRun(storage.runs, from.runId);
     if (!rec || !(await getCheckpoint(storage.checkpoints, rec.id, from.checkpoint))) {
@@ -757,10 +768,13 @@ export class EngineCore implements EngineApi {
         trainMessage('engine.continue.notFound', { run: rec?.name ?? from.runId, name: from.checkpoint }),
       );
     }
-    let state: TrainerState;
+    const where = `run ${rec.name}, checkpoint "${from.checkpoint}"`;
+    let g: Awaited<ReturnType<typeof readCheckpointNetwork>>;
+    let D: StateDict;
     try {
-      const { files } = await loadCheckpoint(storage.checkpoints, rec.id, from.checkpoint);
-      state = loadTrainerState(files, `run ${rec.name}, checkpoint "${from.checkpoint}"`);
+      const { get } = await checkpointReader(storage.checkpoints, rec.id, from.checkpoint);
+      g = await readCheckpointNetwork(get, 'G', where);
+      D = (await readCheckpointNetwork(get, 'D', where)).stateDict;
     } catch (e) {
       throw new TrainError(
         trainMessage('engine.continue.unreadable', {
@@ -771,14 +785,15 @@ export class EngineCore implements EngineApi {
       );
     }
     return {
-      state,
+      config: g.manifest.config,
+      weights: { G: g.stateDict, D },
       origin: {
         kind: 'continued',
         runId: rec.id,
         runName: rec.name,
         checkpoint: from.checkpoint,
-        completedEpochs: completedEpochs(state),
-        step: state.step,
+        completedEpochs: completedEpochs(g.manifest),
+        step: g.manifest.step,
       },
     };
   }
@@ -1365,16 +1380,18 @@ export class EngineCore implements EngineApi {
       return { G: run.trainer.G, cfg: run.cfg, step: run.trainer.globalStep, release: () => undefined };
     }
     const { storage } = this.need();
-    const { files } = await loadCheckpoint(storage.checkpoints, source.runId, source.name);
-    const state = loadTrainerState(files, `run ${source.runId}, checkpoint "${source.name}"`);
-    const G = createGenerator(state.config, state.config.seed);
+    // only the manifest and G are read (not D and the optimizer state)
+    const { get } = await checkpointReader(storage.checkpoints, source.runId, source.name);
+    const g = await readCheckpointNetwork(get, 'G', `run ${source.runId}, checkpoint "${source.name}"`);
+    const cfg = g.manifest.config;
+    const G = createGenerator(cfg, cfg.seed);
     try {
-      loadStateDict(G, state.G, { strict: true });
+      loadStateDict(G, g.stateDict, { strict: true });
     } catch (e) {
       G.dispose();
       throw e;
     }
-    return { G, cfg: state.config, step: state.step, release: () => G.dispose() };
+    return { G, cfg, step: g.manifest.step, release: () => G.dispose() };
   }
 
   async evaluate(params: EvaluateOptions): Promise<EvaluationSummary> {

@@ -36,7 +36,7 @@ import { readCheckpointNetwork } from '../core/train/checkpoint';
 import type { ImagePair } from '../core/train/data';
 import { learningRateAt } from '../core/train/schedule';
 import type { Trainer } from '../core/train/trainer';
-import { loadCheckpoint, readHistory, type MetricPoint, type StudioStorage } from '../store';
+import { checkpointReader, readHistory, type MetricPoint, type StudioStorage } from '../store';
 
 export { chooseTrainSubset, roundDiag, casesFromValues } from '../core/eval/round';
 export type { ValidationRound, GridCase } from '../core/eval/round';
@@ -183,9 +183,8 @@ export async function loadCheckpointModel(
   runId: string,
   name: string,
 ): Promise<EvaluationModel> {
-  const { files } = await loadCheckpoint(storage.checkpoints, runId, name);
+  const { get } = await checkpointReader(storage.checkpoints, runId, name);
   const where = `run ${runId}, checkpoint "${name}"`;
-  const get = async (f: string): Promise<Uint8Array | undefined> => files.get(f);
   const g = await readCheckpointNetwork(get, 'G', where);
   const d = await readCheckpointNetwork(get, 'D', where);
   const cfg = g.manifest.config;

@@ -257,6 +257,25 @@ export async function exportCheckpoint(
   return { record, files: [...blobs].map(([file, blob]) => ({ name: file, blob })) };
 }
 
+/**
+ * A checkpoint's files read one at a time on demand (they stay Blobs until asked for): e.g. the
+ * manifest and G for inference without loading D and the optimizer state (twice G's size).
+ */
+export async function checkpointReader(
+  kv: Kv,
+  runId: string,
+  name: string,
+): Promise<{ record: CheckpointRecord; get(file: string): Promise<Uint8Array | undefined> }> {
+  const { record, blobs } = await checkpointBlobs(kv, runId, name);
+  return {
+    record,
+    get: async (file) => {
+      const blob = blobs.get(file);
+      return blob ? new Uint8Array(await blob.arrayBuffer()) : undefined;
+    },
+  };
+}
+
 /** Change the display label (the pointer name stays, so `last`/`best` keep working). */
 export async function renameCheckpoint(kv: Kv, runId: string, name: string, label: string): Promise<void> {
   const trimmed = label.trim();

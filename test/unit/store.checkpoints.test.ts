@@ -17,6 +17,7 @@ import {
   getCheckpoint,
   idbKeyValueStorage,
   listCheckpoints,
+  checkpointReader,
   loadCheckpoint,
   renameCheckpoint,
   saveCheckpoint,
@@ -110,6 +111,12 @@ describe('store checkpoints', () => {
     const st = loadTrainerState(loaded.files); // CRCs and safetensors still valid
     expect(st.step).toBe(7);
     expect(Array.from(st.G[0].data as Float32Array)).toEqual(Array.from(state(7).G[0].data as Float32Array));
+    // the on-demand reader gives each file byte for byte (parts joined), and undefined for others
+    const reader = await checkpointReader(s.checkpoints, 'run1', 'last');
+    expect(reader.record.versionId).toBe(rec.versionId);
+    for (const [name, bytes] of files)
+      expect(Array.from((await reader.get(name)) ?? [])).toEqual(Array.from(bytes));
+    expect(await reader.get('nope.safetensors')).toBeUndefined();
   });
 
   it('a save that fails on the 3rd shard put leaves the previous checkpoint loadable and no leftovers', async () => {

@@ -405,23 +405,22 @@ export class TrainState {
     try {
       const store = await import('../../store');
       const { parseManifest, MANIFEST_FILE } = await import('../../core/train/checkpoint');
-      const [run, files] = await Promise.all([
+      const [run, reader] = await Promise.all([
         store.getRun(storage.runs, runId),
-        store.exportCheckpoint(storage.checkpoints, runId, checkpoint),
+        store.checkpointReader(storage.checkpoints, runId, checkpoint),
       ]);
-      const manifestFile = files.files.find((f) => f.name === MANIFEST_FILE);
-      if (!run || !manifestFile) {
+      const manifestBytes = await reader.get(MANIFEST_FILE);
+      if (!run || !manifestBytes) {
         throw new TrainError(
           trainMessage('engine.continue.notFound', { run: run?.name ?? runId, name: checkpoint }),
         );
       }
-      const where = `${run.name} · ${checkpoint}`;
-      const manifest = parseManifest(new Uint8Array(await manifestFile.blob.arrayBuffer()), where);
+      const manifest = parseManifest(manifestBytes, `${run.name} · ${checkpoint}`);
       const choice: ContinueChoice = {
         runId,
         runName: run.name,
         checkpoint,
-        label: files.record.label,
+        label: reader.record.label,
         config: withDefaults(manifest.config),
         completedEpochs: completedEpochs(manifest),
         step: manifest.step,
