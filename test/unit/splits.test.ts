@@ -5,7 +5,10 @@ import {
   checkEvalList,
   chooseEvalList,
   compareIds,
+  MIN_VAL_CASES,
   planResplit,
+  proposedSplitCounts,
+  proposedSplitRatios,
   removeFromEvalList,
   replaceInEvalList,
   resplitCases,
@@ -326,5 +329,41 @@ describe('re-split', () => {
     expect(() => planResplit(current, list, { seed: 1, ratios: { train: -1, val: 1, test: 1 } })).toThrow(
       /non-negative/,
     );
+  });
+});
+
+describe('proposed splits for small datasets', () => {
+  it('gives 20 pairs 5 val cases instead of 2 (13 / 5 / 2)', () => {
+    expect(proposedSplitCounts(20)).toEqual({ train: 13, val: 5, test: 2 });
+    expect(count(assignSplits(ids(20), { seed: 42, ratios: proposedSplitRatios(20) }))).toEqual({
+      train: 13,
+      val: 5,
+      test: 2,
+    });
+  });
+
+  it('keeps 80/10/10 from 200 pairs on and gives 20 val cases from 100 pairs on', () => {
+    expect(proposedSplitCounts(600)).toEqual({ train: 480, val: 60, test: 60 });
+    expect(proposedSplitCounts(200)).toEqual({ train: 160, val: 20, test: 20 });
+    expect(proposedSplitCounts(100)).toEqual({ train: 70, val: 20, test: 10 });
+    expect(proposedSplitRatios(600)).toEqual({ train: 0.8, val: 0.1, test: 0.1 });
+  });
+
+  it('puts every held-out case in val for very small datasets and keeps at least half the cases for training', () => {
+    expect(proposedSplitCounts(7)).toEqual({ train: 4, val: 3, test: 0 });
+    expect(proposedSplitCounts(2)).toEqual({ train: 1, val: 1, test: 0 });
+    expect(proposedSplitCounts(1)).toEqual({ train: 1, val: 0, test: 0 });
+  });
+
+  it('every n: val >= 20 % (or 20 cases), >= 5 where half the cases allow, the ratios reproduce the counts', () => {
+    for (let n = 2; n <= 400; n++) {
+      const c = proposedSplitCounts(n);
+      expect(c.train + c.val + c.test).toBe(n);
+      expect(c.train).toBeGreaterThanOrEqual(Math.ceil(n / 2));
+      expect(c.val).toBeGreaterThanOrEqual(Math.min(20, Math.round(0.2 * n)));
+      if (n >= 2 * MIN_VAL_CASES) expect(c.val).toBeGreaterThanOrEqual(MIN_VAL_CASES);
+      expect(c.val).toBeGreaterThanOrEqual(Math.min(MIN_VAL_CASES, Math.floor(n / 2)));
+      expect(splitCounts(n, proposedSplitRatios(n))).toEqual(c);
+    }
   });
 });

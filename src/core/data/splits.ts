@@ -28,6 +28,47 @@ export const DEFAULT_SPLIT_RATIOS: SplitRatios = { train: 0.8, val: 0.1, test: 0
 /** Default size of the evaluation list (the clinic's plan: the same 20 cases). */
 export const EVAL_LIST_SIZE = 20;
 
+/**
+ * Held-out cases below which the evaluation is too small to trust: fewer than 20 val cases means
+ * every metric, the gate and the failure rate rest on a handful of films (say so, never hide it).
+ */
+export const SMALL_EVAL_CASES = EVAL_LIST_SIZE;
+
+/** The fewest val cases a proposed split holds where the dataset allows it (half the cases at most). */
+export const MIN_VAL_CASES = 5;
+
+/**
+ * The split counts proposed for a new dataset of n complete pairs. Large datasets keep the
+ * default 80/10/10 (val already holds 20 or more cases from 200 pairs on). Smaller ones give val
+ * at least 20 % of the cases or 20 cases, whichever is fewer, and at least MIN_VAL_CASES where
+ * that leaves half the cases for training; test keeps its 10 % as long as half the cases still
+ * train (so very small datasets put every held-out case in val). Example: 20 pairs -> 13 train / 5 val / 2 test instead of 16 / 2 / 2.
+ */
+export function proposedSplitCounts(n: number): Record<CaseSplit, number> {
+  const total = Math.max(0, Math.floor(n));
+  const base = splitCounts(total, DEFAULT_SPLIT_RATIOS);
+  if (total < 2) return base;
+  const val = Math.max(
+    base.val,
+    Math.min(EVAL_LIST_SIZE, Math.round(0.2 * total)),
+    Math.min(MIN_VAL_CASES, Math.floor(total / 2)),
+  );
+  const test = Math.max(0, Math.min(base.test, total - val - Math.ceil(total / 2)));
+  return { train: total - val - test, val, test };
+}
+
+/**
+ * The proposed counts as split ratios (fractions with 4 decimals) that `splitCounts` turns back
+ * into exactly `proposedSplitCounts(n)` for these n; the default ratios when n < 2.
+ */
+export function proposedSplitRatios(n: number): SplitRatios {
+  const total = Math.max(0, Math.floor(n));
+  if (total < 2) return { ...DEFAULT_SPLIT_RATIOS };
+  const c = proposedSplitCounts(total);
+  const r = (k: number): number => Math.round((k / total) * 1e4) / 1e4;
+  return { train: r(c.train), val: r(c.val), test: r(c.test) };
+}
+
 /** Natural order of ids: "case2" < "case10"; plain code-unit comparison otherwise (locale-free). */
 export function compareIds(a: string, b: string): number {
   const re = /(\d+)|(\D+)/g;

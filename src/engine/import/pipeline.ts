@@ -43,7 +43,7 @@ import { hammingDistance } from '../../core/data/phash';
 import {
   assignSplits,
   chooseEvalList,
-  DEFAULT_SPLIT_RATIOS,
+  proposedSplitRatios,
   EVAL_LIST_SIZE,
   splitsForAddedCases,
   type EvalList,
@@ -664,7 +664,8 @@ export async function runImport(
   // ids and splits (folder splits are kept; the rest seeded)
   const ids = safeCaseIds(plan.cases.map((c) => c.id));
   const seed = settings.splitSeed ?? 42;
-  const ratios = settings.splitRatios ?? DEFAULT_SPLIT_RATIOS;
+  // a small dataset gets a val split big enough to mean something (core/data/splits.ts)
+  const ratios = settings.splitRatios ?? proposedSplitRatios(plan.cases.filter(plannedPair).length);
   const fixed: Record<string, CaseSplit> = {};
   for (const c of plan.cases) if (c.split) fixed[ids.get(c.id)!] = c.split;
   // complete pairs are split among themselves, so an unpaired file never takes a val slot
