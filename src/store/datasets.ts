@@ -21,7 +21,8 @@
  * Paging: `listCases` reads a slice of the manifest's ids, then gets just those records; Blobs are
  * separate keys, read one case at a time with `getCaseImage`.
  */
-import type { CaseRecord, CaseSplit, DatasetMeta } from '../core/data/dataset';
+import type { CaseRecord, CaseSplit, DatasetMeta, LandmarkSetInfo } from '../core/data/dataset';
+import type { Point } from '../core/image';
 import { setCaseExcluded } from '../core/data/dataset';
 import { planResplit, type EvalList, type SplitRatios } from '../core/data/splits';
 import { asStorageFull, NotFoundError } from './errors';
@@ -513,6 +514,58 @@ export async function updateCase(
   return out!;
 }
 
+/**
+ * Give one case ground-truth landmarks (original X-ray pixels, in `set` order), e.g. from a tracing
+ * of a real X-ray made in the studio. The dataset's landmark set becomes `set` when it had none; a
+ * dataset with another set (other symbols) is refused. The case record, the manifest and the
+ * caller's `extra` entries (the tracing record) are written in ONE transaction: all or nothing.
+ * A full disk throws StorageFullError and changes nothing.
+ */
+export async function setCaseLandmarks(
+  kv: Kv,
+  datasetId: string,
+  caseId: string,
+  points: readonly Point[],
+  set: LandmarkSetInfo,
+  extra: ReadonlyArray<readonly [string, unknown]> = [],
+): Promise<CaseRecord> {
+  assertId(caseId, 'case');
+  const manifest = await readyManifest(kv, datasetId);
+  if (!manifest.caseIds.includes(caseId))
+    throw new NotFoundError(`case ${caseId} of dataset ${datasetId} does not exist`);
+  if (
+    points.length !== set.symbols.length ||
+    points.some((p) => !(Number.isFinite(p[0]) && Number.isFinite(p[1])))
+  )
+    throw new Error(
+      `case ${caseId}: ground truth needs all ${set.symbols.length} landmarks as finite pixel coordinates (got ${points.length})`,
+    );
+  const own = manifest.meta.landmarkSet;
+  if (own && own.symbols.join(',') !== set.symbols.join(','))
+    throw new Error(
+      `dataset "${manifest.meta.name}" uses the landmark set ${own.id} (${own.symbols.length} landmarks); ` +
+        `landmarks of the set ${set.id} (${set.symbols.length}) cannot become its ground truth`,
+    );
+  const stored = await kv.get<StoredCase>(caseKey(datasetId, caseId));
+  if (!stored) throw new NotFoundError(`case ${caseId} of dataset ${datasetId} does not exist`);
+  const record: CaseRecord = { ...stored.record, landmarks: points.map((p) => [p[0], p[1]] as Point) };
+  const nextManifest: DatasetManifest = {
+    ...manifest,
+    meta: { ...manifest.meta, landmarkSet: own ?? { ...set } },
+    updatedAt: new Date().toISOString(),
+  };
+  try {
+    await kv.setMany([
+      ...extra,
+      [caseKey(datasetId, caseId), { ...stored, record }],
+      [manifestKey(datasetId), nextManifest],
+    ]);
+  } catch (e) {
+    throw await asStorageFull(e, 'save the tracing again');
+  }
+  return record;
+}
+
 /** Exclude (with a reason) or include a case. */
 export async function setCaseExclusion(
   kv: Kv,
@@ -552,6 +605,7 @@ export async function deleteDataset(
   await kv.update<DatasetManifest>(key, (old) => ({ ...(old ?? current), state: 'deleting' }));
   await deleteUnder(kv, `case/${datasetId}/`);
   await deleteUnder(kv, `img/${datasetId}/`);
+  await deleteUnder(kv, `tracing/${datasetId}/`);
   await deleteTensorCache(storage.tensors, datasetId);
   await kv.del(key);
   return true;

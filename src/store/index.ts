@@ -14,3 +14,4 @@ export * from './runs';
 export * from './schema';
 export * from './storage';
 export * from './tensorCache';
+export * from './tracings';
