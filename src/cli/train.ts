@@ -8,7 +8,14 @@ import type { RunConfig } from '../core/config';
 import type { CaseSplit } from '../core/data/dataset';
 import { detectLayout } from '../core/data/layout';
 import { preprocessImage, splitAlignedImage } from '../core/data/preprocess';
-import { assignSplits, compareIds, EVAL_LIST_SIZE } from '../core/data/splits';
+import {
+  assignSplits,
+  compareIds,
+  EVAL_LIST_SIZE,
+  proposedSplitCounts,
+  proposedSplitRatios,
+  SMALL_EVAL_CASES,
+} from '../core/data/splits';
 import type { AggregateMetrics } from '../core/eval/metrics';
 import type { RgbaImage } from '../core/image';
 import { decodeFileNode } from '../core/io/decodeNode';
@@ -132,9 +139,9 @@ async function listFiles(dir: string): Promise<{ path: string; size: number }[]>
 function toSize(img: RgbaImage, cfg: RunConfig, file: string, notes: Set<string>): RgbaImage {
   if (img.width === cfg.size && img.height === cfg.size) return img;
   const mode = cfg.preprocess === 'stretch' ? 'stretch' : 'letterbox';
-  notes.add(
-    `images that are not ${cfg.size}x${cfg.size} px are ${mode === 'stretch' ? 'stretched' : 'letterboxed'} to it (e.g. ${file})`,
-  );
+  // one note for the whole folder, naming the first such image (not one line per image)
+  const note = `images that are not ${cfg.size}x${cfg.size} px are ${mode === 'stretch' ? 'stretched' : 'letterboxed'} to it`;
+  if (![...notes].some((n) => n.startsWith(note))) notes.add(`${note} (e.g. ${file})`);
   return preprocessImage(img, { mode, size: cfg.size, pad: 'constant', padColor: [0, 0, 0], roi: null })
     .image;
 }
@@ -180,11 +187,15 @@ async function loadFolder(dir: string, cfg: RunConfig): Promise<LoadedData> {
   if (plan.splitsFromFolders) {
     splits = Object.fromEntries(cases.map((c) => [c.id, c.split ?? 'train']));
   } else {
+    const ratios = proposedSplitRatios(cases.length);
     splits = assignSplits(
       cases.map((c) => c.id),
-      { seed: cfg.seed },
+      { seed: cfg.seed, ratios },
     );
-    notes.add('no train/ val/ folders: cases split 80/10/10 (seeded); validation uses the val split');
+    const c = proposedSplitCounts(cases.length);
+    notes.add(
+      `no train/ val/ folders: cases split ${c.train} train / ${c.val} val / ${c.test} test (seeded); validation uses the val split`,
+    );
   }
   let train = cases.filter((c) => splits[c.id] === 'train').map((c) => c.pair);
   let val = cases.filter((c) => splits[c.id] === 'val').map((c) => c.pair);
@@ -198,6 +209,11 @@ async function loadFolder(dir: string, cfg: RunConfig): Promise<LoadedData> {
     notes.add('no validation cases: validation uses the first training cases (optimistic)');
   }
   for (const p of plan.problems) if (p.severity === 'error') notes.add(`skipped: ${p.message}`);
+  const evalCount = Math.min(val.length, EVAL_LIST_SIZE);
+  if (evalCount < SMALL_EVAL_CASES)
+    notes.add(
+      `only ${evalCount} validation cases: the metrics rest on ${evalCount} films and are anecdotal (a failure rate counts out of ${evalCount})`,
+    );
   return {
     source: dir,
     train,

@@ -808,7 +808,7 @@ export function reportMarkdown(input: ReviewInput, findings: readonly Finding[],
             f(d.edgeRatio, 3),
           ],
           [
-            L('max intensity (极值)', '最大强度（极值）'),
+            L('max intensity (the clinic’s “extremum”)', '最大强度（极值）'),
             f(d.pred.intensityMax_255),
             f(d.target.intensityMax_255),
             f(d.maxRatio, 3),

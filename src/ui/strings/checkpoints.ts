@@ -105,11 +105,11 @@ export const CHECKPOINTS_STRINGS = {
   'ckpt.import.confirm': { en: 'Import as a new run', zh: '作为新训练导入' },
   'ckpt.import.cancel': { en: 'Cancel', zh: '取消' },
   'ckpt.import.done': {
-    en: 'Imported “{name}”: {points} loss records, checkpoint after {epoch} epochs. It is in the list above and in the Train view’s run history.',
+    en: 'Imported “{name}”: {points} loss records, checkpoint after epoch {epoch}. It is in the list above and in the Train view’s run history.',
     zh: '已导入“{name}”：{points} 条损失记录，检查点为 {epoch} 轮之后。它已出现在上方列表和“训练”页面的训练历史中。',
   },
   'ckpt.import.doneNoLog': {
-    en: 'Imported “{name}” (checkpoint after {epoch} epochs). It is in the list above and in the Train view’s run history.',
+    en: 'Imported “{name}” (checkpoint after epoch {epoch}). It is in the list above and in the Train view’s run history.',
     zh: '已导入“{name}”（检查点为 {epoch} 轮之后）。它已出现在上方列表和“训练”页面的训练历史中。',
   },
   'ckpt.import.failed': {
@@ -266,7 +266,7 @@ export const CHECKPOINTS_STRINGS = {
     zh: '{file} —— 服务器 --continue_train 加载的文件',
   },
   'ckpt.export.epoch': {
-    en: '{file} — named after the {epoch} completed epochs',
+    en: '{file} — named after the number of completed epochs: {epoch}',
     zh: '{file} —— 以已完成的 {epoch} 轮命名',
   },
   'ckpt.export.download': { en: 'Download', zh: '下载' },
@@ -306,7 +306,7 @@ export const CHECKPOINTS_STRINGS = {
     zh: '若要交给服务器，请使用 netG unet_256（尺寸为 256 像素的倍数，例如“论文”或临床预设）或 unet_128（尺寸为 128 像素的倍数）进行训练。.pth 下载仍可用于您自己的 PyTorch 代码。',
   },
   'ckpt.bundle.epochNote': {
-    en: '{epoch} epochs are done in the studio; the server continues with epoch {next} (--continue_train --epoch_count {next}).',
+    en: 'Epochs done in the studio: {epoch}; the server continues with epoch {next} (--continue_train --epoch_count {next}).',
     zh: '工作室中已完成 {epoch} 轮；服务器将从第 {next} 轮继续（--continue_train --epoch_count {next}）。',
   },
   'ckpt.bundle.single': { en: 'One GPU', zh: '单 GPU' },

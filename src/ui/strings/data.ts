@@ -90,8 +90,8 @@ export const DATA_STRINGS = {
     zh: '标志点（{format}）：{cases} 个病例中有 {count} 个',
   },
   'data.plan.landmarksCsv': {
-    en: 'Landmarks: one CSV ({file}), matched by image name during the import',
-    zh: '标志点：单个 CSV（{file}），导入时按图像名匹配',
+    en: 'One CSV ({file}), matched by image name during the import',
+    zh: '单个 CSV（{file}），导入时按图像名匹配',
   },
   'data.plan.noLandmarks': { en: 'No landmark files', zh: '没有标志点文件' },
   'data.plan.ignored': { en: '{count} hidden/system files skipped', zh: '已跳过 {count} 个隐藏/系统文件' },

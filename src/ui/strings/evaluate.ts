@@ -100,6 +100,10 @@ export const EVALUATE_STRINGS = {
     en: 'Stuck-output detector: not stuck (round at step {step})',
     zh: '输出停滞检测：未停滞（第 {step} 步的验证）',
   },
+  'eval.stuck.tooFewTitle': {
+    en: 'Stuck-output detector: not enough rounds to judge yet (round at step {step})',
+    zh: '输出停滞检测：验证轮数尚不足以判断（第 {step} 步的验证）',
+  },
   'eval.stuck.tooFew': {
     en: 'needs {k} validation rounds to judge; checklist answered below',
     zh: '需要 {k} 轮验证才能判断；检查清单见下',
@@ -187,7 +191,7 @@ export const EVALUATE_STRINGS = {
   'eval.diag.gradP1': { en: 'gradient p1', zh: '梯度 p1' },
   'eval.diag.gradP99': { en: 'gradient p99', zh: '梯度 p99' },
   'eval.diag.gradP999': { en: 'gradient p99.9', zh: '梯度 p99.9' },
-  'eval.diag.intMax': { en: 'max intensity (极值)', zh: '最大强度（极值）' },
+  'eval.diag.intMax': { en: 'max intensity (the clinic’s “extremum”)', zh: '最大强度（极值）' },
   'eval.diag.intP999': { en: 'intensity p99.9', zh: '强度 p99.9' },
   'eval.diag.intMean': { en: 'mean intensity', zh: '平均强度' },
   'eval.diag.sensitivity': {

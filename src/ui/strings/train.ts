@@ -440,7 +440,7 @@ export const TRAIN_STRINGS = {
     zh: '从训练 {run} 的检查点“{label}”继续',
   },
   'train.cont.what': {
-    en: 'Start begins a NEW run with this checkpoint’s generator and discriminator weights ({completed} epochs trained, step {step}), like the server’s --continue_train --epoch_count {first}. The optimizer starts fresh (Adam moments 0); the step counter and curves start at 0.',
+    en: 'Start begins a NEW run with this checkpoint’s generator and discriminator weights (epochs trained: {completed}, step {step}), like the server’s --continue_train --epoch_count {first}. The optimizer starts fresh (Adam moments 0); the step counter and curves start at 0.',
     zh: '点击“开始”将用该检查点的生成器和判别器权重（已训练 {completed} 轮，第 {step} 步）开始一次新的训练，相当于服务器的 --continue_train --epoch_count {first}。优化器重新初始化（Adam 动量为 0），步数和曲线从 0 开始。',
   },
   'train.cont.schedule': {
