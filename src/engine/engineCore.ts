@@ -98,6 +98,7 @@ import type {
   EngineInfo,
   EnginePhase,
   EngineStatus,
+  NetworkInput,
   EvaluatedCase,
   EvaluateOptions,
   EvaluationSummary,
@@ -640,6 +641,38 @@ export class EngineCore implements EngineApi {
         for (const sk of r.skipped) onSkip(sk.id, sk.reason);
         return { evalCaseIds: r.evalList };
       },
+    };
+  }
+
+  /**
+   * The first evaluation case exactly as a run with `cfg` feeds it to the network (the Train view's
+   * thumbnail). Prepares the data like Start does and keeps it cached for the next Start with the
+   * same size and preprocessing. Refused while a run trains (its preview shows what it sees).
+   */
+  async networkInput(cfg: RunConfig): Promise<NetworkInput> {
+    this.assertIdle();
+    const ds = this.dataset;
+    if (!ds) throw new TrainError(trainMessage('engine.noDataset'));
+    const full = withDefaults(cfg);
+    const issues = checkRunConfig(full);
+    if (issues.length > 0) {
+      throw new TrainError(
+        trainMessage('engine.config.invalid', { errors: issues.map((i) => i.message.text).join(' ') }),
+      );
+    }
+    const prepared = await this.prepare(full);
+    const id = prepared.evalCaseIds[0] ?? prepared.val[0]?.id ?? prepared.train[0]?.id ?? '';
+    const pair = prepared.byId.get(id);
+    if (!pair) throw new TrainError(trainMessage('engine.dataset.noTrain', { dataset: ds.info.name }));
+    const base = ds.info.preprocessing;
+    return {
+      datasetId: ds.info.id,
+      caseId: id,
+      input: pair.photo,
+      target: pair.xray,
+      landmarks: pair.landmarks ? pair.landmarks.map(([x, y]) => [x, y] as Point) : null,
+      size: full.size,
+      mode: full.preprocess === 'roi' && !base.roi ? 'letterbox' : full.preprocess,
     };
   }
 

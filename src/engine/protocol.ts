@@ -11,7 +11,7 @@
 import type { RunConfig } from '../core/config';
 import type { PreprocessSpec } from '../core/data/preprocess';
 import type { AggregateMetrics, CaseMetrics } from '../core/eval/metrics';
-import type { RgbaImage } from '../core/image';
+import type { Point, RgbaImage } from '../core/image';
 import type { CheckpointRecord } from '../store/checkpoints';
 import type { MetricPoint, RunRecord } from '../store/runs';
 import type { BackendChoice, BackendSelection } from './backend';
@@ -226,6 +226,23 @@ export interface TrainProgress {
   lr: number;
 }
 
+/**
+ * What the network sees for one case (the Train view's thumbnail): the first case of the
+ * evaluation list preprocessed exactly as a run with this config gets it (size, mode, direction),
+ * with its landmarks in that frame (null when the dataset has none).
+ */
+export interface NetworkInput {
+  datasetId: string;
+  caseId: string;
+  /** Network input (A) and target (B) at the training size. */
+  input: RgbaImage;
+  target: RgbaImage;
+  landmarks: Point[] | null;
+  size: number;
+  /** The preprocessing mode actually used (an ROI run without a box is letterboxed). */
+  mode: PreprocessSpec['mode'];
+}
+
 export interface PreviewCase {
   id: string;
   photo: RgbaImage;
@@ -284,6 +301,8 @@ export interface EngineCommands {
   getStatus: { params: void; result: EngineStatus };
   /** Parameters, FLOPs and the memory a config needs, checked against this backend's limits. */
   describeConfig: { params: RunConfig; result: ConfigEstimate };
+  /** The first evaluation case as a run with this config would feed it to the network (prepares and caches the data). */
+  networkInput: { params: RunConfig; result: NetworkInput };
   /** Free every tensor and the dataset (stops a run first). */
   dispose: { params: void; result: void };
 }
@@ -308,6 +327,7 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   'exportCheckpoint',
   'getStatus',
   'describeConfig',
+  'networkInput',
   'dispose',
 ];
 
