@@ -13,6 +13,8 @@ import { DEFAULT_GATE, evaluateGate } from '../../src/core/eval/gate';
 import { generalizationGap } from '../../src/core/eval/gap';
 import {
   metricsJson,
+  preprocessingOverride,
+  preprocessingOverrideText,
   REVIEW_SCHEMA,
   reviewBundle,
   reviewFindings,
@@ -364,7 +366,9 @@ describe('report files', () => {
     expect(b.markdown).toContain('| L1 (mean_l1) | 0.2033 | 0.2 | mean absolute error on [0,1] |');
     expect(b.markdown).toContain('| PSNR (mean_psnr) | 15.85 | 15.9 | dB, data range 1 |');
     expect(b.markdown).toContain('## Failure statistics: 25/80');
-    expect(b.markdown).toContain('![viz_grid_20](viz_grid_20.png)');
+    // the grid's file name says the real count of the evaluation list (one case here), never a fixed 20
+    expect(b.markdown).toContain('![viz_grid_1](viz_grid_1.png)');
+    expect(b.markdown).not.toContain('viz_grid_20');
     expect(b.markdown).toContain('![curves](curves.png)');
     expect(b.markdown).toContain('| mean gradient | 2.133 | 3.9 | 0.547 |');
     expect(b.markdown).toContain('ratio **4.9×**');
@@ -374,7 +378,7 @@ describe('report files', () => {
     expect(zh).toContain('**结论: 未通过**');
     expect(zh).toContain('## 失败统计: 25/80');
     expect(zh).toContain('训练/验证差距大：4.9 倍');
-    expect(zh).not.toContain('viz_grid_20.png)');
+    expect(zh).not.toContain('viz_grid_1.png)');
 
     expect(b.json.schema).toBe(REVIEW_SCHEMA);
     expect((b.json.gate as { status: string }).status).toBe('fail');
@@ -401,14 +405,30 @@ describe('report files', () => {
         'report.json',
         'report.md',
         'val_metrics.json',
-        'viz_grid_20.png',
+        'viz_grid_1.png',
       ].map((n) => `review/${n}`),
     );
-    expect(Array.from(files['review/viz_grid_20.png'])).toEqual(Array.from(png));
+    expect(Array.from(files['review/viz_grid_1.png'])).toEqual(Array.from(png));
     const mj = JSON.parse(new TextDecoder().decode(files['review/val_metrics.json']));
     expect(mj.mean_l1).toBe(0.203312);
     const fj = JSON.parse(new TextDecoder().decode(files['review/failure_stats.json']));
     expect([fj.failed, fj.total]).toEqual([25, 80]);
     expect(new TextDecoder().decode(files['review/report.md'])).toBe(b.markdown);
+  });
+});
+
+describe('preprocessing override', () => {
+  it('names a run that overrides its dataset’s size or mode, in the report too', () => {
+    const ds = { size: 512, mode: 'letterbox' };
+    expect(preprocessingOverride(ds, { size: 512, preprocess: 'letterbox' })).toBeNull();
+    expect(preprocessingOverride(null, { size: 64, preprocess: 'stretch' })).toBeNull();
+    const o = preprocessingOverride(ds, { size: 64, preprocess: 'letterbox' });
+    expect(o).toEqual({ size: { dataset: 512, run: 64 }, mode: null });
+    expect(preprocessingOverrideText(o, 'en')).toBe(
+      "This run overrides the dataset's preprocessing: size 64 px (dataset: 512 px)",
+    );
+    expect(
+      preprocessingOverrideText(preprocessingOverride(ds, { size: 64, preprocess: 'stretch' }), 'zh'),
+    ).toBe('此训练覆盖了数据集的预处理：尺寸 64 px（数据集：512 px），方式 stretch（数据集：letterbox）');
   });
 });

@@ -24,8 +24,13 @@ import {
   type Rgb,
 } from './raster';
 
-/** The clinic's file name. */
-export const GRID_FILE_NAME = 'viz_grid_20.png';
+/** The grid's file name for n cases: the clinic's `viz_grid_20.png` names its real count (`viz_grid_5.png`). */
+export function gridFileName(n: number): string {
+  return `viz_grid_${n}.png`;
+}
+
+/** The clinic's file name for the full 20-case list; use gridFileName(cases) for the real count. */
+export const GRID_FILE_NAME = gridFileName(20);
 
 export interface GridModelColumn {
   /** Short label drawn in the header, e.g. `A: run-3 best (step 1200)`. */

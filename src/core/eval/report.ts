@@ -20,6 +20,7 @@ import type { CurvePanel } from './curves';
 import { SERIES_COLORS } from './curves';
 import { concentratedFlags, NO_FLAG, type FailureStats } from './failures';
 import { GAP_ALERT_RATIO } from './gap';
+import { gridFileName } from './grid';
 import type { GateVerdict } from './gate';
 import type { ValidationRound } from './round';
 import { stuckExplanationText } from './stuck';
@@ -32,6 +33,7 @@ export const REPORT_FILES = {
   json: 'report.json',
   metrics: 'val_metrics.json',
   failures: 'failure_stats.json',
+  /** For a 20-case list; the bundle names the real count (`gridFileName(evalCaseIds.length)`). */
   grid: 'viz_grid_20.png',
   curves: 'curves.png',
 } as const;
@@ -57,6 +59,49 @@ export interface ReviewRun {
   config: RunConfig;
   /** The preprocessing the run used (mode, size, padding, ROI). */
   preprocessing: unknown;
+  /** The dataset's own preprocessing (size and mode; null for the demo, generated at the run's size). */
+  datasetPreprocessing?: { size: number; mode: string } | null;
+}
+
+/** Where a run's size or mode differs from its dataset's preprocessing (the default of every run). */
+export interface PreprocessingOverride {
+  size: { dataset: number; run: number } | null;
+  mode: { dataset: string; run: string } | null;
+}
+
+/**
+ * The run's override of its dataset's preprocessing, or null when it follows the dataset (or the
+ * dataset has none: the demo phantom is generated at the run's size).
+ */
+export function preprocessingOverride(
+  dataset: { size: number; mode: string } | null | undefined,
+  run: { size: number; preprocess: string },
+): PreprocessingOverride | null {
+  if (!dataset) return null;
+  const size = dataset.size !== run.size ? { dataset: dataset.size, run: run.size } : null;
+  const mode = dataset.mode !== run.preprocess ? { dataset: dataset.mode, run: run.preprocess } : null;
+  return size || mode ? { size, mode } : null;
+}
+
+/** The override in words (en/zh), '' when the run follows its dataset. */
+export function preprocessingOverrideText(o: PreprocessingOverride | null, lang: ReportLang): string {
+  if (!o) return '';
+  const parts: string[] = [];
+  if (o.size)
+    parts.push(
+      lang === 'zh'
+        ? `尺寸 ${o.size.run} px（数据集：${o.size.dataset} px）`
+        : `size ${o.size.run} px (dataset: ${o.size.dataset} px)`,
+    );
+  if (o.mode)
+    parts.push(
+      lang === 'zh'
+        ? `方式 ${o.mode.run}（数据集：${o.mode.dataset}）`
+        : `mode ${o.mode.run} (dataset: ${o.mode.dataset})`,
+    );
+  return lang === 'zh'
+    ? `此训练覆盖了数据集的预处理：${parts.join('，')}`
+    : `This run overrides the dataset's preprocessing: ${parts.join(', ')}`;
 }
 
 /** One stored validation round (the run's `val` series, summary values). */
@@ -512,6 +557,8 @@ export function reportJson(input: ReviewInput, findings: readonly Finding[]): Re
       valCount: input.run.valCount,
       evalCaseIds: [...input.evalCaseIds],
       preprocessing: input.run.preprocessing,
+      datasetPreprocessing: input.run.datasetPreprocessing ?? null,
+      preprocessingOverride: preprocessingOverride(input.run.datasetPreprocessing, input.run.config),
     },
     config: input.run.config,
     evaluation: {
@@ -767,7 +814,7 @@ export function reportMarkdown(input: ReviewInput, findings: readonly Finding[],
       ),
     );
     lines.push('');
-    lines.push(`![viz_grid_20](${input.figures.grid})`);
+    lines.push(`![viz_grid_${input.evalCaseIds.length}](${input.figures.grid})`);
     lines.push('');
   }
   if (input.figures.curves) {
@@ -995,9 +1042,20 @@ export function reportMarkdown(input: ReviewInput, findings: readonly Finding[],
       ],
       [L('preprocessing', '预处理'), JSON.stringify(input.run.preprocessing)],
       ['size / preprocess / direction', `${cfg.size} px / ${cfg.preprocess} / ${cfg.direction}`],
+      [
+        L("dataset's preprocessing", '数据集的预处理'),
+        input.run.datasetPreprocessing
+          ? `${input.run.datasetPreprocessing.mode} ${input.run.datasetPreprocessing.size} px`
+          : L('none (the demo phantom is generated at the run size)', '无（演示模拟数据按训练尺寸生成）'),
+      ],
     ]),
   );
   lines.push('');
+  const override = preprocessingOverride(input.run.datasetPreprocessing, cfg);
+  if (override) {
+    lines.push(`**${preprocessingOverrideText(override, lang)}**`);
+    lines.push('');
+  }
   lines.push(`## ${L('Run configuration (server option names)', '训练配置（服务器参数名）')}`);
   lines.push('');
   lines.push(
@@ -1048,9 +1106,10 @@ export function reviewBundle(
   pngs: { grid?: Uint8Array | null; curves?: Uint8Array | null },
   folder = 'review',
 ): ReviewBundle {
+  const gridFile = gridFileName(input.evalCaseIds.length);
   const withFigures: ReviewInput = {
     ...input,
-    figures: { grid: pngs.grid ? REPORT_FILES.grid : null, curves: pngs.curves ? REPORT_FILES.curves : null },
+    figures: { grid: pngs.grid ? gridFile : null, curves: pngs.curves ? REPORT_FILES.curves : null },
   };
   const findings = reviewFindings(withFigures);
   const markdown = reportMarkdown(withFigures, findings, lang);
@@ -1067,7 +1126,7 @@ export function reviewBundle(
     ),
   };
   // PNGs are compressed already: stored as they are
-  if (pngs.grid) files[`${folder}/${REPORT_FILES.grid}`] = [pngs.grid, { level: 0 }];
+  if (pngs.grid) files[`${folder}/${gridFile}`] = [pngs.grid, { level: 0 }];
   if (pngs.curves) files[`${folder}/${REPORT_FILES.curves}`] = [pngs.curves, { level: 0 }];
   return { markdown, json, findings, zip: zipSync(files, { level: 6 }) };
 }

@@ -29,7 +29,7 @@ export function gridOf(
   return renderGrid({
     cases: base.grid.map((g) => ({ id: g.id, photo: g.photo, xray: g.xray })),
     models,
-    title: `viz_grid_20 - ${runName} - ${base.grid.length} fixed cases`,
+    title: `viz_grid_${base.grid.length} - ${runName} - ${base.grid.length} fixed cases`,
   });
 }
 

@@ -28,6 +28,8 @@ import { base64 } from './view';
 export interface ReportSources {
   run: RunRecord;
   datasetName: string | null;
+  /** The dataset's own preprocessing (null: the demo, or unknown). */
+  datasetPreprocessing?: { size: number; mode: string } | null;
   trainCount: number | null;
   valCount: number | null;
   environment: unknown;
@@ -84,6 +86,7 @@ export function buildReviewInput(src: ReportSources, now = new Date()): ReviewIn
       valCount: src.valCount,
       config: src.run.config,
       preprocessing: src.run.preprocessing,
+      datasetPreprocessing: src.datasetPreprocessing ?? null,
     },
     environment: src.environment,
     evaluation: src.evaluation,
@@ -124,7 +127,8 @@ export function markdownWithEmbeddedFigures(
 ): string {
   let md = markdown;
   if (figures.grid)
-    md = md.split(`](${REPORT_FILES.grid})`).join(`](data:image/png;base64,${base64(figures.grid)})`);
+    // the grid's file names its real count (viz_grid_<n>.png)
+    md = md.replace(/\]\(viz_grid_\d+\.png\)/g, `](data:image/png;base64,${base64(figures.grid)})`);
   if (figures.curves) {
     md = md.split(`](${REPORT_FILES.curves})`).join(`](data:image/png;base64,${base64(figures.curves)})`);
   }
