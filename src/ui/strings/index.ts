@@ -23,6 +23,8 @@ import { TRAIN_MESSAGES } from '../../engine/trainMessages';
 import { TRAIN_STRINGS } from './train';
 // --- Data section (issue 4) ---
 import { DATA_STRINGS } from './data';
+// --- Landmark overlay (issues 12, 14) ---
+import { OVERLAY_STRINGS } from './overlay';
 
 /** Named parts, for the uniqueness test. */
 export const DICTIONARY_PARTS = {
@@ -38,6 +40,8 @@ export const DICTIONARY_PARTS = {
   // --- Train section (issue 5) ---
   trainEngine: TRAIN_MESSAGES,
   train: TRAIN_STRINGS,
+  // --- Landmark overlay (issues 12, 14) ---
+  overlay: OVERLAY_STRINGS,
 } as const satisfies Record<string, Record<string, Translation>>;
 
 export const DICTIONARY = {
@@ -53,6 +57,8 @@ export const DICTIONARY = {
   // --- Train section (issue 5) ---
   ...TRAIN_MESSAGES,
   ...TRAIN_STRINGS,
+  // --- Landmark overlay (issues 12, 14) ---
+  ...OVERLAY_STRINGS,
 } as const satisfies Record<string, Translation>;
 
 export type StringKey = keyof typeof DICTIONARY;
