@@ -23,6 +23,8 @@ import { TRAIN_MESSAGES } from '../../engine/trainMessages';
 import { TRAIN_STRINGS } from './train';
 // --- Data section (issue 4) ---
 import { DATA_STRINGS } from './data';
+// --- A clinician's first hour (issue 14) ---
+import { FIRSTHOUR_STRINGS } from './firsthour';
 // --- Landmark overlay (issues 12, 14) ---
 import { OVERLAY_STRINGS } from './overlay';
 
@@ -40,6 +42,8 @@ export const DICTIONARY_PARTS = {
   // --- Train section (issue 5) ---
   trainEngine: TRAIN_MESSAGES,
   train: TRAIN_STRINGS,
+  // --- A clinician's first hour (issue 14) ---
+  firsthour: FIRSTHOUR_STRINGS,
   // --- Landmark overlay (issues 12, 14) ---
   overlay: OVERLAY_STRINGS,
 } as const satisfies Record<string, Record<string, Translation>>;
@@ -57,6 +61,8 @@ export const DICTIONARY = {
   // --- Train section (issue 5) ---
   ...TRAIN_MESSAGES,
   ...TRAIN_STRINGS,
+  // --- A clinician's first hour (issue 14) ---
+  ...FIRSTHOUR_STRINGS,
   // --- Landmark overlay (issues 12, 14) ---
   ...OVERLAY_STRINGS,
 } as const satisfies Record<string, Translation>;
