@@ -39,6 +39,8 @@ import {
   type PreprocessSpec,
 } from '../core/data/preprocess';
 import type { Point, RgbaImage } from '../core/image';
+import { DEFAULT_MM_PER_PX } from '../core/data/dataset';
+import { preprocessedSpacing, type PixelSpacing } from '../core/eval/landmarkSharpnessSummary';
 import { getCaseImage, getCases, getDataset, listCaseIds, type StoredCase } from '../store/datasets';
 import { NotFoundError, StorageFullError } from '../store/errors';
 import type { StudioStorage } from '../store/storage';
@@ -62,6 +64,8 @@ export interface TrainingCase {
   xray: RgbaImage;
   /** Preprocessed X-ray pixels, landmark-set order. */
   landmarks?: Point[];
+  /** mm per preprocessed X-ray pixel (x, y), from the dataset's pixel spacing and the transform (with landmarks). */
+  pixelSpacingMm?: PixelSpacing;
 }
 
 export interface LoadProgress {
@@ -279,6 +283,7 @@ export async function loadDatasetForTraining(
       if (rec.landmarks && rec.xraySize) {
         const t = computeTransform(rec.xraySize.width, rec.xraySize.height, spec);
         tc.landmarks = pointsToPreprocessed(t, rec.landmarks);
+        tc.pixelSpacingMm = preprocessedSpacing(t, meta.mmPerPx > 0 ? meta.mmPerPx : DEFAULT_MM_PER_PX);
       }
       opts.onCase?.(tc);
       if (keep) cases.push(tc);

@@ -18,6 +18,8 @@ export async function loadDemoCases(
     photo: c.photo,
     xray: c.xray,
     landmarks: c.landmarks,
+    // the phantom's film at one scale (0.1 mm/px film letterboxed to the size): mm per generated px
+    pixelSpacingMm: { x: ds.mmPerPx, y: ds.mmPerPx },
   }));
   return { cases };
 }

@@ -23,6 +23,9 @@ import * as tf from '@tensorflow/tfjs';
 import { withDefaults, type RunConfig } from '../core/config';
 import type { PreprocessSpec } from '../core/data/preprocess';
 import type { RoundDiag } from '../core/eval/diagnostics';
+import type { EvalLandmarkOptions } from '../core/eval/round';
+import type { PixelSpacing } from '../core/eval/landmarkSharpnessSummary';
+import { ISBI_LANDMARKS } from '../core/data/landmarkSet';
 import { aggregate, imageMetrics, type CaseMetrics } from '../core/eval/metrics';
 import type { Point, RgbaImage } from '../core/image';
 import { createGenerator, loadStateDict } from '../core/model';
@@ -129,6 +132,8 @@ export interface SourceCase {
   photo: RgbaImage;
   xray: RgbaImage;
   landmarks: Point[] | null;
+  /** mm per preprocessed X-ray pixel (x, y): landmark-region sharpness windows; absent = unknown. */
+  pixelSpacingMm?: PixelSpacing | null;
 }
 
 /**
@@ -148,6 +153,8 @@ export function demoValCount(n: number): number {
 
 interface LoadedDataset {
   info: DatasetInfo;
+  /** The dataset's landmark symbols and full names (null without landmarks). */
+  landmarkSet?: { symbols: string[]; names: string[] } | null;
   /**
    * Deliver every usable case (train and val) at `spec.size`, one at a time: the demo generates
    * them, a stored dataset is decoded and preprocessed (or read from the tensor cache) by
@@ -169,6 +176,8 @@ interface PreparedData {
   evalCaseIds: string[];
   /** Case id -> pair, train and val. */
   byId: Map<string, ImagePair>;
+  /** Landmark-region sharpness for validation (null: no landmarks, or the target is not the X-ray). */
+  landmarks: EvalLandmarkOptions | null;
 }
 
 export const DEMO_DATASET_PREFIX = 'demo-';
@@ -241,10 +250,17 @@ export function macrotask(): Promise<void> {
 export function isBetter(metric: BestMetric, a: number, b: number | null): boolean {
   if (!Number.isFinite(a)) return false;
   if (b === null) return true;
+  // landmark-region sharpness (pred ÷ X-ray): closest to 1 wins (blurred below, busier above)
+  if (metric === 'lmSharp') return Math.abs(a - 1) < Math.abs(b - 1);
   return metric === 'l1' ? a < b : a > b;
 }
 
-const BEST_KEYS: Record<BestMetric, string> = { l1: 'mean_l1', psnr: 'mean_psnr', ssim: 'mean_ssim' };
+const BEST_KEYS: Record<BestMetric, string> = {
+  l1: 'mean_l1',
+  psnr: 'mean_psnr',
+  ssim: 'mean_ssim',
+  lmSharp: 'lm_sharp',
+};
 
 function finiteOrNull(v: number): number | null {
   return Number.isFinite(v) ? v : null;
@@ -299,6 +315,7 @@ export async function evaluateGenerator(
         row.photo = c.photo;
         row.xray = c.xray;
         row.prediction = prediction;
+        if (c.landmarks) row.landmarks = c.landmarks;
       }
       out.push(row);
     } finally {
@@ -586,10 +603,13 @@ export class EngineCore implements EngineApi {
       evalCaseIds: [],
       previewCaseIds: [],
       hasLandmarks: true,
+      landmarkSymbols: ISBI_LANDMARKS.map((l) => l.id),
+      landmarkNames: ISBI_LANDMARKS.map((l) => l.name),
       preprocessing: { ...DEFAULT_PREPROCESS_SPEC },
     };
     return {
       info,
+      landmarkSet: { symbols: ISBI_LANDMARKS.map((l) => l.id), names: ISBI_LANDMARKS.map((l) => l.name) },
       async readCases(spec, onCase) {
         const { cases, evalCaseIds } = await demo(n, seed, spec.size);
         for (const c of cases) onCase(c);
@@ -620,10 +640,16 @@ export class EngineCore implements EngineApi {
       evalCaseIds: [],
       previewCaseIds: [],
       hasLandmarks: meta.landmarkSet !== null,
+      ...(meta.landmarkSet
+        ? { landmarkSymbols: [...meta.landmarkSet.symbols], landmarkNames: [...meta.landmarkSet.names] }
+        : {}),
       preprocessing: { ...(source.preprocessing ?? meta.preprocessing) },
     };
     return {
       info,
+      landmarkSet: meta.landmarkSet
+        ? { symbols: [...meta.landmarkSet.symbols], names: [...meta.landmarkSet.names] }
+        : null,
       async readCases(spec, onCase, onSkip) {
         const r = await loadDatasetForTraining(storage, meta.id, spec, {
           splits: ['train', 'val'],
@@ -635,6 +661,7 @@ export class EngineCore implements EngineApi {
               photo: c.photo,
               xray: c.xray,
               landmarks: c.landmarks ?? null,
+              pixelSpacingMm: c.pixelSpacingMm ?? null,
             }),
           onProgress: (p) => emit({ type: 'datasetProgress', done: p.done, total: p.total }),
         });
@@ -693,6 +720,7 @@ export class EngineCore implements EngineApi {
     const train: ImagePair[] = [];
     const val: ImagePair[] = [];
     const byId = new Map<string, ImagePair>();
+    const spacing = new Map<string, PixelSpacing>();
     const read = await ds.readCases(
       spec,
       (c) => {
@@ -703,6 +731,7 @@ export class EngineCore implements EngineApi {
         }
         const [photo, xray] = cfg.direction === 'BtoA' ? [c.xray, c.photo] : [c.photo, c.xray];
         const pair: ImagePair = { id: c.id, photo, xray, landmarks: c.landmarks ?? undefined };
+        if (c.pixelSpacingMm) spacing.set(c.id, c.pixelSpacingMm);
         if (c.split === 'train') train.push(pair);
         else if (c.split === 'val') val.push(pair);
         byId.set(c.id, pair);
@@ -716,7 +745,13 @@ export class EngineCore implements EngineApi {
       ds.info = { ...ds.info, evalCaseIds, previewCaseIds: evalCaseIds.slice(0, 3) };
       this.emit({ type: 'status', status: this.status() });
     }
-    this.prepared = { key, train, val, evalCaseIds, byId };
+    // landmark-region sharpness: the landmarks are X-ray points, so only when the X-ray is the target
+    const set = ds.landmarkSet;
+    const landmarks: EvalLandmarkOptions | null =
+      set && set.symbols.length > 0 && cfg.direction !== 'BtoA' && spacing.size > 0
+        ? { symbols: set.symbols, names: set.names, spacingOf: (id) => spacing.get(id) ?? null }
+        : null;
+    this.prepared = { key, train, val, evalCaseIds, byId, landmarks };
     return this.prepared;
   }
 
@@ -898,6 +933,13 @@ export class EngineCore implements EngineApi {
     );
   }
 
+  /** The `best` criterion a run can use: landmark sharpness needs landmarks on the X-ray target. */
+  private usableBest(metric: BestMetric, prepared: PreparedData): BestMetric {
+    if (metric !== 'lmSharp' || prepared.landmarks) return metric;
+    this.warn(trainMessage('engine.best.noLandmarks', {}));
+    return 'l1';
+  }
+
   private async launch(p: {
     record: RunRecord;
     cfg: RunConfig;
@@ -958,7 +1000,7 @@ export class EngineCore implements EngineApi {
       prepared,
       previewPairs,
       valPairs,
-      bestMetric: p.bestMetric,
+      bestMetric: this.usableBest(p.bestMetric, prepared),
       best: record.best,
       previewEvery: Math.max(1, Math.floor(p.previewEvery ?? Math.max(20, cfg.log_every * 4))),
       totalSteps: Math.max(0, epochs) * spe,
@@ -1000,6 +1042,7 @@ export class EngineCore implements EngineApi {
         id: c.id ?? '',
         photo: c.photo,
         xray: c.xray,
+        ...(c.landmarks ? { landmarks: c.landmarks } : {}),
       }));
       this.emit({ type: 'previewCases', runId: run.id, cases });
     }
@@ -1209,6 +1252,7 @@ export class EngineCore implements EngineApi {
       history: run.roundDiags,
       losses: run.lastValues,
       diagCaseIds: run.prepared.evalCaseIds,
+      landmarks: run.prepared.landmarks,
     });
     run.roundDiags.push(roundDiag(round, round.losses));
     const { summary, all } = validationPointValues(round);
@@ -1561,5 +1605,5 @@ export class EngineCore implements EngineApi {
 }
 
 function bestMetricOf(key: string): BestMetric {
-  return key === 'mean_psnr' ? 'psnr' : key === 'mean_ssim' ? 'ssim' : 'l1';
+  return key === 'mean_psnr' ? 'psnr' : key === 'mean_ssim' ? 'ssim' : key === 'lm_sharp' ? 'lmSharp' : 'l1';
 }

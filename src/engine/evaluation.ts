@@ -27,6 +27,7 @@ import {
   roundDiagFromValues,
   roundValues,
   caseValues,
+  type EvalLandmarkOptions,
   type GridCase,
   type ValidationRound,
 } from '../core/eval/round';
@@ -51,6 +52,8 @@ export interface RoundContext {
   stuck?: StuckOptions;
   /** Cases for the loss balance (default 2). */
   balanceCases?: number;
+  /** Landmark-region sharpness (datasets with landmarks; X-ray as the target). */
+  landmarks?: EvalLandmarkOptions | null;
 }
 
 /**
@@ -73,6 +76,7 @@ export async function runValidationRound(
     balanceCases: ctx.balanceCases,
     lrNow: trainer.nextLearningRate,
     losses: ctx.losses,
+    landmarks: ctx.landmarks ?? null,
   });
   const { grid: _grid, ...rest } = ev;
   void _grid;
@@ -233,7 +237,13 @@ export async function loadCheckpointModel(
  */
 export async function evaluateCheckpoint(
   model: EvaluationModel,
-  data: { train: readonly ImagePair[]; val: readonly ImagePair[]; evalCaseIds: readonly string[] },
+  data: {
+    train: readonly ImagePair[];
+    val: readonly ImagePair[];
+    evalCaseIds: readonly string[];
+    /** Landmark-region sharpness (datasets with landmarks; X-ray as the target). */
+    landmarks?: EvalLandmarkOptions | null;
+  },
   params: EvaluateCheckpointOptions,
 ): Promise<CheckpointEvaluation> {
   if (data.val.length === 0) {
@@ -259,6 +269,7 @@ export async function evaluateCheckpoint(
       gridCaseIds: params.gridCaseIds ?? evalCaseIds,
       lrNow: model.lrNow,
       losses: model.losses,
+      landmarks: data.landmarks ?? null,
     },
   );
   const { grid, ...rest } = ev;

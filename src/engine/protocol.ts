@@ -72,18 +72,25 @@ export interface DatasetInfo {
   /** Case ids of the live preview (the first 3 of the evaluation list). */
   previewCaseIds: string[];
   hasLandmarks: boolean;
+  /** Symbols of the dataset's landmarks in file order (`S`, `N`, ...), when it has landmarks. */
+  landmarkSymbols?: string[];
+  /** Full English names of the landmarks, same order (the overlay's hover names). */
+  landmarkNames?: string[];
   /** Preprocessing the images get (its size is replaced by the run's `size`). */
   preprocessing: PreprocessSpec;
 }
 
 /** Validation metric that picks the `best` checkpoint. */
-export type BestMetric = 'l1' | 'psnr' | 'ssim';
+export type BestMetric = 'l1' | 'psnr' | 'ssim' | 'lmSharp';
 
 export interface StartOptions {
   config: RunConfig;
   /** Display name of the run (default: preset + time). */
   name?: string;
-  /** Default 'l1' (lower is better; PSNR and SSIM: higher is better). */
+  /**
+   * Default 'l1' (lower is better; PSNR and SSIM: higher is better; 'lmSharp', the landmark-region
+   * sharpness pred ÷ X-ray of datasets with landmarks: closest to 1 is better).
+   */
   bestMetric?: BestMetric;
   /** Steps between live previews (default: every log_every * 4 steps, at least every 20). */
   previewEvery?: number;
@@ -139,6 +146,8 @@ export interface EvaluatedCase extends CaseMetrics {
   photo?: RgbaImage;
   xray?: RgbaImage;
   prediction?: RgbaImage;
+  /** With images: the case's ground-truth landmarks in the X-ray's preprocessed pixels (when it has them). */
+  landmarks?: Point[];
 }
 
 export interface EvaluationSummary {
@@ -247,6 +256,8 @@ export interface PreviewCase {
   id: string;
   photo: RgbaImage;
   xray: RgbaImage;
+  /** Ground-truth landmarks in the preprocessed X-ray's pixels (training size), when the case has them. */
+  landmarks?: Point[];
 }
 
 export type EngineEvent =

@@ -86,6 +86,10 @@ export const TRAIN_MESSAGES = {
     en: 'Training stopped at step {step}: {loss} became {value} — the run diverged. Lower the learning rate (lr) or the loss weights, then start again; the last checkpoint (before the divergence) is kept.',
     zh: '训练在第 {step} 步停止：{loss} 变为 {value} —— 训练发散。请降低学习率（lr）或损失权重后重新开始；发散前的最近检查点已保留。',
   },
+  'engine.best.noLandmarks': {
+    en: 'The “best” checkpoint is kept by the lowest validation L1: landmark-region sharpness needs a dataset with landmarks and the X-ray as the target.',
+    zh: '“最佳”检查点改按最低验证 L1 保存：关键点区域锐度需要带关键点的数据集，且以 X 光片为目标。',
+  },
   'engine.webglEpsilon': {
     en: 'WebGL computes in 16-bit floats here: Adam epsilon is raised from {from} to 1e-4 for this run.',
     zh: '此处 WebGL 以 16 位浮点计算：本次训练的 Adam epsilon 从 {from} 提高到 1e-4。',

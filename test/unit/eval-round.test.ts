@@ -25,7 +25,8 @@ import {
   stuckOfStoredRound,
   type StoredRound,
 } from '../../src/core/eval/round';
-import type { RgbaImage } from '../../src/core/image';
+import type { Point, RgbaImage } from '../../src/core/image';
+import { caseLandmarkSharpness } from '../../src/core/eval/landmarkSharpness';
 import { lossBalance } from '../../src/core/losses';
 import { deriveSeed, Rng } from '../../src/core/rng';
 import { encodeTrainerState } from '../../src/core/train/checkpoint';
@@ -349,6 +350,76 @@ describe('a round is wired to the tested primitives', () => {
       expect(rebuilt.cases.map((c) => [c.id, c.l1_01, c.sharpnessRatio])).toEqual(
         round.cases.map((c) => [c.id, c.l1_01, c.sharpnessRatio]),
       );
+    } finally {
+      disposeTrainer(t);
+    }
+  });
+
+  it('landmark-region sharpness: per case equals the direct computation, stored per landmark, absent on old rounds', async () => {
+    const cfg = config();
+    const t = newTrainer(cfg);
+    try {
+      const losses = await train(t, 2);
+      // three val cases with landmarks (one point missing in the second), the fourth without any
+      const pts: (Point | null)[][] = [
+        [
+          [16, 16],
+          [8, 24],
+          [30, 2],
+        ],
+        [[12.5, 20.5], null, [4, 4]],
+        [
+          [20, 10],
+          [16, 16],
+          [-40, 3],
+        ],
+      ];
+      const val: ImagePair[] = VAL.map((p, i) => (i < 3 ? { ...p, landmarks: pts[i] as Point[] } : p));
+      const spacing = { x: 0.5, y: 0.5 };
+      const landmarks = {
+        symbols: ['S', 'N', 'Or'],
+        names: ['Sella', 'Nasion', 'Orbitale'],
+        windowMm: 3,
+        spacingOf: (id: string) => (id === EVAL_IDS[3] ? null : spacing),
+      };
+      const before = tf.memory().numTensors;
+      const round = await runValidationRound(t, val, [], cfg, { history: [], losses, landmarks });
+      expect(tf.memory().numTensors).toBe(before);
+      const lm = round.landmarkSharpness;
+      expect(lm?.windowMm).toBe(3);
+      expect(lm?.cases?.map((c) => c.id)).toEqual(EVAL_IDS.slice(0, 3));
+      for (let i = 0; i < 3; i++) {
+        const photo = imageToTensor(val[i].photo, 3);
+        const xray = imageToTensor(val[i].xray, 3);
+        const pred = t.G.apply(photo, inferenceMode(cfg, cfg.eval_mode, deriveSeed(cfg.seed, 'evaluate', i)));
+        const direct = await caseLandmarkSharpness(val[i].id as string, pred, xray, pts[i], spacing, 3);
+        tf.dispose([photo, xray, pred]);
+        const got = lm?.cases?.[i];
+        direct.ratio.forEach((r, k) =>
+          r === null ? expect(got?.ratio[k]).toBeNull() : expect(got?.ratio[k]).toBeCloseTo(r, 5),
+        );
+      }
+      // missing point and a window outside the image give no ratio
+      expect(lm?.cases?.[1].ratio[1]).toBeNull();
+      expect(lm?.cases?.[2].ratio[2]).toBeNull();
+      expect(lm?.perLandmark.map((r) => r.symbol)).toEqual(['S', 'N', 'Or']);
+      expect(lm?.meanRatio).toBeGreaterThan(0);
+      // stored with the round: overall and per landmark, and back in the Evaluate view
+      const { summary } = validationPointValues(round);
+      expect(summary.lm_sharp).toBeCloseTo(lm?.meanRatio ?? NaN, 12);
+      expect(summary['lm_sharp:S']).toBeCloseTo(lm?.perLandmark[0].meanRatio ?? NaN, 12);
+      const rebuilt = roundFromValues(round.step, 1, JSON.parse(JSON.stringify(summary)), cfg, []);
+      expect(rebuilt.landmarkSharpness?.perLandmark.map((r) => [r.symbol, r.name, r.n])).toEqual(
+        lm?.perLandmark.map((r) => [r.symbol, r.name, r.n]),
+      );
+      // a round stored before the metric existed (and a dataset without landmarks) loads without it
+      const { lm_sharp: _a, ...old } = summary;
+      void _a;
+      const oldValues = Object.fromEntries(Object.entries(old).filter(([k]) => !k.startsWith('lm_sharp')));
+      expect(roundFromValues(round.step, 1, oldValues, cfg, []).landmarkSharpness).toBeNull();
+      const none = await runValidationRound(t, VAL, [], cfg, { history: [], losses });
+      expect(none.landmarkSharpness).toBeNull();
+      expect(validationPointValues(none).summary.lm_sharp).toBeUndefined();
     } finally {
       disposeTrainer(t);
     }

@@ -14,6 +14,7 @@ import {
   worstLandmarks,
   type CaseLandmarkSharpness,
 } from '../../src/core/eval/landmarkSharpness';
+import { isBetter } from '../../src/engine/engineCore';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -184,5 +185,13 @@ describe('landmark-region sharpness', () => {
     const small = pred.slice([0, 0, 0, 0], [1, 16, 16, 1]);
     await expect(caseLandmarkSharpness('bad', small, tgt, [], ONE_MM)).rejects.toThrow(/same shape/);
     tf.dispose([pred, tgt, small]);
+  });
+
+  it("the 'lmSharp' best-checkpoint criterion prefers the value closest to 1", () => {
+    expect(isBetter('lmSharp', 0.8, 0.7)).toBe(true);
+    expect(isBetter('lmSharp', 1.1, 0.85)).toBe(true);
+    expect(isBetter('lmSharp', 1.3, 0.8)).toBe(false);
+    expect(isBetter('lmSharp', 0.5, null)).toBe(true);
+    expect(isBetter('lmSharp', Number.NaN, null)).toBe(false);
   });
 });

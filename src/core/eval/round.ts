@@ -21,7 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../config';
-import type { RgbaImage } from '../image';
+import type { Point, RgbaImage } from '../image';
 import { lossBalance, type TermBalance } from '../losses';
 import type { Discriminator, ForwardMode, Generator } from '../model/types';
 import { deriveSeed } from '../rng';
@@ -45,6 +45,14 @@ import {
   type StuckVerdict,
 } from './stuck';
 import { generalizationGap, type GapResult } from './gap';
+import { caseLandmarkSharpnessFromMaps } from './landmarkSharpness';
+import {
+  DEFAULT_LM_WINDOW_MM,
+  summarizeLandmarkSharpness,
+  type CaseLandmarkSharpness,
+  type LandmarkSharpnessSummary,
+  type PixelSpacing,
+} from './landmarkSharpnessSummary';
 import { finiteLosses } from './roundValues';
 import { aggregate, imageMetrics, summarize, type AggregateMetrics, type CaseMetrics } from './metrics';
 
@@ -88,6 +96,11 @@ export interface ModelEvaluation {
   /** Learning rate of the next step, when known. */
   lrNow: number | null;
   durationMs: number;
+  /**
+   * Landmark-region sharpness (landmarkSharpness.ts) over the validation cases with landmarks;
+   * null or absent when the dataset has none (and on rounds stored before it existed).
+   */
+  landmarkSharpness?: LandmarkSharpnessSummary | null;
 }
 
 /** Images of one grid case: photo | X-ray | prediction (all at the training size). */
@@ -96,6 +109,8 @@ export interface GridCase {
   photo: RgbaImage;
   xray: RgbaImage;
   prediction: RgbaImage;
+  /** Ground-truth landmarks in the X-ray's (preprocessed) pixels, when the case has them. */
+  landmarks?: Point[];
 }
 
 export interface ModelEvaluationWithImages extends ModelEvaluation {
@@ -117,7 +132,20 @@ export interface EvaluateModelOptions {
   lrNow?: number | null;
   /** Last logged losses (for the clinic-style loss-based gap figure). */
   losses?: Record<string, number | null> | null;
+  /** Landmark-region sharpness on the cases that have landmarks (absent: not computed). */
+  landmarks?: EvalLandmarkOptions | null;
   now?: () => number;
+}
+
+/** What landmark-region sharpness needs besides each pair's landmarks (preprocessed X-ray pixels). */
+export interface EvalLandmarkOptions {
+  /** The dataset's landmark symbols and full names, in its order. */
+  symbols: readonly string[];
+  names?: readonly string[];
+  /** Window side, mm (default 10). */
+  windowMm?: number;
+  /** mm per preprocessed X-ray pixel of a case; null leaves the case out. */
+  spacingOf: (caseId: string) => PixelSpacing | null;
 }
 
 /** Diagnostics cases at most (bounded memory: n x H x W floats per map). */
@@ -201,6 +229,9 @@ export async function evaluateModel(
     xrayMax: -Infinity,
   };
   const cases: CaseEval[] = [];
+  const lm = opts.landmarks && opts.landmarks.symbols.length > 0 ? opts.landmarks : null;
+  const lmWindowMm = lm?.windowMm ?? DEFAULT_LM_WINDOW_MM;
+  const lmCases: CaseLandmarkSharpness[] = [];
   const gridImages = new Map<string, GridCase>();
   const sens: tf.Tensor4D[] = [];
   let sensitivity_255: number | null = null;
@@ -247,12 +278,22 @@ export async function evaluateModel(
           sharpnessRatio: ratio(s[0], s[1]),
         });
         const k = diagIndex.get(id);
+        const spacing = lm && c.landmarks && c.landmarks.length > 0 ? lm.spacingOf(id) : null;
+        // gradient maps are read from the GPU once, for the landmark windows and the diagnostics
+        const wantLm = lm !== null && spacing !== null;
+        const pg = wantLm || k !== undefined ? await p.grad.data() : null;
+        const tg = wantLm || (k !== undefined && !targetCached) ? await t.grad.data() : null;
+        if (lm && spacing && c.landmarks && pg && tg) {
+          lmCases.push(
+            caseLandmarkSharpnessFromMaps(id, pg, tg, size, size, c.landmarks, spacing, lmWindowMm),
+          );
+        }
         if (k !== undefined) {
           predGrey.set(await p.grey.data(), k * hw);
-          predGrad.set(await p.grad.data(), k * hw);
+          predGrad.set(pg ?? (await p.grad.data()), k * hw);
           if (!targetCached) {
             tgtGrey.set(await t.grey.data(), k * hw);
-            tgtGrad.set(await t.grad.data(), k * hw);
+            tgtGrad.set(tg ?? (await t.grad.data()), k * hw);
           }
           if (sens.length < 2) {
             sens.push(pred);
@@ -262,7 +303,13 @@ export async function evaluateModel(
         if (gridSet.has(id)) {
           const src = pred ?? sens[sens.length - 1];
           const [prediction] = await tensorToImages(src);
-          gridImages.set(id, { id, photo: c.photo, xray: c.xray, prediction });
+          gridImages.set(id, {
+            id,
+            photo: c.photo,
+            xray: c.xray,
+            prediction,
+            ...(c.landmarks ? { landmarks: c.landmarks } : {}),
+          });
         }
       } finally {
         tf.dispose([photo, xray, ...maps]);
@@ -343,6 +390,8 @@ export async function evaluateModel(
     inputRange: cases.length > 0 ? range : null,
     lrNow: opts.lrNow ?? null,
     durationMs: now() - t0,
+    landmarkSharpness:
+      lm && lmCases.length > 0 ? summarizeLandmarkSharpness(lmCases, lm.symbols, lm.names, lmWindowMm) : null,
     grid: gridIds.map((id) => gridImages.get(id)).filter((g): g is GridCase => g !== undefined),
   };
 }

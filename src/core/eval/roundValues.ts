@@ -11,6 +11,8 @@ import { stuckChecklist } from './checklist';
 import type { Diagnosis, ImageStats } from './diagnostics';
 import type { CaseScore } from './failures';
 import { generalizationGap } from './gap';
+import { ISBI_LANDMARKS } from '../data/landmarkSet';
+import { landmarkSharpnessFromValues, landmarkSharpnessValues } from './landmarkSharpnessSummary';
 import type { CaseEval, ModelEvaluation, ValidationRound } from './round';
 import {
   DEFAULT_STUCK,
@@ -93,6 +95,7 @@ export function roundValues(r: ValidationRound | ModelEvaluation): Record<string
     v.xray_max = num(r.inputRange.xrayMax);
   }
   if (r.lrNow !== null) v.lr_now = num(r.lrNow);
+  if (r.landmarkSharpness) Object.assign(v, landmarkSharpnessValues(r.landmarkSharpness));
   for (const b of r.balance ?? []) {
     v[`lb_${b.term}_value`] = num(b.value);
     v[`lb_${b.term}_share`] = num(b.share);
@@ -219,6 +222,11 @@ export function roundDiagFromValues(step: number, values: Record<string, number 
   };
 }
 
+/** Full English name of an ISBI landmark symbol ('' for other sets: the stored values hold symbols only). */
+function isbiName(symbol: string): string {
+  return ISBI_LANDMARKS.find((l) => l.id === symbol)?.name ?? '';
+}
+
 /** Image statistics known only by their summary values (no histograms, unknown fields NaN). */
 function partialStats(v: Record<string, number | null>, who: 'pred' | 'target'): ImageStats {
   const g = (k: string): number => v[`${who}_${k}`] ?? NaN;
@@ -331,6 +339,8 @@ export function roundFromValues(
         : null,
     lrNow: values.lr_now ?? null,
     durationMs: NaN,
+    // absent on rounds stored before the metric existed and on datasets without landmarks
+    landmarkSharpness: landmarkSharpnessFromValues(values, isbiName),
   };
   const roundLosses = hasLosses ? losses : null;
   return {

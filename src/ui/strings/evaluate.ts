@@ -324,4 +324,27 @@ export const EVALUATE_STRINGS = {
   'eval.report.sev.warn': { en: 'warning', zh: '警告' },
   'eval.report.sev.info': { en: 'note', zh: '提示' },
   'eval.report.sev.ok': { en: 'ok', zh: '通过' },
+  // landmark-region sharpness card
+  'eval.lm.title': { en: 'Landmark-region sharpness (pred ÷ X-ray)', zh: '关键点区域锐度（预测 ÷ X 光）' },
+  'eval.lm.overall': { en: 'mean over landmarks', zh: '各关键点平均' },
+  'eval.lm.explain': {
+    en: 'In a {w} mm square around each ground-truth landmark: the prediction’s mean Sobel gradient ÷ the X-ray’s (0–255 units per pixel), averaged over {n} validation cases (step {step}). 1 = as sharp as the X-ray; below 1 the bone edges there are blurred.',
+    zh: '在每个真实关键点周围 {w} mm 的方形窗口内：预测的平均 Sobel 梯度 ÷ X 光的平均梯度（0–255 单位/像素），对 {n} 个验证病例取平均（第 {step} 步）。1 = 与 X 光同样清晰；小于 1 表示该处骨边缘模糊。',
+  },
+  'eval.lm.worst': { en: 'Most blurred: {list}', zh: '最模糊：{list}' },
+  'eval.lm.symbol': { en: 'Landmark', zh: '关键点' },
+  'eval.lm.name': { en: 'Name', zh: '名称' },
+  'eval.lm.ratio': { en: 'Sharpness (pred ÷ X-ray) ± SD', zh: '锐度（预测 ÷ X 光）± 标准差' },
+  'eval.lm.ratioB': { en: 'Model B', zh: '模型 B' },
+  'eval.lm.pred': { en: 'Pred gradient (0–255/px)', zh: '预测梯度（0–255/像素）' },
+  'eval.lm.target': { en: 'X-ray gradient (0–255/px)', zh: 'X 光梯度（0–255/像素）' },
+  'eval.lm.n': { en: 'Cases', zh: '病例数' },
+  'eval.lm.scale': {
+    en: 'Bars: 0 to 1.5; green ≥ 0.9, amber ≥ 0.7, red below (a reading aid, not a gate). Highlighted rows: the three most blurred landmarks. Cases without a landmark, windows outside the image and flat X-ray windows are left out.',
+    zh: '条形：0 到 1.5；绿色 ≥ 0.9，琥珀色 ≥ 0.7，红色更低（仅供阅读，不是门槛）。高亮行：最模糊的三个关键点。缺少该关键点的病例、位于图像外的窗口和 X 光平坦的窗口不计入。',
+  },
+  'eval.lm.none': {
+    en: 'No landmark-region sharpness for this model: the dataset has no landmarks, the X-ray is not the target, or the round was stored before this measure existed (evaluate a checkpoint to compute it).',
+    zh: '此模型没有关键点区域锐度：数据集没有关键点、目标不是 X 光片，或该轮验证保存于此指标出现之前（评估一个检查点即可计算）。',
+  },
 } as const satisfies Record<string, Translation>;

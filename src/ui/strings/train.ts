@@ -67,6 +67,10 @@ export const TRAIN_STRINGS = {
   'train.best.l1': { en: 'lowest validation L1 (on [0,1])', zh: '最低验证 L1（[0,1] 尺度）' },
   'train.best.psnr': { en: 'highest validation PSNR (dB)', zh: '最高验证 PSNR（dB）' },
   'train.best.ssim': { en: 'highest validation SSIM', zh: '最高验证 SSIM' },
+  'train.best.lmSharp': {
+    en: 'landmark-region sharpness closest to 1 (pred ÷ X-ray)',
+    zh: '关键点区域锐度最接近 1（预测 ÷ X 光）',
+  },
   'train.config.issues': { en: 'Fix these options before starting:', zh: '开始前请修正以下选项：' },
   'train.config.reset': { en: 'Reset to preset', zh: '恢复预设值' },
   'train.config.yes': { en: 'on', zh: '开' },
@@ -316,6 +320,21 @@ export const TRAIN_STRINGS = {
   'train.chart.valPsnr': { en: 'val PSNR (dB)', zh: '验证 PSNR（dB）' },
   'train.chart.valSsim': { en: 'val SSIM', zh: '验证 SSIM' },
   'train.chart.lrSeries': { en: 'lr', zh: '学习率' },
+  'train.chart.lm': {
+    en: 'Landmark-region sharpness (pred ÷ X-ray)',
+    zh: '关键点区域锐度（预测 ÷ X 光）',
+  },
+  'train.chart.lmSharp': { en: 'landmark sharpness', zh: '关键点锐度' },
+  'train.chart.lmTarget': { en: 'target 1.0 (as sharp as the X-ray)', zh: '目标 1.0（与 X 光同样清晰）' },
+  'train.chart.lmAxis': { en: 'pred ÷ X-ray gradient', zh: '预测 ÷ X 光梯度' },
+  'train.chart.lmEmpty': {
+    en: 'Appears after a validation round (every {n} steps) on a dataset with landmarks.',
+    zh: '在带关键点的数据集上完成验证（每 {n} 步）后显示。',
+  },
+  'train.chart.lmHelp': {
+    en: 'Mean Sobel gradient of the prediction ÷ the X-ray’s in a 10 mm window around each ground-truth landmark, averaged over landmarks and val cases: below 1 the bone edges are blurred.',
+    zh: '在每个真实关键点周围 10 mm 窗口内，预测的平均 Sobel 梯度 ÷ X 光的平均梯度，对关键点和验证病例取平均：小于 1 表示骨边缘模糊。',
+  },
   'train.chart.showing': { en: 'Curves of run “{name}”', zh: '训练“{name}”的曲线' },
   'train.chart.offNote': {
     en: 'Terms with weight 0 are hidden (click a legend entry to show or hide a series).',

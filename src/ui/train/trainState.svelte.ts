@@ -27,6 +27,7 @@ import type {
   EngineHome,
   EngineInfo,
   EngineStatus,
+  NetworkInput,
   PreviewCase,
   TrainProgress,
 } from '../../engine/protocol';
@@ -42,7 +43,8 @@ export const PRESET_IDS: readonly PresetId[] = PRESETS.map((p) => p.id);
 
 /** Loss series in the server's names and the studio's extra terms, in display order. */
 export const LOSS_SERIES = LOSS_NAMES;
-export const VAL_SERIES = ['mean_l1', 'mean_psnr', 'mean_ssim'] as const;
+/** Validation curves; `lm_sharp`: landmark-region sharpness, pred ÷ X-ray (core/eval/landmarkSharpnessSummary.ts). */
+export const VAL_SERIES = ['mean_l1', 'mean_psnr', 'mean_ssim', 'lm_sharp'] as const;
 
 export function presetConfig(id: PresetId): RunConfig {
   const p = PRESETS.find((x) => x.id === id);
@@ -93,8 +95,29 @@ export class TrainState {
   demoCases = $state(100);
   demoSeed = $state(1);
   storedDatasets = $state.raw<DatasetSummary[]>([]);
+  /** The stored dataset picked in the list ('' = none: nothing is preselected). */
   storedChoice = $state('');
   loadingDataset = $state(false);
+  /**
+   * The user chose the loaded dataset (a Load button, or Data's "Train on this dataset"). False
+   * for the demo loaded by itself on a first visit: once imported data exists, Start waits for a
+   * choice instead of training on whatever happens to be loaded.
+   */
+  datasetChosen = $state(false);
+  /** A dataset asked for before the engine was ready ('demo' or a stored id). */
+  private pendingChoice: string | null = null;
+  /** More than the demo exists and the user has not chosen: Start is disabled until they do. */
+  needsChoice = $derived(this.storedDatasets.length > 0 && !this.datasetChosen);
+  /** The loaded stored dataset's preprocessing (size, mode): the default of every run on it. */
+  datasetPreprocessing = $derived.by((): { size: number; mode: RunConfig['preprocess'] } | null => {
+    const ds = this.dataset;
+    if (!ds || ds.source.kind !== 'stored') return null;
+    return { size: ds.preprocessing.size, mode: ds.preprocessing.mode };
+  });
+  /** What the network sees (the Train view's thumbnail): from the engine before a run, or the run's preview. */
+  networkInput = $state.raw<NetworkInput | null>(null);
+  networkInputError = $state.raw<TrainMessage | null>(null);
+  loadingNetworkInput = $state(false);
 
   // ----- configuration -----
   presetId = $state<PresetId>('demo');
@@ -105,15 +128,21 @@ export class TrainState {
   issues: ConfigIssue[] = $derived(checkRunConfig(this.config));
   /** Set: Start begins a new run from this checkpoint's weights instead of fresh networks. */
   continueFrom = $state.raw<ContinueChoice | null>(null);
-  /** The config the Reset button returns to: the preset's, or the proposed continuation. */
-  baseConfig = $derived(
-    this.continueFrom
-      ? proposedContinueConfig({
-          config: this.continueFrom.config,
-          completedEpochs: this.continueFrom.completedEpochs,
-        })
-      : presetConfig(this.presetId),
-  );
+  /**
+   * The config the Reset button returns to: the preset's with the loaded dataset's size and mode
+   * (a stored dataset's preprocessing is the default of every run on it), or the proposed
+   * continuation.
+   */
+  baseConfig = $derived.by((): RunConfig => {
+    if (this.continueFrom)
+      return proposedContinueConfig({
+        config: this.continueFrom.config,
+        completedEpochs: this.continueFrom.completedEpochs,
+      });
+    const cfg = presetConfig(this.presetId);
+    const pre = this.datasetPreprocessing;
+    return pre ? { ...cfg, size: pre.size, preprocess: pre.mode } : cfg;
+  });
   edited = $derived(JSON.stringify($state.snapshot(this.config)) !== JSON.stringify(this.baseConfig));
 
   // ----- the run shown (active or chosen from the history) -----
@@ -192,9 +221,14 @@ export class TrainState {
     this.homeReason = choice.reason;
     choice.engine.onEvent((e) => this.onEvent(e));
     this.info = await choice.engine.init({ backend: preferred });
-    // a first visit (no run stored yet): the demo dataset is loaded, so Start works at once. Set in
-    // the same tick as `info`, so the Load buttons never look ready while it loads.
-    if (this.runs.length === 0 && !this.dataset) void this.loadDemo();
+    // a first visit (no run and no imported dataset stored yet): the demo dataset is loaded, so
+    // Start works at once; it is labelled as the demo. Set in the same tick as `info`, so the Load
+    // buttons never look ready while it loads. With imported data, the user chooses.
+    const pending = this.pendingChoice;
+    this.pendingChoice = null;
+    if (pending) void this.chooseDataset(pending);
+    else if (this.runs.length === 0 && this.storedDatasets.length === 0 && !this.dataset)
+      void this.loadDemo(false);
     this.status = await choice.engine.getStatus();
   }
 
@@ -352,7 +386,9 @@ export class TrainState {
     const { listDatasets } = await import('../../store');
     try {
       this.storedDatasets = await listDatasets(this.storage.datasets);
-      if (!this.storedChoice && this.storedDatasets.length > 0) this.storedChoice = this.storedDatasets[0].id;
+      // no silent preselection: a choice that no longer exists is cleared, none is made
+      if (this.storedChoice && !this.storedDatasets.some((d) => d.id === this.storedChoice))
+        this.storedChoice = '';
     } catch {
       this.storedDatasets = [];
     }
@@ -384,9 +420,10 @@ export class TrainState {
     }
   }
 
+  /** The preset's network and schedule, with the loaded stored dataset's size and mode (its default). */
   choosePreset(id: PresetId): void {
     this.presetId = id;
-    this.config = presetConfig(id);
+    this.config = this.continueFrom ? presetConfig(id) : { ...this.baseConfig };
   }
 
   resetConfig(): void {
@@ -452,25 +489,69 @@ export class TrainState {
     this.continueFrom = null;
   }
 
-  loadDataset(source: DatasetSource): Promise<void> {
+  /** Load a dataset into the engine; `chosen`: the user asked for it (false: the first visit's demo). */
+  loadDataset(source: DatasetSource, chosen = true): Promise<void> {
     return this.act(async (engine) => {
       this.loadingDataset = true;
       this.datasetProgress = null;
+      this.networkInput = null;
+      this.networkInputError = null;
       try {
         this.dataset = await engine.loadDataset(source);
+        this.datasetChosen = chosen;
+        // a stored dataset's preprocessing is the default of every run on it (a continued run keeps its own)
+        const pre = this.datasetPreprocessing;
+        if (pre && !this.continueFrom) this.config = { ...this.config, size: pre.size, preprocess: pre.mode };
       } finally {
         this.loadingDataset = false;
       }
     });
   }
 
-  loadDemo(): Promise<void> {
-    return this.loadDataset({ kind: 'demo', cases: this.demoCases, seed: this.demoSeed });
+  loadDemo(chosen = true): Promise<void> {
+    return this.loadDataset({ kind: 'demo', cases: this.demoCases, seed: this.demoSeed }, chosen);
   }
 
   loadStored(): Promise<void> {
     if (!this.storedChoice) return Promise.resolve();
     return this.loadDataset({ kind: 'stored', datasetId: this.storedChoice });
+  }
+
+  /**
+   * Train on this dataset ('demo' or a stored id), from the Data section: picks it in the list and
+   * loads it once the engine is ready (and no run is training).
+   */
+  async chooseDataset(id: string): Promise<void> {
+    if (id !== 'demo') {
+      if (!this.storedDatasets.some((d) => d.id === id)) await this.refreshDatasets();
+      this.storedChoice = id;
+    }
+    if (!this.engine || !this.info) {
+      this.pendingChoice = id;
+      return;
+    }
+    if (this.activeRunId !== null) return;
+    if (id === 'demo') await this.loadDemo();
+    else await this.loadStored();
+  }
+
+  /**
+   * Ask the engine for the first evaluation case exactly as the next run would feed it to the
+   * network (the config's size, mode and direction; landmarks in that frame).
+   */
+  async showNetworkInput(): Promise<void> {
+    const engine = this.engine;
+    if (!engine || !this.dataset || this.activeRunId !== null) return;
+    this.loadingNetworkInput = true;
+    this.networkInputError = null;
+    try {
+      this.networkInput = await engine.networkInput($state.snapshot(this.config) as RunConfig);
+    } catch (e) {
+      this.networkInput = null;
+      this.networkInputError = errorMessage(e);
+    } finally {
+      this.loadingNetworkInput = false;
+    }
   }
 
   async updateEstimate(cfg: RunConfig): Promise<void> {
@@ -625,6 +706,16 @@ export class TrainState {
           home: this.home,
           backend: this.info?.selection.backend ?? null,
           previewStep: this.predictions?.step ?? null,
+          datasetId: this.dataset?.id ?? null,
+          datasetChosen: this.datasetChosen,
+          needsChoice: this.needsChoice,
+          networkInput: this.networkInput
+            ? {
+                caseId: this.networkInput.caseId,
+                size: this.networkInput.size,
+                landmarks: this.networkInput.landmarks?.length ?? 0,
+              }
+            : null,
         }),
     });
   }
