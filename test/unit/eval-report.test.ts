@@ -22,6 +22,8 @@ import {
 } from '../../src/core/eval/report';
 import { completeRound, scheduleAware, type ModelEvaluation } from '../../src/core/eval/round';
 import type { TermBalance } from '../../src/core/losses';
+import { summarizeLandmarkSharpness } from '../../src/core/eval/landmarkSharpnessSummary';
+import { summarizeErrors } from '../../src/core/landmarks/errors';
 
 const CFG: RunConfig = { ...DEFAULT_CONFIG, size: 64, netG: 'unet_64' };
 
@@ -414,6 +416,110 @@ describe('report files', () => {
     const fj = JSON.parse(new TextDecoder().decode(files['review/failure_stats.json']));
     expect([fj.failed, fj.total]).toEqual([25, 80]);
     expect(new TextDecoder().decode(files['review/report.md'])).toBe(b.markdown);
+  });
+});
+
+describe('landmarks section', () => {
+  const cfg: RunConfig = { ...DEFAULT_CONFIG, size: 512 };
+
+  it('is absent without landmark data (Markdown en/zh and JSON)', () => {
+    const input = clinicInput(cfg, false);
+    const en = reviewBundle(input, 'en', {});
+    expect(en.markdown).not.toContain('## Landmarks');
+    expect(en.json.landmarks).toBeNull();
+    expect(reviewBundle(input, 'zh', {}).markdown).not.toContain('## 关键点');
+  });
+
+  it('renders per-landmark sharpness with the most blurred, the overlay grid, tracing errors and measurements', () => {
+    const input = clinicInput(cfg, false);
+    const sharp = summarizeLandmarkSharpness(
+      [
+        { id: 'c01', pred_255: [2, 9, 1], target_255: [4, 10, 4], ratio: [0.5, 0.9, 0.25] },
+        { id: 'c02', pred_255: [3, 11, null], target_255: [4, 10, null], ratio: [0.75, 1.1, null] },
+      ],
+      ['S', 'N', 'Go'],
+      ['Sella', 'Nasion', 'Gonion'],
+      10,
+    );
+    const withSharp: ReviewInput = {
+      ...input,
+      evaluation: { ...input.evaluation, landmarkSharpness: sharp },
+    };
+    const only = reviewBundle(withSharp, 'en', {});
+    expect(only.markdown).toContain('## Landmarks');
+    expect(only.markdown).toContain('In a 10 mm square around each ground-truth landmark');
+    expect(only.markdown).toContain('**Most blurred:** Go (Gonion) 0.25, S (Sella) 0.625');
+    expect(only.markdown).toContain('| 1 | S | Sella | 0.625 | 0.18 | 2.5 | 4 | 2 |');
+    expect(only.markdown).toContain('| 3 | Go | Gonion | 0.25 | – | 1 | 4 | 1 |');
+    // no tracing given: no tracing or measurement text, no per-case dump in the JSON
+    expect(only.markdown).not.toContain('Tracing errors');
+    expect(only.markdown).not.toContain('Measurements:');
+    const lj = only.json.landmarks as { sharpness: Record<string, unknown>; tracing: unknown };
+    expect(lj.sharpness.meanRatio).toBeCloseTo((0.625 + 1 + 0.25) / 3, 12);
+    expect(lj.sharpness.worst).toEqual(['Go', 'S']);
+    expect(lj.sharpness.cases).toBeUndefined();
+    expect(lj.tracing).toBeNull();
+
+    const tracing = summarizeErrors(
+      [
+        [1, 3, null],
+        [2, 1, 5],
+      ],
+      ['S', 'N', 'Go'],
+    );
+    const full: ReviewInput = {
+      ...withSharp,
+      landmarks: {
+        gridOverlay: true,
+        tracing: { cases: 2, mmPerPx: 0.1, tracer: 'Dr. Li', summary: tracing },
+        measurements: {
+          analysis: 'isbi2015',
+          cases: 1,
+          rows: [
+            {
+              id: 'SNA',
+              name: { en: 'SNA', zh: 'SNA 角' },
+              unit: 'deg',
+              a: 81.5,
+              b: 82,
+              diff: -0.5,
+              missing: [],
+            },
+            {
+              id: 'FHI',
+              name: { en: 'FHI', zh: 'FHI' },
+              unit: 'ratio',
+              a: null,
+              b: 0.7,
+              diff: null,
+              missing: ['Go'],
+            },
+          ],
+        },
+      },
+    };
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47]);
+    const en = reviewBundle(full, 'en', { grid: png }).markdown;
+    expect(en).toContain('The grid figure (viz_grid_1.png, above) draws the ground-truth landmarks');
+    expect(en).toContain('| MRE (mm) | SDR 2 mm |');
+    expect(en).toContain('| 1 | S | Sella | 0.625 | 0.18 | 2.5 | 4 | 2 | 1.5 | 100 % |');
+    expect(en).toContain('2 traced case(s) by Dr. Li, pixel spacing 0.1 mm/px: MRE **2.4');
+    expect(en).toContain('(1 not identifiable)');
+    expect(en).toContain('### Measurements: tracing vs ground truth (isbi2015)');
+    expect(en).toContain('| SNA | 81.5° | 82° | -0.5° | – |');
+    expect(en).toContain('| FHI | unavailable | 0.7 | – | Go |');
+    const zh = reviewBundle(full, 'zh', { grid: png }).markdown;
+    expect(zh).toContain('## 关键点');
+    expect(zh).toContain('网格图（viz_grid_1.png，见上文）');
+    expect(zh).toContain('**最模糊:** Go (下颌角点) 0.25、S (蝶鞍点) 0.625');
+    expect(zh).toContain('| SNA 角 | 81.5° | 82° | -0.5° | – |');
+    expect(zh).toContain('| FHI | 不可用 | 0.7 | – | Go |');
+    expect(zh).toContain('描点者 Dr. Li');
+    const j = reviewBundle(full, 'en', { grid: png }).json.landmarks as Record<string, unknown>;
+    expect(j.grid).toBe('viz_grid_1.png');
+    // without the grid in the bundle, no sentence points at it
+    expect(reviewBundle(full, 'en', {}).markdown).not.toContain('The grid figure');
+    expect((j.tracing as { cases: number }).cases).toBe(2);
   });
 });
 

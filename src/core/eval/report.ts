@@ -23,6 +23,7 @@ import { GAP_ALERT_RATIO } from './gap';
 import { gridFileName } from './grid';
 import type { GateVerdict } from './gate';
 import type { ValidationRound } from './round';
+import { landmarksJson, landmarksMarkdown, type ReviewLandmarks } from './reportLandmarks';
 import { stuckExplanationText } from './stuck';
 
 export type ReportLang = 'en' | 'zh';
@@ -139,7 +140,14 @@ export interface ReviewInput {
   comparison?: ReviewComparison | null;
   /** File names of the figures inside the bundle (null = not included). */
   figures: { grid: string | null; curves: string | null };
+  /**
+   * The landmarks section (reportLandmarks.ts): the per-landmark sharpness comes from
+   * `evaluation.landmarkSharpness`; tracing errors and measurements render when given.
+   */
+  landmarks?: ReviewLandmarks | null;
 }
+
+export type { ReviewLandmarks } from './reportLandmarks';
 
 export type FindingSeverity = 'alert' | 'warn' | 'info' | 'ok';
 
@@ -587,6 +595,7 @@ export function reportJson(input: ReviewInput, findings: readonly Finding[]): Re
     inputRange: ev.inputRange,
     lossBalance: ev.balance,
     gap: ev.gap ? { ...ev.gap, ratio: finiteOrNull(ev.gap.ratio), alertAbove: GAP_ALERT_RATIO } : null,
+    landmarks: landmarksJson(ev.landmarkSharpness, input.landmarks, input.figures.grid),
     stuck: ev.stuck,
     checklist: ev.checklist,
     failures: failureStatsJson(input.failures),
@@ -881,6 +890,8 @@ export function reportMarkdown(input: ReviewInput, findings: readonly Finding[],
     lines.push(L('No diagnostics (no validation case).', '无诊断（没有验证病例）。'));
   }
   lines.push('');
+
+  lines.push(...landmarksMarkdown(ev.landmarkSharpness, input.landmarks, input.figures.grid, lang));
 
   // stuck detector
   lines.push(`## ${L('Stuck-output detector', '输出停滞检测')}`);

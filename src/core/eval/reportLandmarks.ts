@@ -1,0 +1,244 @@
+/**
+ * The review report's landmarks section (issue 12, item 7), Markdown (en / zh) and JSON:
+ * - the per-landmark sharpness table (landmark-region sharpness of the evaluation:
+ *   landmarkSharpnessSummary.ts), the most blurred landmarks named;
+ * - a pointer to the grid figure (the overlay draws the ground-truth landmarks on the X-ray and
+ *   the prediction there when `gridOverlay` says so);
+ * - the tracing errors (radial error in mm, MRE, SDR) and the cephalometric measurements traced
+ *   vs ground truth, when the caller passes them (tracings exist). Nothing is rendered for what is
+ *   absent, and the whole section is left out when there is nothing to say.
+ * Pure, TF.js-free (report.ts calls it).
+ */
+import { ISBI_LANDMARKS } from '../data/landmarkSet';
+import type { ErrorSummary } from '../landmarks/errors';
+import type { MeasurementComparison } from '../landmarks/measure';
+import { worstLandmarks, type LandmarkSharpnessSummary } from './landmarkSharpnessSummary';
+
+type Lang = 'en' | 'zh';
+
+/** What the tracing side knows about a checkpoint's predictions (all optional). */
+export interface ReviewLandmarks {
+  /** True when the grid figure draws the ground-truth landmarks on the X-ray and the prediction. */
+  gridOverlay?: boolean;
+  /** Radial errors of tracings on the checkpoint's predictions vs the ground truth. */
+  tracing?: {
+    /** Traced cases summarised. */
+    cases: number;
+    /** Pixel spacing used for mm (original mm per px). */
+    mmPerPx: number;
+    tracer?: string | null;
+    summary: ErrorSummary;
+  } | null;
+  /**
+   * Measurements on the tracings (a) vs on the ground truth (b) of the same cases; with several
+   * cases the caller passes means (a, b) and the mean per-case difference (diff).
+   */
+  measurements?: {
+    /** Analysis id or name (e.g. `isbi2015`). */
+    analysis: string;
+    cases: number;
+    rows: MeasurementComparison[];
+  } | null;
+}
+
+function fmt(v: number | null | undefined, digits = 3): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  return String(Number(v.toPrecision(digits)));
+}
+
+function pct(v: number | null | undefined): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? '–' : `${fmt(v * 100, 3)} %`;
+}
+
+function cell(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function table(head: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const row = (cells: readonly string[]): string => `| ${cells.map(cell).join(' | ')} |`;
+  return [row(head), `|${head.map(() => '---').join('|')}|`, ...rows.map(row)];
+}
+
+function landmarkName(symbol: string, name: string, lang: Lang): string {
+  const isbi = ISBI_LANDMARKS.find((l) => l.id === symbol);
+  if (lang === 'zh' && isbi) return isbi.zh;
+  return name || isbi?.name || '';
+}
+
+const UNIT: Record<string, string> = { deg: '°', mm: ' mm', ratio: '' };
+
+/** Whether the section has anything to show. */
+export function hasLandmarksSection(
+  sharpness: LandmarkSharpnessSummary | null | undefined,
+  lm: ReviewLandmarks | null | undefined,
+): boolean {
+  return !!sharpness || !!lm?.tracing || !!lm?.measurements || !!lm?.gridOverlay;
+}
+
+/** Markdown lines of the landmarks section (empty when there is nothing to show). */
+export function landmarksMarkdown(
+  sharpness: LandmarkSharpnessSummary | null | undefined,
+  lm: ReviewLandmarks | null | undefined,
+  gridFile: string | null,
+  lang: Lang,
+): string[] {
+  if (!hasLandmarksSection(sharpness, lm)) return [];
+  const zh = lang === 'zh';
+  const L = (en: string, z: string): string => (zh ? z : en);
+  const out: string[] = [`## ${L('Landmarks', '关键点')}`, ''];
+
+  if (gridFile && lm?.gridOverlay) {
+    out.push(
+      L(
+        `The grid figure (${gridFile}, above) draws the ground-truth landmarks on the real X-ray and on the prediction: where they sit off the predicted bone, that structure is not where the X-ray has it.`,
+        `网格图（${gridFile}，见上文）在真实 X 光和预测图上都画出了真实关键点：若关键点偏离预测的骨结构，说明该结构与 X 光中的位置不一致。`,
+      ),
+    );
+    out.push('');
+  }
+
+  const errByLm = new Map((lm?.tracing?.summary.perLandmark ?? []).map((r) => [r.symbol, r]));
+  if (sharpness) {
+    out.push(`### ${L('Landmark-region sharpness (prediction ÷ X-ray)', '关键点区域锐度（预测 ÷ X 光）')}`);
+    out.push('');
+    out.push(
+      L(
+        `In a ${fmt(sharpness.windowMm)} mm square around each ground-truth landmark: the prediction's mean Sobel gradient ÷ the X-ray's (0–255 grey levels per pixel, Sobel/8), averaged over ${sharpness.nCases} validation cases. 1 = as sharp as the X-ray; below 1 the bone edges there are blurred. Mean over landmarks: **${fmt(sharpness.meanRatio)}**.`,
+        `在每个真实关键点周围 ${fmt(sharpness.windowMm)} mm 的方形窗口内：预测的平均 Sobel 梯度 ÷ X 光的平均梯度（0–255 灰度级/像素，Sobel/8），对 ${sharpness.nCases} 个验证病例取平均。1 = 与 X 光同样清晰；小于 1 表示该处骨边缘模糊。各关键点平均：**${fmt(sharpness.meanRatio)}**。`,
+      ),
+    );
+    out.push('');
+    const worst = worstLandmarks(sharpness, 3);
+    if (worst.length > 0) {
+      const list = worst
+        .map((r) => `${r.symbol} (${landmarkName(r.symbol, r.name, lang)}) ${fmt(r.meanRatio)}`)
+        .join(zh ? '、' : ', ');
+      out.push(`**${L('Most blurred', '最模糊')}:** ${list}`);
+      out.push('');
+    }
+    const withErr = errByLm.size > 0;
+    const head = zh
+      ? ['#', '关键点', '名称', '锐度（预测 ÷ X 光）', '标准差', '预测梯度', 'X 光梯度', '病例数']
+      : [
+          '#',
+          'landmark',
+          'name',
+          'sharpness (pred ÷ X-ray)',
+          'SD',
+          'pred gradient',
+          'X-ray gradient',
+          'cases',
+        ];
+    if (withErr) head.push(...(zh ? ['MRE (mm)', 'SDR 2 mm'] : ['MRE (mm)', 'SDR 2 mm']));
+    out.push(
+      ...table(
+        head,
+        sharpness.perLandmark.map((r, i) => {
+          const cells = [
+            String(i + 1),
+            r.symbol,
+            landmarkName(r.symbol, r.name, lang),
+            fmt(r.meanRatio),
+            fmt(r.sdRatio, 2),
+            fmt(r.meanPred_255),
+            fmt(r.meanTarget_255),
+            String(r.n),
+          ];
+          if (withErr) {
+            const e = errByLm.get(r.symbol);
+            cells.push(fmt(e?.mreMm ?? null), pct(e?.sdr2 ?? null));
+          }
+          return cells;
+        }),
+      ),
+    );
+    out.push('');
+  }
+
+  const tracing = lm?.tracing;
+  if (tracing) {
+    const s = tracing.summary;
+    out.push(`### ${L('Tracing errors on the predictions', '在预测图上描点的误差')}`);
+    out.push('');
+    out.push(
+      L(
+        `${tracing.cases} traced case(s)${tracing.tracer ? ` by ${tracing.tracer}` : ''}, pixel spacing ${fmt(tracing.mmPerPx)} mm/px: MRE **${fmt(s.mreMm)} ± ${fmt(s.sdMm)} mm** over ${s.n} landmarks (${s.missing} not identifiable); SDR 2 / 2.5 / 3 / 4 mm: ${pct(s.sdr['2'])} / ${pct(s.sdr['2.5'])} / ${pct(s.sdr['3'])} / ${pct(s.sdr['4'])}. 2 mm is the clinical tolerance; inter-observer variability is 1–2 mm.`,
+        `${tracing.cases} 个已描点病例${tracing.tracer ? `（描点者 ${tracing.tracer}）` : ''}，像素间距 ${fmt(tracing.mmPerPx)} mm/像素：MRE **${fmt(s.mreMm)} ± ${fmt(s.sdMm)} mm**，共 ${s.n} 个关键点（${s.missing} 个无法识别）；SDR 2 / 2.5 / 3 / 4 mm：${pct(s.sdr['2'])} / ${pct(s.sdr['2.5'])} / ${pct(s.sdr['3'])} / ${pct(s.sdr['4'])}。2 mm 为临床容差；观察者间差异为 1–2 mm。`,
+      ),
+    );
+    out.push('');
+    if (!sharpness && s.perLandmark.length > 0) {
+      out.push(
+        ...table(
+          zh
+            ? ['关键点', '名称', 'n', 'MRE (mm)', 'SD (mm)', 'SDR 2 mm', '无法识别']
+            : ['landmark', 'name', 'n', 'MRE (mm)', 'SD (mm)', 'SDR 2 mm', 'not identifiable'],
+          s.perLandmark.map((r) => [
+            r.symbol,
+            landmarkName(r.symbol, '', lang),
+            String(r.n),
+            fmt(r.mreMm),
+            fmt(r.sdMm),
+            pct(r.sdr2),
+            String(r.missing),
+          ]),
+        ),
+      );
+      out.push('');
+    }
+  }
+
+  const m = lm?.measurements;
+  if (m && m.rows.length > 0) {
+    out.push(`### ${L('Measurements: tracing vs ground truth', '测量值：描点 vs 真实标注')} (${m.analysis})`);
+    out.push('');
+    out.push(
+      L(
+        `${m.cases} case(s). A measurement whose landmarks are missing is shown as unavailable, never as a number.`,
+        `${m.cases} 个病例。所需关键点缺失的测量值显示为不可用，绝不给出数值。`,
+      ),
+    );
+    out.push('');
+    out.push(
+      ...table(
+        zh
+          ? ['测量', '描点', '真实标注', '差值', '缺失关键点']
+          : ['measurement', 'tracing', 'ground truth', 'difference', 'missing'],
+        m.rows.map((r) => [
+          r.name[lang],
+          r.a === null ? L('unavailable', '不可用') : `${fmt(r.a, 4)}${UNIT[r.unit] ?? ''}`,
+          r.b === null ? L('unavailable', '不可用') : `${fmt(r.b, 4)}${UNIT[r.unit] ?? ''}`,
+          r.diff === null ? '–' : `${fmt(r.diff, 3)}${UNIT[r.unit] ?? ''}`,
+          r.missing.join(', ') || '–',
+        ]),
+      ),
+    );
+    out.push('');
+  }
+  return out;
+}
+
+/** The JSON of the landmarks section (null when there is nothing to show). */
+export function landmarksJson(
+  sharpness: LandmarkSharpnessSummary | null | undefined,
+  lm: ReviewLandmarks | null | undefined,
+  gridFile: string | null,
+): Record<string, unknown> | null {
+  if (!hasLandmarksSection(sharpness, lm)) return null;
+  let sharp: Record<string, unknown> | null = null;
+  if (sharpness) {
+    const { cases: _cases, ...rest } = sharpness;
+    void _cases;
+    sharp = {
+      units: 'ratio of mean Sobel/8 gradient magnitudes (0-255 grey levels per pixel), prediction ÷ X-ray',
+      ...rest,
+      worst: worstLandmarks(sharpness, 3).map((r) => r.symbol),
+    };
+  }
+  return {
+    sharpness: sharp,
+    grid: gridFile && lm?.gridOverlay ? gridFile : null,
+    tracing: lm?.tracing ?? null,
+    measurements: lm?.measurements ?? null,
+  };
+}
