@@ -387,6 +387,10 @@ describe('a round is wired to the tested primitives', () => {
       expect(tf.memory().numTensors).toBe(before);
       const lm = round.landmarkSharpness;
       expect(lm?.windowMm).toBe(3);
+      // a second round reads the X-ray windows from the cache: the same numbers
+      const again = await runValidationRound(t, val, [], cfg, { history: [], losses, landmarks });
+      expect(again.landmarkSharpness?.cases).toEqual(lm?.cases);
+      expect(tf.memory().numTensors).toBe(before);
       expect(lm?.cases?.map((c) => c.id)).toEqual(EVAL_IDS.slice(0, 3));
       for (let i = 0; i < 3; i++) {
         const photo = imageToTensor(val[i].photo, 3);

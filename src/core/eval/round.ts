@@ -45,10 +45,12 @@ import {
   type StuckVerdict,
 } from './stuck';
 import { generalizationGap, type GapResult } from './gap';
-import { caseLandmarkSharpnessFromMaps } from './landmarkSharpness';
 import {
   DEFAULT_LM_WINDOW_MM,
+  landmarkWindow,
   summarizeLandmarkSharpness,
+  windowMeans,
+  windowRatios,
   type CaseLandmarkSharpness,
   type LandmarkSharpnessSummary,
   type PixelSpacing,
@@ -173,6 +175,8 @@ export function diagnosisFromStats(pred: ImageStats, target: ImageStats): Diagno
 
 /** Target statistics do not change between rounds: cached per (first pair object, ids, channels). */
 const targetStatsCache = new WeakMap<ImagePair, { key: string; stats: ImageStats }>();
+/** The X-ray's landmark-window means do not change either: cached per (pair, size, window, spacing). */
+const targetWindowCache = new WeakMap<ImagePair, { key: string; means: (number | null)[] }>();
 
 /** Fixed training subset for the gap: `n` cases chosen by a seeded hash of their ids (order-free). */
 export function chooseTrainSubset(train: readonly ImagePair[], seed: number, n = 20): ImagePair[] {
@@ -281,12 +285,17 @@ export async function evaluateModel(
         const spacing = lm && c.landmarks && c.landmarks.length > 0 ? lm.spacingOf(id) : null;
         // gradient maps are read from the GPU once, for the landmark windows and the diagnostics
         const wantLm = lm !== null && spacing !== null;
+        const tKey = spacing ? `${size}|${cfg.output_nc}|${lmWindowMm}|${spacing.x}|${spacing.y}` : '';
+        const tCached = targetWindowCache.get(c);
+        const tMeans = wantLm && tCached?.key === tKey ? tCached.means : null;
         const pg = wantLm || k !== undefined ? await p.grad.data() : null;
-        const tg = wantLm || (k !== undefined && !targetCached) ? await t.grad.data() : null;
-        if (lm && spacing && c.landmarks && pg && tg) {
-          lmCases.push(
-            caseLandmarkSharpnessFromMaps(id, pg, tg, size, size, c.landmarks, spacing, lmWindowMm),
-          );
+        const tg = (wantLm && !tMeans) || (k !== undefined && !targetCached) ? await t.grad.data() : null;
+        if (spacing && c.landmarks && pg) {
+          const boxes = c.landmarks.map((q) => landmarkWindow(q, spacing, lmWindowMm, size, size));
+          const pred_255 = windowMeans(pg, size, size, boxes);
+          const target_255 = tMeans ?? (tg ? windowMeans(tg, size, size, boxes) : boxes.map(() => null));
+          if (!tMeans) targetWindowCache.set(c, { key: tKey, means: target_255 });
+          lmCases.push({ id, pred_255, target_255, ratio: windowRatios(pred_255, target_255) });
         }
         if (k !== undefined) {
           predGrey.set(await p.grey.data(), k * hw);
