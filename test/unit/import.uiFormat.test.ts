@@ -26,8 +26,10 @@ describe('Data section helpers', () => {
     expect(formatEta(125_000, 'en')).toBe('2 min 05 s');
     expect(formatEta(3_725_000, 'en')).toBe('1 h 02 min');
     expect(formatEta(125_000, 'zh')).toBe('2 分 05 秒');
-    expect(formatBytes(1_800_000, 'en')).toBe('1.8 MB');
-    expect(formatBytes(10_750_000_000, 'en')).toBe('10.75 GB');
+    // one formatter in binary units everywhere (a checkpoint reads the same in every view)
+    expect(formatBytes(1_800_000, 'en')).toBe('1.7 MiB');
+    expect(formatBytes(10_750_000_000, 'zh')).toBe('10.0 GiB');
+    expect(formatBytes(6_070_000, 'en')).toBe('5.8 MiB');
   });
 
   it('accepts pixel spacings from 0.001 to 5 mm/px only', () => {

@@ -18,6 +18,7 @@ import type {
 } from '../../engine/checkpointIo';
 import type { DatasetSource } from '../../engine/protocol';
 import { toTrainMessage, type TrainMessage } from '../../engine/trainMessages';
+import { formatSize } from '../bytes';
 import type { WalkResult } from '../../engine/import/walk';
 import type { CheckpointRecord, DatasetSummary, RunRecord, StudioStorage } from '../../store';
 import { environment } from '../environment.svelte';
@@ -38,10 +39,9 @@ export function completedEpochsOf(c: Pick<CheckpointRecord, 'epoch' | 'completed
   return c.completedEpochs ?? Math.max(0, c.epoch - 1);
 }
 
-/** Decimal megabytes with one decimal (two under 10 MB). */
+/** A size with its binary unit ("5.8 MiB"): the page's one size formatter (ui/bytes.ts). */
 export function formatMB(bytes: number): string {
-  const mb = bytes / 1e6;
-  return mb.toFixed(mb < 10 ? 2 : 1);
+  return formatSize(bytes);
 }
 
 const DEMO_ID = /^demo-(\d+)-(\d+)$/;

@@ -2,17 +2,16 @@
 import type { AuditCode, CaseSplit, Severity } from '../../core/data/dataset';
 import type { Lang } from '../../engine/messages';
 import type { ReportEntry } from '../../engine/import/pipeline';
+import { formatSize } from '../bytes';
 
 export function locale(lang: Lang): string {
   return lang === 'zh' ? 'zh-CN' : 'en-US';
 }
 
-/** Bytes as MB / GB (10^6 / 10^9, like the browser's storage figures), with the unit. */
+/** Bytes in binary units (KiB, MiB, GiB), the page's one size formatter (ui/bytes.ts). */
 export function formatBytes(bytes: number, lang: Lang): string {
-  const l = locale(lang);
-  if (bytes >= 1e9) return `${(bytes / 1e9).toLocaleString(l, { maximumFractionDigits: 2 })} GB`;
-  if (bytes >= 1e6) return `${(bytes / 1e6).toLocaleString(l, { maximumFractionDigits: 1 })} MB`;
-  return `${Math.max(0, Math.round(bytes / 1e3)).toLocaleString(l)} kB`;
+  void lang; // the same digits in both languages
+  return formatSize(bytes);
 }
 
 export function formatInt(n: number, lang: Lang): string {

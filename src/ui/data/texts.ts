@@ -50,3 +50,14 @@ export function flagMessage(f: AuditFlag, lang: Lang): string {
 export function severityName(s: Severity, lang: Lang): string {
   return translate(lang, `data.severity.${s}`);
 }
+
+/** An audit flag code as users read it ('burned-in-label' -> "Burned-in label"); unknown codes as they are. */
+export function flagLabel(code: string, lang: Lang): string {
+  return flagName(code as AuditCode, lang);
+}
+
+/** A landmark set id as users read it ('isbi2015-19' -> "ISBI 2015 (19 landmarks)"); unknown ids as they are. */
+export function landmarkSetName(id: string, lang: Lang): string {
+  const k = key(`data.landmarkSet.${id}`);
+  return k ? translate(lang, k) : id;
+}

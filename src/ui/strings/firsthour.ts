@@ -87,7 +87,7 @@ export const FIRSTHOUR_STRINGS = {
     en: 'Small evaluation: the evaluation list will hold only {count} cases (fewer than {min}). Every metric, the quality gate and the failure rate will rest on {count} films — treat them as anecdotal, not as a measurement.',
     zh: '评估规模小：评估清单只有 {count} 个病例（少于 {min} 个）。所有指标、质量门和失败率都只基于 {count} 张片子——请视为个例参考，而不是测量结果。',
   },
-  'data.landmarkSet.isbi2015-19': { en: 'ISBI 2015 (19 landmarks)', zh: 'ISBI 2015（19 个标志点）' },
+  'data.landmarkSet.isbi2015-19': { en: 'ISBI 2015 set', zh: 'ISBI 2015 标志点集' },
 
   // ----- Evaluate -----
   'eval.small.title': {

@@ -1,15 +1,14 @@
 /** Numbers as the Train view shows them: always with their unit and a sensible precision. */
+import { formatSize } from '../bytes';
 
 /** 1,234,567 in the UI language's grouping. */
 export function formatInt(n: number, lang: 'en' | 'zh'): string {
   return Math.round(n).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-US');
 }
 
-/** Mebibytes with one decimal ("12.5 MiB"); GiB from 1024 MiB on. */
+/** Memory and file sizes: the page's one binary-unit formatter ("12.5 MiB", "1.2 GiB"; ui/bytes.ts). */
 export function formatMiB(bytes: number): string {
-  const mib = bytes / 1024 ** 2;
-  if (mib >= 1024) return `${(mib / 1024).toFixed(2)} GiB`;
-  return `${mib.toFixed(mib < 10 ? 2 : 1)} MiB`;
+  return formatSize(bytes);
 }
 
 /** A duration as h:mm:ss (or m:ss under an hour). */
