@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm test`: the one test command. Makes sure the system tools the tests need are present
- * (Debian chromium for e2e, python3-torch for the PyTorch parity tests), then runs
+ * (Debian chromium for e2e, the CJK font fonts-wqy-microhei so the 简体中文 screenshots are legible
+ * instead of empty boxes, python3-torch for the PyTorch parity tests), then runs
  * lint, type check, build, and every vitest project (unit, parity, e2e), and ends with one summary line.
  */
 import { spawnSync } from 'node:child_process';
@@ -24,9 +25,17 @@ function have(cmd, args) {
   return r.status === 0;
 }
 
+/** A font with Simplified Chinese glyphs (the e2e screenshots in zh are looked at). */
+function hasCjkFont() {
+  if (existsSync('/usr/share/fonts/truetype/wqy/wqy-microhei.ttc')) return true;
+  const r = spawnSync('fc-list', [':lang=zh'], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.trim().length > 0;
+}
+
 function ensureSystemTools() {
   const need = [];
   if (!existsSync('/usr/bin/chromium')) need.push('chromium');
+  if (!hasCjkFont()) need.push('fonts-wqy-microhei');
   if (!have('/usr/bin/python3', ['-c', 'import torch, numpy'])) need.push('python3-torch', 'python3-numpy');
   if (need.length === 0) return true;
   const cmd = `apt-get update && apt-get install -y --no-install-recommends ${need.join(' ')}`;
