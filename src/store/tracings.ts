@@ -17,6 +17,7 @@
  */
 import type { LandmarkSetInfo } from '../core/data/dataset';
 import type { Point } from '../core/image';
+import { parseTracingFile, writeTracingCsv, writeTracingText } from '../core/landmarks/tracingFile';
 import { setCaseLandmarks } from './datasets';
 import { asStorageFull } from './errors';
 import { newId } from './ids';
@@ -224,4 +225,99 @@ export async function deleteTracing(
 /** Tracings that count in error statistics: hand-placed (not pre-placed from ground truth / a detector). */
 export function countedTracings(records: readonly TracingRecord[]): TracingRecord[] {
   return records.filter((r) => r.assisted === false);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files: export as ISBI text / CSV, import (refused as a whole, naming the file and the line)
+
+/** A tracing file that cannot be imported; `message` is English, `text` both languages. */
+export class TracingFileRefused extends Error {
+  readonly file: string;
+  readonly line?: number;
+  readonly text: { en: string; zh: string };
+  constructor(file: string, text: { en: string; zh: string }, line?: number) {
+    super(text.en);
+    this.name = 'TracingFileRefused';
+    this.file = file;
+    this.line = line;
+    this.text = text;
+  }
+}
+
+/** One tracing as an ISBI text file (original pixels, 2 decimals; `NaN,NaN` = not identifiable). */
+export function tracingToText(rec: TracingRecord): string {
+  return writeTracingText(rec.points, { decimals: 2 });
+}
+
+/** Tracings as one CSV (`image_path,1_x,1_y,…`; image_path = case id); all must have the same count. */
+export function tracingsToCsv(recs: readonly TracingRecord[]): string {
+  return writeTracingCsv(
+    recs.map((r) => ({ imagePath: r.caseId, points: r.points })),
+    { decimals: 2, count: recs[0]?.points.length },
+  );
+}
+
+export interface ImportTracingsOptions {
+  datasetId: string;
+  target: TracingTarget;
+  /** The dataset's landmark symbols: the file must have exactly this many per image. */
+  symbols: readonly string[];
+  /** Case ids of the dataset; rows are matched by base name (`images/001.jpg` -> `001`). */
+  caseIds: readonly string[];
+  tracer?: string;
+  nowMs?: number;
+}
+
+/**
+ * Import a tracing file (.txt: one image, named after its case; .csv: one row per image) as
+ * tracings of `target`. Refused as a whole — nothing stored — when the file has the wrong landmark
+ * count, a value that is not a number, or names a case the dataset lacks (TracingFileRefused names
+ * the file and the line). All rows are written in one transaction.
+ */
+export async function importTracings(
+  kv: Kv,
+  file: string,
+  text: string,
+  opts: ImportTracingsOptions,
+): Promise<TracingRecord[]> {
+  const parsed = parseTracingFile(file, text, { expected: opts.symbols.length });
+  if (!parsed.ok) throw new TracingFileRefused(parsed.error.file, parsed.error.message, parsed.error.line);
+  const known = new Set(opts.caseIds);
+  const now = opts.nowMs ?? Date.now();
+  const keys: string[] = [];
+  const rows = parsed.rows.map((row) => {
+    if (!known.has(row.caseKey)) {
+      const where = row.line !== undefined ? `, line ${row.line}` : '';
+      throw new TracingFileRefused(
+        file,
+        {
+          en: `${file}${where}: the dataset has no case "${row.caseKey}" (files and CSV rows are matched to cases by the image's base name). Nothing was imported.`,
+          zh: `${file}${row.line !== undefined ? `，第 ${row.line} 行` : ''}：数据集中没有病例“${row.caseKey}”（文件与 CSV 行按图像基本名称匹配病例）。未导入任何内容。`,
+        },
+        row.line,
+      );
+    }
+    keys.push(tracingKey(opts.datasetId, row.caseKey, opts.target));
+    return row;
+  });
+  const old = await kv.getMany<TracingRecord>(keys);
+  const tracer = opts.tracer?.trim();
+  const records: TracingRecord[] = rows.map((row, i) => ({
+    id: old[i]?.id ?? newId('tr', now),
+    datasetId: opts.datasetId,
+    caseId: row.caseKey,
+    target: { ...opts.target },
+    points: row.points.map((p) => (p ? ([p[0], p[1]] as Point) : null)),
+    symbols: [...opts.symbols],
+    ...(tracer ? { tracer } : {}),
+    createdAt: old[i]?.createdAt ?? now,
+    updatedAt: now,
+    assisted: false,
+  }));
+  try {
+    await kv.setMany(records.map((r, i) => [keys[i], r] as const));
+  } catch (e) {
+    throw await asStorageFull(e, 'import the tracing file again');
+  }
+  return records;
 }

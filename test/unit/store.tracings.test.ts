@@ -12,6 +12,10 @@ import {
   countedTracings,
   deleteTracing,
   getTracing,
+  importTracings,
+  TracingFileRefused,
+  tracingsToCsv,
+  tracingToText,
   listTracings,
   parseTracingTargetKey,
   saveTracing,
@@ -226,5 +230,56 @@ describe('store tracings', () => {
     expect((await getCase(s.datasets, 'dsReal', '001'))?.record.landmarks).toBeNull();
     expect((await getDataset(s.datasets, 'dsReal'))?.landmarkSet).toBeNull();
     expect(await getTracing(s.datasets, 'dsReal', '001', ckpt)).toBeUndefined();
+  });
+
+  it('exports ISBI text / CSV and imports them back; a wrong landmark count or a non-number is refused naming file and line, nothing stored', async () => {
+    const s = await open();
+    const kv = s.datasets;
+    const a = await saveTracing(kv, {
+      datasetId: 'd1',
+      caseId: '001',
+      target: ckpt,
+      points: pts(0, [2]),
+      symbols: SYMBOLS,
+    });
+    const b = await saveTracing(kv, {
+      datasetId: 'd1',
+      caseId: '002',
+      target: ckpt,
+      points: pts(1),
+      symbols: SYMBOLS,
+    });
+    const txt = tracingToText(a.record);
+    expect(txt.split('\n')[2]).toBe('NaN,NaN');
+    expect(txt.split('\n')[0]).toBe('100.00,200.00');
+    const csv = tracingsToCsv([a.record, b.record]);
+    expect(csv.split('\n')[0]).toMatch(/^image_path,1_x,1_y,.*,19_x,19_y$/);
+    const other: TracingTarget = { kind: 'checkpoint', runId: 'run02', name: 'last' };
+    const opts = { datasetId: 'd1', target: other, symbols: SYMBOLS, caseIds: ['001', '002'], tracer: 'imp' };
+    const fromCsv = await importTracings(kv, 'all.csv', csv, opts);
+    expect(fromCsv.map((r) => r.caseId)).toEqual(['001', '002']);
+    expect(fromCsv[0].points[2]).toBeNull();
+    expect(fromCsv[1].points).toEqual(b.record.points);
+    const fromTxt = await importTracings(kv, '002.txt', tracingToText(b.record), { ...opts, target: ckpt });
+    expect(fromTxt[0].points).toEqual(b.record.points);
+    expect(fromTxt[0].id).toBe(b.record.id); // replaced, same record
+
+    const before = await listTracings(kv, 'd1');
+    const short = txt.split('\n').slice(0, 18).join('\n');
+    const e1 = await importTracings(kv, '001.txt', short, opts).catch((e: unknown) => e);
+    expect(e1).toBeInstanceOf(TracingFileRefused);
+    expect((e1 as TracingFileRefused).message).toMatch(
+      /^001\.txt, line 19: the file ends after 18 landmarks, 19 expected/,
+    );
+    expect((e1 as TracingFileRefused).line).toBe(19);
+    expect((e1 as TracingFileRefused).text.zh).toContain('第 19 行');
+    const lines = txt.split('\n');
+    lines[4] = '140,x7';
+    const e2 = await importTracings(kv, '001.txt', lines.join('\n'), opts).catch((e: unknown) => e);
+    expect((e2 as Error).message).toMatch(/^001\.txt, line 5: "140,x7" is not a landmark/);
+    const e3 = await importTracings(kv, 'x.csv', csv.replace('002,', '009,'), opts).catch((e: unknown) => e);
+    expect((e3 as Error).message).toMatch(/^x\.csv, line 3: the dataset has no case "009"/);
+    const after = await listTracings(kv, 'd1');
+    expect(after).toEqual(before);
   });
 });
