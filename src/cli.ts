@@ -35,6 +35,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'import a server checkpoint or run',
     load: async () => (await import('./cli/import')).run,
   },
+  measure: {
+    summary: 'cephalometric measurements (ISBI 2015, Steiner, Tweed) per image; radial errors vs --reference',
+    load: async () => (await import('./cli/measure')).run,
+  },
 };
 
 function usage(): string {
