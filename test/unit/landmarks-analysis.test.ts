@@ -81,6 +81,19 @@ describe('knowledge as data', () => {
     expect(() => getAnalysis('downs')).toThrow(/unknown analysis "downs".*isbi2015, steiner, tweed, all/);
   });
 
+  it('Steiner shows its own SNA/SNB/ANB norms; ISBI 2015 its ranges; every norm names its source', () => {
+    const mean: Point[] = ISBI_LANDMARKS.map((l) => [l.x * ISBI_IMAGE.width, l.y * ISBI_IMAGE.height]);
+    const st = measureAnalysis('steiner', mean, ISBI, 0.1).find((m) => m.id === 'SNA')!;
+    const is = measureAnalysis('isbi2015', mean, ISBI, 0.1).find((m) => m.id === 'SNA')!;
+    expect(st.norm).toMatchObject({ min: 80, max: 84, mean: 82 });
+    expect(st.status).toBe('normal'); // 83.3 is inside Steiner's 80-84 ...
+    expect(is.norm).toMatchObject({ min: 79.4, max: 83.2 });
+    expect(is.status).toBe('high'); // ... and above ISBI's 79.4-83.2
+    expect(st.value).toBe(is.value);
+    for (const m of Object.values(MEASUREMENTS))
+      if (m.norm) expect(m.norm.source).toMatch(/ISBI|Steiner|Tweed/);
+  });
+
   it('the FMA ISBI 2015 computes is labelled as SN to Go-Gn, and classic Tweed FMA is separate', () => {
     expect(MEASUREMENTS.FMA_ISBI.name.en).toMatch(/ISBI.*SN to Go-Gn/);
     expect(MEASUREMENTS.FMA_TWEED.name.en).toMatch(/Tweed.*Po-Or.*Go-Me/);

@@ -27,10 +27,11 @@
  *   MW: the classes cover MW = 0 (edge to edge), MW < 0 (cross bite), 2..4.5 (normal), > 4.5
  *   (large overjet); 0 < MW < 2 mm falls in no class and is reported without one.
  * - Steiner: means of Steiner's analysis (SNA 82, SNB 80, ANB 2, SND 76, U1-NA 22 deg / 4 mm,
- *   L1-NB 25 deg / 4 mm, interincisal 131, occlusal plane-SN 14.5, GoGn-SN 32, S-L 51 mm); the
- *   +/- tolerances are the ones customary in tracing programs (e.g. alexcorvi/cephalometric:
- *   SNA/SNB/ANB +/-2, GoGn-SN +/-5, occlusal-SN +/-4), not Steiner's own.
- * - Tweed: FMA 25, FMIA 65, IMPA 90 (Tweed's values; +/-5 customary tolerance).
+ *   L1-NB 25 deg / 4 mm, interincisal 131, occlusal plane-SN 14.5, GoGn-SN 32, S-L 51 mm). The
+ *   +/- of SNA/SNB/ANB (2), GoGn-SN (5) and occlusal-SN (4) are those of alexcorvi/cephalometric;
+ *   the others are bands set here (each norm's `source` says which). In the Steiner analysis
+ *   SNA/SNB/ANB carry Steiner's norms (AnalysisDef.norms); elsewhere the ISBI 2015 ranges.
+ * - Tweed: FMA 25, FMIA 65, IMPA 90 (Tweed's values; the +/-5 band is set here).
  */
 
 /** Localised text. */
@@ -116,6 +117,8 @@ export interface AnalysisDef {
   id: string;
   name: Text;
   measurements: string[];
+  /** The analysis' own normal ranges where they differ from the measurement's (Steiner's SNA 82 +/- 2). */
+  norms?: Record<string, Norm>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -186,8 +189,11 @@ const range = (mean: number, sd: number, source: string): Norm => ({
 });
 
 const ISBI_SRC = 'ISBI 2015 challenge (Wang et al. 2016), class C1 range';
-const STEINER_SRC = 'Steiner mean; tolerance customary in tracing programs';
-const TWEED_SRC = 'Tweed mean; tolerance customary in tracing programs';
+/** Steiner's mean with the +/- of alexcorvi/cephalometric (a published tracing program). */
+const STEINER_SRC = 'Steiner mean; +/- as in alexcorvi/cephalometric';
+/** Steiner's mean; no published SD was at hand, the band is a convention set here. */
+const STEINER_BAND = 'Steiner mean; +/- band set here (no published SD)';
+const TWEED_SRC = 'Tweed mean; +/-5 band set here (no published SD)';
 
 /**
  * ISBI 2015 three-way split: `low` below min, `high` above max; which of them is C2 / C3 is the
@@ -392,7 +398,7 @@ const DEFS: MeasurementDef[] = [
     name: { en: 'SND', zh: 'SND 角' },
     definition: 'angle S-N-D (D: centre of the symphysis)',
     formula: at('S', 'N', 'D'),
-    norm: range(76, 2, STEINER_SRC),
+    norm: range(76, 2, STEINER_BAND),
   }),
   def({
     id: 'U1_NA_DEG',
@@ -400,7 +406,7 @@ const DEFS: MeasurementDef[] = [
     name: { en: 'U1 to NA (angle)', zh: '上中切牙长轴-NA 线角' },
     definition: 'angle(N->A, U1A->U1): upper incisor long axis (apex to tip) to the NA line',
     formula: angle(L('N', 'A'), L('U1A', 'U1')),
-    norm: range(22, 2, STEINER_SRC),
+    norm: range(22, 2, STEINER_BAND),
   }),
   def({
     id: 'U1_NA_MM',
@@ -409,7 +415,7 @@ const DEFS: MeasurementDef[] = [
     definition:
       'perpendicular distance of the upper incisor tip from line N-A, positive when ahead (Steiner uses the most labial point of the crown; the ISBI set only has the tip)',
     formula: { kind: 'pointLine', point: 'U1', line: L('N', 'A') },
-    norm: range(4, 1, STEINER_SRC),
+    norm: range(4, 1, STEINER_BAND),
   }),
   def({
     id: 'L1_NB_DEG',
@@ -417,7 +423,7 @@ const DEFS: MeasurementDef[] = [
     name: { en: 'L1 to NB (angle)', zh: '下中切牙长轴-NB 线角' },
     definition: 'angle(N->B, L1->L1A): lower incisor long axis (tip to apex) to the NB line',
     formula: angle(L('N', 'B'), L('L1', 'L1A')),
-    norm: range(25, 2, STEINER_SRC),
+    norm: range(25, 2, STEINER_BAND),
   }),
   def({
     id: 'L1_NB_MM',
@@ -426,7 +432,7 @@ const DEFS: MeasurementDef[] = [
     definition:
       'perpendicular distance of the lower incisor tip from line N-B, positive when ahead (Steiner uses the most labial point of the crown; the ISBI set only has the tip)',
     formula: { kind: 'pointLine', point: 'L1', line: L('N', 'B') },
-    norm: range(4, 1, STEINER_SRC),
+    norm: range(4, 1, STEINER_BAND),
   }),
   def({
     id: 'POG_NB_MM',
@@ -442,7 +448,7 @@ const DEFS: MeasurementDef[] = [
     name: { en: 'Interincisal angle (U1-L1)', zh: '上下中切牙角' },
     definition: 'angle(U1->U1A, L1->L1A): between the incisor long axes, opening posteriorly',
     formula: angle(L('U1', 'U1A'), L('L1', 'L1A')),
-    norm: range(131, 6, STEINER_SRC),
+    norm: range(131, 6, STEINER_BAND),
   }),
   def({
     id: 'OCC_SN',
@@ -467,7 +473,7 @@ const DEFS: MeasurementDef[] = [
     name: { en: 'S-L (Pog projected on SN)', zh: 'S-L（颏前点在 SN 上的投影距离）' },
     definition: 'distance from S along S->N to the foot of the perpendicular from Pog',
     formula: { kind: 'projection', point: 'Pog', line: SN },
-    norm: range(51, 3, STEINER_SRC),
+    norm: range(51, 3, STEINER_BAND),
   }),
 ];
 
@@ -482,6 +488,11 @@ export const ANALYSES: Record<string, AnalysisDef> = {
   steiner: {
     id: 'steiner',
     name: { en: 'Steiner', zh: 'Steiner 分析' },
+    norms: {
+      SNA: range(82, 2, STEINER_SRC),
+      SNB: range(80, 2, STEINER_SRC),
+      ANB: range(2, 2, STEINER_SRC),
+    },
     measurements: [
       'SNA',
       'SNB',

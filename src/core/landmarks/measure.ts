@@ -175,12 +175,16 @@ function checkScale(mmPerPx: number): void {
     throw new RangeError(`mm per pixel must be a positive number, got ${mmPerPx}`);
 }
 
-/** One measurement (by id or definition) on one image's landmarks. */
+/**
+ * One measurement (by id or definition) on one image's landmarks. `norm` replaces the
+ * measurement's own normal range (an analysis' norms, e.g. Steiner's SNA 82 +/- 2).
+ */
 export function measureOne(
   m: string | MeasurementDef,
   points: readonly (Point | null | undefined)[],
   symbols: readonly string[],
   mmPerPx: number,
+  opts: { norm?: Norm } = {},
 ): MeasurementValue {
   checkScale(mmPerPx);
   const def = typeof m === 'string' ? MEASUREMENTS[m] : m;
@@ -198,9 +202,10 @@ export function measureOne(
     missing: def.uses.filter((s) => ctx.miss.symbols.has(s)),
   };
   if (value === null && ctx.miss.degenerate && out.missing.length === 0) out.degenerate = true;
-  if (def.norm) {
-    out.norm = def.norm;
-    if (value !== null) out.status = value < def.norm.min ? 'low' : value > def.norm.max ? 'high' : 'normal';
+  const norm = opts.norm ?? def.norm;
+  if (norm) {
+    out.norm = norm;
+    if (value !== null) out.status = value < norm.min ? 'low' : value > norm.max ? 'high' : 'normal';
   }
   if (value !== null && def.classify) {
     const c = def.classify(value);
@@ -210,8 +215,9 @@ export function measureOne(
 }
 
 /**
- * Every measurement of an analysis ('isbi2015', 'steiner', 'tweed' or 'all') on one image.
- * `points[i]` is the landmark named `symbols[i]`, in pixels of the image; `mmPerPx` its spacing.
+ * Every measurement of an analysis ('isbi2015', 'steiner', 'tweed' or 'all') on one image, with
+ * the analysis' norms. `points[i]` is the landmark named `symbols[i]`, in pixels of the image;
+ * `mmPerPx` its spacing.
  */
 export function measureAnalysis(
   analysisId: string,
@@ -220,7 +226,10 @@ export function measureAnalysis(
   mmPerPx: number,
 ): MeasurementValue[] {
   checkScale(mmPerPx);
-  return getAnalysis(analysisId).measurements.map((id) => measureOne(id, points, symbols, mmPerPx));
+  const analysis = getAnalysis(analysisId);
+  return analysis.measurements.map((id) =>
+    measureOne(id, points, symbols, mmPerPx, { norm: analysis.norms?.[id] }),
+  );
 }
 
 export interface MeasurementComparison {
