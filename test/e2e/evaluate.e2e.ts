@@ -132,6 +132,11 @@ describe('Evaluate section', () => {
 
         const runId = await shortRun(page, { name: 'eval-e2e', nEpochs: 2, valEvery: 5, rounds: 4 });
         const trainS = (Date.now() - t0) / 1000;
+        // the Train view's landmark-region sharpness curve (the demo phantom has 19 landmarks)
+        const lmChart = page.getByTestId('chart-lm-sharp');
+        expect(await lmChart.locator('canvas').count()).toBeGreaterThan(0);
+        await lmChart.scrollIntoViewIfNeeded();
+        await lmChart.screenshot({ path: '/tmp/evaluate-lm-chart-en.png' });
 
         // --- Evaluate: the best checkpoint is evaluated on opening ---
         await page.getByRole('tab', { name: 'Evaluate' }).click();
@@ -180,6 +185,19 @@ describe('Evaluate section', () => {
         expect(size[0]).toBeGreaterThan(8 * 64);
         expect(size[1]).toBeGreaterThan(10 * 64);
         expect(await page.getByTestId('eval-findings').locator('li').count()).toBeGreaterThan(0);
+        // landmark-region sharpness per landmark: 19 ISBI landmarks, each with a ratio (pred ÷ X-ray)
+        const lmCard = page.getByTestId('eval-landmark-sharpness');
+        expect(await lmCard.locator('tbody tr').count()).toBe(19);
+        expect(await lmCard.locator('tbody tr[data-landmark="Go"]').textContent()).toContain('Gonion');
+        const lmRatios = (await lmCard.getByTestId('eval-lm-ratio').allTextContents()).map(Number);
+        expect(lmRatios).toHaveLength(19);
+        for (const r of lmRatios) expect(r).toBeGreaterThan(0);
+        const lmOverall = Number(await lmCard.getByTestId('eval-lm-overall').textContent());
+        expect(lmOverall).toBeGreaterThan(0);
+        expect(await lmCard.textContent()).toContain('0–255 units per pixel');
+        await lmCard.scrollIntoViewIfNeeded();
+        await lmCard.screenshot({ path: '/tmp/evaluate-lm-en.png' });
+        console.log(`[e2e] landmark-region sharpness: mean ${lmOverall}; per landmark ${lmRatios.join(' ')}`);
         copyFileSync(await s.screenshot('evaluate-en'), '/tmp/evaluate-en.png');
 
         // grid PNG download (the clinic's name)
@@ -214,6 +232,9 @@ describe('Evaluate section', () => {
         expect(md).toMatch(/\*\*Verdict: (pass|FAIL|incomplete)\*\*/);
         expect(md).toContain(`| L1 (mean_l1) | ${l1Text} |`);
         expect(md).toContain('![viz_grid_20](viz_grid_20.png)');
+        expect(md).toContain('## Landmarks');
+        expect(md).toContain('### Landmark-region sharpness (prediction ÷ X-ray)');
+        expect(md).toContain('| 10 | Go | Gonion |');
         const report = JSON.parse(new TextDecoder().decode(files['review/report.json']));
         expect(report.schema).toBe('ceph-gan-studio/review@1');
         expect(report.metrics.mean_l1).toBeCloseTo(l1, 3);
@@ -247,7 +268,10 @@ describe('Evaluate section', () => {
         await page.getByRole('button', { name: '简体中文' }).click();
         await page.getByRole('heading', { name: '评估', exact: true }).waitFor();
         expect(await metricsCard.textContent()).toContain('[0,1] 上的平均绝对误差');
+        expect(await lmCard.locator('tbody tr[data-landmark="Go"]').textContent()).toContain('下颌角点');
         await page.waitForTimeout(500);
+        await lmCard.scrollIntoViewIfNeeded();
+        await lmCard.screenshot({ path: '/tmp/evaluate-lm-zh.png' });
         copyFileSync(await s.screenshot('evaluate-zh'), '/tmp/evaluate-zh.png');
         await page.getByRole('button', { name: 'English' }).click();
         await page.getByRole('heading', { name: 'Evaluate', exact: true }).waitFor();

@@ -451,6 +451,16 @@ describe('landmarks section', () => {
     expect(only.markdown).toContain('**Most blurred:** Go (Gonion) 0.25, S (Sella) 0.625');
     expect(only.markdown).toContain('| 1 | S | Sella | 0.625 | 0.18 | 2.5 | 4 | 2 |');
     expect(only.markdown).toContain('| 3 | Go | Gonion | 0.25 | – | 1 | 4 | 1 |');
+    expect(only.markdown).not.toContain('Window:');
+    const tiny = reviewBundle(
+      {
+        ...input,
+        evaluation: { ...input.evaluation, landmarkSharpness: { ...sharp, windowPx: { min: 1, max: 1 } } },
+      },
+      'en',
+      {},
+    ).markdown;
+    expect(tiny).toContain('Window: 10 mm = only 1 px of the preprocessed image at this run');
     // no tracing given: no tracing or measurement text, no per-case dump in the JSON
     expect(only.markdown).not.toContain('Tracing errors');
     expect(only.markdown).not.toContain('Measurements:');

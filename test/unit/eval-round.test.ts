@@ -387,6 +387,8 @@ describe('a round is wired to the tested primitives', () => {
       expect(tf.memory().numTensors).toBe(before);
       const lm = round.landmarkSharpness;
       expect(lm?.windowMm).toBe(3);
+      // 3 mm at 0.5 mm per preprocessed pixel: 6 px
+      expect(lm?.windowPx).toEqual({ min: 6, max: 6 });
       // a second round reads the X-ray windows from the cache: the same numbers
       const again = await runValidationRound(t, val, [], cfg, { history: [], losses, landmarks });
       expect(again.landmarkSharpness?.cases).toEqual(lm?.cases);

@@ -61,6 +61,10 @@ describe('landmark-region sharpness', () => {
     const c = await caseLandmarkSharpness('c1', a, b, pts, ONE_MM, 10);
     expect(c.ratio.slice(0, 3)).toEqual([1, 1, 1]);
     expect(c.ratio[3]).toBeNull();
+    expect(c.windowPx).toEqual([10, 10]);
+    const s = summarizeLandmarkSharpness([c, { ...c, windowPx: [12, 9] }], ['S', 'N', 'Or', 'Po']);
+    expect(s.windowPx).toEqual({ min: 9, max: 12 });
+    expect(landmarkSharpnessFromValues(landmarkSharpnessValues(s))?.windowPx).toEqual({ min: 9, max: 12 });
     // the window on the step sees a real gradient (0-255 units)
     expect(c.target_255[0]).toBeGreaterThan(10);
     tf.dispose([a, b]);

@@ -16,6 +16,7 @@ import {
   summarizeLandmarkSharpness,
   windowMeans,
   windowRatios,
+  windowSidePx,
   type CaseLandmarkSharpness,
   type LandmarkSharpnessSummary,
   type PixelSpacing,
@@ -40,7 +41,13 @@ export function caseLandmarkSharpnessFromMaps(
   const boxes = points.map((p) => landmarkWindow(p, spacing, windowMm, width, height));
   const pred_255 = windowMeans(predGrad, width, height, boxes);
   const target_255 = windowMeans(targetGrad, width, height, boxes);
-  return { id, pred_255, target_255, ratio: windowRatios(pred_255, target_255) };
+  return {
+    id,
+    pred_255,
+    target_255,
+    ratio: windowRatios(pred_255, target_255),
+    windowPx: [windowSidePx(windowMm, spacing.x), windowSidePx(windowMm, spacing.y)],
+  };
 }
 
 /** Gradient magnitude of a [1,H,W,C] image in [-1,1] as a row-major array (0-255 units). */

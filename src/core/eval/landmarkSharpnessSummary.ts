@@ -119,6 +119,8 @@ export interface CaseLandmarkSharpness {
   target_255: (number | null)[];
   /** pred ÷ target; null when the landmark has no point / window or the X-ray window is flat. */
   ratio: (number | null)[];
+  /** Window side in preprocessed pixels (x, y) before clipping, when known. */
+  windowPx?: [number, number];
 }
 
 /** Ratios of window means (null where either is missing or the target is flat). */
@@ -153,6 +155,8 @@ export interface LandmarkSharpnessSummary {
   windowMm: number;
   /** Validation cases with at least one ratio. */
   nCases: number;
+  /** Smallest and largest window side in preprocessed pixels over the cases (when known). */
+  windowPx?: { min: number; max: number } | null;
   /** Mean over landmarks (with n > 0) of the per-landmark mean ratio; null when none. */
   meanRatio: number | null;
   perLandmark: LandmarkSharpnessRow[];
@@ -192,8 +196,10 @@ export function summarizeLandmarkSharpness(
     };
   });
   const means = finite(perLandmark.map((r) => r.meanRatio));
+  const sides = cases.flatMap((c) => c.windowPx ?? []);
   return {
     windowMm,
+    windowPx: sides.length > 0 ? { min: Math.min(...sides), max: Math.max(...sides) } : null,
     nCases: cases.filter((c) => c.ratio.some((x) => typeof x === 'number')).length,
     meanRatio: means.length ? means.reduce((a, b) => a + b, 0) / means.length : null,
     perLandmark,
@@ -218,6 +224,8 @@ export function worstLandmarks(s: LandmarkSharpnessSummary, k = 3): LandmarkShar
 export const LM_SHARP_KEY = 'lm_sharp';
 export const LM_SHARP_WINDOW_KEY = 'lm_sharp_window_mm';
 export const LM_SHARP_CASES_KEY = 'lm_sharp_n_cases';
+export const LM_SHARP_PX_MIN_KEY = 'lm_sharp_window_px_min';
+export const LM_SHARP_PX_MAX_KEY = 'lm_sharp_window_px_max';
 /** Per-landmark mean ratio: `lm_sharp:<symbol>`; per-landmark case count: `lm_sharp_n:<symbol>`. */
 export const LM_SHARP_PREFIX = 'lm_sharp:';
 export const LM_SHARP_N_PREFIX = 'lm_sharp_n:';
@@ -233,6 +241,10 @@ export function landmarkSharpnessValues(s: LandmarkSharpnessSummary): Record<str
     [LM_SHARP_WINDOW_KEY]: s.windowMm,
     [LM_SHARP_CASES_KEY]: s.nCases,
   };
+  if (s.windowPx) {
+    v[LM_SHARP_PX_MIN_KEY] = s.windowPx.min;
+    v[LM_SHARP_PX_MAX_KEY] = s.windowPx.max;
+  }
   for (const r of s.perLandmark) {
     v[`${LM_SHARP_PREFIX}${r.symbol}`] = num(r.meanRatio);
     v[`${LM_SHARP_N_PREFIX}${r.symbol}`] = r.n;
@@ -266,6 +278,10 @@ export function landmarkSharpnessFromValues(
   return {
     windowMm: values[LM_SHARP_WINDOW_KEY] ?? DEFAULT_LM_WINDOW_MM,
     nCases: values[LM_SHARP_CASES_KEY] ?? 0,
+    windowPx:
+      typeof values[LM_SHARP_PX_MIN_KEY] === 'number' && typeof values[LM_SHARP_PX_MAX_KEY] === 'number'
+        ? { min: values[LM_SHARP_PX_MIN_KEY], max: values[LM_SHARP_PX_MAX_KEY] }
+        : null,
     meanRatio: num(values[LM_SHARP_KEY]),
     perLandmark,
   };

@@ -108,6 +108,22 @@ export function landmarksMarkdown(
       ),
     );
     out.push('');
+    const wp = sharpness.windowPx;
+    if (wp) {
+      const px = wp.min === wp.max ? `${wp.min}` : `${wp.min}–${wp.max}`;
+      out.push(
+        wp.min < 5
+          ? L(
+              `Window: ${fmt(sharpness.windowMm)} mm = only ${px} px of the preprocessed image at this run's size: too few pixels to tell blur from noise; read these numbers at 256 px or more.`,
+              `窗口：${fmt(sharpness.windowMm)} mm 在本次训练尺寸下仅为预处理图像的 ${px} 像素：像素太少，无法区分模糊与噪声；请在 256 像素及以上的尺寸解读这些数值。`,
+            )
+          : L(
+              `Window: ${fmt(sharpness.windowMm)} mm = ${px} px of the preprocessed image at this run's size.`,
+              `窗口：${fmt(sharpness.windowMm)} mm = 本次训练尺寸下预处理图像的 ${px} 像素。`,
+            ),
+      );
+      out.push('');
+    }
     const worst = worstLandmarks(sharpness, 3);
     if (worst.length > 0) {
       const list = worst

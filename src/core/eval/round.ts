@@ -51,6 +51,7 @@ import {
   summarizeLandmarkSharpness,
   windowMeans,
   windowRatios,
+  windowSidePx,
   type CaseLandmarkSharpness,
   type LandmarkSharpnessSummary,
   type PixelSpacing,
@@ -295,7 +296,13 @@ export async function evaluateModel(
           const pred_255 = windowMeans(pg, size, size, boxes);
           const target_255 = tMeans ?? (tg ? windowMeans(tg, size, size, boxes) : boxes.map(() => null));
           if (!tMeans) targetWindowCache.set(c, { key: tKey, means: target_255 });
-          lmCases.push({ id, pred_255, target_255, ratio: windowRatios(pred_255, target_255) });
+          lmCases.push({
+            id,
+            pred_255,
+            target_255,
+            ratio: windowRatios(pred_255, target_255),
+            windowPx: [windowSidePx(lmWindowMm, spacing.x), windowSidePx(lmWindowMm, spacing.y)],
+          });
         }
         if (k !== undefined) {
           predGrey.set(await p.grey.data(), k * hw);

@@ -332,6 +332,14 @@ export const EVALUATE_STRINGS = {
     zh: '在每个真实关键点周围 {w} mm 的方形窗口内：预测的平均 Sobel 梯度 ÷ X 光的平均梯度（0–255 单位/像素），对 {n} 个验证病例取平均（第 {step} 步）。1 = 与 X 光同样清晰；小于 1 表示该处骨边缘模糊。',
   },
   'eval.lm.worst': { en: 'Most blurred: {list}', zh: '最模糊：{list}' },
+  'eval.lm.px': {
+    en: 'Window: {w} mm = {px} px of the preprocessed image at this run’s size.',
+    zh: '窗口：{w} mm = 本次训练尺寸下预处理图像的 {px} 像素。',
+  },
+  'eval.lm.pxSmall': {
+    en: 'Window: {w} mm = only {px} px at this run’s size: too few pixels to tell blur from noise; read these numbers at 256 px or more.',
+    zh: '窗口：{w} mm 在本次训练尺寸下仅 {px} 像素：像素太少，无法区分模糊与噪声；请在 256 像素及以上的尺寸解读这些数值。',
+  },
   'eval.lm.symbol': { en: 'Landmark', zh: '关键点' },
   'eval.lm.name': { en: 'Name', zh: '名称' },
   'eval.lm.ratio': { en: 'Sharpness (pred ÷ X-ray) ± SD', zh: '锐度（预测 ÷ X 光）± 标准差' },

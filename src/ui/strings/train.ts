@@ -326,7 +326,7 @@ export const TRAIN_STRINGS = {
   },
   'train.chart.lmSharp': { en: 'landmark sharpness', zh: '关键点锐度' },
   'train.chart.lmTarget': { en: 'target 1.0 (as sharp as the X-ray)', zh: '目标 1.0（与 X 光同样清晰）' },
-  'train.chart.lmAxis': { en: 'pred ÷ X-ray gradient', zh: '预测 ÷ X 光梯度' },
+  'train.chart.lmAxis': { en: 'pred ÷ X-ray', zh: '预测 ÷ X 光' },
   'train.chart.lmEmpty': {
     en: 'Appears after a validation round (every {n} steps) on a dataset with landmarks.',
     zh: '在带关键点的数据集上完成验证（每 {n} 步）后显示。',
