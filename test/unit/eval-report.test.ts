@@ -461,9 +461,18 @@ describe('landmarks section', () => {
       {},
     ).markdown;
     expect(tiny).toContain('Window: 10 mm = only 1 px of the preprocessed image at this run');
+    expect(tiny).toContain('[NOTE] Bone edges blurred at 2 of 3 landmarks');
     // no tracing given: no tracing or measurement text, no per-case dump in the JSON
     expect(only.markdown).not.toContain('Tracing errors');
     expect(only.markdown).not.toContain('Measurements:');
+    // the finding names the landmarks below the over-smoothing ratio, worst first
+    const blur = only.findings.find((x) => x.id === 'landmark_blur');
+    expect(blur?.severity).toBe('warn');
+    expect(blur?.title.en).toBe('Bone edges blurred at 2 of 3 landmarks');
+    expect(blur?.evidence.en).toContain('below 0.7: Go (Gonion) 0.25, S (Sella) 0.625');
+    expect(blur?.evidence.zh).toContain('Go (下颌角点) 0.25、S (蝶鞍点) 0.625');
+    expect(only.markdown).toContain('Bone edges blurred at 2 of 3 landmarks');
+    expect(reviewBundle(input, 'en', {}).findings.some((x) => x.id === 'landmark_blur')).toBe(false);
     const lj = only.json.landmarks as { sharpness: Record<string, unknown>; tracing: unknown };
     expect(lj.sharpness.meanRatio).toBeCloseTo((0.625 + 1 + 0.25) / 3, 12);
     expect(lj.sharpness.worst).toEqual(['Go', 'S']);

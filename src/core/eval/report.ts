@@ -23,7 +23,12 @@ import { GAP_ALERT_RATIO } from './gap';
 import { gridFileName } from './grid';
 import type { GateVerdict } from './gate';
 import type { ValidationRound } from './round';
-import { landmarksJson, landmarksMarkdown, type ReviewLandmarks } from './reportLandmarks';
+import {
+  landmarkSharpnessFindings,
+  landmarksJson,
+  landmarksMarkdown,
+  type ReviewLandmarks,
+} from './reportLandmarks';
 import { stuckExplanationText } from './stuck';
 
 export type ReportLang = 'en' | 'zh';
@@ -325,6 +330,8 @@ export function reviewFindings(input: ReviewInput): Finding[] {
       next,
     });
   }
+  // blurred bone edges at named landmarks (landmark-region sharpness)
+  out.push(...landmarkSharpnessFindings(ev.landmarkSharpness, OVERSMOOTH_RATIO));
 
   // weak loss weight
   const weights = ev.checklist.find((i) => i.id === 'weights');

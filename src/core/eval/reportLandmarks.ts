@@ -13,6 +13,7 @@ import { ISBI_LANDMARKS } from '../data/landmarkSet';
 import type { ErrorSummary } from '../landmarks/errors';
 import type { MeasurementComparison } from '../landmarks/measure';
 import { worstLandmarks, type LandmarkSharpnessSummary } from './landmarkSharpnessSummary';
+import type { Finding } from './report';
 
 type Lang = 'en' | 'zh';
 
@@ -232,6 +233,49 @@ export function landmarksMarkdown(
     out.push('');
   }
   return out;
+}
+
+/**
+ * The review finding "bone edges blurred at these landmarks": landmarks whose mean sharpness
+ * ratio is below `threshold` (the report's over-smoothing ratio), worst first. A note instead of
+ * a warning when the window is under 5 px (too few pixels to tell blur from noise).
+ */
+export function landmarkSharpnessFindings(
+  s: LandmarkSharpnessSummary | null | undefined,
+  threshold: number,
+): Finding[] {
+  if (!s) return [];
+  const low = s.perLandmark
+    .filter((r) => r.meanRatio !== null && r.meanRatio < threshold)
+    .sort((a, b) => (a.meanRatio ?? 0) - (b.meanRatio ?? 0));
+  if (low.length === 0) return [];
+  const list = (lang: Lang): string =>
+    low
+      .slice(0, 5)
+      .map((r) => `${r.symbol} (${landmarkName(r.symbol, r.name, lang)}) ${fmt(r.meanRatio)}`)
+      .join(lang === 'zh' ? '、' : ', ');
+  const tiny = !!s.windowPx && s.windowPx.min < 5;
+  const px = s.windowPx
+    ? ` = ${s.windowPx.min}${s.windowPx.max !== s.windowPx.min ? `–${s.windowPx.max}` : ''} px`
+    : '';
+  return [
+    {
+      id: 'landmark_blur',
+      severity: tiny ? 'info' : 'warn',
+      title: {
+        en: `Bone edges blurred at ${low.length} of ${s.perLandmark.length} landmarks`,
+        zh: `${s.perLandmark.length} 个关键点中有 ${low.length} 个处骨边缘模糊`,
+      },
+      evidence: {
+        en: `Landmark-region sharpness (prediction ÷ X-ray mean Sobel gradient in ${fmt(s.windowMm)} mm${px} around each landmark, ${s.nCases} cases) below ${threshold}: ${list('en')}${low.length > 5 ? ', …' : ''}; mean over landmarks ${fmt(s.meanRatio)}.${tiny ? ' The window is under 5 px at this size: read these numbers at 256 px or more.' : ''}`,
+        zh: `关键点区域锐度（每个关键点周围 ${fmt(s.windowMm)} mm${px} 内预测 ÷ X 光的平均 Sobel 梯度，${s.nCases} 个病例）低于 ${threshold}：${list('zh')}${low.length > 5 ? '等' : ''}；各关键点平均 ${fmt(s.meanRatio)}。${tiny ? '此尺寸下窗口不足 5 像素：请在 256 像素及以上的尺寸解读这些数值。' : ''}`,
+      },
+      next: {
+        en: 'Landmarks on blurred edges are hard to place: strengthen the edge terms (lambda_grad, lambda_lap), keep the “best” checkpoint by landmark-region sharpness, and trace these landmarks on the predictions to see whether they are still identifiable within 2 mm.',
+        zh: '模糊边缘上的关键点难以定位：加强边缘损失（lambda_grad、lambda_lap），按关键点区域锐度保存“最佳”检查点，并在预测图上对这些关键点描点，检查是否仍能在 2 mm 内识别。',
+      },
+    },
+  ];
 }
 
 /** The JSON of the landmarks section (null when there is nothing to show). */
