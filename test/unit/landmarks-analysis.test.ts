@@ -10,6 +10,7 @@ import { ISBI_IMAGE, ISBI_LANDMARKS } from '../../src/core/data/landmarkSet';
 import type { Point } from '../../src/core/image';
 import {
   ANALYSES,
+  analysisCoverage,
   classifyMw,
   compareMeasurements,
   findLandmark,
@@ -92,6 +93,33 @@ describe('knowledge as data', () => {
     expect(st.value).toBe(is.value);
     for (const m of Object.values(MEASUREMENTS))
       if (m.norm) expect(m.norm.source).toMatch(/ISBI|Steiner|Tweed/);
+  });
+
+  it('coverage: what a landmark set can measure before anything is placed', () => {
+    const isbi = analysisCoverage('isbi2015', ISBI);
+    expect(isbi.missing).toEqual([]);
+    expect(isbi.measurable).toEqual(ANALYSES.isbi2015.measurements);
+    const st = analysisCoverage('steiner', ISBI);
+    expect(st.missing.sort()).toEqual(['D', 'L1A', 'L6', 'U1A', 'U6']);
+    expect(st.unavailable).toContainEqual({ id: 'OCC_SN', missing: ['U6', 'L6'] });
+    expect(st.measurable).toContain('L1_NB_MM');
+    // an Aariz-style set has the incisor apices and molars (aliases), not D
+    const aariz = analysisCoverage('steiner', [
+      'S',
+      'N',
+      'A',
+      'B',
+      'UIT',
+      'UIA',
+      'LIT',
+      'LIA',
+      'UMT',
+      'LMT',
+      'Pog',
+      'Go',
+      'Gn',
+    ]);
+    expect(aariz.unavailable).toEqual([{ id: 'SND', missing: ['D'] }]);
   });
 
   it('the FMA ISBI 2015 computes is labelled as SN to Go-Gn, and classic Tweed FMA is separate', () => {

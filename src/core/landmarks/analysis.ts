@@ -572,3 +572,28 @@ export function findLandmark(symbols: readonly string[], symbol: string): number
   }
   return -1;
 }
+
+export interface AnalysisCoverage {
+  /** Landmarks the analysis needs (derived from its measurements). */
+  required: string[];
+  /** Of those, the ones the landmark set does not define (under any alias). */
+  missing: string[];
+  /** Measurements the set can compute (when every landmark is placed). */
+  measurable: string[];
+  /** Measurements it can never compute, with the symbols it lacks. */
+  unavailable: { id: string; missing: string[] }[];
+}
+
+/** What a landmark set (its symbols) can measure of an analysis, before any landmark is placed. */
+export function analysisCoverage(analysisId: string, symbols: readonly string[]): AnalysisCoverage {
+  const has = (s: string): boolean => findLandmark(symbols, s) >= 0;
+  const required = requiredLandmarks(analysisId);
+  const measurable: string[] = [];
+  const unavailable: { id: string; missing: string[] }[] = [];
+  for (const id of getAnalysis(analysisId).measurements) {
+    const lack = MEASUREMENTS[id].uses.filter((s) => !has(s));
+    if (lack.length) unavailable.push({ id, missing: lack });
+    else measurable.push(id);
+  }
+  return { required, missing: required.filter((s) => !has(s)), measurable, unavailable };
+}
