@@ -14,8 +14,8 @@ const STUCK_WHY = Object.fromEntries(
 export const EVALUATE_STRINGS = {
   'eval.title': { en: 'Evaluate', zh: '评估' },
   'eval.intro': {
-    en: 'The review the clinic wrote by hand, computed live: validation metrics per case, sharpness diagnostics with a stuck-output detector, the loss balance, the train/val gap, failure statistics, the fixed 20-case grid, the quality gate and a one-click review report. Units: L1 on [0,1] (the server’s [-1,1] is labelled), PSNR in dB, gradients and intensities in 0–255 grey levels.',
-    zh: '把诊所手写的评审实时算出来：逐例验证指标、带输出停滞检测的清晰度诊断、损失平衡、训练/验证差距、失败统计、固定 20 例网格、质量门以及一键评审报告。单位：L1 在 [0,1] 尺度（服务器的 [-1,1] 会单独标注），PSNR 为 dB，梯度与强度为 0–255 灰度级。',
+    en: 'The review the clinic wrote by hand, computed live: validation metrics per case, sharpness diagnostics with a stuck-output detector, the loss balance, the train/val gap, failure statistics, the fixed evaluation grid (the same cases for every checkpoint), the quality gate and a one-click review report. Units: L1 on [0,1] (the server’s [-1,1] is labelled), PSNR in dB, gradients and intensities in 0–255 grey levels.',
+    zh: '把诊所手写的评审实时算出来：逐例验证指标、带输出停滞检测的清晰度诊断、损失平衡、训练/验证差距、失败统计、固定评估网格（每个检查点使用同一批病例）、质量门以及一键评审报告。单位：L1 在 [0,1] 尺度（服务器的 [-1,1] 会单独标注），PSNR 为 dB，梯度与强度为 0–255 灰度级。',
   },
   'eval.empty': {
     en: 'No validation round yet: train a run (validation every val_every steps) or evaluate a checkpoint.',
@@ -290,7 +290,7 @@ export const EVALUATE_STRINGS = {
 
   // grid
   'eval.grid.title': { en: 'Fixed evaluation grid ({n} cases)', zh: '固定评估网格（{n} 例）' },
-  'eval.grid.download': { en: 'Download PNG (viz_grid_20)', zh: '下载 PNG（viz_grid_20）' },
+  'eval.grid.download': { en: 'Download the grid as PNG', zh: '下载网格 PNG' },
   'eval.grid.explain': {
     en: 'photo | real X-ray | prediction | error heat map (|prediction − X-ray| in grey levels, fixed scale 0–128) for the same cases at every checkpoint; choose B above to compare side by side.',
     zh: '照片 | 真实 X 线 | 预测 | 误差热图（|预测 − X 线| 的灰度级，固定色标 0–128），每个检查点都用同一批病例；在上方选择 B 可并排对比。',
@@ -315,8 +315,8 @@ export const EVALUATE_STRINGS = {
   'eval.report.md': { en: 'Markdown (figures embedded)', zh: 'Markdown（内嵌图片）' },
   'eval.report.json': { en: 'JSON', zh: 'JSON' },
   'eval.report.explain': {
-    en: 'One click writes report.md and report.json (environment, data and preprocessing, config, metrics, failures, diagnostics, gate verdict, findings) with viz_grid_20.png and curves.png, in the UI language. Findings so far:',
-    zh: '一键生成 report.md 和 report.json（运行环境、数据与预处理、配置、指标、失败统计、诊断、质量门结论、发现），附 viz_grid_20.png 和 curves.png，语言与界面一致。目前的发现：',
+    en: 'One click writes report.md and report.json (environment, data and preprocessing, config, metrics, failures, diagnostics, gate verdict, findings) with viz_grid_<n>.png (n = the cases of the evaluation list) and curves.png, in the UI language. Findings so far:',
+    zh: '一键生成 report.md 和 report.json（运行环境、数据与预处理、配置、指标、失败统计、诊断、质量门结论、发现），附 viz_grid_<n>.png（n 为评估清单的病例数）和 curves.png，语言与界面一致。目前的发现：',
   },
   'eval.report.next': { en: 'Next:', zh: '下一步：' },
   'eval.report.noFindings': { en: 'No rule fired.', zh: '没有触发任何规则。' },

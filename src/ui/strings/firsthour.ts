@@ -54,8 +54,10 @@ export const FIRSTHOUR_STRINGS = {
   'train.netin.show': { en: 'Show what the network will see', zh: '显示网络将看到的图像' },
   'train.netin.refresh': { en: 'Update for the current settings', zh: '按当前设置更新' },
   'train.netin.loading': { en: 'Preparing the images…', zh: '正在准备图像…' },
-  'train.netin.input': { en: 'Input (photo)', zh: '输入（照片）' },
-  'train.netin.target': { en: 'Target (X-ray)', zh: '目标（X 线片）' },
+  'train.netin.input': { en: 'Input ({what})', zh: '输入（{what}）' },
+  'train.netin.target': { en: 'Target ({what})', zh: '目标（{what}）' },
+  'train.netin.photo': { en: 'photo', zh: '照片' },
+  'train.netin.xray': { en: 'X-ray', zh: 'X 线片' },
   'train.netin.caption': {
     en: 'Case {id} · {size} × {size} px · {mode} · {landmarks}',
     zh: '病例 {id} · {size} × {size} px · {mode} · {landmarks}',
