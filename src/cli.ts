@@ -39,6 +39,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'cephalometric measurements (ISBI 2015, Steiner, Tweed) per image; radial errors vs --reference',
     load: async () => (await import('./cli/measure')).run,
   },
+  'train-landmarks': {
+    summary: 'train the heatmap landmark detector on X-rays with landmarks (held-out MRE/SDR in mm)',
+    load: async () => (await import('./cli/trainLandmarks')).run,
+  },
+  detect: {
+    summary: 'find landmarks on X-rays with a detector; writes the ISBI CSV (original pixels)',
+    load: async () => (await import('./cli/detect')).run,
+  },
 };
 
 function usage(): string {

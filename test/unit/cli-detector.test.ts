@@ -1,0 +1,137 @@
+/**
+ * `train-landmarks` and `detect` as a user runs them (in-process `main`, wasm backend): a tiny
+ * detector trained on a few ISBI fixture films gets better on held-out films, and `detect` writes
+ * the ISBI CSV layout in original pixels.
+ */
+import '@tensorflow/tfjs-backend-wasm';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli';
+import { parseLandmarkCsv } from '../../src/core/io/landmarks';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const SAMPLE = join(ROOT, '..', 'shared', 'fixtures', 'isbi2015-sample');
+
+async function runMain(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  const error = vi
+    .spyOn(console, 'error')
+    .mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  try {
+    const code = await main(args);
+    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
+
+let dir = '';
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cli-detector-'));
+});
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('train-landmarks and detect', () => {
+  it('trains a tiny detector whose held-out MRE falls, saves it, and detect writes the ISBI CSV', async () => {
+    const out = join(dir, 'det');
+    const r = await runMain([
+      'train-landmarks',
+      '--data',
+      SAMPLE,
+      '--out',
+      out,
+      '--size',
+      '64',
+      '--channels',
+      '8,16,32',
+      '--epochs',
+      '8',
+      '--holdout',
+      '2',
+      '--lr',
+      '0.003',
+      '--sigma-mm',
+      '6',
+      '--loss',
+      'ce',
+      '--seed',
+      '3',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const mres = [...r.stdout.matchAll(/held-out MRE ([\d.]+) ±/g)].map((m) => Number(m[1]));
+    expect(mres).toHaveLength(8);
+    expect(Math.min(...mres.slice(-3))).toBeLessThan(0.7 * mres[0]);
+    const metrics = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
+    expect(metrics.films).toMatchObject({ train: 8, heldOut: 2 });
+    expect(metrics.heldOut.perLandmark).toHaveLength(19);
+    expect(metrics.heldOut.mreMm).toBeCloseTo(Math.min(...mres), 1);
+    expect(Object.keys(metrics.heldOut.sdr).sort()).toEqual(['2', '2.5', '3', '4']);
+    const meta = JSON.parse(await readFile(join(out, 'detector.json'), 'utf8'));
+    expect(meta).toMatchObject({
+      dtype: 'float16',
+      sigmaMm: 6,
+      mmPerPx: 0.1,
+      arch: { size: 64, landmarks: 19 },
+    });
+    expect(meta.symbols.slice(0, 3)).toEqual(['S', 'N', 'Or']);
+    expect((await stat(join(out, 'last', 'state.json'))).isFile()).toBe(true);
+
+    // resume continues from last/ for one more epoch
+    const r2 = await runMain([
+      'train-landmarks',
+      '--data',
+      SAMPLE,
+      '--out',
+      out,
+      '--epochs',
+      '9',
+      '--resume',
+      '--quiet',
+    ]);
+    expect(r2.code).toBe(0);
+    expect(r2.stderr).toBe('');
+    expect(r2.stdout).toMatch(/done \(9 epochs\): 9 epochs/);
+
+    const csv = join(dir, 'pred.csv');
+    const d = await runMain(['detect', '--checkpoint', out, '--input', SAMPLE, '--out', csv]);
+    expect(d.code).toBe(0);
+    const text = await readFile(csv, 'utf8');
+    expect(text.split('\n')[0]).toBe(
+      ['image_path', ...Array.from({ length: 19 }, (_, k) => [`${k + 1}_x`, `${k + 1}_y`]).flat()].join(','),
+    );
+    const parsed = parseLandmarkCsv(text, 'pred.csv');
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.rows.map((x) => x.imagePath)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `${String(i + 1).padStart(3, '0')}.jpg`),
+    );
+    // original pixels of a 1935 x 2400 film, not the 64 px input
+    const xs = parsed.rows.flatMap((x) => x.points.map((p) => p[0]));
+    expect(Math.max(...xs)).toBeGreaterThan(500);
+    expect(Math.max(...xs)).toBeLessThan(2400); // inside the letterboxed square (a tiny model may point into the padding)
+  }, 120_000);
+
+  it('refuses bad input with a clear message', async () => {
+    const noLm = await runMain(['train-landmarks', '--data', join(ROOT, 'public'), '--out', join(dir, 'x')]);
+    expect(noLm.code).toBe(2);
+    expect(noLm.stderr).toMatch(/no (PNG or JPEG images|landmarks)/);
+    const notDet = await runMain([
+      'detect',
+      '--checkpoint',
+      dir,
+      '--input',
+      SAMPLE,
+      '--out',
+      join(dir, 'y.csv'),
+    ]);
+    expect(notDet.code).toBe(2);
+    expect(notDet.stderr).toMatch(/not a detector folder/);
+  });
+});
