@@ -7,7 +7,16 @@ import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import type { RgbaImage } from '../../src/core/image';
 import { niceTicks, renderCurves } from '../../src/core/eval/curves';
-import { encodePngRgba, errorHeatMap, renderGrid } from '../../src/core/eval/grid';
+import { ISBI_LANDMARKS } from '../../src/core/data/landmarkSet';
+import {
+  drawLandmarksOnTile,
+  encodePngRgba,
+  errorHeatMap,
+  gridMarkerRadius,
+  renderGrid,
+} from '../../src/core/eval/grid';
+import type { Point } from '../../src/core/image';
+import { landmarkRgb } from '../../src/core/landmarks/labels';
 import { drawText, heatColor, newImage, resample, TEXT_HEIGHT, textWidth } from '../../src/core/eval/raster';
 
 function solid(w: number, h: number, rgb: [number, number, number]): RgbaImage {
@@ -103,6 +112,102 @@ describe('renderGrid (viz_grid_20)', () => {
     expect(() => renderGrid({ cases, models: [{ label: 'x', predictions: predA.slice(1) }] })).toThrow(
       /3 predictions for 4 cases/,
     );
+  });
+});
+
+describe('landmarks on the grid', () => {
+  const SIZE = 64;
+  const TILE = 128;
+  /** The ISBI mean shape letterboxed into a 64 px X-ray frame. */
+  const shape: Point[] = ISBI_LANDMARKS.map((l) => [
+    SIZE / 2 + (l.x - 0.5) * SIZE * (1935 / 2400),
+    l.y * SIZE,
+  ]);
+  const grey = (v: number) => solid(SIZE, SIZE, [v, v, v]);
+  const cases = [0, 1].map((i) => ({
+    id: `c${i}`,
+    photo: solid(SIZE, SIZE, [20 + i, 160, 90]),
+    xray: grey(80),
+    landmarks: shape,
+  }));
+  const preds = [grey(120), grey(120)];
+
+  /** Pixels of each landmark colour inside one tile of the grid (x0, y0 its top-left). */
+  function colourCounts(img: RgbaImage, x0: number, y0: number): number[] {
+    return ISBI_LANDMARKS.map((_, i) => {
+      const c = landmarkRgb(i);
+      let n = 0;
+      for (let y = y0; y < y0 + TILE; y++)
+        for (let x = x0; x < x0 + TILE; x++) {
+          const k = (y * img.width + x) * 4;
+          if (img.data[k] === c[0] && img.data[k + 1] === c[1] && img.data[k + 2] === c[2]) n++;
+        }
+      return n;
+    });
+  }
+  /** Top-left of the first tile of a colour (row 0: the first pixel of that colour). */
+  function tileOrigin(img: RgbaImage, v: number | readonly number[]): [number, number] {
+    const [r, g, b] = typeof v === 'number' ? [v, v, v] : v;
+    for (let y = 0; y < img.height; y++)
+      for (let x = 0; x < img.width; x++) {
+        const k = (y * img.width + x) * 4;
+        if (img.data[k] === r && img.data[k + 1] === g && img.data[k + 2] === b) return [x, y];
+      }
+    throw new Error(`no pixel of colour ${v}`);
+  }
+
+  it('draws every landmark as a dot in its colour on the X-ray and prediction tiles, not on photo or error', () => {
+    const img = renderGrid({ cases, models: [{ label: 'A', predictions: preds }], tilePx: TILE });
+    const disc = Math.PI * gridMarkerRadius(TILE) ** 2;
+    for (const v of [80, 120]) {
+      const [x0, y0] = tileOrigin(img, v);
+      const counts = colourCounts(img, x0, y0);
+      // each of the 19 colours: at least most of a dot (overlapping dots, e.g. U1/L1, hide a little)
+      counts.forEach((n, i) => expect(n, `${ISBI_LANDMARKS[i].id} on grey ${v}`).toBeGreaterThan(disc * 0.3));
+    }
+    for (const c of [[20, 160, 90], heatColor(40 / 128)]) {
+      const [x, y] = tileOrigin(img, c);
+      expect(colourCounts(img, x, y).reduce((a, b) => a + b)).toBe(0);
+    }
+    // the dot sits where the landmark is: S at its scaled position
+    const [x0, y0] = tileOrigin(img, 80);
+    const s = TILE / SIZE;
+    const k = ((y0 + Math.floor(shape[0][1] * s)) * img.width + x0 + Math.floor(shape[0][0] * s)) * 4;
+    expect(Array.from(img.data.subarray(k, k + 3))).toEqual([...landmarkRgb(0)]);
+  });
+
+  it('symbols are drawn where they fit (more ink in the colours than dots alone) and can be turned off', () => {
+    const withLabels = renderGrid({ cases, models: [{ label: 'A', predictions: preds }], tilePx: TILE });
+    const dotsOnly = renderGrid({
+      cases,
+      models: [{ label: 'A', predictions: preds }],
+      tilePx: TILE,
+      landmarks: { labels: false },
+    });
+    const none = renderGrid({
+      cases,
+      models: [{ label: 'A', predictions: preds }],
+      tilePx: TILE,
+      landmarks: { show: false },
+    });
+    const ink = (img: RgbaImage) => {
+      const [x0, y0] = tileOrigin(img, 80);
+      return colourCounts(img, x0, y0).reduce((a, b) => a + b);
+    };
+    expect(ink(none)).toBe(0);
+    expect(ink(withLabels)).toBeGreaterThan(ink(dotsOnly) * 1.5);
+    // the X-ray grey itself is untouched outside the marks: landmark drawing never alters the input
+    expect(Array.from(cases[0].xray.data.subarray(0, 4))).toEqual([80, 80, 80, 255]);
+  });
+
+  it('drawLandmarksOnTile scales from the X-ray frame and skips missing points', () => {
+    const tile = solid(40, 40, [0, 0, 0]);
+    drawLandmarksOnTile(tile, [[5, 5], null, [15, 15]], 20, { labels: false });
+    const at = (x: number, y: number) =>
+      Array.from(tile.data.subarray((y * 40 + x) * 4, (y * 40 + x) * 4 + 3));
+    expect(at(10, 10)).toEqual([...landmarkRgb(0)]);
+    expect(at(30, 30)).toEqual([...landmarkRgb(2)]);
+    expect(countColor(tile, landmarkRgb(1))).toBe(0);
   });
 });
 

@@ -211,6 +211,29 @@ describe('placeLabels', () => {
     expect(violations(cluster, SYMBOLS, r, 40, 10, 2)).toEqual([]);
   });
 
+  it('is scale-free: a 32 px frame shown at 256 px places labels like the 256 px frame', () => {
+    // the overlay places labels in the image's own frame (e.g. a 32 px training image drawn at
+    // 256 CSS px): every length scales with the frame, nothing is clamped to one frame pixel
+    const big = placeLabels(meanShape(256), SYMBOLS, { fontPx: 12, width: 256, height: 256, pointRadius: 4 });
+    const small = placeLabels(meanShape(32), SYMBOLS, {
+      fontPx: 1.5,
+      width: 32,
+      height: 32,
+      pointRadius: 0.5,
+    });
+    small.forEach((p, i) => {
+      expect(p.hidden).toBe(big[i].hidden);
+      expect(p.anchor).toBe(big[i].anchor);
+      expect(p.x * 8).toBeCloseTo(big[i].x, 6);
+      expect(p.y * 8).toBeCloseTo(big[i].y, 6);
+    });
+    expect(
+      placeLabels(meanShape(32), SYMBOLS, { fontPx: 0, width: 32, height: 32, pointRadius: 1 }).every(
+        (p) => p.hidden,
+      ),
+    ).toBe(true);
+  });
+
   it('is deterministic and respects a caller-supplied text measure', () => {
     const pts = meanShape(256);
     const a = placeLabels(pts, SYMBOLS, { fontPx: 11, width: 256, height: 256, pointRadius: 3 });

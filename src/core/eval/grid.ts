@@ -7,11 +7,17 @@
  * Error heat map: |grey(prediction) − grey(X-ray)| per pixel in 0-255 units (grey = mean of R, G,
  * B), coloured on a FIXED scale 0..`errorMax_255` (default 128) so grids of different checkpoints
  * compare; the colour bar at the bottom states the scale.
+ *
+ * Landmarks: a case with `landmarks` (its X-ray's pixels) gets them drawn on the X-ray tile and on
+ * every prediction tile — a dot per landmark in its colour (core/landmarks/labels.ts) and, where
+ * they fit without covering another point or label, the landmark symbols in the pixel font.
  */
 import { encode } from 'fast-png';
-import type { RgbaImage } from '../image';
+import type { Point, RgbaImage } from '../image';
+import { landmarkRgb, placeLabels } from '../landmarks/labels';
 import {
   blit,
+  drawLine,
   drawText,
   drawTextFit,
   fillRect,
@@ -41,8 +47,27 @@ export interface GridModelColumn {
   l1_01?: (number | null)[];
 }
 
+export interface GridCaseInput {
+  id: string;
+  photo: RgbaImage;
+  xray: RgbaImage;
+  /** Ground-truth landmarks in the X-ray's pixels, drawn on the X-ray and prediction tiles. */
+  landmarks?: readonly (Point | null)[];
+}
+
+export interface GridLandmarkOptions {
+  /** Draw the cases' landmarks (default true). */
+  show?: boolean;
+  /** Draw symbols next to the dots where they fit (default true). */
+  labels?: boolean;
+  /** Landmark symbols in order (default 1, 2, 3, ...). */
+  symbols?: readonly string[];
+}
+
 export interface GridInput {
-  cases: { id: string; photo: RgbaImage; xray: RgbaImage }[];
+  cases: GridCaseInput[];
+  /** Landmark drawing (cases without landmarks get none). */
+  landmarks?: GridLandmarkOptions;
   /** One or two models. */
   models: GridModelColumn[];
   /** Title line at the top. */
@@ -93,6 +118,80 @@ function fmtL1(v: number | null | undefined): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '' : `L1 ${v.toFixed(3)}`;
 }
 
+const HALO: Rgb = [0, 0, 0];
+
+function fillDisc(img: RgbaImage, cx: number, cy: number, r: number, c: Rgb): void {
+  const x0 = Math.max(0, Math.floor(cx - r));
+  const x1 = Math.min(img.width - 1, Math.ceil(cx + r));
+  const y0 = Math.max(0, Math.floor(cy - r));
+  const y1 = Math.min(img.height - 1, Math.ceil(cy + r));
+  for (let y = y0; y <= y1; y++) {
+    for (let x = x0; x <= x1; x++) {
+      if ((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2 > r * r) continue;
+      const k = (y * img.width + x) * 4;
+      img.data[k] = c[0];
+      img.data[k + 1] = c[1];
+      img.data[k + 2] = c[2];
+      img.data[k + 3] = 255;
+    }
+  }
+}
+
+/** Marker radius (px) of a grid tile of `tile` px. */
+export function gridMarkerRadius(tile: number): number {
+  return Math.max(2, Math.round(tile / 80));
+}
+
+/**
+ * Draw landmarks (in a `size`-px X-ray frame) onto a tile image of `tile` px: dark-rimmed dots in
+ * the landmark colours, then the symbols placed without overlap (pixel font, dark halo, a leader
+ * line when moved); symbols with no room are left out (the dot stays).
+ */
+export function drawLandmarksOnTile(
+  img: RgbaImage,
+  points: readonly (Point | null)[],
+  size: number,
+  opts: { labels: boolean; symbols?: readonly string[] },
+): void {
+  const s = img.width / size;
+  const pts = points.map((p) =>
+    p && Number.isFinite(p[0]) && Number.isFinite(p[1]) ? ([p[0] * s, p[1] * s] as Point) : null,
+  );
+  const r = gridMarkerRadius(img.width);
+  if (opts.labels) {
+    const texts = pts.map((_, i) => opts.symbols?.[i] ?? String(i + 1));
+    // the pixel font is 7 px tall plus 2 px descenders; +2 px for the halo
+    const placed = placeLabels(pts, texts, {
+      fontPx: (TEXT_HEIGHT + 2) / 1.2,
+      width: img.width,
+      height: img.height,
+      pointRadius: r + 1,
+      gap: 1,
+      measure: (t) => textWidth(t) + 2,
+    });
+    placed.forEach((pl, i) => {
+      if (pl.hidden || !pts[i]) return;
+      const c = landmarkRgb(i);
+      if (pl.leader) drawLine(img, pl.leaderFrom[0], pl.leaderFrom[1], pl.leaderTo[0], pl.leaderTo[1], c);
+      const x = pl.box.x + 1;
+      const y = pl.box.y + 1;
+      for (const [dx, dy] of [
+        [-1, 0],
+        [1, 0],
+        [0, -1],
+        [0, 1],
+      ])
+        drawText(img, x + dx, y + dy, texts[i], HALO);
+      drawText(img, x, y, texts[i], c);
+    });
+  }
+  pts.forEach((p, i) => {
+    if (!p) return;
+    fillDisc(img, p[0], p[1], r + 1, HALO);
+    fillDisc(img, p[0], p[1], r, landmarkRgb(i));
+  });
+}
+
 /** Render the grid; see the module comment for the layout. */
 export function renderGrid(input: GridInput): RgbaImage {
   const { cases, models } = input;
@@ -107,6 +206,8 @@ export function renderGrid(input: GridInput): RgbaImage {
   const size = cases[0]?.xray.width ?? 64;
   const tile = Math.max(16, Math.round(input.tilePx ?? defaultTile(size)));
   const errorMax = input.errorMax_255 ?? 128;
+  const showLandmarks = input.landmarks?.show ?? true;
+  const lmOpts = { labels: input.landmarks?.labels ?? true, symbols: input.landmarks?.symbols };
   const blocks = Math.max(1, input.blocks ?? (models.length === 1 && cases.length > 10 ? 2 : 1));
   const rowsPerBlock = Math.max(1, Math.ceil(cases.length / blocks));
   const cols = 2 + 2 * models.length;
@@ -154,15 +255,23 @@ export function renderGrid(input: GridInput): RgbaImage {
       drawTextFit(img, bx, y + Math.floor((tile - TEXT_HEIGHT) / 2), cs.id, INK, labelW - 6);
       const tiles: (RgbaImage | null)[] = [cs.photo, cs.xray];
       const l1s: (number | null | undefined)[] = [undefined, undefined];
+      /** Tiles (by column) that get the case's landmarks: the X-ray and each prediction. */
+      const marked = new Set<number>([1]);
       for (const m of models) {
         const p = m.predictions[idx];
+        marked.add(tiles.length);
         tiles.push(p, p ? errorHeatMap(p, cs.xray, errorMax) : null);
         l1s.push(undefined, m.l1_01?.[idx]);
       }
+      const lms = showLandmarks && cs.landmarks && cs.landmarks.length > 0 ? cs.landmarks : null;
       tiles.forEach((t, c) => {
         const x = bx + labelW + c * (tile + GAP);
-        if (t) blit(img, resample(t, tile, tile), x, y);
-        else {
+        if (t) {
+          const scaled = resample(t, tile, tile);
+          if (lms && marked.has(c)) drawLandmarksOnTile(scaled, lms, t.width, lmOpts);
+          blit(img, scaled, x, y);
+        }
+        if (!t) {
           fillRect(img, x, y, tile, tile, [240, 242, 245]);
           drawTextFit(img, x + 4, y + 4, 'n/a', MUTED, tile - 8);
         }

@@ -104,7 +104,7 @@ export interface PlaceLabelsOptions {
   pointRadius: number;
   /** Text width in the frame's px (e.g. canvas measureText); default an estimate per character. */
   measure?: (text: string, fontPx: number) => number;
-  /** Clearance between labels, markers and leaders (default max(1, fontPx / 6)). */
+  /** Clearance between labels, markers and leaders (default fontPx / 6; all sizes scale with the frame). */
   gap?: number;
   /** Furthest a label may move from its marker edge (default 5 × fontPx). */
   maxDistance?: number;
@@ -206,6 +206,10 @@ export function placeLabels(
   opts: PlaceLabelsOptions,
 ): LabelPlacement[] {
   const present = points.map(isPoint);
+  if (!(opts.fontPx > 0) || !Number.isFinite(opts.fontPx)) {
+    // nothing sensible to place: every label on hover
+    return greedyPass(points, present, texts, { ...opts, fontPx: 1 }, []);
+  }
   const near = 3 * opts.fontPx;
   const crowd = points.map((p, i) =>
     present[i]
@@ -244,7 +248,7 @@ function greedyPass(
 ): LabelPlacement[] {
   const { fontPx, width, height, pointRadius } = opts;
   const measure = opts.measure ?? estimateTextWidth;
-  const gap = opts.gap ?? Math.max(1, fontPx / 6);
+  const gap = opts.gap ?? fontPx / 6;
   const maxDistance = opts.maxDistance ?? 5 * fontPx;
   const h = fontPx * LABEL_LINE;
   const out: LabelPlacement[] = points.map((p) => ({
@@ -261,7 +265,7 @@ function greedyPass(
   const placedBoxes: LabelBox[] = [];
   const leaders: [Point, Point][] = [];
   const first = pointRadius + gap;
-  const step = Math.max(1, fontPx * 0.5);
+  const step = fontPx * 0.5;
 
   const free = (i: number, box: LabelBox, leader: [Point, Point] | null): boolean => {
     if (box.x < 0 || box.y < 0 || box.x + box.w > width || box.y + box.h > height) return false;

@@ -2,16 +2,28 @@
  * The Evaluate view's grid: checkpoint evaluations A and/or B (their grid images and per-case L1)
  * -> one RgbaImage via core/eval/grid.ts; and the audit flags of a dataset's cases as a map.
  */
-import { renderGrid } from '../../core/eval/grid';
+import { ISBI_LANDMARKS } from '../../core/data/landmarkSet';
+import { renderGrid, type GridLandmarkOptions } from '../../core/eval/grid';
 import type { RgbaImage } from '../../core/image';
 import type { CheckpointEvaluation } from '../../engine/evaluation';
 
-/** The grid of the fixed cases of A (or B when A is absent); B's predictions side by side. */
+/** Landmark symbols for `n` points: the dataset's, else the ISBI ones for 19, else 1..n. */
+export function symbolsFor(n: number, datasetSymbols?: readonly string[] | null): string[] {
+  if (datasetSymbols && datasetSymbols.length === n) return [...datasetSymbols];
+  if (n === ISBI_LANDMARKS.length) return ISBI_LANDMARKS.map((l) => l.id);
+  return Array.from({ length: n }, (_, i) => String(i + 1));
+}
+
+/**
+ * The grid of the fixed cases of A (or B when A is absent); B's predictions side by side. Cases
+ * with landmarks get them on the X-ray and prediction tiles (`landmarks.show`, default true).
+ */
 export function gridOf(
   a: CheckpointEvaluation | null,
   b: CheckpointEvaluation | null,
   labelOf: (ev: CheckpointEvaluation) => string,
   runName: string,
+  landmarks: GridLandmarkOptions = {},
 ): RgbaImage | null {
   const base = a ?? b;
   if (!base || base.grid.length === 0) return null;
@@ -26,8 +38,10 @@ export function gridOf(
         l1_01: base.grid.map((g) => l1.get(g.id) ?? null),
       };
     });
+  const n = Math.max(0, ...base.grid.map((g) => g.landmarks?.length ?? 0));
   return renderGrid({
-    cases: base.grid.map((g) => ({ id: g.id, photo: g.photo, xray: g.xray })),
+    cases: base.grid.map((g) => ({ id: g.id, photo: g.photo, xray: g.xray, landmarks: g.landmarks })),
+    landmarks: { ...landmarks, symbols: symbolsFor(n, landmarks.symbols) },
     models,
     title: `viz_grid_${base.grid.length} - ${runName} - ${base.grid.length} fixed cases`,
   });

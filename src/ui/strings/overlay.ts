@@ -29,4 +29,13 @@ export const OVERLAY_STRINGS = {
     zh: '{n} 个标签没有空间显示：将鼠标悬停在点上即可查看',
   },
   'overlay.secondary': { en: 'second set (hollow)', zh: '第二组（空心）' },
+  'overlay.grid.note': {
+    en: 'Dots: the ground-truth landmarks of each case, the same points on the real X-ray and on every prediction; symbols where they fit.',
+    zh: '圆点：每个病例的真实标志点，真实 X 线片与每个预测图像上标注同一组点；空间足够处标出符号。',
+  },
+  'overlay.inspect.title': { en: 'One case, larger', zh: '单个病例放大查看' },
+  'overlay.inspect.case': { en: 'Case', zh: '病例' },
+  'overlay.inspect.xray': { en: 'Real X-ray', zh: '真实 X 线片' },
+  'overlay.inspect.pred': { en: 'Prediction {model}', zh: '预测 {model}' },
+  'overlay.inspect.blend': { en: 'Real ↔ prediction {model}', zh: '真实 ↔ 预测 {model}' },
 } as const satisfies Record<string, Translation>;
