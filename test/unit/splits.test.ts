@@ -349,20 +349,22 @@ describe('proposed splits for small datasets', () => {
     expect(proposedSplitRatios(600)).toEqual({ train: 0.8, val: 0.1, test: 0.1 });
   });
 
-  it('puts every held-out case in val for very small datasets and keeps at least half the cases for training', () => {
-    expect(proposedSplitCounts(7)).toEqual({ train: 4, val: 3, test: 0 });
+  it('keeps at least half the cases for training on very small datasets', () => {
+    expect(proposedSplitCounts(7)).toEqual({ train: 4, val: 2, test: 1 });
+    expect(proposedSplitCounts(8)).toEqual({ train: 5, val: 2, test: 1 });
+    expect(proposedSplitCounts(4)).toEqual({ train: 3, val: 1, test: 0 });
     expect(proposedSplitCounts(2)).toEqual({ train: 1, val: 1, test: 0 });
     expect(proposedSplitCounts(1)).toEqual({ train: 1, val: 0, test: 0 });
   });
 
-  it('every n: val >= 20 % (or 20 cases), >= 5 where half the cases allow, the ratios reproduce the counts', () => {
+  it('every n: val >= 20 % (or 20 cases), >= 5 where two thirds still train, the ratios reproduce the counts', () => {
     for (let n = 2; n <= 400; n++) {
       const c = proposedSplitCounts(n);
       expect(c.train + c.val + c.test).toBe(n);
       expect(c.train).toBeGreaterThanOrEqual(Math.ceil(n / 2));
       expect(c.val).toBeGreaterThanOrEqual(Math.min(20, Math.round(0.2 * n)));
-      if (n >= 2 * MIN_VAL_CASES) expect(c.val).toBeGreaterThanOrEqual(MIN_VAL_CASES);
-      expect(c.val).toBeGreaterThanOrEqual(Math.min(MIN_VAL_CASES, Math.floor(n / 2)));
+      if (n >= 3 * MIN_VAL_CASES) expect(c.val).toBeGreaterThanOrEqual(MIN_VAL_CASES);
+      expect(c.val).toBeGreaterThanOrEqual(Math.min(MIN_VAL_CASES, Math.floor(n / 3)));
       expect(splitCounts(n, proposedSplitRatios(n))).toEqual(c);
     }
   });

@@ -34,15 +34,15 @@ export const EVAL_LIST_SIZE = 20;
  */
 export const SMALL_EVAL_CASES = EVAL_LIST_SIZE;
 
-/** The fewest val cases a proposed split holds where the dataset allows it (half the cases at most). */
+/** The fewest val cases a proposed split holds where the dataset allows it (a third of the cases at most). */
 export const MIN_VAL_CASES = 5;
 
 /**
  * The split counts proposed for a new dataset of n complete pairs. Large datasets keep the
  * default 80/10/10 (val already holds 20 or more cases from 200 pairs on). Smaller ones give val
  * at least 20 % of the cases or 20 cases, whichever is fewer, and at least MIN_VAL_CASES where
- * that leaves half the cases for training; test keeps its 10 % as long as half the cases still
- * train (so very small datasets put every held-out case in val). Example: 20 pairs -> 13 train / 5 val / 2 test instead of 16 / 2 / 2.
+ * that leaves two thirds of the cases for training; test keeps its 10 % as long as half the cases still
+ * train. Example: 20 pairs -> 13 train / 5 val / 2 test instead of 16 / 2 / 2.
  */
 export function proposedSplitCounts(n: number): Record<CaseSplit, number> {
   const total = Math.max(0, Math.floor(n));
@@ -51,7 +51,7 @@ export function proposedSplitCounts(n: number): Record<CaseSplit, number> {
   const val = Math.max(
     base.val,
     Math.min(EVAL_LIST_SIZE, Math.round(0.2 * total)),
-    Math.min(MIN_VAL_CASES, Math.floor(total / 2)),
+    Math.min(MIN_VAL_CASES, Math.floor(total / 3)),
   );
   const test = Math.max(0, Math.min(base.test, total - val - Math.ceil(total / 2)));
   return { train: total - val - test, val, test };

@@ -82,8 +82,8 @@ export const FIRSTHOUR_STRINGS = {
   'data.list.trainOnNamed': { en: 'Train on {name}', zh: '用 {name} 训练' },
   'data.list.demoLabel': { en: 'demo', zh: '演示' },
   'data.plan.splitsProposed': {
-    en: 'No train/ val/ test/ folders: a seeded split of the {pairs} pairs — {train} train, {val} val, {test} test (small datasets get at least 20 % and, where possible, 5 val cases; editable later)',
-    zh: '没有 train/ val/ test/ 文件夹：{pairs} 对图像按种子划分——训练 {train}，验证 {val}，测试 {test}（小数据集的验证集至少占 20%，条件允许时至少 5 例；之后可修改）',
+    en: 'No train/ val/ test/ folders: a seeded split of the {pairs} pairs — {train} train, {val} val, {test} test (small datasets get at least 20 % and, where two thirds still train, 5 val cases; editable later)',
+    zh: '没有 train/ val/ test/ 文件夹：{pairs} 对图像按种子划分——训练 {train}，验证 {val}，测试 {test}（小数据集的验证集至少占 20%，在训练仍保留三分之二时至少 5 例；之后可修改）',
   },
   'data.plan.smallEval': {
     en: 'Small evaluation: the evaluation list will hold only {count} cases (fewer than {min}). Every metric, the quality gate and the failure rate will rest on {count} films — treat them as anecdotal, not as a measurement.',
