@@ -27,6 +27,8 @@ import { DATA_STRINGS } from './data';
 import { FIRSTHOUR_STRINGS } from './firsthour';
 // --- Landmark overlay (issues 12, 14) ---
 import { OVERLAY_STRINGS } from './overlay';
+// --- Landmarks section (issue 12) ---
+import { LANDMARKS_STRINGS } from './landmarks';
 
 /** Named parts, for the uniqueness test. */
 export const DICTIONARY_PARTS = {
@@ -44,6 +46,8 @@ export const DICTIONARY_PARTS = {
   train: TRAIN_STRINGS,
   // --- A clinician's first hour (issue 14) ---
   firsthour: FIRSTHOUR_STRINGS,
+  // --- Landmarks section (issue 12) ---
+  landmarks: LANDMARKS_STRINGS,
   // --- Landmark overlay (issues 12, 14) ---
   overlay: OVERLAY_STRINGS,
 } as const satisfies Record<string, Record<string, Translation>>;
@@ -63,6 +67,8 @@ export const DICTIONARY = {
   ...TRAIN_STRINGS,
   // --- A clinician's first hour (issue 14) ---
   ...FIRSTHOUR_STRINGS,
+  // --- Landmarks section (issue 12) ---
+  ...LANDMARKS_STRINGS,
   // --- Landmark overlay (issues 12, 14) ---
   ...OVERLAY_STRINGS,
 } as const satisfies Record<string, Translation>;
