@@ -23,6 +23,7 @@ import {
   DETECTOR_WEIGHTS_FILE,
   decodeDetector,
   encodeDetector,
+  landmarkSetMismatch,
   parseDetectorMeta,
   type DetectorMeta,
 } from '../core/detector/checkpoint';
@@ -48,6 +49,7 @@ import {
   UsageError,
   type OptionSpecs,
 } from './args';
+import { loadDetectorDir } from './detect';
 import { startBackend } from './env';
 
 const OPTIONS: OptionSpecs = {
@@ -92,6 +94,11 @@ const OPTIONS: OptionSpecs = {
   stride: { type: 'string', arg: '<1|2|4>', help: 'heatmap stride (default 2: maps at half the input size)' },
   'no-augment': { type: 'boolean', help: 'no augmentation' },
   resume: { type: 'boolean', help: 'continue from <out>/last/' },
+  init: {
+    type: 'string',
+    arg: '<dir>',
+    help: 'fine-tune from this detector (its size, network and sigma; same landmark set required)',
+  },
   quiet: { type: 'boolean', help: 'print only the summary' },
 };
 
@@ -238,9 +245,12 @@ interface TrainState {
   holdoutIds: string[];
 }
 
-/** Learning rate: linear warm-up over 100 steps, then cosine to 2 % of lr over the run's progress (0..1). */
-export function lrAt(lr: number, step: number, progress: number): number {
-  const warm = Math.min(1, (step + 1) / 100);
+/**
+ * Learning rate: linear warm-up over `warmup` steps (100, or a tenth of a short run), then cosine
+ * to 2 % of lr over the run's progress (0..1).
+ */
+export function lrAt(lr: number, step: number, progress: number, warmup = 100): number {
+  const warm = Math.min(1, (step + 1) / Math.max(1, warmup));
   const p = Math.min(1, Math.max(0, progress));
   return lr * warm * (0.02 + 0.98 * 0.5 * (1 + Math.cos(Math.PI * p)));
 }
@@ -302,25 +312,48 @@ export async function run(argv: string[]): Promise<number> {
       throw new UsageError(`--resume: no usable training state in ${lastDir} (${(e as Error).message})`);
     }
   }
+  const initDir = stringOption(values, 'init');
+  if (initDir && state) throw new UsageError('give either --resume or --init, not both');
+  const init = initDir ? await loadDetectorDir(initDir) : null;
+  for (const [what, m] of [
+    [`--init ${initDir}`, init?.meta],
+    [`--resume ${lastDir}`, resumeMeta],
+  ] as const) {
+    const mismatch = m ? landmarkSetMismatch(m.symbols, symbols) : null;
+    if (mismatch) {
+      init?.net.dispose();
+      throw new UsageError(`${what}: ${mismatch}`);
+    }
+  }
   const lossKind = stringOption(values, 'loss') ?? 'ce';
   if (lossKind !== 'mse' && lossKind !== 'ce')
     throw new UsageError(`--loss must be mse or ce, got "${lossKind}"`);
   const arch: DetectorArch = state
     ? state.config.arch
-    : {
-        size,
-        channels,
-        landmarks: symbols.length,
-        head: lossKind === 'ce' ? 'softmax' : 'heatmap',
-        outStride: numberOption(values, 'stride', { integer: true, min: 1, max: 8 }) ?? 2,
-      };
+    : init
+      ? init.meta.arch
+      : {
+          size,
+          channels,
+          landmarks: symbols.length,
+          head: lossKind === 'ce' ? 'softmax' : 'heatmap',
+          outStride: numberOption(values, 'stride', { integer: true, min: 1, max: 8 }) ?? 2,
+        };
   if (arch.landmarks !== symbols.length)
     throw new UsageError(
       `--resume: the checkpoint has ${arch.landmarks} landmarks, the data ${symbols.length}`,
     );
   const cfg: DetectorTrainConfig = state
     ? state.config
-    : { arch, symbols, sigmaMm, lr, batchSize: batch, seed, augment: DEFAULT_AUGMENT };
+    : {
+        arch,
+        symbols,
+        sigmaMm: values['sigma-mm'] === undefined && init ? init.meta.sigmaMm : sigmaMm,
+        lr,
+        batchSize: batch,
+        seed,
+        augment: DEFAULT_AUGMENT,
+      };
   if (values['no-augment'] === true)
     cfg.augment = {
       ...DEFAULT_AUGMENT,
@@ -355,7 +388,8 @@ export async function run(argv: string[]): Promise<number> {
   );
   if (valSet.length) log(`held out: ${holdoutIds.join(' ')}`);
 
-  let net;
+  let net = init?.net;
+  if (init) log(`fine-tuning from ${initDir} (${init.meta.arch.size} px, sigma ${init.meta.sigmaMm} mm)`);
   if (state && resumeMeta) {
     net = decodeDetector(resumeMeta, new Uint8Array(await readFile(join(lastDir, DETECTOR_WEIGHTS_FILE))));
   }
@@ -503,7 +537,9 @@ export async function run(argv: string[]): Promise<number> {
     let n = 0;
     const te = Date.now();
     for (let b = 0; b < order.length; b += cfg.batchSize) {
-      trainer.setLearningRate(lrAt(cfg.lr, trainer.step, progress()));
+      trainer.setLearningRate(
+        lrAt(cfg.lr, trainer.step, progress(), Math.min(100, Math.ceil(totalSteps / 10))),
+      );
       const ts = performance.now();
       const loss = trainer.trainStep(
         order.slice(b, b + cfg.batchSize).map((i) => trainSet[i]),

@@ -4,7 +4,7 @@
  * the ISBI CSV layout in original pixels.
  */
 import '@tensorflow/tfjs-backend-wasm';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -52,7 +52,9 @@ describe('train-landmarks and detect', () => {
       '--channels',
       '8,16,32',
       '--epochs',
-      '8',
+      '6',
+      '--limit',
+      '6',
       '--holdout',
       '2',
       '--lr',
@@ -67,10 +69,10 @@ describe('train-landmarks and detect', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const mres = [...r.stdout.matchAll(/held-out MRE ([\d.]+) ±/g)].map((m) => Number(m[1]));
-    expect(mres).toHaveLength(8);
+    expect(mres).toHaveLength(6);
     expect(Math.min(...mres.slice(-3))).toBeLessThan(0.7 * mres[0]);
     const metrics = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
-    expect(metrics.films).toMatchObject({ train: 8, heldOut: 2 });
+    expect(metrics.films).toMatchObject({ train: 4, heldOut: 2 });
     expect(metrics.heldOut.perLandmark).toHaveLength(19);
     expect(metrics.heldOut.mreMm).toBeCloseTo(Math.min(...mres), 1);
     expect(Object.keys(metrics.heldOut.sdr).sort()).toEqual(['2', '2.5', '3', '4']);
@@ -92,16 +94,21 @@ describe('train-landmarks and detect', () => {
       '--out',
       out,
       '--epochs',
-      '9',
+      '7',
+      '--limit',
+      '6',
       '--resume',
       '--quiet',
     ]);
     expect(r2.code).toBe(0);
     expect(r2.stderr).toBe('');
-    expect(r2.stdout).toMatch(/done \(9 epochs\): 9 epochs/);
+    expect(r2.stdout).toMatch(/done \(7 epochs\): 7 epochs/);
 
+    const films = join(dir, 'films');
+    await mkdir(films);
+    for (const f of ['001.jpg', '002.jpg', '003.jpg']) await copyFile(join(SAMPLE, f), join(films, f));
     const csv = join(dir, 'pred.csv');
-    const d = await runMain(['detect', '--checkpoint', out, '--input', SAMPLE, '--out', csv]);
+    const d = await runMain(['detect', '--checkpoint', out, '--input', films, '--out', csv]);
     expect(d.code).toBe(0);
     const text = await readFile(csv, 'utf8');
     expect(text.split('\n')[0]).toBe(
@@ -109,14 +116,37 @@ describe('train-landmarks and detect', () => {
     );
     const parsed = parseLandmarkCsv(text, 'pred.csv');
     expect(parsed.problems).toEqual([]);
-    expect(parsed.rows.map((x) => x.imagePath)).toEqual(
-      Array.from({ length: 10 }, (_, i) => `${String(i + 1).padStart(3, '0')}.jpg`),
-    );
+    expect(parsed.rows.map((x) => x.imagePath)).toEqual(['001.jpg', '002.jpg', '003.jpg']);
     // original pixels of a 1935 x 2400 film, not the 64 px input
     const xs = parsed.rows.flatMap((x) => x.points.map((p) => p[0]));
     expect(Math.max(...xs)).toBeGreaterThan(500);
     expect(Math.max(...xs)).toBeLessThan(2400); // inside the letterboxed square (a tiny model may point into the padding)
-  }, 120_000);
+
+    // fine-tuning on a dataset with another landmark set is refused, naming both sets
+    const other = join(dir, 'five');
+    await mkdir(other);
+    await copyFile(join(SAMPLE, '001.jpg'), join(other, '001.jpg'));
+    const header = [
+      'image_path',
+      ...Array.from({ length: 5 }, (_, k) => [`${k + 1}_x`, `${k + 1}_y`]).flat(),
+    ];
+    await writeFile(
+      join(other, 'five.csv'),
+      `${header.join(',')}\n001.jpg,${Array(10).fill('100').join(',')}\n`,
+    );
+    const refused = await runMain([
+      'train-landmarks',
+      '--data',
+      other,
+      '--out',
+      join(dir, 'ft'),
+      '--init',
+      out,
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('19 landmarks [S, N, Or');
+    expect(refused.stderr).toContain('5 landmarks [L1, L2, L3, L4, L5]');
+  }, 240_000);
 
   it('refuses bad input with a clear message', async () => {
     const noLm = await runMain(['train-landmarks', '--data', join(ROOT, 'public'), '--out', join(dir, 'x')]);
