@@ -235,7 +235,10 @@ describe('Evaluate section', () => {
         expect(md).toContain('## Landmarks');
         expect(md).toContain('### Landmark-region sharpness (prediction ÷ X-ray)');
         expect(md).toContain('| 10 | Go | Gonion |');
+        expect(md).toContain('The grid figure (viz_grid_20.png, above) draws the ground-truth landmarks');
         const report = JSON.parse(new TextDecoder().decode(files['review/report.json']));
+        expect(report.landmarks.sharpness.perLandmark).toHaveLength(19);
+        expect(report.landmarks.grid).toBe('viz_grid_20.png');
         expect(report.schema).toBe('ceph-gan-studio/review@1');
         expect(report.metrics.mean_l1).toBeCloseTo(l1, 3);
         expect(report.metrics.per_case).toHaveLength(20);

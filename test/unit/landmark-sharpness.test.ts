@@ -1,5 +1,7 @@
+import 'fake-indexeddb/auto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import type { RunConfig } from '../../src/core/config';
 import { computeTransform, DEFAULT_PREPROCESS, type PreprocessSpec } from '../../src/core/data/preprocess';
 import type { Point } from '../../src/core/image';
 import {
@@ -14,7 +16,9 @@ import {
   worstLandmarks,
   type CaseLandmarkSharpness,
 } from '../../src/core/eval/landmarkSharpness';
-import { isBetter } from '../../src/engine/engineCore';
+import { EngineCore, isBetter } from '../../src/engine/engineCore';
+import type { EngineEvent } from '../../src/engine/protocol';
+import { getRun, openStudioStorage, readHistory } from '../../src/store';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -197,5 +201,64 @@ describe('landmark-region sharpness', () => {
     expect(isBetter('lmSharp', 1.3, 0.8)).toBe(false);
     expect(isBetter('lmSharp', 0.5, null)).toBe(true);
     expect(isBetter('lmSharp', Number.NaN, null)).toBe(false);
+  });
+});
+
+describe('landmark-region sharpness in the engine (demo phantom, cpu, fake-indexeddb)', () => {
+  it("validation rounds carry it and 'lmSharp' keeps the best checkpoint; without landmarks on the target, L1 with a warning", async () => {
+    const prefix = `lmsharp-${globalThis.crypto.randomUUID()}`;
+    const core = new EngineCore({ home: 'node', eventEveryMs: 0, historyEveryMs: 0, useLocks: false });
+    const events: EngineEvent[] = [];
+    core.onEvent((e) => events.push(e));
+    await core.init({ backend: 'cpu', storagePrefix: prefix });
+    await core.loadDataset({ kind: 'demo', cases: 6, seed: 3 });
+    const cfg: Partial<RunConfig> = {
+      netG: 'unet_32',
+      size: 32,
+      ngf: 4,
+      ndf: 4,
+      n_epochs: 1,
+      n_epochs_decay: 0,
+      log_every: 5,
+      val_every: 2,
+      save_every: 100,
+      seed: 5,
+    };
+    const waitFinished = async (runId: string): Promise<void> => {
+      const t0 = Date.now();
+      while (!events.some((e) => e.type === 'run' && e.run.id === runId && e.run.status === 'finished')) {
+        if (Date.now() - t0 > 120_000) throw new Error('run did not finish');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const a = await core.start({ config: cfg as RunConfig, name: 'lm', bestMetric: 'lmSharp' });
+    await waitFinished(a.run.id);
+    const storage = await openStudioStorage({ prefix });
+    const run = await getRun(storage.runs, a.run.id);
+    expect(run?.best?.metric).toBe('lm_sharp');
+    const val = await readHistory(storage.runs, a.run.id, 'val');
+    expect(val.length).toBeGreaterThan(0);
+    for (const p of val) {
+      expect(p.values.lm_sharp).toBeGreaterThan(0);
+      expect(p.values['lm_sharp:Go']).toBeGreaterThan(0);
+      // the phantom at 32 px: 7.5 mm per px, a 10 mm window is 1 px
+      expect(p.values.lm_sharp_window_px_min).toBe(1);
+    }
+    const closest = Math.min(...val.map((p) => Math.abs((p.values.lm_sharp as number) - 1)));
+    expect(Math.abs((run?.best?.value as number) - 1)).toBeCloseTo(closest, 12);
+    const round = events.flatMap((e) => (e.type === 'validation' && e.round ? [e.round] : [])).at(-1);
+    expect(round?.landmarkSharpness?.perLandmark).toHaveLength(19);
+    expect(round?.landmarkSharpness?.perLandmark[0].name).toBe('Sella');
+
+    // BtoA: the target is the photo, the landmarks are X-ray points: no metric, best by L1
+    const b = await core.start({ config: { ...cfg, direction: 'BtoA' } as RunConfig, bestMetric: 'lmSharp' });
+    await waitFinished(b.run.id);
+    expect((await getRun(storage.runs, b.run.id))?.best?.metric).toBe('mean_l1');
+    expect(events.some((e) => e.type === 'warning' && e.message.code === 'engine.best.noLandmarks')).toBe(
+      true,
+    );
+    const valB = await readHistory(storage.runs, b.run.id, 'val');
+    expect(valB.every((p) => p.values.lm_sharp === undefined)).toBe(true);
+    await core.dispose();
   });
 });

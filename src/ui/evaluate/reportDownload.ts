@@ -97,6 +97,9 @@ export function buildReviewInput(src: ReportSources, now = new Date()): ReviewIn
     gate: src.gate,
     comparison,
     figures: { grid: null, curves: null },
+    // the grid PNG (gridOf) draws the ground-truth landmarks on the X-ray and prediction tiles when its cases have them
+    landmarks:
+      src.grid && (ce ?? b)?.grid.some((g) => (g.landmarks?.length ?? 0) > 0) ? { gridOverlay: true } : null,
   };
 }
 
