@@ -22,18 +22,18 @@ import {
   type LandmarkSetInfo,
 } from '../../core/data/dataset';
 import { ISBI_SET } from '../../core/data/landmarkSet';
-import {
-  computeTransform,
-  splitAlignedImage,
-  toOriginal,
-  toPreprocessed,
-  type PreprocessSpec,
-} from '../../core/data/preprocess';
+import { splitAlignedImage, toOriginal, toPreprocessed } from '../../core/data/preprocess';
 import type { Point, RgbaImage } from '../../core/image';
 import type { TrainMessage } from '../../engine/trainMessages';
 import type { RunRecord, StudioStorage, TracingRecord, TracingTarget } from '../../store';
 import { datasetSourceOf } from '../evaluate/evaluateState.svelte';
-import { measurementRows, targetErrors, type MeasurementRow, type TargetErrors } from './results';
+import {
+  measurementRows,
+  predictionTransform,
+  targetErrors,
+  type MeasurementRow,
+  type TargetErrors,
+} from './results';
 import { train } from '../train/trainState.svelte';
 
 export const TRACER_STORAGE_KEY = 'ceph-gan-studio.landmarks.tracer';
@@ -456,12 +456,7 @@ export class LandmarksState {
       const base = train.dataset?.preprocessing ?? null;
       const cfg = run?.config;
       if (!base || !cfg) throw new Error(`run ${target.runId} is not known to this page`);
-      const spec: PreprocessSpec = {
-        ...base,
-        size: cfg.size,
-        mode: cfg.preprocess === 'roi' && !base.roi ? 'letterbox' : cfg.preprocess,
-      };
-      const tr = computeTransform(c.record.xraySize.width, c.record.xraySize.height, spec);
+      const tr = predictionTransform(c.record.xraySize, base, cfg);
       toO = (p) => toOriginal(tr, p);
       toS = (p) => toPreprocessed(tr, p);
       groundTruth = c.record.landmarks;

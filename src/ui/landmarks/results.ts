@@ -4,11 +4,32 @@
  * measurements of one case from the ground truth and from a tracing, with the CSV of both.
  * The numbers come from core/landmarks (errors.ts, measure.ts); nothing is recomputed here.
  */
+import type { RunConfig } from '../../core/config';
+import type { ImageSize } from '../../core/data/dataset';
+import { computeTransform, type PreprocessSpec, type Transform } from '../../core/data/preprocess';
 import type { Point } from '../../core/image';
 import { radialErrorsMm, summarizeErrors, type ErrorSummary } from '../../core/landmarks/errors';
 import { compareMeasurements, measureAnalysis, type MeasurementValue } from '../../core/landmarks/measure';
 import type { Text, Unit } from '../../core/landmarks/analysis';
 import type { TracingRecord } from '../../store/tracings';
+
+/**
+ * The transform between a stored case's original X-ray and the prediction the engine returns for
+ * a run: the dataset's preprocessing (as loaded in the engine) at the run's size and mode, with
+ * ROI falling back to letterbox when no box is drawn (as the engine prepares the data).
+ */
+export function predictionTransform(
+  xraySize: ImageSize,
+  base: PreprocessSpec,
+  cfg: Pick<RunConfig, 'size' | 'preprocess'>,
+): Transform {
+  const spec: PreprocessSpec = {
+    ...base,
+    size: cfg.size,
+    mode: cfg.preprocess === 'roi' && !base.roi ? 'letterbox' : cfg.preprocess,
+  };
+  return computeTransform(xraySize.width, xraySize.height, spec);
+}
 
 /** Mean radial error above which a landmark counts as untraceable (the clinical tolerance). */
 export const TRACEABLE_MM = 2;
