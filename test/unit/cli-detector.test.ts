@@ -149,9 +149,15 @@ describe('train-landmarks and detect', () => {
   }, 240_000);
 
   it('refuses bad input with a clear message', async () => {
-    const noLm = await runMain(['train-landmarks', '--data', join(ROOT, 'public'), '--out', join(dir, 'x')]);
+    const noImages = await runMain(['train-landmarks', '--data', join(ROOT, 'src'), '--out', join(dir, 'x')]);
+    expect(noImages.code).toBe(2);
+    expect(noImages.stderr).toMatch(/src: no PNG or JPEG images found/);
+    const bare = join(dir, 'bare');
+    await mkdir(bare);
+    await copyFile(join(SAMPLE, '002.jpg'), join(bare, '002.jpg'));
+    const noLm = await runMain(['train-landmarks', '--data', bare, '--out', join(dir, 'x')]);
     expect(noLm.code).toBe(2);
-    expect(noLm.stderr).toMatch(/no (PNG or JPEG images|landmarks)/);
+    expect(noLm.stderr).toMatch(/no landmarks found\. A detector needs landmarks.*trace the films/);
     const notDet = await runMain([
       'detect',
       '--checkpoint',
