@@ -46,7 +46,7 @@ export const DETECT_HELP = helpText(
   [
     ['options', OPTIONS],
     ['backend', BACKEND_OPTION],
-    ['', HELP_OPTION],
+    ['other', HELP_OPTION],
   ],
 );
 

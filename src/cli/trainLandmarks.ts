@@ -108,7 +108,7 @@ export const TRAIN_LANDMARKS_HELP = helpText(
   [
     ['options', OPTIONS],
     ['backend', BACKEND_OPTION],
-    ['', HELP_OPTION],
+    ['other', HELP_OPTION],
   ],
 );
 
