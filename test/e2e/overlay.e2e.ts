@@ -6,7 +6,8 @@
  *  2. Evaluate: the best checkpoint's grid draws the landmarks in their colours on the X-ray and
  *     prediction tiles (pixels of the landmark colours on the canvas) and the one-case viewer
  *     shows 19 markers on the X-ray and the prediction;
- *  3. Data: the demo's preprocessing tab draws the landmarks mapped through the letterbox;
+ *  3. Data: the demo's preprocessing tab draws the landmarks mapped through the letterbox, the
+ *     case view draws them over the original X-ray;
  *  4. 简体中文: the same views, full names in Chinese on hover.
  * Screenshots: test-results/e2e/overlay-*.png.
  */
@@ -195,7 +196,8 @@ describe('Landmark overlays', () => {
         // --- Data: the demo's preprocessed view with the landmarks mapped through the letterbox ---
         await page.getByRole('tab', { name: 'Data' }).click();
         await page.getByTestId('demo-open').click();
-        await page.getByTestId('ds-tab-preprocess').click();
+        // the page generates the 100 demo cases first
+        await page.getByTestId('ds-tab-preprocess').click({ timeout: 180_000 });
         const pre = page.getByTestId('preprocess-panel');
         await expect
           .poll(() => pre.locator('svg[data-testid="preprocess-landmarks"] circle.lmo-pt').count(), {
@@ -207,6 +209,18 @@ describe('Landmark overlays', () => {
         ).toBe(19);
         await page.waitForTimeout(800); // preview canvases
         await pre.screenshot({ path: 'test-results/e2e/overlay-preprocess-en.png' });
+        // the case view: the same overlay over the original X-ray (original pixels)
+        const openCase = async (lang: string) => {
+          await page.getByTestId('ds-tab-browse').click();
+          await page.locator('[data-testid="case-card"]').first().click();
+          const cv = page.getByTestId('case-view');
+          await expect.poll(() => markers(cv).count(), { timeout: 60_000 }).toBe(19);
+          await page.waitForTimeout(800); // the X-ray bitmap
+          await cv.screenshot({ path: `test-results/e2e/overlay-case-${lang}.png` });
+          await page.keyboard.press('Escape');
+          await page.getByTestId('ds-tab-preprocess').click();
+        };
+        await openCase('en');
 
         // --- 简体中文 ---
         await page.getByRole('button', { name: '简体中文' }).click();
@@ -216,6 +230,7 @@ describe('Landmark overlays', () => {
         );
         expect(await sTitle.textContent()).toBe('S — 蝶鞍点 (Sella)');
         await pre.screenshot({ path: 'test-results/e2e/overlay-preprocess-zh.png' });
+        await openCase('zh');
         await page.getByRole('tab', { name: '训练' }).click();
         await preview.scrollIntoViewIfNeeded();
         await preview.screenshot({ path: 'test-results/e2e/overlay-preview-zh.png' });
