@@ -63,6 +63,22 @@ async function clickImage(page: Page, p: Point): Promise<void> {
   await page.mouse.click(box.x + (p[0] / w) * box.width, box.y + (p[1] / h) * box.height);
 }
 
+/** Drag from image point `a` to `b` (e.g. a placed marker to adjust it). */
+async function dragImage(page: Page, a: Point, b: Point): Promise<void> {
+  const canvas = page.getByTestId('lm-canvas');
+  const box = (await canvas.boundingBox())!;
+  const w = Number(await canvas.getAttribute('width'));
+  const h = Number(await canvas.getAttribute('height'));
+  const at = (p: Point): [number, number] => [
+    box.x + (p[0] / w) * box.width,
+    box.y + (p[1] / h) * box.height,
+  ];
+  await page.mouse.move(...at(a));
+  await page.mouse.down();
+  await page.mouse.move(...at(b), { steps: 6 });
+  await page.mouse.up();
+}
+
 async function shot(s: StudioSession, name: string): Promise<void> {
   await s.page.waitForTimeout(300);
   await s.screenshot(name);
@@ -121,7 +137,18 @@ describe('Landmarks: tracing wizard, errors in mm, measurements', () => {
       await page.getByTestId('lm-stage').scrollIntoViewIfNeeded();
       for (let i = 0; i < 19; i++) {
         expect((await lmDebug(page)).index).toBe(i);
-        if (i === 4)
+        if (i === 0) {
+          // placed 3 px off, then dragged to its place
+          await clickImage(page, [truth[0][0] + 3, truth[0][1]]);
+          await dragImage(page, [truth[0][0] + 3, truth[0][1]], [truth[0][0] + DX, truth[0][1]]);
+        } else if (i === 2) {
+          // a wrong click undone with Ctrl+Z
+          await clickImage(page, [truth[2][0] + 4, truth[2][1] + 4]);
+          expect(await lmDebug(page)).toMatchObject({ index: 3, placed: 3 });
+          await page.keyboard.press('Control+z');
+          expect(await lmDebug(page)).toMatchObject({ index: 2, placed: 2 });
+          await clickImage(page, [truth[2][0] + DX, truth[2][1]]);
+        } else if (i === 4)
           await page.keyboard.press('s'); // A: not identifiable
         else await clickImage(page, [truth[i][0] + DX, truth[i][1]]);
         if (i === 9) await shot(s, 'lm-wizard-en');
@@ -155,6 +182,10 @@ describe('Landmarks: tracing wizard, errors in mm, measurements', () => {
       );
       const fhi = await page.locator('[data-testid="lm-meas-row"][data-id="FHI"]').textContent();
       expect(fhi).not.toContain('unavailable');
+      // two checkpoints side by side (here the same one twice: identical columns)
+      await page.getByTestId('lm-key-b').selectOption(`ckpt:${runId}:last`);
+      await page.getByTestId('lm-summary-b').filter({ hasText: '1 case(s), 18 landmarks' }).waitFor();
+      expect(await page.getByTestId('lm-landmark-table').locator('thead th').count()).toBe(9);
       await page.getByTestId('lm-results').scrollIntoViewIfNeeded();
       await shot(s, 'lm-tables-en');
       await page.getByTestId('lm-analysis').selectOption('steiner');
