@@ -4,13 +4,16 @@
  *     shows the 19 ISBI landmarks on the real X-ray, the prediction and the real ↔ prediction
  *     blend of each preview case; names on hover show the symbol, the <title> the full name;
  *  2. Evaluate: the best checkpoint's grid draws the landmarks in their colours on the X-ray and
- *     prediction tiles (pixels of the landmark colours on the canvas) and the one-case viewer
+ *     prediction tiles (pixels of the landmark colours on the canvas and in the downloaded
+ *     viz_grid_<n>.png) and the one-case viewer
  *     shows 19 markers on the X-ray and the prediction;
  *  3. Data: the demo's preprocessing tab draws the landmarks mapped through the letterbox, the
  *     case view draws them over the original X-ray;
  *  4. 简体中文: the same views, full names in Chinese on hover.
  * Screenshots: test-results/e2e/overlay-*.png.
  */
+import { readFileSync } from 'node:fs';
+import { decode } from 'fast-png';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { landmarkRgb } from '../../src/core/landmarks/labels';
@@ -177,6 +180,19 @@ describe('Landmark overlays', () => {
         // Pog / Gn / Me cover part of each other)
         for (const [i, n] of withLm.entries())
           expect(n, `colour of landmark ${i}`).toBeGreaterThanOrEqual(2 * ev.gridCases * 3);
+        // the exported PNG is the same picture: the landmark colours are in the file
+        const [dl] = await Promise.all([
+          page.waitForEvent('download'),
+          page.getByTestId('eval-grid-download').click(),
+        ]);
+        expect(dl.suggestedFilename()).toBe(`overlay-e2e_viz_grid_${ev.gridCases}.png`);
+        const png = decode(readFileSync(await dl.path()));
+        const sella = landmarkRgb(0);
+        let sellaPx = 0;
+        for (let k = 0; k < png.data.length; k += 4)
+          if (png.data[k] === sella[0] && png.data[k + 1] === sella[1] && png.data[k + 2] === sella[2])
+            sellaPx++;
+        expect(sellaPx).toBe(withLm[0]);
         const viewer = page.getByTestId('eval-grid-viewer');
         expect(await markers(viewer.getByTestId('eval-viewer-xray')).count()).toBe(19);
         expect(await markers(viewer.getByTestId('eval-viewer-pred')).count()).toBe(19);
