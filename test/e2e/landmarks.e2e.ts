@@ -288,7 +288,14 @@ describe('Landmarks: tracing wizard, errors in mm, measurements', () => {
       await page.getByTestId('lm-ruler-mm').fill('10');
       await page.getByTestId('lm-ruler-apply').click();
       expect(await page.getByTestId('lm-ruler-error').textContent()).toContain('length 0 px');
-      await page.getByRole('button', { name: 'Cancel' }).click();
+      // a 100 mm ruler 1000 px long: 0.1 mm/px, saved as the dataset's spacing
+      await clickImage(page, [900, 300]); // a third click starts a new ruler
+      await clickImage(page, [900, 1300]);
+      await page.getByTestId('lm-ruler-mm').fill('100');
+      await page.getByTestId('lm-ruler-apply').click();
+      await page.getByTestId('lm-ruler-result').filter({ hasText: '= 100 mm' }).waitFor();
+      const spacing = Number(await page.getByTestId('lm-spacing').inputValue());
+      expect(Math.abs(spacing - 0.1)).toBeLessThan(0.001); // one screen pixel is ~4 film pixels here
 
       // the viewer's adjustments and zoom: invert, then zoom in at the sella and back
       await page.getByTestId('lm-invert').check();
