@@ -123,7 +123,7 @@ describe('First hour with 20 own films', () => {
         await page.getByTestId('train-choose-dataset').waitFor();
         const start = page.getByRole('button', { name: 'Start training' });
         expect(await start.isDisabled()).toBe(true);
-        expect(await page.getByText('Choose the dataset to train on first').count()).toBe(1);
+        await page.getByText('Choose the dataset to train on first').waitFor({ timeout: 30_000 });
         expect(await page.getByTestId('train-stored-choice').inputValue()).toBe('');
         await s.screenshot('firsthour-train-choose-en');
 
