@@ -540,6 +540,86 @@ describe('landmarks section', () => {
     expect(reviewBundle(full, 'en', {}).markdown).not.toContain('The grid figure');
     expect((j.tracing as { cases: number }).cases).toBe(2);
   });
+
+  it('renders the traceability table (floor, synthetic, over 2 mm, measurements) and gates on 2 mm', () => {
+    const input = clinicInput(cfg, false);
+    const floor = summarizeErrors(
+      [
+        [1, 1.5, 0.5],
+        [1, 0.5, 1.5],
+      ],
+      ['S', 'N', 'Go'],
+    );
+    const synthetic = summarizeErrors(
+      [
+        [1.5, 3, 1],
+        [2.5, 5, null],
+      ],
+      ['S', 'N', 'Go'],
+    );
+    const traceability = {
+      detector: { name: 'demo detector' },
+      cases: 2,
+      floor,
+      synthetic,
+      measurements: [
+        {
+          id: 'ANB',
+          name: { en: 'ANB', zh: 'ANB 角' },
+          unit: 'deg' as const,
+          meanAbsDiff: 1.25,
+          meanGt: 2,
+          meanSynthetic: 3.25,
+          n: 2,
+        },
+        {
+          id: 'FHI',
+          name: { en: 'FHI', zh: 'FHI' },
+          unit: 'ratio' as const,
+          meanAbsDiff: null,
+          meanGt: 0.7,
+          meanSynthetic: null,
+          n: 0,
+        },
+      ],
+    };
+    const gate = evaluateGate(
+      { mean_l1: 0.05, mean_psnr: 25, failure_rate: 0, sharpness_ratio: 1, trace_mre: synthetic.mreMm },
+      DEFAULT_GATE,
+    );
+    const full: ReviewInput = { ...input, gate, landmarks: { traceability } };
+    const b = reviewBundle(full, 'en', {});
+    const en = b.markdown;
+    expect(en).toContain('## Landmarks');
+    expect(en).toContain('### Traceability (landmark detector)');
+    expect(en).toContain('Detector **demo detector** on 2 validation case(s)');
+    expect(en).toContain(
+      'Floor = the detector on the real X-ray vs the ground truth: MRE **1 mm**, SDR 2 mm 100 %',
+    );
+    // synthetic: 1.5, 3, 1, 2.5, 5 -> 13 / 5 = 2.6 mm; 2 of 5 within 2 mm
+    expect(en).toContain('MRE **2.6 mm**, SDR 2 mm 40 %');
+    expect(en).toContain('**Over 2 mm on the synthetic X-ray:** N (Nasion) 4 mm');
+    expect(en).toContain('| S | Sella | 1 | 100 % | 2 | 50 % | 2 |');
+    expect(en).toContain('| N | Nasion | 1 | 100 % | 4 ⚠ | 0 % | 2 |');
+    expect(en).toContain('| all |  | 1 | 100 % | 2.6 | 40 % | 5 |');
+    expect(en).toContain('| ANB | 2° | 3.25° | 1.25° | 2 |');
+    expect(en).toContain('| FHI | 0.7 | unavailable | – | 0 |');
+    // the gate's traceability rule, named with its unit, fails at 2.6 mm > 2 mm
+    expect(en).toContain(
+      '| traceability MRE (landmark detector on the predictions vs ground truth) | 2.6 mm | <= 2 mm | FAIL |',
+    );
+    const zh = reviewBundle(full, 'zh', {}).markdown;
+    expect(zh).toContain('### 可追踪性（关键点检测器）');
+    expect(zh).toContain('**合成 X 光上超过 2 mm:** N (鼻根点) 4 mm');
+    expect(zh).toContain('| ANB 角 | 2° | 3.25° | 1.25° | 2 |');
+    const j = b.json.landmarks as { traceability: { cases: number; synthetic: { mreMm: number } } };
+    expect(j.traceability.cases).toBe(2);
+    expect(j.traceability.synthetic.mreMm).toBeCloseTo(2.6, 12);
+    // without traceability the section stays absent
+    expect(reviewBundle({ ...input, landmarks: { traceability: null } }, 'en', {}).markdown).not.toContain(
+      'Traceability',
+    );
+  });
 });
 
 describe('preprocessing override', () => {

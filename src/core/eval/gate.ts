@@ -5,12 +5,13 @@
  * Pure functions.
  */
 
-export type GateCriterionId = 'mean_l1' | 'mean_psnr' | 'failure_rate' | 'sharpness_ratio';
+export type GateCriterionId = 'mean_l1' | 'mean_psnr' | 'failure_rate' | 'sharpness_ratio' | 'trace_mre';
 export const GATE_CRITERIA: readonly GateCriterionId[] = [
   'mean_l1',
   'mean_psnr',
   'failure_rate',
   'sharpness_ratio',
+  'trace_mre',
 ];
 
 /** `null` switches a criterion off. */
@@ -23,6 +24,11 @@ export interface GateThresholds {
   maxFailureRate: number | null;
   /** Pass when prediction / X-ray mean gradient >= this. */
   minSharpnessRatio: number | null;
+  /**
+   * Pass when the traceability MRE (mm: a landmark detector on the synthetic X-rays vs the ground
+   * truth) <= this. Judged only when the evaluation has traceability (issue 13).
+   */
+  maxTraceMreMm?: number | null;
 }
 
 /** Studio defaults (the clinic's documents do not state their Gate-1 numbers; set your own). */
@@ -31,6 +37,8 @@ export const DEFAULT_GATE: GateThresholds = {
   minMeanPsnr_db: 20,
   maxFailureRate: 0.1,
   minSharpnessRatio: 0.7,
+  // 2 mm: the clinical tolerance of a landmark (ISBI 2015)
+  maxTraceMreMm: 2,
 };
 
 export interface GateInputs {
@@ -38,6 +46,11 @@ export interface GateInputs {
   mean_psnr: number | null;
   failure_rate: number | null;
   sharpness_ratio: number | null;
+  /**
+   * Traceability MRE in mm; undefined = the evaluation has no traceability (the rule is left out),
+   * null = traceability ran but measured nothing (unknown).
+   */
+  trace_mre?: number | null;
 }
 
 export type CriterionStatus = 'pass' | 'fail' | 'unknown';
@@ -67,6 +80,7 @@ const SPEC: Record<GateCriterionId, { key: keyof GateThresholds; op: '<=' | '>='
   mean_psnr: { key: 'minMeanPsnr_db', op: '>=' },
   failure_rate: { key: 'maxFailureRate', op: '<=' },
   sharpness_ratio: { key: 'minSharpnessRatio', op: '>=' },
+  trace_mre: { key: 'maxTraceMreMm', op: '<=' },
 };
 
 /** Judge the measured values against the thresholds. */
@@ -75,8 +89,9 @@ export function evaluateGate(inputs: GateInputs, thresholds: GateThresholds, nam
   for (const id of GATE_CRITERIA) {
     const { key, op } = SPEC[id];
     const threshold = thresholds[key];
-    if (threshold === null) continue;
-    const value = inputs[id];
+    if (threshold === null || threshold === undefined) continue;
+    if (id === 'trace_mre' && inputs.trace_mre === undefined) continue;
+    const value = inputs[id] ?? null;
     // +Infinity PSNR (exact reproduction) is a valid, passing value; NaN/null is unknown
     const known = value !== null && !Number.isNaN(value);
     const ok = known && (op === '<=' ? value <= threshold : value >= threshold);

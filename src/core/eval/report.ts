@@ -209,10 +209,15 @@ const GATE_NAMES: Record<string, Bi> = {
     en: 'sharpness ratio (prediction / X-ray mean gradient)',
     zh: '清晰度比（预测 / X 线平均梯度）',
   },
+  trace_mre: {
+    en: 'traceability MRE (landmark detector on the predictions vs ground truth)',
+    zh: '可追踪性 MRE（关键点检测器作用于预测图 vs 真实标注）',
+  },
 };
 
 function gateValue(id: string, v: number | null): string {
   if (v === null) return '–';
+  if (id === 'trace_mre') return `${f(v)} mm`;
   return id === 'failure_rate' ? pct(v) : id === 'mean_psnr' ? `${f(v)} dB` : f(v);
 }
 

@@ -40,7 +40,32 @@ export interface ReviewLandmarks {
     cases: number;
     rows: MeasurementComparison[];
   } | null;
+  /**
+   * Traceability (issue 13): a landmark detector on the real X-rays (the floor) and on the
+   * predictions (synthetic), both vs the ground truth, and the measurements from the synthetic
+   * detections vs the ground truth. Structurally the engine's TraceabilityResult.
+   */
+  traceability?: ReviewTraceability | null;
 }
+
+export interface ReviewTraceability {
+  detector: { name: string };
+  cases: number;
+  floor: ErrorSummary;
+  synthetic: ErrorSummary;
+  measurements: {
+    id: string;
+    name: { en: string; zh: string };
+    unit: 'deg' | 'mm' | 'ratio';
+    meanAbsDiff: number | null;
+    meanGt: number | null;
+    meanSynthetic: number | null;
+    n: number;
+  }[];
+}
+
+/** The clinical tolerance of a landmark (mm). */
+export const TRACE_TOLERANCE_MM = 2;
 
 function fmt(v: number | null | undefined, digits = 3): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–';
@@ -73,7 +98,7 @@ export function hasLandmarksSection(
   sharpness: LandmarkSharpnessSummary | null | undefined,
   lm: ReviewLandmarks | null | undefined,
 ): boolean {
-  return !!sharpness || !!lm?.tracing || !!lm?.measurements || !!lm?.gridOverlay;
+  return !!sharpness || !!lm?.tracing || !!lm?.measurements || !!lm?.gridOverlay || !!lm?.traceability;
 }
 
 /** Markdown lines of the landmarks section (empty when there is nothing to show). */
@@ -205,6 +230,8 @@ export function landmarksMarkdown(
     }
   }
 
+  if (lm?.traceability) out.push(...traceabilityMarkdown(lm.traceability, lang));
+
   const m = lm?.measurements;
   if (m && m.rows.length > 0) {
     out.push(`### ${L('Measurements: tracing vs ground truth', '测量值：描点 vs 真实标注')} (${m.analysis})`);
@@ -300,5 +327,106 @@ export function landmarksJson(
     grid: gridFile && lm?.gridOverlay ? gridFile : null,
     tracing: lm?.tracing ?? null,
     measurements: lm?.measurements ?? null,
+    traceability: lm?.traceability
+      ? { units: 'mm (MRE); SDR as fractions 0..1; measurements in their unit', ...lm.traceability }
+      : null,
   };
+}
+
+/**
+ * The traceability table: floor (detector on the real X-ray) and traceability (detector on the
+ * prediction) per landmark with MRE / SDR@2mm, the landmarks over 2 mm on the prediction named,
+ * then the measurement agreement (mean |Δ| of detected-on-synthetic vs ground truth).
+ */
+export function traceabilityMarkdown(tr: ReviewTraceability, lang: Lang): string[] {
+  const zh = lang === 'zh';
+  const L = (en: string, z: string): string => (zh ? z : en);
+  const out: string[] = [];
+  const fl = tr.floor;
+  const sy = tr.synthetic;
+  out.push(`### ${L('Traceability (landmark detector)', '可追踪性（关键点检测器）')}`);
+  out.push('');
+  out.push(
+    L(
+      `Detector **${tr.detector.name}** on ${tr.cases} validation case(s) with landmarks. Floor = the detector on the real X-ray vs the ground truth: MRE **${fmt(fl.mreMm)} mm**, SDR 2 mm ${pct(fl.sdr['2'])}. Traceability = the detector on the synthetic X-ray vs the ground truth: MRE **${fmt(sy.mreMm)} mm**, SDR 2 mm ${pct(sy.sdr['2'])}. 2 mm is the clinical tolerance.`,
+      `检测器 **${tr.detector.name}** 作用于 ${tr.cases} 个带关键点的验证病例。下限 = 检测器在真实 X 光上对比真实标注：MRE **${fmt(fl.mreMm)} mm**，SDR 2 mm ${pct(fl.sdr['2'])}。可追踪性 = 检测器在合成 X 光上对比真实标注：MRE **${fmt(sy.mreMm)} mm**，SDR 2 mm ${pct(sy.sdr['2'])}。2 mm 为临床容差。`,
+    ),
+  );
+  out.push('');
+  const over = sy.perLandmark.filter((r) => r.mreMm !== null && r.mreMm > TRACE_TOLERANCE_MM);
+  if (over.length > 0) {
+    const list = over
+      .map((r) => `${r.symbol} (${landmarkName(r.symbol, '', lang)}) ${fmt(r.mreMm)} mm`)
+      .join(zh ? '、' : ', ');
+    out.push(`**${L('Over 2 mm on the synthetic X-ray', '合成 X 光上超过 2 mm')}:** ${list}`);
+    out.push('');
+  }
+  const floorBy = new Map(fl.perLandmark.map((r) => [r.symbol, r]));
+  out.push(
+    ...table(
+      zh
+        ? ['关键点', '名称', '下限 MRE (mm)', '下限 SDR 2 mm', '合成 MRE (mm)', '合成 SDR 2 mm', 'n']
+        : [
+            'landmark',
+            'name',
+            'floor MRE (mm)',
+            'floor SDR 2 mm',
+            'synthetic MRE (mm)',
+            'synthetic SDR 2 mm',
+            'n',
+          ],
+      [
+        ...sy.perLandmark.map((r) => {
+          const f0 = floorBy.get(r.symbol);
+          const flag = r.mreMm !== null && r.mreMm > TRACE_TOLERANCE_MM ? ' ⚠' : '';
+          return [
+            r.symbol,
+            landmarkName(r.symbol, '', lang),
+            fmt(f0?.mreMm ?? null),
+            pct(f0?.sdr2 ?? null),
+            `${fmt(r.mreMm)}${flag}`,
+            pct(r.sdr2),
+            String(r.n),
+          ];
+        }),
+        [
+          L('all', '全部'),
+          '',
+          fmt(fl.mreMm),
+          pct(fl.sdr['2']),
+          fmt(sy.mreMm),
+          pct(sy.sdr['2']),
+          String(sy.n),
+        ],
+      ],
+    ),
+  );
+  out.push('');
+  if (tr.measurements.length > 0) {
+    out.push(
+      `#### ${L('Measurement agreement (detected on synthetic vs ground truth)', '测量一致性（合成图检测 vs 真实标注）')}`,
+    );
+    out.push('');
+    out.push(
+      ...table(
+        zh
+          ? ['测量', '真实标注（均值）', '合成（均值）', '平均 |Δ|', '病例']
+          : ['measurement', 'ground truth (mean)', 'synthetic (mean)', 'mean |Δ|', 'cases'],
+        tr.measurements.map((r) => {
+          const u = UNIT[r.unit] ?? '';
+          const v = (x: number | null): string =>
+            x === null ? L('unavailable', '不可用') : `${fmt(x, 4)}${u}`;
+          return [
+            r.name[lang],
+            v(r.meanGt),
+            v(r.meanSynthetic),
+            r.meanAbsDiff === null ? '–' : `${fmt(r.meanAbsDiff)}${u}`,
+            String(r.n),
+          ];
+        }),
+      ),
+    );
+    out.push('');
+  }
+  return out;
 }

@@ -29,6 +29,8 @@ import { FIRSTHOUR_STRINGS } from './firsthour';
 import { OVERLAY_STRINGS } from './overlay';
 // --- Landmarks section (issue 12) ---
 import { LANDMARKS_STRINGS } from './landmarks';
+// --- Landmark detector (issue 13) ---
+import { DETECTOR_STRINGS } from './detector';
 
 /** Named parts, for the uniqueness test. */
 export const DICTIONARY_PARTS = {
@@ -50,6 +52,8 @@ export const DICTIONARY_PARTS = {
   landmarks: LANDMARKS_STRINGS,
   // --- Landmark overlay (issues 12, 14) ---
   overlay: OVERLAY_STRINGS,
+  // --- Landmark detector (issue 13) ---
+  detector: DETECTOR_STRINGS,
 } as const satisfies Record<string, Record<string, Translation>>;
 
 export const DICTIONARY = {
@@ -71,6 +75,8 @@ export const DICTIONARY = {
   ...LANDMARKS_STRINGS,
   // --- Landmark overlay (issues 12, 14) ---
   ...OVERLAY_STRINGS,
+  // --- Landmark detector (issue 13) ---
+  ...DETECTOR_STRINGS,
 } as const satisfies Record<string, Translation>;
 
 export type StringKey = keyof typeof DICTIONARY;
