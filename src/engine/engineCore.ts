@@ -94,6 +94,9 @@ import type {
   ContinueFrom,
   DatasetInfo,
   DatasetSource,
+  DetectorSummary,
+  DetectParams,
+  DetectResult,
   EngineApi,
   EngineEvent,
   EngineEventListener,
@@ -116,9 +119,12 @@ import type {
   RunStarted,
   SaveCheckpointOptions,
   StartOptions,
+  TrainDetectorOptions,
   TrainProgress,
 } from './protocol';
 import { holdRunLock } from './runLocks';
+import { fetchAsset, type AssetReader } from './detector/assets';
+import { DetectorService } from './detector/service';
 import { toTrainMessage, trainMessage, TrainError, type TrainMessage } from './trainMessages';
 
 // ---------------------------------------------------------------------------------------------
@@ -252,7 +258,8 @@ export function isBetter(metric: BestMetric, a: number, b: number | null): boole
   if (b === null) return true;
   // landmark-region sharpness (pred ÷ X-ray): closest to 1 wins (blurred below, busier above)
   if (metric === 'lmSharp') return Math.abs(a - 1) < Math.abs(b - 1);
-  return metric === 'l1' ? a < b : a > b;
+  // L1 and traceability MRE (mm): lower is better
+  return metric === 'l1' || metric === 'traceMre' ? a < b : a > b;
 }
 
 const BEST_KEYS: Record<BestMetric, string> = {
@@ -260,6 +267,7 @@ const BEST_KEYS: Record<BestMetric, string> = {
   psnr: 'mean_psnr',
   ssim: 'mean_ssim',
   lmSharp: 'lm_sharp',
+  traceMre: 'trace_mre',
 };
 
 function finiteOrNull(v: number): number | null {
@@ -413,6 +421,8 @@ export interface EngineCoreOptions {
   historyEveryMs?: number;
   /** Hold a Web Lock per live run (default true where the API exists). */
   useLocks?: boolean;
+  /** Reads the app's static assets (the shipped detector); default: same-origin fetch (Node: give a file reader). */
+  readAsset?: AssetReader;
 }
 
 /** Probe for a WebGPU adapter without TF.js. */
@@ -442,6 +452,8 @@ export class EngineCore implements EngineApi {
   private dataset: LoadedDataset | null = null;
   private prepared: PreparedData | null = null;
   private run: ActiveRun | null = null;
+  /** The landmark detector: its training session, the detectors it can use, inference. */
+  private readonly detectors: DetectorService;
 
   constructor(options: EngineCoreOptions) {
     this.home = options.home;
@@ -455,7 +467,25 @@ export class EngineCore implements EngineApi {
       eventEveryMs: options.eventEveryMs ?? 250,
       historyEveryMs: options.historyEveryMs ?? 2000,
       useLocks: options.useLocks ?? true,
+      readAsset: options.readAsset ?? fetchAsset,
     };
+    this.detectors = new DetectorService({
+      storage: () => this.need().storage,
+      emit: (e) => this.emit(e),
+      warn: (m) => this.warn(m),
+      yieldNow: () => this.opts.yieldNow(),
+      now: () => this.opts.now(),
+      gpu: (fn) => this.gpu.run(fn),
+      ganRunId: () => (this.run && !this.run.ended ? this.run.id : null),
+      demoSource: () => {
+        const info = this.dataset?.info;
+        return info && info.source.kind === 'demo'
+          ? { id: info.id, name: info.name, cases: info.source.cases, seed: info.source.seed }
+          : null;
+      },
+      demo: (cases, seed, size) => this.opts.demo(cases, seed, size),
+      readAsset: (path) => this.opts.readAsset(path),
+    });
   }
 
   // ----- events ------------------------------------------------------------------------------
@@ -509,6 +539,7 @@ export class EngineCore implements EngineApi {
 
   async init(params: InitOptions): Promise<EngineInfo> {
     if (this.run && !this.run.ended) throw new TrainError(trainMessage('engine.busy', { run: this.run.id }));
+    this.detectors.assertNotTraining();
     this.setPhase('initializing');
     try {
       this.selection = await this.opts.select(params.backend);
@@ -764,6 +795,7 @@ export class EngineCore implements EngineApi {
   async start(params: StartOptions): Promise<RunStarted> {
     const { storage, selection } = this.need();
     this.assertIdle();
+    this.detectors.assertNotTraining();
     if (!this.dataset) throw new TrainError(trainMessage('engine.noDataset'));
     let cfg = withDefaults(params.config);
     const init = params.init ? await this.continueSource(params.init) : null;
@@ -869,6 +901,7 @@ export class EngineCore implements EngineApi {
   async resumeRun(params: ResumeOptions): Promise<RunStarted> {
     const { storage } = this.need();
     this.assertIdle();
+    this.detectors.assertNotTraining();
     const rec = await getRun(storage.runs, params.runId);
     if (!rec) throw new TrainError(trainMessage('engine.resume.notFound', { run: params.runId }));
     if (!['interrupted', 'stopped', 'failed'].includes(rec.status)) {
@@ -1592,10 +1625,41 @@ export class EngineCore implements EngineApi {
 
   async dispose(): Promise<void> {
     await this.stop();
+    await this.detectors.dispose();
     this.disposeRun();
     this.prepared = null;
     this.dataset = null;
     this.setPhase('ready', null);
+  }
+
+  // ----- landmark detector (engine/detector/service.ts) ---------------------------------------
+
+  async listDetectors(): Promise<DetectorSummary[]> {
+    return this.detectors.listDetectors();
+  }
+
+  async trainDetector(params: TrainDetectorOptions): Promise<DetectorSummary> {
+    this.need();
+    return this.detectors.trainDetector(params);
+  }
+
+  async stopDetector(): Promise<DetectorSummary | null> {
+    return this.detectors.stopDetector();
+  }
+
+  async resumeDetector(params: { detectorId: string }): Promise<DetectorSummary> {
+    this.need();
+    return this.detectors.resumeDetector(params);
+  }
+
+  async deleteDetector(params: { detectorId: string }): Promise<void> {
+    this.need();
+    return this.detectors.deleteDetector(params);
+  }
+
+  async detect(params: DetectParams): Promise<DetectResult> {
+    this.need();
+    return this.detectors.detect(params);
   }
 
   /** For tests: the active run's trainer. */
@@ -1605,5 +1669,13 @@ export class EngineCore implements EngineApi {
 }
 
 function bestMetricOf(key: string): BestMetric {
-  return key === 'mean_psnr' ? 'psnr' : key === 'mean_ssim' ? 'ssim' : key === 'lm_sharp' ? 'lmSharp' : 'l1';
+  return key === 'mean_psnr'
+    ? 'psnr'
+    : key === 'mean_ssim'
+      ? 'ssim'
+      : key === 'lm_sharp'
+        ? 'lmSharp'
+        : key === 'trace_mre'
+          ? 'traceMre'
+          : 'l1';
 }

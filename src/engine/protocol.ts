@@ -12,6 +12,7 @@ import type { RunConfig } from '../core/config';
 import type { PreprocessSpec } from '../core/data/preprocess';
 import type { AggregateMetrics, CaseMetrics } from '../core/eval/metrics';
 import type { Point, RgbaImage } from '../core/image';
+import type { ErrorSummary } from '../core/landmarks/errors';
 import type { CheckpointRecord } from '../store/checkpoints';
 import type { MetricPoint, RunRecord } from '../store/runs';
 import type { BackendChoice, BackendSelection } from './backend';
@@ -81,7 +82,7 @@ export interface DatasetInfo {
 }
 
 /** Validation metric that picks the `best` checkpoint. */
-export type BestMetric = 'l1' | 'psnr' | 'ssim' | 'lmSharp';
+export type BestMetric = 'l1' | 'psnr' | 'ssim' | 'lmSharp' | 'traceMre';
 
 export interface StartOptions {
   config: RunConfig;
@@ -100,6 +101,11 @@ export interface StartOptions {
    * rest of `config` from the caller; Adam starts fresh. See core/train/continue.ts.
    */
   init?: ContinueFrom;
+  /**
+   * The landmark detector that scores each validation round for traceability (detector on the
+   * prediction vs the real film's landmarks, in mm); default null = no traceability.
+   */
+  traceability?: DetectorRef | null;
 }
 
 /** A stored checkpoint to start a new run from. */
@@ -260,6 +266,93 @@ export interface PreviewCase {
   landmarks?: Point[];
 }
 
+// ---------------------------------------------------------------------------------------------
+// Landmark detector (CONTRACTS2.md)
+// ---------------------------------------------------------------------------------------------
+
+/** A detector the engine can use: the one shipped with the app (public/detector/) or one stored in IndexedDB. */
+export type DetectorRef = { kind: 'shipped' } | { kind: 'stored'; detectorId: string };
+
+/** What detector lists and cards show. */
+export interface DetectorSummary {
+  ref: DetectorRef;
+  name: string;
+  symbols: string[];
+  /** Input size (px, square, letterboxed). */
+  size: number;
+  sigmaMm: number;
+  /** Original mm per px of the films it was trained on. */
+  mmPerPx: number;
+  createdAt: number;
+  trainedOn?: { datasetId: string; datasetName: string; cases: number };
+  /** Accuracy on held-out films (SDR as fractions 0..1). */
+  heldOut?: { n: number; mreMm: number; sdr: { '2': number; '2.5': number; '3': number; '4': number } };
+  status?: 'training' | 'stopped' | 'finished' | 'failed';
+  epochs?: number;
+  epochsDone?: number;
+}
+
+export interface TrainDetectorOptions {
+  /** A stored dataset id, or 'demo' = the loaded demo phantom dataset. */
+  datasetId: string | 'demo';
+  name?: string;
+  size?: number;
+  epochs?: number;
+  sigmaMm?: number;
+  batchSize?: number;
+  lr?: number;
+  seed?: number;
+  /** Fine-tune from this detector (landmark sets must match; refused naming both). */
+  init?: DetectorRef;
+  /** Tests: tiny runs. */
+  maxStepsPerEpoch?: number;
+}
+
+export interface DetectorEpochPoint {
+  epoch: number;
+  step: number;
+  /** Mean training heatmap loss of the epoch. */
+  loss: number;
+  valMreMm: number | null;
+  /** Fraction 0..1. */
+  valSdr2: number | null;
+  timeMs: number;
+}
+
+export interface TraceabilityMeasurement {
+  id: string;
+  name: { en: string; zh: string };
+  unit: 'deg' | 'mm' | 'ratio';
+  /** Mean |detected-on-synthetic − ground truth| over the cases where both exist. */
+  meanAbsDiff: number | null;
+  meanGt: number | null;
+  meanSynthetic: number | null;
+  n: number;
+}
+
+export interface TraceabilityResult {
+  detector: DetectorSummary;
+  /** Val cases with landmarks used. */
+  cases: number;
+  /** Detector on the REAL X-ray vs ground truth. */
+  floor: ErrorSummary;
+  /** Detector on the PREDICTION vs ground truth. */
+  synthetic: ErrorSummary;
+  /** SNA, SNB, ANB, FMA_ISBI, ODI, APDI, FHI, MW. */
+  measurements: TraceabilityMeasurement[];
+}
+
+export interface DetectParams {
+  detector: DetectorRef;
+  images: RgbaImage[];
+}
+
+export interface DetectResult {
+  /** Per image, in that image's own pixel frame. */
+  points: (Point | null)[][];
+  symbols: string[];
+}
+
 export type EngineEvent =
   | { type: 'status'; status: EngineStatus }
   | { type: 'progress'; progress: TrainProgress }
@@ -282,7 +375,18 @@ export type EngineEvent =
   | { type: 'run'; run: RunRecord }
   | { type: 'datasetProgress'; done: number; total: number }
   | { type: 'warning'; message: TrainMessage }
-  | { type: 'error'; message: TrainMessage };
+  | { type: 'error'; message: TrainMessage }
+  | {
+      type: 'detectorProgress';
+      detectorId: string;
+      epoch: number;
+      epochs: number;
+      step: number;
+      stepsPerEpoch: number;
+      etaSec: number | null;
+    }
+  | { type: 'detectorEpoch'; detectorId: string; point: DetectorEpochPoint }
+  | { type: 'detectorDone'; summary: DetectorSummary };
 
 export type EngineEventListener = (event: EngineEvent) => void;
 
@@ -316,6 +420,17 @@ export interface EngineCommands {
   networkInput: { params: RunConfig; result: NetworkInput };
   /** Free every tensor and the dataset (stops a run first). */
   dispose: { params: void; result: void };
+  /** The shipped detector (when present) and the stored ones. */
+  listDetectors: { params: void; result: DetectorSummary[] };
+  /** Start training a landmark detector (returns at once; progress through detector* events). */
+  trainDetector: { params: TrainDetectorOptions; result: DetectorSummary };
+  /** Stop the detector training (its last checkpoint is kept). */
+  stopDetector: { params: void; result: DetectorSummary | null };
+  /** Continue a stopped/interrupted detector from its last checkpoint. */
+  resumeDetector: { params: { detectorId: string }; result: DetectorSummary };
+  deleteDetector: { params: { detectorId: string }; result: void };
+  /** Landmarks of images (points in each image's own pixel frame). */
+  detect: { params: DetectParams; result: DetectResult };
 }
 
 export type CommandName = keyof EngineCommands;
@@ -340,6 +455,12 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   'describeConfig',
   'networkInput',
   'dispose',
+  'listDetectors',
+  'trainDetector',
+  'stopDetector',
+  'resumeDetector',
+  'deleteDetector',
+  'detect',
 ];
 
 /** The command methods, one per command (void params make the argument optional). */

@@ -192,6 +192,51 @@ export const TRAIN_MESSAGES = {
     en: 'ms_levels {levels} halves {size} px down to {smallest} px; the Sobel/SSIM terms need at least 8 px. Lower ms_levels.',
     zh: 'ms_levels {levels} 会把 {size} px 减半到 {smallest} px；Sobel/SSIM 项至少需要 8 px。请降低 ms_levels。',
   },
+  // --- landmark detector (engine/detector) ---
+  'engine.detector.needsLandmarks': {
+    en: 'Dataset {dataset} has no landmarks: a detector needs landmarks — trace the films first (Landmarks section).',
+    zh: '数据集 {dataset} 没有标志点：检测器需要标志点——请先描记这些影像（“标志点”栏目）。',
+  },
+  'engine.detector.setMismatch': {
+    en: 'Detector {detector} finds {detectorCount} landmarks [{detectorSet}], but dataset {dataset} has {datasetCount} landmarks [{datasetSet}]. The landmark sets differ: train (or fine-tune) a detector on this dataset instead.',
+    zh: '检测器 {detector} 识别 {detectorCount} 个标志点 [{detectorSet}]，而数据集 {dataset} 有 {datasetCount} 个标志点 [{datasetSet}]。标志点集合不同：请在此数据集上训练（或微调）一个检测器。',
+  },
+  'engine.detector.ganBusy': {
+    en: 'A GAN run ({run}) is training and the landmark detector shares the GPU: wait for it to finish or stop it first.',
+    zh: 'GAN 训练（{run}）正在进行，标志点检测器与其共用 GPU：请等待其结束或先停止它。',
+  },
+  'engine.detector.busy': {
+    en: 'Landmark detector {detector} is training and shares the GPU: stop it before starting another training.',
+    zh: '标志点检测器 {detector} 正在训练，与其他训练共用 GPU：请先停止它再开始新的训练。',
+  },
+  'engine.detector.notFound': {
+    en: 'Detector {detector} is not stored in this browser (deleted, or trained in another browser).',
+    zh: '此浏览器中没有检测器 {detector}（已删除，或在其他浏览器中训练）。',
+  },
+  'engine.detector.shippedMissing': {
+    en: 'The detector shipped with the studio could not be loaded ({error}).',
+    zh: '无法加载工作室自带的检测器（{error}）。',
+  },
+  'engine.detector.noCheckpoint': {
+    en: 'Detector {detector} has no saved checkpoint to resume from; train it again.',
+    zh: '检测器 {detector} 没有可用于继续训练的检查点；请重新训练。',
+  },
+  'engine.detector.noVal': {
+    en: 'Dataset {dataset} has no val cases with landmarks: the detector’s held-out error cannot be measured and its best checkpoint is its last.',
+    zh: '数据集 {dataset} 没有带标志点的验证病例：无法测量检测器的留出误差，最佳检查点即最后一个。',
+  },
+  'engine.detector.failed': {
+    en: 'Detector training stopped: {error}',
+    zh: '检测器训练已停止：{error}',
+  },
+  'engine.trace.fallback': {
+    en: 'The best checkpoint by traceability MRE needs a detector and val cases with landmarks (X-ray as target); it is chosen by L1 instead.',
+    zh: '按可追踪性 MRE 选择最佳检查点需要检测器以及带标志点的验证病例（以 X 光片为目标）；改为按 L1 选择。',
+  },
+  'engine.trace.failed': {
+    en: 'Traceability was not computed for this round: {error}',
+    zh: '本轮未计算可追踪性：{error}',
+  },
 } as const satisfies Record<string, Translation>;
 
 export type TrainMessageCode = keyof typeof TRAIN_MESSAGES;

@@ -1,0 +1,706 @@
+/**
+ * The landmark detector as the engine's second model kind (issue 13 items 2-3; issue 11 item 1):
+ * its training session (data, loop, per-epoch held-out MRE / SDR@2mm, best + last checkpoints
+ * in the store, stop, resume), the detectors it can use (the shipped one from the app's assets,
+ * stored ones) and inference (`detect`). EngineCore owns one `DetectorService` and delegates the
+ * detector commands to it; the GAN loop is not copied — the service gets what it shares with
+ * the GAN session (events, the GPU lock, the yield between steps, the store) through
+ * `DetectorHost`.
+ */
+import {
+  decodeDetector,
+  DETECTOR_META_FILE,
+  DETECTOR_WEIGHTS_FILE,
+  encodeDetector,
+  landmarkSetMismatch,
+  parseDetectorMeta,
+  type DetectorMeta,
+} from '../../core/detector/checkpoint';
+import { DEFAULT_AUGMENT } from '../../core/detector/augment';
+import type { ErrorSummary } from '../../core/detector/errors';
+import { DEFAULT_CHANNELS, type DetectorArch, type DetectorNet } from '../../core/detector/model';
+import {
+  detectorPreprocess,
+  DetectorTrainer,
+  evaluateDetector,
+  makeSample,
+  predictSample,
+  type DetectorSample,
+  type DetectorTrainConfig,
+} from '../../core/detector/train';
+import type { Point, RgbaImage } from '../../core/image';
+import { DEFAULT_MM_PER_PX } from '../../core/landmarks/calibration';
+import { Rng } from '../../core/rng';
+import { getDataset } from '../../store/datasets';
+import {
+  deleteDetector as deleteStoredDetector,
+  getDetector,
+  listDetectors as listStoredDetectors,
+  loadDetectorCheckpoint,
+  newDetectorId,
+  patchDetector,
+  putDetectorRecord,
+  saveDetectorCheckpoint,
+  type DetectorRecord,
+} from '../../store/detectors';
+import type { StudioStorage } from '../../store/storage';
+import type {
+  DetectorEpochPoint,
+  DetectorRef,
+  DetectorSummary,
+  DetectParams,
+  DetectResult,
+  EngineEvent,
+  TrainDetectorOptions,
+} from '../protocol';
+import { trainMessage, TrainError, type TrainMessage } from '../trainMessages';
+import { SHIPPED_DETECTOR_DIR, type AssetReader } from './assets';
+
+/** One case as the engine's sources deliver it (engineCore's SourceCase, X-ray side). */
+export interface SourceCase {
+  id: string;
+  split: 'train' | 'val' | 'test';
+  xray: RgbaImage;
+  landmarks: Point[] | null;
+  pixelSpacingMm?: { x: number; y: number } | null;
+}
+
+/** What the detector service needs from the engine that hosts it. */
+export interface DetectorHost {
+  storage(): StudioStorage;
+  emit(event: EngineEvent): void;
+  warn(message: TrainMessage): void;
+  /** Let queued messages (stop) and timers run between steps. */
+  yieldNow(): Promise<void>;
+  now(): number;
+  /** The engine's GPU lock (one kernel stream at a time: GAN steps, evaluation, detector steps). */
+  gpu<T>(fn: () => Promise<T>): Promise<T>;
+  /** Id of the GAN run training now, or null. */
+  ganRunId(): string | null;
+  /** The loaded demo dataset (for `datasetId: 'demo'`), or null. */
+  demoSource(): { id: string; name: string; cases: number; seed: number } | null;
+  /** The demo generator (phantom cases square at `size`). */
+  demo(cases: number, seed: number, size: number): Promise<{ cases: SourceCase[] }>;
+  readAsset: AssetReader;
+}
+
+/** A detector ready to run. */
+export interface LoadedDetector {
+  key: string;
+  meta: DetectorMeta;
+  net: DetectorNet;
+  summary: DetectorSummary;
+}
+
+interface TrainState {
+  epoch: number;
+  step: number;
+  rng: [number, number, number, number];
+  orderRng: [number, number, number, number];
+  bestMre: number | null;
+  elapsedMs: number;
+}
+
+interface Session {
+  id: string;
+  record: DetectorRecord;
+  trainer: DetectorTrainer;
+  train: DetectorSample[];
+  val: DetectorSample[];
+  symbols: string[];
+  mmPerPx: number;
+  epochs: number;
+  maxSteps: number | null;
+  stop: boolean;
+  loop: Promise<void> | null;
+  state: TrainState;
+  history: DetectorEpochPoint[];
+  orderRng: Rng;
+}
+
+const DEFAULTS = { size: 256, epochs: 60, sigmaMm: 3, batchSize: 1, lr: 1e-3, seed: 1 };
+
+/** Learning rate: warm-up over `warmup` steps, then cosine to 2 % (as cli train-landmarks). */
+function lrAt(lr: number, step: number, progress: number, warmup: number): number {
+  const warm = Math.min(1, (step + 1) / Math.max(1, warmup));
+  const p = Math.min(1, Math.max(0, progress));
+  return lr * warm * (0.02 + 0.98 * 0.5 * (1 + Math.cos(Math.PI * p)));
+}
+
+function sdrOf(s: ErrorSummary): { '2': number; '2.5': number; '3': number; '4': number } {
+  return { '2': s.sdr['2'], '2.5': s.sdr['2.5'], '3': s.sdr['3'], '4': s.sdr['4'] };
+}
+
+export function refKey(ref: DetectorRef): string {
+  return ref.kind === 'shipped' ? 'shipped' : `stored:${ref.detectorId}`;
+}
+
+/** A stored detector's card. */
+export function summaryOfRecord(rec: DetectorRecord): DetectorSummary {
+  const ck = rec.checkpoints.best ?? rec.checkpoints.last;
+  const meta = ck?.meta;
+  const best = rec.checkpoints.best;
+  const opts = rec.options as Partial<TrainDetectorOptions>;
+  return {
+    ref: { kind: 'stored', detectorId: rec.id },
+    name: rec.name,
+    symbols: [...rec.symbols],
+    size: meta?.arch.size ?? opts.size ?? DEFAULTS.size,
+    sigmaMm: meta?.sigmaMm ?? opts.sigmaMm ?? DEFAULTS.sigmaMm,
+    mmPerPx: meta?.mmPerPx ?? DEFAULT_MM_PER_PX,
+    createdAt: rec.createdAt,
+    trainedOn: { datasetId: rec.datasetId, datasetName: rec.datasetName, cases: rec.cases },
+    ...(best && best.valMreMm !== null && best.valSdr
+      ? { heldOut: { n: best.valN, mreMm: best.valMreMm, sdr: { ...best.valSdr } } }
+      : {}),
+    status: rec.status,
+    epochs: rec.epochs,
+    epochsDone: rec.epochsDone,
+  };
+}
+
+function setMismatchError(
+  detectorName: string,
+  detectorSymbols: readonly string[],
+  datasetName: string,
+  datasetSymbols: readonly string[],
+): TrainError | null {
+  if (!landmarkSetMismatch(detectorSymbols, datasetSymbols)) return null;
+  return new TrainError(
+    trainMessage('engine.detector.setMismatch', {
+      detector: detectorName,
+      detectorCount: detectorSymbols.length,
+      detectorSet: detectorSymbols.join(', '),
+      dataset: datasetName,
+      datasetCount: datasetSymbols.length,
+      datasetSet: datasetSymbols.join(', '),
+    }),
+  );
+}
+
+/** Refuse a detector whose landmark set differs from a dataset's (the message names both sets). */
+export function assertDetectorFits(
+  d: LoadedDetector,
+  datasetName: string,
+  datasetSymbols: readonly string[],
+): void {
+  const e = setMismatchError(d.summary.name, d.meta.symbols, datasetName, datasetSymbols);
+  if (e) throw e;
+}
+
+export class DetectorService {
+  private session: Session | null = null;
+  private readonly cache = new Map<string, LoadedDetector>();
+
+  constructor(private readonly host: DetectorHost) {}
+
+  /** Id of the detector training now, or null. */
+  activeId(): string | null {
+    return this.session && this.session.loop ? this.session.id : null;
+  }
+
+  /** Refuse a GAN run (or anything else needing the GPU for long) while a detector trains. */
+  assertNotTraining(): void {
+    const id = this.activeId();
+    if (id)
+      throw new TrainError(trainMessage('engine.detector.busy', { detector: this.session!.record.name }));
+  }
+
+  // ----- detectors ---------------------------------------------------------------------------
+
+  private async shippedMeta(): Promise<{ meta: DetectorMeta; heldOut?: DetectorSummary['heldOut'] }> {
+    let meta: DetectorMeta;
+    try {
+      const bytes = await this.host.readAsset(SHIPPED_DETECTOR_DIR + DETECTOR_META_FILE);
+      meta = parseDetectorMeta(new TextDecoder().decode(bytes), SHIPPED_DETECTOR_DIR + DETECTOR_META_FILE);
+    } catch (e) {
+      throw new TrainError(
+        trainMessage('engine.detector.shippedMissing', { error: e instanceof Error ? e.message : String(e) }),
+      );
+    }
+    let heldOut: DetectorSummary['heldOut'];
+    try {
+      const m = JSON.parse(
+        new TextDecoder().decode(await this.host.readAsset(SHIPPED_DETECTOR_DIR + 'metrics.json')),
+      ) as { heldOut?: ErrorSummary | null; films?: { heldOut?: number } };
+      if (m.heldOut && m.heldOut.mreMm !== null)
+        heldOut = {
+          n: m.heldOut.cases ?? m.films?.heldOut ?? 0,
+          mreMm: m.heldOut.mreMm,
+          sdr: sdrOf(m.heldOut),
+        };
+    } catch {
+      // metrics.json is optional
+    }
+    return { meta, heldOut };
+  }
+
+  private shippedSummary(meta: DetectorMeta, heldOut?: DetectorSummary['heldOut']): DetectorSummary {
+    return {
+      ref: { kind: 'shipped' },
+      name: 'ISBI 2015 (shipped)',
+      symbols: [...meta.symbols],
+      size: meta.arch.size,
+      sigmaMm: meta.sigmaMm,
+      mmPerPx: meta.mmPerPx,
+      createdAt: 0,
+      ...(heldOut ? { heldOut } : {}),
+      status: 'finished',
+    };
+  }
+
+  async listDetectors(): Promise<DetectorSummary[]> {
+    const out: DetectorSummary[] = [];
+    try {
+      const s = await this.shippedMeta();
+      out.push(this.shippedSummary(s.meta, s.heldOut));
+    } catch {
+      // no shipped detector in this build: list the stored ones
+    }
+    for (const r of await listStoredDetectors(this.host.storage().checkpoints)) out.push(summaryOfRecord(r));
+    return out;
+  }
+
+  /** Load (and cache) a detector: shipped, or a stored one's best checkpoint (else its last). */
+  async load(ref: DetectorRef): Promise<LoadedDetector> {
+    const kv = this.host.storage().checkpoints;
+    if (ref.kind === 'shipped') {
+      const hit = this.cache.get('shipped');
+      if (hit) return hit;
+      const { meta, heldOut } = await this.shippedMeta();
+      let weights: Uint8Array;
+      try {
+        weights = await this.host.readAsset(SHIPPED_DETECTOR_DIR + DETECTOR_WEIGHTS_FILE);
+      } catch (e) {
+        throw new TrainError(
+          trainMessage('engine.detector.shippedMissing', {
+            error: e instanceof Error ? e.message : String(e),
+          }),
+        );
+      }
+      const net = decodeDetector(meta, weights, SHIPPED_DETECTOR_DIR + DETECTOR_WEIGHTS_FILE);
+      return this.remember({ key: 'shipped', meta, net, summary: this.shippedSummary(meta, heldOut) });
+    }
+    const rec = await getDetector(kv, ref.detectorId);
+    if (!rec) throw new TrainError(trainMessage('engine.detector.notFound', { detector: ref.detectorId }));
+    const name = rec.checkpoints.best ? 'best' : 'last';
+    const ck = rec.checkpoints[name];
+    if (!ck) throw new TrainError(trainMessage('engine.detector.noCheckpoint', { detector: rec.name }));
+    const key = `stored:${rec.id}:${ck.versionId}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const loaded = await loadDetectorCheckpoint(kv, rec.id, name);
+    if (!loaded) throw new TrainError(trainMessage('engine.detector.noCheckpoint', { detector: rec.name }));
+    const net = decodeDetector(loaded.checkpoint.meta, loaded.weights, `detector ${rec.name} (${name})`);
+    return this.remember({ key, meta: loaded.checkpoint.meta, net, summary: summaryOfRecord(rec) });
+  }
+
+  private remember(d: LoadedDetector): LoadedDetector {
+    // keep at most two nets (the round's detector and one more)
+    while (this.cache.size >= 2) {
+      const [k, v] = this.cache.entries().next().value as [string, LoadedDetector];
+      v.net.dispose();
+      this.cache.delete(k);
+    }
+    this.cache.set(d.key, d);
+    return d;
+  }
+
+  /** Landmarks of one image (its own pixel frame) by a loaded detector; call under the GPU lock. */
+  detectOne(d: LoadedDetector, img: RgbaImage): Point[] {
+    const s = makeSample('x', img, null, d.meta.arch.size, d.meta.mmPerPx);
+    return predictSample(d.net, s, d.meta.sigmaMm).byDecoder[d.meta.decoder];
+  }
+
+  async detect(params: DetectParams): Promise<DetectResult> {
+    const d = await this.load(params.detector);
+    return this.host.gpu(async () => ({
+      points: params.images.map((img) => this.detectOne(d, img)),
+      symbols: [...d.meta.symbols],
+    }));
+  }
+
+  async deleteDetector(params: { detectorId: string }): Promise<void> {
+    if (this.activeId() === params.detectorId) await this.stopDetector();
+    for (const [k, v] of [...this.cache]) {
+      if (k.startsWith(`stored:${params.detectorId}:`)) {
+        v.net.dispose();
+        this.cache.delete(k);
+      }
+    }
+    await deleteStoredDetector(this.host.storage().checkpoints, params.detectorId);
+  }
+
+  // ----- training ----------------------------------------------------------------------------
+
+  /** Samples of a dataset's real X-rays with landmarks: train split and val split (held out). */
+  private async samples(
+    datasetId: string,
+    size: number,
+  ): Promise<{
+    datasetId: string;
+    datasetName: string;
+    symbols: string[];
+    mmPerPx: number;
+    train: DetectorSample[];
+    val: DetectorSample[];
+  }> {
+    const storage = this.host.storage();
+    let cases: SourceCase[] = [];
+    let name: string;
+    let id: string;
+    let symbols: string[];
+    let mmPerPx: number;
+    if (datasetId === 'demo') {
+      const demo = this.host.demoSource();
+      if (!demo) throw new TrainError(trainMessage('engine.noDataset'));
+      const r = await this.host.demo(demo.cases, demo.seed, size);
+      cases = r.cases;
+      name = demo.name;
+      id = demo.id;
+      const { ISBI_LANDMARKS } = await import('../../core/data/landmarkSet');
+      symbols = ISBI_LANDMARKS.map((l) => l.id);
+      mmPerPx = cases[0]?.pixelSpacingMm?.x ?? DEFAULT_MM_PER_PX;
+    } else {
+      const meta = await getDataset(storage.datasets, datasetId);
+      if (!meta) throw new TrainError(trainMessage('engine.dataset.notFound', { dataset: datasetId }));
+      name = meta.name;
+      id = meta.id;
+      if (!meta.landmarkSet || meta.landmarkSet.symbols.length === 0)
+        throw new TrainError(trainMessage('engine.detector.needsLandmarks', { dataset: meta.name }));
+      symbols = [...meta.landmarkSet.symbols];
+      mmPerPx = meta.mmPerPx && meta.mmPerPx > 0 ? meta.mmPerPx : DEFAULT_MM_PER_PX;
+      const { loadDatasetForTraining } = await import('../datasetSource');
+      // the real X-rays letterboxed to the detector's size (black padding, as makeSample does)
+      await loadDatasetForTraining(storage, meta.id, detectorPreprocess(size), {
+        splits: ['train', 'val'],
+        keepImages: false,
+        onCase: (c) => {
+          if (!c.landmarks) return;
+          cases.push({
+            id: c.id,
+            split: c.split,
+            xray: c.xray,
+            landmarks: c.landmarks,
+            pixelSpacingMm: c.pixelSpacingMm ?? null,
+          });
+        },
+        onProgress: (p) => this.host.emit({ type: 'datasetProgress', done: p.done, total: p.total }),
+      });
+    }
+    const train: DetectorSample[] = [];
+    const val: DetectorSample[] = [];
+    for (const c of cases) {
+      if (!c.landmarks || c.landmarks.length !== symbols.length) continue;
+      // images arrive square at `size`: the transform is the identity, mm per px is the case's
+      const mm = c.pixelSpacingMm?.x ?? mmPerPx;
+      const s = makeSample(c.id, c.xray, c.landmarks, size, mm);
+      if (c.split === 'train') train.push(s);
+      else if (c.split === 'val') val.push(s);
+    }
+    if (train.length === 0)
+      throw new TrainError(trainMessage('engine.detector.needsLandmarks', { dataset: name }));
+    return { datasetId: id, datasetName: name, symbols, mmPerPx, train, val };
+  }
+
+  private assertCanTrain(): void {
+    const gan = this.host.ganRunId();
+    if (gan) throw new TrainError(trainMessage('engine.detector.ganBusy', { run: gan }));
+    if (this.activeId())
+      throw new TrainError(trainMessage('engine.detector.busy', { detector: this.session!.record.name }));
+  }
+
+  async trainDetector(opts: TrainDetectorOptions): Promise<DetectorSummary> {
+    this.assertCanTrain();
+    const init = opts.init ? await this.load(opts.init) : null;
+    const size = init ? init.meta.arch.size : (opts.size ?? DEFAULTS.size);
+    const data = await this.samples(opts.datasetId, size);
+    if (init) {
+      const e = setMismatchError(init.summary.name, init.meta.symbols, data.datasetName, data.symbols);
+      if (e) throw e;
+    }
+    this.assertCanTrain(); // loading took time: check again
+    const arch: DetectorArch = init
+      ? init.meta.arch
+      : {
+          size,
+          channels: size >= 128 ? DEFAULT_CHANNELS : DEFAULT_CHANNELS.slice(0, 4),
+          landmarks: data.symbols.length,
+          head: 'softmax',
+          outStride: 2,
+        };
+    const cfg: DetectorTrainConfig = {
+      arch,
+      symbols: data.symbols,
+      sigmaMm: opts.sigmaMm ?? init?.meta.sigmaMm ?? DEFAULTS.sigmaMm,
+      lr: opts.lr ?? DEFAULTS.lr,
+      batchSize: opts.batchSize ?? DEFAULTS.batchSize,
+      seed: opts.seed ?? DEFAULTS.seed,
+      augment: DEFAULT_AUGMENT,
+    };
+    const now = this.host.now();
+    const id = newDetectorId(now);
+    const epochs = Math.max(1, Math.floor(opts.epochs ?? DEFAULTS.epochs));
+    const record: DetectorRecord = {
+      id,
+      name: opts.name ?? `${data.datasetName} · ${size} px`,
+      createdAt: now,
+      updatedAt: now,
+      status: 'training',
+      symbols: data.symbols,
+      datasetId: data.datasetId,
+      datasetName: data.datasetName,
+      cases: data.train.length,
+      epochs,
+      epochsDone: 0,
+      options: { ...opts, datasetId: opts.datasetId, size, config: cfg },
+      history: [],
+      checkpoints: {},
+    };
+    await putDetectorRecord(this.host.storage().checkpoints, record);
+    // the init net belongs to the cache: train a copy
+    const net = init
+      ? decodeDetector(init.meta, encodeDetector(init.net, init.meta, 'float32').files[DETECTOR_WEIGHTS_FILE])
+      : undefined;
+    const trainer = new DetectorTrainer(cfg, net);
+    if (data.val.length === 0)
+      this.host.warn(trainMessage('engine.detector.noVal', { dataset: data.datasetName }));
+    this.begin({
+      id,
+      record,
+      trainer,
+      train: data.train,
+      val: data.val,
+      symbols: data.symbols,
+      mmPerPx: data.mmPerPx,
+      epochs,
+      maxSteps: opts.maxStepsPerEpoch ?? null,
+      stop: false,
+      loop: null,
+      state: {
+        epoch: 0,
+        step: 0,
+        rng: trainer.rng.getState(),
+        orderRng: [0, 0, 0, 0],
+        bestMre: null,
+        elapsedMs: 0,
+      },
+      history: [],
+      orderRng: new Rng(cfg.seed ^ 0x0de7),
+    });
+    return summaryOfRecord(record);
+  }
+
+  async resumeDetector(params: { detectorId: string }): Promise<DetectorSummary> {
+    this.assertCanTrain();
+    const kv = this.host.storage().checkpoints;
+    const rec = await getDetector(kv, params.detectorId);
+    if (!rec) throw new TrainError(trainMessage('engine.detector.notFound', { detector: params.detectorId }));
+    const last = await loadDetectorCheckpoint(kv, rec.id, 'last');
+    if (!last) throw new TrainError(trainMessage('engine.detector.noCheckpoint', { detector: rec.name }));
+    const opts = rec.options as Partial<TrainDetectorOptions> & {
+      config: DetectorTrainConfig;
+      trainState?: TrainState;
+    };
+    const cfg = opts.config;
+    const data = await this.samples(opts.datasetId === 'demo' ? 'demo' : rec.datasetId, cfg.arch.size);
+    const e = setMismatchError(rec.name, last.checkpoint.meta.symbols, data.datasetName, data.symbols);
+    if (e) throw e;
+    this.assertCanTrain();
+    const net = decodeDetector(last.checkpoint.meta, last.weights, `detector ${rec.name} (last)`);
+    const trainer = new DetectorTrainer(cfg, net);
+    const st = opts.trainState;
+    const orderRng = new Rng(cfg.seed ^ 0x0de7);
+    if (st) {
+      trainer.step = st.step;
+      trainer.rng.setState(st.rng);
+      orderRng.setState(st.orderRng);
+    }
+    const record = await patchDetector(
+      kv,
+      rec.id,
+      () => ({ status: 'training', error: undefined }),
+      this.host.now(),
+    );
+    this.begin({
+      id: rec.id,
+      record,
+      trainer,
+      train: data.train,
+      val: data.val,
+      symbols: data.symbols,
+      mmPerPx: data.mmPerPx,
+      epochs: rec.epochs,
+      maxSteps: opts.maxStepsPerEpoch ?? null,
+      stop: false,
+      loop: null,
+      state: st ?? {
+        epoch: rec.epochsDone,
+        step: 0,
+        rng: trainer.rng.getState(),
+        orderRng: orderRng.getState(),
+        bestMre: rec.checkpoints.best?.valMreMm ?? null,
+        elapsedMs: 0,
+      },
+      history: [...rec.history],
+      orderRng,
+    });
+    return summaryOfRecord(record);
+  }
+
+  async stopDetector(): Promise<DetectorSummary | null> {
+    const s = this.session;
+    if (!s || !s.loop) return null;
+    s.stop = true;
+    await s.loop;
+    const rec = await getDetector(this.host.storage().checkpoints, s.id);
+    return rec ? summaryOfRecord(rec) : null;
+  }
+
+  private begin(s: Session): void {
+    this.session = s;
+    s.loop = this.loop(s).finally(() => {
+      s.loop = null;
+      s.trainer.dispose();
+      if (this.session === s) this.session = null;
+    });
+  }
+
+  private async loop(s: Session): Promise<void> {
+    const kv = this.host.storage().checkpoints;
+    const cfg = s.trainer.cfg;
+    const bs = cfg.batchSize;
+    const fullSteps = Math.ceil(s.train.length / bs);
+    const stepsPerEpoch = s.maxSteps ? Math.min(fullSteps, s.maxSteps) : fullSteps;
+    const totalSteps = s.epochs * stepsPerEpoch;
+    const warmup = Math.min(100, Math.ceil(totalSteps / 10));
+    let status: DetectorRecord['status'] = 'finished';
+    let error: string | undefined;
+    let lastEventAt = 0;
+    try {
+      while (s.state.epoch < s.epochs && !s.stop) {
+        const t0 = this.host.now();
+        const order = s.orderRng.permutation(s.train.length);
+        let lossSum = 0;
+        let n = 0;
+        for (let k = 0; k < stepsPerEpoch && !s.stop; k++) {
+          const batch = order.slice(k * bs, k * bs + bs).map((i) => s.train[i]);
+          if (batch.length === 0) break;
+          const loss = await this.host.gpu(async () => {
+            s.trainer.setLearningRate(lrAt(cfg.lr, s.trainer.step, s.trainer.step / totalSteps, warmup));
+            return s.trainer.trainStep(batch, true);
+          });
+          if (!Number.isFinite(loss))
+            throw new Error(
+              `the heatmap loss became ${loss} at step ${s.trainer.step}; lower the learning rate`,
+            );
+          lossSum += loss;
+          n++;
+          const now = this.host.now();
+          if (now - lastEventAt >= 250 || k === stepsPerEpoch - 1) {
+            lastEventAt = now;
+            const done = s.state.epoch * stepsPerEpoch + k + 1;
+            const msPerStep = (s.state.elapsedMs + (now - t0)) / Math.max(1, done);
+            this.host.emit({
+              type: 'detectorProgress',
+              detectorId: s.id,
+              epoch: s.state.epoch + 1,
+              epochs: s.epochs,
+              step: k + 1,
+              stepsPerEpoch,
+              etaSec: done > 0 ? Math.round(((totalSteps - done) * msPerStep) / 1000) : null,
+            });
+          }
+          await this.host.yieldNow();
+        }
+        if (n === 0) break; // stopped before the epoch's first step
+        s.state.epoch++;
+        const ev = s.val.length
+          ? await this.host.gpu(async () => evaluateDetector(s.trainer.net, s.val, s.symbols, cfg.sigmaMm))
+          : null;
+        const sum = ev ? ev.byDecoder[ev.best] : null;
+        s.state.elapsedMs += this.host.now() - t0;
+        const point: DetectorEpochPoint = {
+          epoch: s.state.epoch,
+          step: s.trainer.step,
+          loss: lossSum / n,
+          valMreMm: sum?.mreMm ?? null,
+          valSdr2: sum ? sum.sdr['2'] : null,
+          timeMs: this.host.now(),
+        };
+        s.history.push(point);
+        const mre = sum?.mreMm ?? null;
+        const isBest = ev === null || (mre !== null && (s.state.bestMre === null || mre < s.state.bestMre));
+        const info = {
+          epoch: s.state.epoch,
+          step: s.trainer.step,
+          valMreMm: mre,
+          valSdr: sum ? sdrOf(sum) : null,
+          valN: sum?.cases ?? 0,
+        };
+        const metaBase = {
+          symbols: s.symbols,
+          preprocess: 'letterbox' as const,
+          sigmaMm: cfg.sigmaMm,
+          mmPerPx: s.mmPerPx,
+          decoder: ev ? ev.best : ('dark' as const),
+          training: { epoch: s.state.epoch, step: s.trainer.step, detectorId: s.id },
+        };
+        if (isBest) {
+          if (mre !== null) s.state.bestMre = mre;
+          const enc = encodeDetector(s.trainer.net, metaBase, 'float16');
+          await saveDetectorCheckpoint(kv, s.id, 'best', enc.files[DETECTOR_WEIGHTS_FILE], {
+            meta: enc.meta,
+            ...info,
+          });
+        }
+        s.state.step = s.trainer.step;
+        s.state.rng = s.trainer.rng.getState();
+        s.state.orderRng = s.orderRng.getState();
+        const enc = encodeDetector(s.trainer.net, metaBase, 'float32');
+        s.record = await saveDetectorCheckpoint(
+          kv,
+          s.id,
+          'last',
+          enc.files[DETECTOR_WEIGHTS_FILE],
+          { meta: enc.meta, ...info },
+          {
+            history: [...s.history],
+            epochsDone: s.state.epoch,
+            options: { ...s.record.options, trainState: { ...s.state } },
+          },
+          this.host.now(),
+        );
+        this.host.emit({ type: 'detectorEpoch', detectorId: s.id, point });
+      }
+      if (s.stop && s.state.epoch < s.epochs) status = 'stopped';
+    } catch (e) {
+      status = 'failed';
+      error = e instanceof Error ? e.message : String(e);
+      this.host.emit({ type: 'error', message: trainMessage('engine.detector.failed', { error }) });
+    }
+    try {
+      s.record = await patchDetector(
+        kv,
+        s.id,
+        () => ({ status, ...(error ? { error } : {}) }),
+        this.host.now(),
+      );
+    } catch {
+      // the record was deleted while training
+    }
+    this.host.emit({ type: 'detectorDone', summary: summaryOfRecord(s.record) });
+  }
+
+  /** Free the cached nets (and stop a training). */
+  async dispose(): Promise<void> {
+    await this.stopDetector();
+    for (const v of this.cache.values()) v.net.dispose();
+    this.cache.clear();
+  }
+
+  /** For tests: tensors held by cached detectors. */
+  get cachedCount(): number {
+    return this.cache.size;
+  }
+}
