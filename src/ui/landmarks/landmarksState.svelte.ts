@@ -140,8 +140,9 @@ export class LandmarksState {
 
   ruler = $state.raw<Point[] | null>(null);
   rulerMm = $state(10);
-  rulerMessage = $state<string | null>(null);
-  rulerError = $state<string | null>(null);
+  /** Parameters of the last calibration's result message (lm.ruler.result). */
+  rulerMessage = $state.raw<Record<string, string | number> | null>(null);
+  rulerError = $state.raw<{ en: string; zh: string } | null>(null);
 
   /** Tables: targets A and B (keys), their errors, the analysis and the case of the measurements. */
   keyA = $state('');
