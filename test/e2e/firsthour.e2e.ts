@@ -211,6 +211,10 @@ describe('First hour with 20 own films', () => {
         expect(await page.getByTestId('train-eta').textContent()).toContain('not training');
         const row2 = page.locator(`tr[data-run="${started.activeRunId}"]`);
         expect(await row2.textContent()).toContain('films');
+        // the run history's config says the run left the dataset's preprocessing
+        expect(await row2.getByTestId('run-override').textContent()).toContain(
+          'overrides the dataset’s size (512 px)',
+        );
         await s.screenshot('firsthour-run-en');
 
         // ----- 5. Evaluate: the small evaluation is said plainly -----
