@@ -238,7 +238,7 @@ export const LANDMARKS_STRINGS = {
   'lm.list.assisted': { en: 'assisted (not counted)', zh: '辅助（不计入）' },
   'lm.list.open': { en: 'Open', zh: '打开' },
   'lm.list.delete': { en: 'Delete', zh: '删除' },
-  'lm.list.exportTxt': { en: 'ISBI .txt', zh: 'ISBI .txt' },
+  'lm.list.exportTxt': { en: 'ISBI .txt', zh: 'ISBI 文本' },
   'lm.list.exportCsv': { en: 'Export all as CSV', zh: '全部导出为 CSV' },
   'lm.list.import': { en: 'Import tracings (ISBI .txt or CSV) for', zh: '导入描点（ISBI .txt 或 CSV）到' },
   'lm.list.imported': { en: '{n} tracing(s) imported.', zh: '已导入 {n} 个描点。' },
@@ -298,5 +298,4 @@ export const LANDMARKS_STRINGS = {
   },
   'lm.unit.deg': { en: '°', zh: '°' },
   'lm.unit.mm': { en: 'mm', zh: '毫米' },
-  'lm.unit.ratio': { en: '', zh: '' },
 } as const satisfies Record<string, Translation>;
