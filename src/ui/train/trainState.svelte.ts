@@ -22,6 +22,7 @@ import type {
   BestMetric,
   DatasetInfo,
   DatasetSource,
+  DetectorRef,
   Engine,
   EngineEvent,
   EngineHome,
@@ -44,7 +45,15 @@ export const PRESET_IDS: readonly PresetId[] = PRESETS.map((p) => p.id);
 /** Loss series in the server's names and the studio's extra terms, in display order. */
 export const LOSS_SERIES = LOSS_NAMES;
 /** Validation curves; `lm_sharp`: landmark-region sharpness, pred ÷ X-ray (core/eval/landmarkSharpnessSummary.ts). */
-export const VAL_SERIES = ['mean_l1', 'mean_psnr', 'mean_ssim', 'lm_sharp'] as const;
+export const VAL_SERIES = [
+  'mean_l1',
+  'mean_psnr',
+  'mean_ssim',
+  'lm_sharp',
+  // issue 13: a landmark detector on the predictions (trace_mre) and on the real X-rays (the floor), mm
+  'trace_mre',
+  'trace_floor_mre',
+] as const;
 
 export function presetConfig(id: PresetId): RunConfig {
   const p = PRESETS.find((x) => x.id === id);
@@ -123,6 +132,11 @@ export class TrainState {
   presetId = $state<PresetId>('demo');
   config = $state<RunConfig>(presetConfig('demo'));
   bestMetric = $state<BestMetric>('l1');
+  /**
+   * The run's traceability detector (issue 13): `none`, `shipped` or `stored:<id>`; null = the
+   * default (the shipped detector when its landmark set matches the dataset's, else none).
+   */
+  traceKey = $state<string | null>(null);
   runName = $state('');
   estimate = $state.raw<ConfigEstimate | null>(null);
   issues: ConfigIssue[] = $derived(checkRunConfig(this.config));
@@ -484,6 +498,15 @@ export class TrainState {
     return this.storedDatasets.find((d) => d.id === id)?.name ?? id;
   }
 
+  /** The detector a new run is scored with (see traceKey); only detectors whose set matches the dataset's. */
+  async traceabilityRef(): Promise<DetectorRef | null> {
+    const { detector, parseRefKey, refKey } = await import('../landmarks/detectorState.svelte');
+    const symbols = this.dataset?.hasLandmarks ? this.dataset.landmarkSymbols : null;
+    if (this.traceKey === null) return detector.defaultFor(symbols);
+    const ok = detector.choicesFor(symbols).some((d) => refKey(d.ref) === this.traceKey);
+    return ok ? parseRefKey(this.traceKey) : null;
+  }
+
   /** Back to a run from fresh networks (the config stays as edited). */
   clearContinue(): void {
     this.continueFrom = null;
@@ -574,10 +597,12 @@ export class TrainState {
       this.awaitingRun = true;
       try {
         const from = this.continueFrom;
+        const traceability = await this.traceabilityRef();
         const started = await engine.start({
           config,
           name,
           bestMetric: this.bestMetric,
+          traceability,
           ...(from ? { init: { runId: from.runId, checkpoint: from.checkpoint } } : {}),
         });
         if (this.runId !== started.run.id) this.resetRunView(started.run.id);
