@@ -24,7 +24,7 @@ import type { ValidationRound } from '../../core/eval/round';
 import { roundFromValues } from '../../core/eval/roundValues';
 import type { RgbaImage } from '../../core/image';
 import type { RoundPoint } from '../../core/eval/report';
-import type { DatasetSource, EngineEvent } from '../../engine/protocol';
+import type { DatasetSource, DetectorRef, EngineEvent } from '../../engine/protocol';
 import type { CheckpointEvaluation, EvaluateCheckpointOptions } from '../../engine/evaluation';
 import { toTrainMessage, type TrainMessage } from '../../engine/trainMessages';
 import type { CheckpointRecord, MetricPoint, RunRecord, StudioStorage } from '../../store';
@@ -98,6 +98,11 @@ export class EvaluateState {
   grid = $state.raw<RgbaImage | null>(null);
   reportBusy = $state(false);
   chartVersion = $state(0);
+  /**
+   * The landmark detector of on-demand evaluations (issue 13): `none`, `shipped`, `stored:<id>`;
+   * null = the detector the shown run was started with (none when unknown).
+   */
+  traceKey = $state<string | null>(null);
 
   /** The user chose the run here (then opening the section keeps it instead of following Train). */
   manualPick = false;
@@ -140,6 +145,10 @@ export class EvaluateState {
             mean_psnr: this.shown.aggregate.mean_psnr,
             failure_rate: this.failures.total > 0 ? this.failures.rate : null,
             sharpness_ratio: this.shown.diagnosis?.sharpnessRatio ?? null,
+            // judged only when the evaluation has traceability (a landmark detector)
+            trace_mre: this.shown.traceability
+              ? (this.shown.traceability.synthetic.mreMm ?? null)
+              : undefined,
           },
           this.gate,
         )
@@ -289,6 +298,22 @@ export class EvaluateState {
     if (!this.evalA && this.runId === runId) delete this.autoEvaluated[runId];
   }
 
+  /** The detector key of evaluations: the user's choice, else the run's own detector. */
+  async traceabilityChoice(): Promise<string> {
+    const { runDetectorKey } = await import('../landmarks/detectorState.svelte');
+    return this.traceKey ?? runDetectorKey(this.runId);
+  }
+
+  /** The detector of evaluations, when the engine knows it and its set matches the loaded dataset's. */
+  async traceabilityRef(): Promise<DetectorRef | null> {
+    const { detector, parseRefKey, refKey } = await import('../landmarks/detectorState.svelte');
+    const key = await this.traceabilityChoice();
+    if (key === 'none') return null;
+    if (!detector.loaded) await detector.refresh();
+    const symbols = train.dataset?.hasLandmarks ? train.dataset.landmarkSymbols : null;
+    return detector.choicesFor(symbols).some((d) => refKey(d.ref) === key) ? parseRefKey(key) : null;
+  }
+
   /** Evaluate the model chosen for slot A or B in the engine; the grid is re-rendered. */
   async evaluate(slot: 'A' | 'B'): Promise<void> {
     const engine = train.engine;
@@ -324,7 +349,8 @@ export class EvaluateState {
           return;
         }
       }
-      const ev = await engine.evaluateCheckpoint({ model });
+      const traceability = await this.traceabilityRef();
+      const ev = await engine.evaluateCheckpoint({ model, traceability });
       if (!still()) return;
       if (slot === 'A') this.evalA = ev;
       else this.evalB = ev;

@@ -97,10 +97,21 @@ export function buildReviewInput(src: ReportSources, now = new Date()): ReviewIn
     gate: src.gate,
     comparison,
     figures: { grid: null, curves: null },
-    // the grid PNG (gridOf) draws the ground-truth landmarks on the X-ray and prediction tiles when its cases have them
-    landmarks:
-      src.grid && (ce ?? b)?.grid.some((g) => (g.landmarks?.length ?? 0) > 0) ? { gridOverlay: true } : null,
+    // the grid PNG (gridOf) draws the ground-truth landmarks on the X-ray and prediction tiles when its cases have them;
+    // traceability (issue 13): the landmark detector's table when the evaluation has one
+    landmarks: landmarksOf(
+      !!src.grid && !!(ce ?? b)?.grid.some((g) => (g.landmarks?.length ?? 0) > 0),
+      src.evaluation.traceability ?? null,
+    ),
   };
+}
+
+function landmarksOf(
+  gridOverlay: boolean,
+  traceability: ReviewInput['evaluation']['traceability'],
+): ReviewInput['landmarks'] {
+  if (!gridOverlay && !traceability) return null;
+  return { ...(gridOverlay ? { gridOverlay: true } : {}), ...(traceability ? { traceability } : {}) };
 }
 
 /** Render the figures and build the ZIP (report.md, report.json, metrics, failures, PNGs). */

@@ -93,6 +93,27 @@ export function detectorIdOf(d: DetectorSummary): string | null {
   return d.ref.kind === 'stored' ? d.ref.detectorId : null;
 }
 
+/** localStorage: the traceability detector a run was started with (the engine's run record does not keep it). */
+export const RUN_DETECTOR_PREFIX = 'ceph-gan-studio.traceability.';
+
+export function rememberRunDetector(runId: string, ref: DetectorRef | null): void {
+  try {
+    globalThis.localStorage?.setItem(RUN_DETECTOR_PREFIX + runId, refKey(ref));
+  } catch {
+    // not remembered: evaluations of this run default to no detector
+  }
+}
+
+/** The detector key a run was started with ('none' when unknown). */
+export function runDetectorKey(runId: string | null): string {
+  if (!runId) return 'none';
+  try {
+    return globalThis.localStorage?.getItem(RUN_DETECTOR_PREFIX + runId) ?? 'none';
+  } catch {
+    return 'none';
+  }
+}
+
 export interface DetectorProgress {
   detectorId: string;
   epoch: number;

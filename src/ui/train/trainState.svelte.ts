@@ -607,6 +607,7 @@ export class TrainState {
         });
         if (this.runId !== started.run.id) this.resetRunView(started.run.id);
         this.replaceRun(started.run);
+        (await import('../landmarks/detectorState.svelte')).rememberRunDetector(started.run.id, traceability);
         this.runName = '';
         this.continueFrom = null;
       } finally {
