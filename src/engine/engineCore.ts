@@ -94,6 +94,7 @@ import type {
   ContinueFrom,
   DatasetInfo,
   DatasetSource,
+  DetectorRef,
   DetectorSummary,
   DetectParams,
   DetectResult,
@@ -125,6 +126,8 @@ import type {
 import { holdRunLock } from './runLocks';
 import { fetchAsset, type AssetReader } from './detector/assets';
 import { DetectorService } from './detector/service';
+import { RoundTracer, traceCases } from './detector/trace';
+import type { RoundTrace } from './evaluation';
 import { toTrainMessage, trainMessage, TrainError, type TrainMessage } from './trainMessages';
 
 // ---------------------------------------------------------------------------------------------
@@ -404,6 +407,8 @@ interface ActiveRun {
   heartbeatTimer: ReturnType<typeof setInterval> | null;
   heartbeatBusy: boolean;
   historyWarned: boolean;
+  /** Traceability scorer of the run's validation rounds (StartOptions.traceability), or null. */
+  tracer: RoundTracer | null;
 }
 
 export interface EngineCoreOptions {
@@ -814,6 +819,8 @@ export class EngineCore implements EngineApi {
     this.setPhase('starting');
     try {
       const prepared = await this.prepare(cfg);
+      // the detector is checked (landmark set) before anything of the run is stored
+      const tracer = params.traceability ? await this.makeTracer(params.traceability, cfg, prepared) : null;
       const record = await createRun(storage.runs, {
         name: params.name ?? `${cfg.netG} ${cfg.size} px`,
         datasetId: this.dataset.info.id,
@@ -845,6 +852,7 @@ export class EngineCore implements EngineApi {
         weights: init?.weights,
         bestMetric: params.bestMetric ?? 'l1',
         previewEvery: params.previewEvery,
+        tracer,
       });
     } catch (e) {
       if (this.phase === 'starting') this.setPhase('ready');
@@ -928,6 +936,7 @@ export class EngineCore implements EngineApi {
       }
       const cfg = state ? state.config : rec.config;
       const prepared = await this.prepare(cfg);
+      const tracer = params.traceability ? await this.makeTracer(params.traceability, cfg, prepared) : null;
       const step = state?.step ?? 0;
       await truncateHistoryAfterStep(storage.runs, rec.id, 'train', step);
       await truncateHistoryAfterStep(storage.runs, rec.id, 'val', step);
@@ -950,6 +959,7 @@ export class EngineCore implements EngineApi {
         state,
         bestMetric: params.bestMetric ?? (best ? bestMetricOf(best.metric) : 'l1'),
         previewEvery: params.previewEvery,
+        tracer,
       });
     } catch (e) {
       if (this.phase === 'starting') this.setPhase('ready');
@@ -967,7 +977,16 @@ export class EngineCore implements EngineApi {
   }
 
   /** The `best` criterion a run can use: landmark sharpness needs landmarks on the X-ray target. */
-  private usableBest(metric: BestMetric, prepared: PreparedData): BestMetric {
+  private usableBest(
+    metric: BestMetric,
+    prepared: PreparedData,
+    tracer: RoundTracer | null = null,
+  ): BestMetric {
+    if (metric === 'traceMre') {
+      if (tracer) return metric;
+      this.warn(trainMessage('engine.trace.fallback', {}));
+      return 'l1';
+    }
     if (metric !== 'lmSharp' || prepared.landmarks) return metric;
     this.warn(trainMessage('engine.best.noLandmarks', {}));
     return 'l1';
@@ -982,8 +1001,11 @@ export class EngineCore implements EngineApi {
     weights?: { G: StateDict; D: StateDict };
     bestMetric: BestMetric;
     previewEvery?: number;
+    /** Traceability scorer (made by the caller before the run record exists). */
+    tracer?: RoundTracer | null;
   }): Promise<RunStarted> {
     const { cfg, prepared, record } = p;
+    const tracer = p.tracer ?? null;
     // the previous run's trainer (kept for evaluate/predict) goes now
     this.disposeRun();
     const data = createInMemoryDataSource(prepared.train, {
@@ -1033,7 +1055,7 @@ export class EngineCore implements EngineApi {
       prepared,
       previewPairs,
       valPairs,
-      bestMetric: this.usableBest(p.bestMetric, prepared),
+      bestMetric: this.usableBest(p.bestMetric, prepared, tracer),
       best: record.best,
       previewEvery: Math.max(1, Math.floor(p.previewEvery ?? Math.max(20, cfg.log_every * 4))),
       totalSteps: Math.max(0, epochs) * spe,
@@ -1062,6 +1084,7 @@ export class EngineCore implements EngineApi {
       heartbeatTimer: null,
       heartbeatBusy: false,
       historyWarned: false,
+      tracer,
     };
     if (this.opts.useLocks) run.releaseLock = await holdRunLock(run.id);
     this.run = run;
@@ -1286,6 +1309,7 @@ export class EngineCore implements EngineApi {
       losses: run.lastValues,
       diagCaseIds: run.prepared.evalCaseIds,
       landmarks: run.prepared.landmarks,
+      trace: this.roundTrace(run.tracer),
     });
     run.roundDiags.push(roundDiag(round, round.losses));
     const { summary, all } = validationPointValues(round);
@@ -1547,7 +1571,10 @@ export class EngineCore implements EngineApi {
       }
       try {
         const prepared = await this.prepare(model.cfg);
-        return await evaluateModelOnData(model, prepared, params);
+        const tracer = params.traceability
+          ? await this.makeTracer(params.traceability, model.cfg, prepared)
+          : null;
+        return await evaluateModelOnData(model, { ...prepared, trace: this.roundTrace(tracer) }, params);
       } finally {
         model.release();
       }
@@ -1633,6 +1660,69 @@ export class EngineCore implements EngineApi {
   }
 
   // ----- landmark detector (engine/detector/service.ts) ---------------------------------------
+
+  /**
+   * The traceability scorer of a run or an evaluation: the detector (its landmark set must be the
+   * dataset's: refused naming both), the val cases with landmarks and their original frames.
+   * Null with a warning when the prediction is not an X-ray (BtoA).
+   */
+  private async makeTracer(
+    ref: DetectorRef,
+    cfg: RunConfig,
+    prepared: PreparedData,
+  ): Promise<RoundTracer | null> {
+    const ds = this.dataset;
+    if (!ds) throw new TrainError(trainMessage('engine.noDataset'));
+    const set = ds.landmarkSet;
+    if (!set || set.symbols.length === 0)
+      throw new TrainError(trainMessage('engine.detector.needsLandmarks', { dataset: ds.info.name }));
+    if (cfg.direction === 'BtoA') {
+      this.warn(
+        trainMessage('engine.trace.failed', { error: 'the predictions are photos (direction BtoA)' }),
+      );
+      return null;
+    }
+    const detector = await this.detectors.load(ref);
+    const base = ds.info.preprocessing;
+    const spec: PreprocessSpec = {
+      ...base,
+      size: cfg.size,
+      mode: cfg.preprocess === 'roi' && !base.roi ? 'letterbox' : cfg.preprocess,
+    };
+    const cases = await traceCases(
+      this.need().storage,
+      {
+        id: ds.info.source.kind === 'stored' ? ds.info.source.datasetId : ds.info.id,
+        kind: ds.info.source.kind,
+      },
+      spec,
+      prepared.val,
+      (id) => prepared.landmarks?.spacingOf(id) ?? null,
+    );
+    return new RoundTracer(
+      detector,
+      cases,
+      (d, img) => this.detectors.detectOne(d, img),
+      ds.info.name,
+      set.symbols,
+    );
+  }
+
+  /** A round's traceability hook: a failure is a warning, never the end of the round. */
+  private roundTrace(tracer: RoundTracer | null): RoundTrace | null {
+    if (!tracer || tracer.caseIds.length === 0) return null;
+    return {
+      caseIds: tracer.caseIds,
+      score: (grid) => {
+        try {
+          return tracer.score(grid);
+        } catch (e) {
+          this.warn(trainMessage('engine.trace.failed', { error: errorText(e) }));
+          return null;
+        }
+      },
+    };
+  }
 
   async listDetectors(): Promise<DetectorSummary[]> {
     return this.detectors.listDetectors();

@@ -38,6 +38,7 @@ import type { ImagePair } from '../core/train/data';
 import { learningRateAt } from '../core/train/schedule';
 import type { Trainer } from '../core/train/trainer';
 import { checkpointReader, readHistory, type MetricPoint, type StudioStorage } from '../store';
+import type { DetectorRef, TraceabilityResult } from '../core/detector/traceability';
 
 export { chooseTrainSubset, roundDiag, casesFromValues } from '../core/eval/round';
 export type { ValidationRound, GridCase } from '../core/eval/round';
@@ -54,6 +55,14 @@ export interface RoundContext {
   balanceCases?: number;
   /** Landmark-region sharpness (datasets with landmarks; X-ray as the target). */
   landmarks?: EvalLandmarkOptions | null;
+  /** Traceability scorer (engine/detector/trace.ts RoundTracer); absent: not computed. */
+  trace?: RoundTrace | null;
+}
+
+/** What a round needs to score traceability: the cases whose predictions it scores, and the scorer. */
+export interface RoundTrace {
+  readonly caseIds: string[];
+  score(grid: readonly GridCase[]): TraceabilityResult | null;
 }
 
 /**
@@ -77,10 +86,11 @@ export async function runValidationRound(
     lrNow: trainer.nextLearningRate,
     losses: ctx.losses,
     landmarks: ctx.landmarks ?? null,
+    ...(ctx.trace ? { gridCaseIds: ctx.trace.caseIds } : {}),
   });
-  const { grid: _grid, ...rest } = ev;
-  void _grid;
-  return completeRound(rest, cfg, ctx.history, ctx.losses, ctx.stuck ?? DEFAULT_STUCK);
+  const { grid, ...rest } = ev;
+  const round = completeRound(rest, cfg, ctx.history, ctx.losses, ctx.stuck ?? DEFAULT_STUCK);
+  return ctx.trace ? { ...round, traceability: ctx.trace.score(grid) } : round;
 }
 
 /**
@@ -125,6 +135,8 @@ export interface EvaluateCheckpointOptions {
   gridCaseIds?: string[];
   /** Server `--eval`; default the checkpoint's config. */
   evalMode?: boolean;
+  /** Score traceability with this landmark detector (default null: not computed). */
+  traceability?: DetectorRef | null;
 }
 
 export interface CheckpointEvaluation extends ValidationRound {
@@ -243,6 +255,8 @@ export async function evaluateCheckpoint(
     evalCaseIds: readonly string[];
     /** Landmark-region sharpness (datasets with landmarks; X-ray as the target). */
     landmarks?: EvalLandmarkOptions | null;
+    /** Traceability scorer (when params.traceability is set). */
+    trace?: RoundTrace | null;
   },
   params: EvaluateCheckpointOptions,
 ): Promise<CheckpointEvaluation> {
@@ -255,6 +269,7 @@ export async function evaluateCheckpoint(
     data.evalCaseIds.length > 0
       ? [...data.evalCaseIds]
       : data.val.slice(0, 20).map((c, i) => c.id ?? String(i));
+  const gridIds = params.gridCaseIds ?? evalCaseIds;
   const ev = await evaluateModel(
     model.G,
     model.D,
@@ -266,16 +281,19 @@ export async function evaluateCheckpoint(
       epoch: model.epoch,
       evalMode: params.evalMode ?? model.cfg.eval_mode,
       diagCaseIds: evalCaseIds,
-      gridCaseIds: params.gridCaseIds ?? evalCaseIds,
+      gridCaseIds: data.trace ? [...new Set([...gridIds, ...data.trace.caseIds])] : gridIds,
       lrNow: model.lrNow,
       losses: model.losses,
       landmarks: data.landmarks ?? null,
     },
   );
-  const { grid, ...rest } = ev;
+  const { grid: allGrid, ...rest } = ev;
   const round = completeRound(rest, model.cfg, model.history, model.losses);
+  const wanted = new Set(gridIds);
+  const grid = data.trace ? allGrid.filter((g) => wanted.has(g.id)) : allGrid;
   return {
     ...round,
+    ...(data.trace ? { traceability: data.trace.score(allGrid) } : {}),
     source: params.model,
     runId: model.runId,
     checkpoint: model.checkpoint,

@@ -12,7 +12,12 @@ import type { RunConfig } from '../core/config';
 import type { PreprocessSpec } from '../core/data/preprocess';
 import type { AggregateMetrics, CaseMetrics } from '../core/eval/metrics';
 import type { Point, RgbaImage } from '../core/image';
-import type { ErrorSummary } from '../core/landmarks/errors';
+import type {
+  DetectorRef,
+  DetectorSummary,
+  TraceabilityMeasurement,
+  TraceabilityResult,
+} from '../core/detector/traceability';
 import type { CheckpointRecord } from '../store/checkpoints';
 import type { MetricPoint, RunRecord } from '../store/runs';
 import type { BackendChoice, BackendSelection } from './backend';
@@ -122,6 +127,8 @@ export interface ResumeOptions {
   /** Engine storage prefix is the engine's; the dataset is reloaded from the run record when needed. */
   bestMetric?: BestMetric;
   previewEvery?: number;
+  /** The landmark detector that scores each validation round (default null: none). */
+  traceability?: DetectorRef | null;
 }
 
 export interface RunStarted {
@@ -270,27 +277,7 @@ export interface PreviewCase {
 // Landmark detector (CONTRACTS2.md)
 // ---------------------------------------------------------------------------------------------
 
-/** A detector the engine can use: the one shipped with the app (public/detector/) or one stored in IndexedDB. */
-export type DetectorRef = { kind: 'shipped' } | { kind: 'stored'; detectorId: string };
-
-/** What detector lists and cards show. */
-export interface DetectorSummary {
-  ref: DetectorRef;
-  name: string;
-  symbols: string[];
-  /** Input size (px, square, letterboxed). */
-  size: number;
-  sigmaMm: number;
-  /** Original mm per px of the films it was trained on. */
-  mmPerPx: number;
-  createdAt: number;
-  trainedOn?: { datasetId: string; datasetName: string; cases: number };
-  /** Accuracy on held-out films (SDR as fractions 0..1). */
-  heldOut?: { n: number; mreMm: number; sdr: { '2': number; '2.5': number; '3': number; '4': number } };
-  status?: 'training' | 'stopped' | 'finished' | 'failed';
-  epochs?: number;
-  epochsDone?: number;
-}
+export type { DetectorRef, DetectorSummary, TraceabilityMeasurement, TraceabilityResult };
 
 export interface TrainDetectorOptions {
   /** A stored dataset id, or 'demo' = the loaded demo phantom dataset. */
@@ -317,29 +304,6 @@ export interface DetectorEpochPoint {
   /** Fraction 0..1. */
   valSdr2: number | null;
   timeMs: number;
-}
-
-export interface TraceabilityMeasurement {
-  id: string;
-  name: { en: string; zh: string };
-  unit: 'deg' | 'mm' | 'ratio';
-  /** Mean |detected-on-synthetic − ground truth| over the cases where both exist. */
-  meanAbsDiff: number | null;
-  meanGt: number | null;
-  meanSynthetic: number | null;
-  n: number;
-}
-
-export interface TraceabilityResult {
-  detector: DetectorSummary;
-  /** Val cases with landmarks used. */
-  cases: number;
-  /** Detector on the REAL X-ray vs ground truth. */
-  floor: ErrorSummary;
-  /** Detector on the PREDICTION vs ground truth. */
-  synthetic: ErrorSummary;
-  /** SNA, SNB, ANB, FMA_ISBI, ODI, APDI, FHI, MW. */
-  measurements: TraceabilityMeasurement[];
 }
 
 export interface DetectParams {

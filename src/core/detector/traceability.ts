@@ -13,7 +13,7 @@ import type { Point } from '../image';
 import { toOriginal, type Transform } from '../data/preprocess';
 import { radialErrorsMm, summarizeErrors, type ErrorSummary } from '../landmarks/errors';
 import { measureOne } from '../landmarks/measure';
-import { MEASUREMENTS, type Unit } from '../landmarks/analysis';
+import { MEASUREMENTS } from '../landmarks/analysis';
 
 /** The measurements whose agreement is reported (ISBI 2015's, with FMA as ISBI defines it). */
 export const TRACE_MEASUREMENTS = ['SNA', 'SNB', 'ANB', 'FMA_ISBI', 'ODI', 'APDI', 'FHI', 'MW'] as const;
@@ -30,17 +30,55 @@ export interface TraceCase {
   mmPerPx: number;
 }
 
-export interface MeasurementAgreement {
+// --- names shared with the engine protocol and the UI (CONTRACTS2.md) ---
+
+/** A detector the engine can use: the one shipped with the app (public/detector/) or one stored in IndexedDB. */
+export type DetectorRef = { kind: 'shipped' } | { kind: 'stored'; detectorId: string };
+
+/** What detector lists and cards show. */
+export interface DetectorSummary {
+  ref: DetectorRef;
+  name: string;
+  symbols: string[];
+  /** Input size (px, square, letterboxed). */
+  size: number;
+  sigmaMm: number;
+  /** Original mm per px of the films it was trained on. */
+  mmPerPx: number;
+  createdAt: number;
+  trainedOn?: { datasetId: string; datasetName: string; cases: number };
+  /** Accuracy on held-out films (SDR as fractions 0..1). */
+  heldOut?: { n: number; mreMm: number; sdr: { '2': number; '2.5': number; '3': number; '4': number } };
+  status?: 'training' | 'stopped' | 'finished' | 'failed';
+  epochs?: number;
+  epochsDone?: number;
+}
+
+export interface TraceabilityMeasurement {
   id: string;
   name: { en: string; zh: string };
-  unit: Unit;
-  /** Mean |synthetic − ground truth| over cases where both values exist (null when none). */
+  unit: 'deg' | 'mm' | 'ratio';
+  /** Mean |detected-on-synthetic − ground truth| over the cases where both exist. */
   meanAbsDiff: number | null;
   meanGt: number | null;
   meanSynthetic: number | null;
-  /** Cases where both values exist. */
   n: number;
 }
+
+export interface TraceabilityResult {
+  detector: DetectorSummary;
+  /** Val cases with landmarks used. */
+  cases: number;
+  /** Detector on the REAL X-ray vs ground truth. */
+  floor: ErrorSummary;
+  /** Detector on the PREDICTION vs ground truth. */
+  synthetic: ErrorSummary;
+  /** SNA, SNB, ANB, FMA_ISBI, ODI, APDI, FHI, MW. */
+  measurements: TraceabilityMeasurement[];
+}
+
+/** Measurement agreement of one measurement. */
+export type MeasurementAgreement = TraceabilityMeasurement;
 
 export interface TraceabilityScore {
   /** Cases scored. */

@@ -21,6 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../config';
+import type { TraceabilityResult } from '../detector/traceability';
 import type { Point, RgbaImage } from '../image';
 import { lossBalance, type TermBalance } from '../losses';
 import type { Discriminator, ForwardMode, Generator } from '../model/types';
@@ -104,6 +105,11 @@ export interface ModelEvaluation {
    * null or absent when the dataset has none (and on rounds stored before it existed).
    */
   landmarkSharpness?: LandmarkSharpnessSummary | null;
+  /**
+   * Traceability (landmark detector on the real X-ray and on the prediction vs ground truth, mm;
+   * core/detector/traceability.ts); absent when no detector was asked for (and on older rounds).
+   */
+  traceability?: TraceabilityResult | null;
 }
 
 /** Images of one grid case: photo | X-ray | prediction (all at the training size). */

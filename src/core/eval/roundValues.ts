@@ -96,6 +96,12 @@ export function roundValues(r: ValidationRound | ModelEvaluation): Record<string
   }
   if (r.lrNow !== null) v.lr_now = num(r.lrNow);
   if (r.landmarkSharpness) Object.assign(v, landmarkSharpnessValues(r.landmarkSharpness));
+  if (r.traceability) {
+    // traceability (mm, SDR as a fraction): detector on the prediction; its floor on the real X-ray
+    v.trace_mre = num(r.traceability.synthetic.mreMm ?? NaN);
+    v.trace_sdr2 = num(r.traceability.synthetic.sdr['2']);
+    v.trace_floor_mre = num(r.traceability.floor.mreMm ?? NaN);
+  }
   for (const b of r.balance ?? []) {
     v[`lb_${b.term}_value`] = num(b.value);
     v[`lb_${b.term}_share`] = num(b.share);
