@@ -24,6 +24,7 @@ import {
 import { ISBI_SET } from '../../core/data/landmarkSet';
 import { splitAlignedImage, toOriginal, toPreprocessed } from '../../core/data/preprocess';
 import type { Point, RgbaImage } from '../../core/image';
+import type { DetectorRef } from '../../engine/protocol';
 import type { TrainMessage } from '../../engine/trainMessages';
 import type { RunRecord, StudioStorage, TracingRecord, TracingTarget } from '../../store';
 import { datasetSourceOf } from '../evaluate/evaluateState.svelte';
@@ -136,6 +137,8 @@ export class LandmarksState {
   index = $state(0);
   tracer = $state(this.loadTracer());
   assist = $state(false);
+  /** The points were pre-placed by a landmark detector (issue 13): saved as `assisted: 'detector'`. */
+  detectorAssist = $state(false);
   private history: Snapshot[] = [];
 
   ruler = $state.raw<Point[] | null>(null);
@@ -499,9 +502,11 @@ export class LandmarksState {
     if (s.existing && s.existing.symbols.join() === s.symbols.join()) {
       this.points = s.existing.points.map((p) => (p ? s.toShown(p) : null));
       this.assist = s.existing.assisted === 'groundTruth';
+      this.detectorAssist = s.existing.assisted === 'detector';
     } else {
       this.points = Array.from({ length: n }, () => undefined);
       this.assist = false;
+      this.detectorAssist = false;
     }
     const open = this.points.findIndex((p) => p === undefined);
     this.index = open < 0 ? 0 : open;
@@ -589,6 +594,50 @@ export class LandmarksState {
     }
   }
 
+  /**
+   * Pre-place the landmarks found by a detector on the shown image (engine `detect`; points come
+   * back in that image's pixel frame, the wizard's own), for the clinician to correct. The tracing
+   * is then saved as detector-assisted and left out of every statistic. Landmarks the detector
+   * does not know stay open; a detector whose set shares no landmark is refused naming both sets.
+   */
+  async preplaceFromDetector(ref: DetectorRef): Promise<void> {
+    const s = this.session;
+    const engine = train.engine;
+    if (!s || !engine) return;
+    this.busy = 'detect';
+    this.error = null;
+    try {
+      const img = s.image;
+      const res = await engine.detect({
+        detector: ref,
+        images: [{ width: img.width, height: img.height, data: new Uint8ClampedArray(img.data) }],
+      });
+      if (this.session !== s) return;
+      const found = res.points[0] ?? [];
+      const at = (sym: string): Point | null => {
+        const i = res.symbols.indexOf(sym);
+        return i < 0 ? null : (found[i] ?? null);
+      };
+      if (!s.symbols.some((sym) => res.symbols.includes(sym)))
+        throw new Error(
+          `the detector's landmarks [${res.symbols.join(' ')}] differ from this dataset's [${s.symbols.join(' ')}]`,
+        );
+      this.remember();
+      this.points = s.symbols.map((sym) => {
+        const p = at(sym);
+        return p ? ([p[0], p[1]] as Point) : undefined;
+      });
+      this.assist = false;
+      this.detectorAssist = true;
+      const open = this.points.findIndex((p) => p === undefined);
+      this.index = open < 0 ? 0 : open;
+    } catch (e) {
+      this.error = errorText(e);
+    } finally {
+      this.busy = null;
+    }
+  }
+
   async save(): Promise<{ groundTruthWritten: boolean } | null> {
     const s = this.session;
     if (!s) return null;
@@ -612,7 +661,7 @@ export class LandmarksState {
           points,
           symbols: s.symbols,
           tracer: this.tracer,
-          assisted: this.assist ? 'groundTruth' : false,
+          assisted: this.assist ? 'groundTruth' : this.detectorAssist ? 'detector' : false,
         },
         { groundTruth: s.target.kind === 'real' && s.groundTruth === null ? s.set : undefined },
       );
