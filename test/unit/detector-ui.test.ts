@@ -2,6 +2,7 @@
  * Issue 13 on the UI side: the advisory gate's traceability rule (MRE ≤ 2 mm, judged only when an
  * evaluation carries traceability) and the detector panel's pure helpers.
  */
+import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_GATE, evaluateGate } from '../../src/core/eval/gate';
 import type { DetectorSummary } from '../../src/engine/protocol';
@@ -39,7 +40,6 @@ describe('gate: traceability MRE ≤ 2 mm', () => {
 
 describe('detector-assisted tracings stay out of every statistic', () => {
   it('are stored as assisted, never become ground truth, and are left out of counts and error tables', async () => {
-    await import('fake-indexeddb/auto');
     const { createDatasetMeta, landmarkSetInfo } = await import('../../src/core/data/dataset');
     const { ISBI_SET } = await import('../../src/core/data/landmarkSet');
     const { chooseEvalList } = await import('../../src/core/data/splits');

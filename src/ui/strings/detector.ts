@@ -65,7 +65,10 @@ export const DETECTOR_STRINGS = {
     zh: '用该数据集的真实 X 光训练检测器',
   },
   'det.train.dataset': { en: 'Dataset', zh: '数据集' },
-  'det.train.demo': { en: 'Demo phantom (100 cases, seed 1)', zh: '演示体模（100 例，种子 1）' },
+  'det.train.demo': {
+    en: 'Demo phantom ({cases} cases, seed {seed})',
+    zh: '演示体模（{cases} 例，种子 {seed}）',
+  },
   'det.train.name': { en: 'Name', zh: '名称' },
   'det.train.preset': { en: 'Preset', zh: '预设' },
   'det.train.quick': { en: 'quick check (64 px, 2 epochs)', zh: '快速检查（64 像素，2 轮）' },
