@@ -132,7 +132,7 @@ export function createDetectorNet(arch: DetectorArch, seed: number): DetectorNet
     if (d.fanIn > 0) new Rng(deriveSeed(seed, 'detector', d.key)).fillNormal(v, 0, Math.sqrt(2 / d.fanIn));
     // the head starts small so the first heatmaps are near zero
     if (d.key === 'head.w') for (let i = 0; i < size; i++) v[i] *= 0.1;
-    params.set(d.key, tf.variable(tf.tensor(v, d.shape), true, `detector${id}/${d.key}`));
+    params.set(d.key, variableOf(v, d.shape, `detector${id}/${d.key}`));
     keys.push(d.key);
   }
   return {
@@ -151,6 +151,14 @@ export function expectedShapes(arch: DetectorArch): Map<string, number[]> {
   return new Map(paramDefs(arch).map((d) => [d.key, d.shape]));
 }
 
+/** A trainable variable holding `v` (the initial tensor is freed: the variable keeps its data). */
+function variableOf(v: Float32Array, shape: number[], name: string): tf.Variable {
+  const init = tf.tensor(v, shape);
+  const out = tf.variable(init, true, name);
+  init.dispose();
+  return out;
+}
+
 /** Create a network from stored values (keys and shapes must match the architecture). */
 export function netFromValues(arch: DetectorArch, values: Map<string, Float32Array>): DetectorNet {
   checkArch(arch);
@@ -166,7 +174,7 @@ export function netFromValues(arch: DetectorArch, values: Map<string, Float32Arr
         throw new Error(
           `weight "${d.key}" has ${v.length} values, the architecture needs ${size} [${d.shape}]`,
         );
-      params.set(d.key, tf.variable(tf.tensor(v, d.shape), true, `detector${id}/${d.key}`));
+      params.set(d.key, variableOf(v, d.shape, `detector${id}/${d.key}`));
       keys.push(d.key);
     }
   } catch (e) {

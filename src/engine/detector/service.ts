@@ -112,6 +112,8 @@ interface Session {
   epochs: number;
   maxSteps: number | null;
   stop: boolean;
+  /** The loop has ended (trainer disposed, record final); set before detectorDone is sent. */
+  ended: boolean;
   loop: Promise<void> | null;
   state: TrainState;
   history: DetectorEpochPoint[];
@@ -196,7 +198,7 @@ export class DetectorService {
 
   /** Id of the detector training now, or null. */
   activeId(): string | null {
-    return this.session && this.session.loop ? this.session.id : null;
+    return this.session && !this.session.ended ? this.session.id : null;
   }
 
   /** Refuse a GAN run (or anything else needing the GPU for long) while a detector trains. */
@@ -476,6 +478,7 @@ export class DetectorService {
       epochs,
       maxSteps: opts.maxStepsPerEpoch ?? null,
       stop: false,
+      ended: false,
       loop: null,
       state: {
         epoch: 0,
@@ -533,6 +536,7 @@ export class DetectorService {
       epochs: rec.epochs,
       maxSteps: opts.maxStepsPerEpoch ?? null,
       stop: false,
+      ended: false,
       loop: null,
       state: st ?? {
         epoch: rec.epochsDone,
@@ -550,7 +554,7 @@ export class DetectorService {
 
   async stopDetector(): Promise<DetectorSummary | null> {
     const s = this.session;
-    if (!s || !s.loop) return null;
+    if (!s || s.ended) return null;
     s.stop = true;
     await s.loop;
     const rec = await getDetector(this.host.storage().checkpoints, s.id);
@@ -560,8 +564,10 @@ export class DetectorService {
   private begin(s: Session): void {
     this.session = s;
     s.loop = this.loop(s).finally(() => {
-      s.loop = null;
-      s.trainer.dispose();
+      if (!s.ended) {
+        s.ended = true;
+        s.trainer.dispose();
+      }
       if (this.session === s) this.session = null;
     });
   }
@@ -689,6 +695,9 @@ export class DetectorService {
     } catch {
       // the record was deleted while training
     }
+    // free the trainer and end the session before telling anyone (a listener may start the next)
+    s.ended = true;
+    s.trainer.dispose();
     this.host.emit({ type: 'detectorDone', summary: summaryOfRecord(s.record) });
   }
 
