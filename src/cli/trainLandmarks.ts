@@ -14,6 +14,7 @@ import { join, relative } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { caseBaseName } from '../core/data/layout';
 import { ISBI_LANDMARKS } from '../core/data/landmarkSet';
+import { generatePhantomDataset } from '../core/data/phantom';
 import type { Point } from '../core/image';
 import { decodeFileNode } from '../core/io/decodeNode';
 import { parseIsbiText, parseLandmarkCsv } from '../core/io/landmarks';
@@ -57,6 +58,11 @@ const OPTIONS: OptionSpecs = {
     type: 'string',
     arg: '<dir>',
     help: 'X-rays + senior.csv (image_path,1_x,1_y,…) or one ISBI .txt per image',
+  },
+  demo: {
+    type: 'string',
+    arg: '<n>',
+    help: 'instead of --data: n demo phantom cases at --size (as the studio generates them); their val split is held out',
   },
   out: { type: 'string', arg: '<dir>', help: 'output folder (best detector; last/ for --resume)' },
   size: {
@@ -103,7 +109,7 @@ const OPTIONS: OptionSpecs = {
 };
 
 export const TRAIN_LANDMARKS_HELP = helpText(
-  'train-landmarks --data <dir> --out <dir> [--size 256] [--epochs N] [--holdout K] [--time-budget-min M] [--seed S]',
+  'train-landmarks (--data <dir> | --demo <n>) --out <dir> [--size 256] [--epochs N] [--holdout K] [--time-budget-min M] [--seed S]',
   'Train the heatmap landmark detector on X-rays with landmarks (wasm backend in Node).',
   [
     ['options', OPTIONS],
@@ -196,6 +202,32 @@ export async function loadLandmarkFolder(
   return { cases, symbols: symbolsFor(n), warnings };
 }
 
+/**
+ * The demo phantom as the studio's engine generates it (engine/demoData.ts: n cases square at
+ * `size`, a fifth in val), as detector samples: train split and val split (held out).
+ */
+export function demoSamples(
+  n: number,
+  seed: number,
+  size: number,
+): { train: DetectorSample[]; val: DetectorSample[]; mmPerPx: number } {
+  const ds = generatePhantomDataset({
+    n,
+    seed,
+    width: size,
+    height: size,
+    valCount: Math.max(1, Math.round(n * 0.2)),
+  });
+  const train: DetectorSample[] = [];
+  const val: DetectorSample[] = [];
+  for (const c of ds.cases) {
+    const s = makeSample(c.id, c.xray, c.landmarks, size, ds.mmPerPx);
+    if (c.split === 'val') val.push(s);
+    else train.push(s);
+  }
+  return { train, val, mmPerPx: ds.mmPerPx };
+}
+
 /** Decode and letterbox cases into detector samples. */
 export async function loadSamples(
   cases: LandmarkCase[],
@@ -263,7 +295,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   const dataDir = stringOption(values, 'data');
   const outDir = stringOption(values, 'out');
-  if (!dataDir) throw new UsageError('train-landmarks: --data <dir> is required');
+  const demoN = numberOption(values, 'demo', { integer: true, min: 5 });
+  if (!dataDir && demoN === undefined)
+    throw new UsageError('train-landmarks: --data <dir> (or --demo <n>) is required');
+  if (dataDir && demoN !== undefined) throw new UsageError('give either --data or --demo, not both');
   if (!outDir) throw new UsageError('train-landmarks: --out <dir> is required');
   const size = numberOption(values, 'size', { integer: true, min: 16, max: 2048 }) ?? 256;
   const epochs = numberOption(values, 'epochs', { integer: true, min: 1 }) ?? 200;
@@ -273,7 +308,7 @@ export async function run(argv: string[]): Promise<number> {
   const sigmaMm = numberOption(values, 'sigma-mm', { min: 0.01 }) ?? 3;
   const lr = numberOption(values, 'lr', { min: 0 }) ?? 1e-3;
   const batch = numberOption(values, 'batch', { integer: true, min: 1 }) ?? 1;
-  const mmPerPx = numberOption(values, 'mm-per-px', { min: 1e-6 }) ?? 0.1;
+  let mmPerPx = numberOption(values, 'mm-per-px', { min: 1e-6 }) ?? 0.1;
   const limit = numberOption(values, 'limit', { integer: true, min: 2 });
   const chRaw = stringOption(values, 'channels');
   const channels = chRaw ? chRaw.split(',').map((c) => Number(c)) : DEFAULT_CHANNELS;
@@ -289,11 +324,14 @@ export async function run(argv: string[]): Promise<number> {
     if (!quiet) console.log(s);
   };
 
-  const loaded = await loadLandmarkFolder(dataDir);
+  const loaded =
+    demoN !== undefined
+      ? { cases: [] as LandmarkCase[], symbols: symbolsFor(ISBI_LANDMARKS.length), warnings: [] as string[] }
+      : await loadLandmarkFolder(dataDir as string);
   for (const w of loaded.warnings.slice(0, 5)) console.error(`warning: ${w}`);
   let cases = loaded.cases;
   if (limit) cases = cases.slice(0, limit);
-  if (holdout >= cases.length)
+  if (demoN === undefined && holdout >= cases.length)
     throw new UsageError(`--holdout ${holdout} leaves no film to train on (${cases.length} films)`);
   const symbols = loaded.symbols;
 
@@ -369,18 +407,22 @@ export async function run(argv: string[]): Promise<number> {
   // hold-out: a seeded permutation of the sorted ids
   const ids = cases.map((c) => c.id).sort();
   const perm = new Rng(seed ^ 0x401d).permutation(ids.length);
+  const demo = demoN !== undefined ? demoSamples(demoN, seed, arch.size) : null;
+  if (demo) mmPerPx = demo.mmPerPx;
   const holdoutIds = state
     ? state.holdoutIds
-    : perm
-        .slice(0, holdout)
-        .map((i) => ids[i])
-        .sort();
+    : demo
+      ? demo.val.map((s) => s.id)
+      : perm
+          .slice(0, holdout)
+          .map((i) => ids[i])
+          .sort();
   const hold = new Set(holdoutIds);
   const trainCases = cases.filter((c) => !hold.has(c.id));
   const valCases = cases.filter((c) => hold.has(c.id));
   const t0 = Date.now();
-  const trainSet = await loadSamples(trainCases, arch.size, mmPerPx);
-  const valSet = await loadSamples(valCases, arch.size, mmPerPx);
+  const trainSet = demo ? demo.train : await loadSamples(trainCases, arch.size, mmPerPx);
+  const valSet = demo ? demo.val : await loadSamples(valCases, arch.size, mmPerPx);
   log(
     `backend ${sel.backend}; ${trainSet.length} train + ${valSet.length} held-out films at ${arch.size} px ` +
       `(loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s); ` +
@@ -461,7 +503,7 @@ export async function run(argv: string[]): Promise<number> {
     );
     const metrics = {
       command,
-      data: dataDir,
+      data: dataDir ?? `demo phantom (${demoN} cases, seed ${seed}, ${arch.size} px)`,
       films: { train: trainSet.length, heldOut: valSet.length, heldOutIds: holdoutIds },
       size: arch.size,
       channels: arch.channels,
