@@ -50,6 +50,8 @@ export function offlineServiceWorker(): Plugin {
       for (const full of publicDir ? listFiles(publicDir).sort() : []) {
         const fileName = relative(publicDir, full).split(sep).join('/');
         if (fileName === SW_FILE || fileName.endsWith('.map')) continue;
+        // the shipped detector is precached (detector/detector.json + weights); its CLI resume state is not
+        if (fileName.startsWith('detector/last/')) continue;
         files.push(fileName);
         hash.update(fileName);
         hash.update(readFileSync(full));
