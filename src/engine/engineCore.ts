@@ -983,7 +983,7 @@ export class EngineCore implements EngineApi {
     tracer: RoundTracer | null = null,
   ): BestMetric {
     if (metric === 'traceMre') {
-      if (tracer) return metric;
+      if (tracer && tracer.caseIds.length > 0) return metric;
       this.warn(trainMessage('engine.trace.fallback', {}));
       return 'l1';
     }

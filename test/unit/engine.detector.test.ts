@@ -178,7 +178,8 @@ describe('landmark detector through the engine (demo phantom, cpu, fake-indexedd
       name: 'Aariz-like',
       createdAt: 1,
       updatedAt: 1,
-      status: 'finished',
+      // left 'training' by a tab that was closed mid-training
+      status: 'training',
       symbols: ['P1', 'P2', 'P3'],
       datasetId: 'x',
       datasetName: 'x',
@@ -197,6 +198,10 @@ describe('landmark detector through the engine (demo phantom, cpu, fake-indexedd
       valSdr: null,
       valN: 0,
     });
+    const listed = (await a.core.listDetectors()).find(
+      (d) => d.ref.kind === 'stored' && d.ref.detectorId === id,
+    );
+    expect(listed?.status).toBe('stopped'); // interrupted: resumable, not shown as training
     const both = /Aariz-like finds 3 landmarks \[P1, P2, P3\].*has 19 landmarks \[S, N, Or/;
     await expect(
       a.core.trainDetector({ datasetId: 'demo', init: { kind: 'stored', detectorId: id }, size: 32 }),

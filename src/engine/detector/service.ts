@@ -259,7 +259,12 @@ export class DetectorService {
     } catch {
       // no shipped detector in this build: list the stored ones
     }
-    for (const r of await listStoredDetectors(this.host.storage().checkpoints)) out.push(summaryOfRecord(r));
+    for (const r of await listStoredDetectors(this.host.storage().checkpoints)) {
+      const sum = summaryOfRecord(r);
+      // a record still 'training' that no session here trains was interrupted (a reload): resumable
+      if (sum.status === 'training' && this.activeId() !== r.id) sum.status = 'stopped';
+      out.push(sum);
+    }
     return out;
   }
 
