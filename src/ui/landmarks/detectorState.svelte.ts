@@ -145,7 +145,8 @@ export class DetectorState {
   epochs = $state(DETECTOR_PRESETS.quick.epochs);
   sigmaMm = $state(DETECTOR_PRESETS.quick.sigmaMm);
   maxStepsPerEpoch = $state<number | undefined>(DETECTOR_PRESETS.quick.maxStepsPerEpoch);
-  fromShipped = $state(true);
+  /** Fine-tune from the shipped detector (its input size and network are kept); off for the quick check. */
+  fromShipped = $state(false);
 
   readonly curve = new SeriesSet(DETECTOR_SERIES, { smoothed: [] });
   chartVersion = $state(0);
@@ -175,6 +176,8 @@ export class DetectorState {
     this.epochs = p.epochs;
     this.sigmaMm = p.sigmaMm;
     this.maxStepsPerEpoch = p.maxStepsPerEpoch;
+    // a quick check trains a small network from scratch; fine-tuning keeps the shipped detector's size
+    this.fromShipped = id !== 'quick';
   }
 
   /** Subscribe to the engine's detector events (once the Train state has started it). */
@@ -281,7 +284,7 @@ export class DetectorState {
   }
 
   /** Start training with the form's options ('demo' loads the demo phantom into the engine first). */
-  async start(defaultName: string): Promise<DetectorSummary | null> {
+  async start(defaultName: string, fineTune = this.fromShipped): Promise<DetectorSummary | null> {
     return this.act('train', async () => {
       const engine = train.engine!;
       if (this.datasetId === 'demo' && train.dataset?.source.kind !== 'demo') {
@@ -295,7 +298,7 @@ export class DetectorState {
         epochs: this.epochs,
         sigmaMm: this.sigmaMm,
         ...(this.maxStepsPerEpoch ? { maxStepsPerEpoch: this.maxStepsPerEpoch } : {}),
-        ...(this.fromShipped && this.shipped ? { init: { kind: 'shipped' } as const } : {}),
+        ...(fineTune && this.shipped ? { init: { kind: 'shipped' } as const } : {}),
       };
       const s = await engine.trainDetector(opts);
       const id = detectorIdOf(s);

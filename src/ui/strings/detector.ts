@@ -82,6 +82,10 @@ export const DETECTOR_STRINGS = {
     en: 'Fine-tuning needs the same landmark set; the shipped detector has {n} landmarks.',
     zh: '微调需要相同的关键点集；随附检测器有 {n} 个关键点。',
   },
+  'det.train.initSize': {
+    en: 'Fine-tuning keeps the shipped detector’s input size ({size} px) and network.',
+    zh: '微调沿用随附检测器的输入尺寸（{size} 像素）和网络。',
+  },
   'det.train.initMismatch': {
     en: 'The shipped detector’s set ({a}) differs from this dataset’s ({b}): it trains from scratch.',
     zh: '随附检测器的关键点集（{a}）与该数据集（{b}）不同：将从头训练。',
