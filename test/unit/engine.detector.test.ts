@@ -9,6 +9,8 @@ import { chooseEvalList } from '../../src/core/data/splits';
 import { encodeDetector } from '../../src/core/detector/checkpoint';
 import { createDetectorNet } from '../../src/core/detector/model';
 import { generatePhantomCase } from '../../src/core/data/phantom';
+import { demoSamples, run as trainLandmarks } from '../../src/cli/trainLandmarks';
+import { loadDemoCases } from '../../src/engine/demoData';
 import { EngineCore, isBetter } from '../../src/engine/engineCore';
 import type { DetectorEpochPoint, EngineEvent } from '../../src/engine/protocol';
 import { roundValues } from '../../src/core/eval/roundValues';
@@ -285,4 +287,19 @@ describe('landmark detector through the engine (demo phantom, cpu, fake-indexedd
     expect(ev.traceability?.cases).toBe(1);
     expect(ev.traceability?.synthetic.perLandmark).toHaveLength(19);
   }, 60_000);
+
+  it('cli train-landmarks --demo uses the phantom cases and val split the engine generates', async () => {
+    const cli = demoSamples(10, 3, 32);
+    const engine = await loadDemoCases(10, 3, 32);
+    expect(cli.val.map((c) => c.id)).toEqual(engine.cases.filter((c) => c.split === 'val').map((c) => c.id));
+    expect(cli.train.length + cli.val.length).toBe(10);
+    expect(cli.mmPerPx).toBe(engine.cases[0].pixelSpacingMm?.x);
+    expect(cli.val[0].points[0]).toEqual(engine.cases.find((c) => c.id === cli.val[0].id)!.landmarks![0]);
+    await expect(trainLandmarks(['--demo', '10', '--data', 'x', '--out', 'y'])).rejects.toThrow(
+      /either --data or --demo/,
+    );
+    await expect(trainLandmarks(['--out', 'y'])).rejects.toThrow(
+      /--data <dir> \(or --demo <n>\) is required/,
+    );
+  });
 });
