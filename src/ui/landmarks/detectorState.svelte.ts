@@ -358,6 +358,7 @@ export class DetectorState {
             heldOutMre: d.heldOut?.mreMm ?? null,
           })),
           activeId: this.activeId,
+          progress: this.progress,
           epochPoints: this.points.length,
           busy: this.busy,
           error: this.error?.text ?? null,
