@@ -189,7 +189,10 @@ export class DetectorState {
   }
 
   private onEvent(e: EngineEvent): void {
-    if (e.type === 'detectorProgress') {
+    if ((e.type === 'error' || e.type === 'warning') && e.message.code.startsWith('engine.detector.')) {
+      // a detector training that failed or warned (its reason, named by the engine)
+      this.error = e.message;
+    } else if (e.type === 'detectorProgress') {
       this.activeId = e.detectorId;
       this.progress = {
         detectorId: e.detectorId,
