@@ -29,6 +29,10 @@ import {
   summaryRounds,
 } from '../../src/ui/evaluate/reportDownload';
 import { base64, fileSafe, fmt, pct, roundColumns, stuckExplanation } from '../../src/ui/evaluate/view';
+import { ISBI_SET } from '../../src/core/data/landmarkSet';
+import type { Point } from '../../src/core/image';
+import { measurementRows, targetErrors } from '../../src/ui/landmarks/results';
+import { tracingReview } from '../../src/ui/landmarks/reportTracings';
 
 const cfg = { ...DEFAULT_CONFIG, size: 64, netG: 'unet_64' as const };
 
@@ -176,6 +180,64 @@ describe('review from the view', () => {
     );
     expect(zh).not.toContain('prediction mean gradient');
     expect(zhBundle.findings.find((f) => f.id === 'stuck')?.evidence.zh).toMatch(/^第 10–20 步.*尺度）。$/);
+  });
+
+  it('hand tracings of the checkpoint join the report: errors in mm and measurements vs ground truth', async () => {
+    const symbols = ISBI_SET.landmarks.map((l) => l.id);
+    const gt: Point[] = ISBI_SET.landmarks.map((l) => [l.x * 1935, l.y * 2400]);
+    // every landmark traced 10 px (1 mm at 0.1 mm/px) to the right; one assisted tracing never counts
+    const traced: Point[] = gt.map(([x, y]) => [x + 10, y]);
+    const rec = (caseId: string, assisted: false | 'detector') => ({
+      id: caseId,
+      datasetId: 'ds',
+      caseId,
+      target: { kind: 'checkpoint' as const, runId: run.id, name: 'best' },
+      points: traced,
+      symbols,
+      tracer: 'Dr. W',
+      createdAt: 0,
+      updatedAt: 0,
+      assisted,
+    });
+    const errors = await targetErrors(
+      [rec('c1', false), rec('c2', 'detector')],
+      symbols,
+      0.1,
+      async () => gt,
+    );
+    const rows = [measurementRows('isbi2015', gt, traced, symbols, 0.1)];
+    const review = tracingReview(errors, rows, 'isbi2015', ['Dr. W']);
+    expect(review?.tracing?.cases).toBe(1);
+    expect(review?.tracing?.summary.mreMm).toBeCloseTo(1, 9);
+    const sna = review?.measurements?.rows.find((r) => r.id === 'SNA');
+    expect(sna?.diff).toBeCloseTo(0, 9); // a pure translation changes no angle
+    const evaluation = roundFromValues(20, 1, values, cfg, []);
+    const failures = failureStats(evaluation.cases, DEFAULT_FAILURE_RULE);
+    const gate = evaluateGate(
+      { mean_l1: 0.2, mean_psnr: 15, failure_rate: failures.rate, sharpness_ratio: null },
+      DEFAULT_GATE,
+    );
+    const src = {
+      run,
+      datasetName: 'd',
+      trainCount: 8,
+      valCount: 2,
+      environment: {},
+      evaluation,
+      checkpointEval: null,
+      comparison: null,
+      comparisonLabel: null,
+      rounds: [{ step: 20, values }],
+      failures,
+      gate,
+      grid: null,
+      tracings: review,
+    };
+    expect(buildReviewInput(src).landmarks?.tracing?.summary.mreMm).toBeCloseTo(1, 9);
+    const md = buildBundle(src, 'en').markdown;
+    expect(md).toContain('1 traced case(s) by Dr. W');
+    expect(md).toContain('Measurements: tracing vs ground truth');
+    expect(buildBundle({ ...src, tracings: null }, 'en').markdown).not.toContain('traced case');
   });
 
   it('grids A | B side by side on the cases of A; flags as a map', () => {

@@ -43,6 +43,8 @@ export interface ReportSources {
   gate: GateVerdict;
   grid: RgbaImage | null;
   appVersion?: string;
+  /** Hand tracings of the evaluated checkpoint's predictions (errors, measurements), when any exist. */
+  tracings?: Pick<NonNullable<ReviewInput['landmarks']>, 'tracing' | 'measurements'> | null;
 }
 
 /** The stored rounds without their per-case values (what the curves and the JSON history need). */
@@ -102,6 +104,7 @@ export function buildReviewInput(src: ReportSources, now = new Date()): ReviewIn
     landmarks: landmarksOf(
       !!src.grid && !!(ce ?? b)?.grid.some((g) => (g.landmarks?.length ?? 0) > 0),
       src.evaluation.traceability ?? null,
+      src.tracings ?? null,
     ),
   };
 }
@@ -109,9 +112,15 @@ export function buildReviewInput(src: ReportSources, now = new Date()): ReviewIn
 function landmarksOf(
   gridOverlay: boolean,
   traceability: ReviewInput['evaluation']['traceability'],
+  tracings: ReportSources['tracings'],
 ): ReviewInput['landmarks'] {
-  if (!gridOverlay && !traceability) return null;
-  return { ...(gridOverlay ? { gridOverlay: true } : {}), ...(traceability ? { traceability } : {}) };
+  if (!gridOverlay && !traceability && !tracings) return null;
+  return {
+    ...(gridOverlay ? { gridOverlay: true } : {}),
+    ...(traceability ? { traceability } : {}),
+    ...(tracings?.tracing ? { tracing: tracings.tracing } : {}),
+    ...(tracings?.measurements ? { measurements: tracings.measurements } : {}),
+  };
 }
 
 /** Render the figures and build the ZIP (report.md, report.json, metrics, failures, PNGs). */
