@@ -158,13 +158,14 @@ describe('detector choices', () => {
     status: 'finished',
   });
 
-  it('offers the shipped and finished stored detectors whose set matches, the shipped one first and by default', async () => {
+  it('offers the shipped and finished stored detectors whose set matches, the shipped one first; none by default', async () => {
     const m = await import('../../src/ui/landmarks/detectorState.svelte');
     const list = [mine, running, aariz, shipped];
     expect(m.usableDetectors(list, ISBI).map((x) => x.name)).toEqual(['shipped', 'mine']);
     expect(m.usableDetectors(list, AARIZ).map((x) => x.name)).toEqual(['aariz']);
     expect(m.usableDetectors(list, null)).toEqual([]);
-    expect(m.defaultDetector(list, ISBI)).toEqual({ kind: 'shipped' });
+    // traceability is opt-in: no detector by default (see defaultDetector)
+    expect(m.defaultDetector(list, ISBI)).toBeNull();
     expect(m.defaultDetector(list, AARIZ)).toBeNull();
     expect(m.parseRefKey(m.refKey(mine.ref))).toEqual(mine.ref);
     expect(m.parseRefKey('none')).toBeNull();

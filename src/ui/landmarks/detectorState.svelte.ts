@@ -73,13 +73,21 @@ export function usableDetectors(
     .sort((a, b) => (a.ref.kind === 'shipped' ? -1 : 0) - (b.ref.kind === 'shipped' ? -1 : 0));
 }
 
-/** The default detector of a run / evaluation: the shipped one when its set matches, else none. */
+/**
+ * The default detector of a run / evaluation: none — traceability is opt-in for now. In headless
+ * Chromium on SwiftShader, running the detector inside a GAN run's validation (or after a detector
+ * trained in the worker) loses the WebGPU device ("createBuffer failed … mappedAtCreation",
+ * "external Instance reference no longer exists") and the run's checkpoints fail; until that is
+ * understood, a run never gets a detector the user did not choose. `usableDetectors` still offers
+ * the shipped one first.
+ */
 export function defaultDetector(
   list: readonly DetectorSummary[],
   symbols: readonly string[] | null | undefined,
 ): DetectorRef | null {
-  const shipped = list.find((d) => d.ref.kind === 'shipped');
-  return shipped && sameSet(shipped.symbols, symbols) ? { kind: 'shipped' } : null;
+  void list;
+  void symbols;
+  return null;
 }
 
 /** A stored detector that can be resumed: stopped (or left 'training' by a reload) before its last epoch. */
