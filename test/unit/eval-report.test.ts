@@ -322,6 +322,14 @@ describe('review findings', () => {
     );
     expect(f.find((x) => x.id === 'oversmooth')?.next.en).toContain('Raise lambda_grad from 2');
     expect(f.some((x) => x.id === 'preprocess')).toBe(false);
+    // with the UI's words for the code, users read "Too dark" / 过暗, never the internal code
+    const named = reviewFindings({
+      ...clinicInput(cfg, true),
+      flagNames: { 'too-dark': { en: 'Too dark', zh: '过暗' } },
+    }).find((x) => x.id === 'data');
+    expect(named?.title.en).toBe('Failures concentrate in audit flag “Too dark”');
+    expect(named?.evidence.zh).toContain('带有“过暗”');
+    expect(JSON.stringify(named)).not.toContain('too-dark');
   });
 
   it('raises the stuck alert with the open checklist items', () => {

@@ -128,6 +128,8 @@ export interface ReviewComparison {
 export interface ReviewInput {
   /** ISO time. */
   generatedAt: string;
+  /** Audit flag codes as users read them (`burned-in-label` → Burned-in label / 烧录标签); codes not listed are shown as they are. */
+  flagNames?: Record<string, { en: string; zh: string }>;
   studioVersion?: string;
   run: ReviewRun;
   /** The environment report (engine/envReport.ts JSON), when available. */
@@ -400,22 +402,24 @@ export function reviewFindings(input: ReviewInput): Finding[] {
   // failures and the audit
   const fs = input.failures;
   const conc = concentratedFlags(fs);
+  const flagEn = (code: string): string => input.flagNames?.[code]?.en ?? code;
+  const flagZh = (code: string): string => input.flagNames?.[code]?.zh ?? code;
   if (conc.length > 0) {
     const c = conc[0];
     out.push({
       id: 'data',
       severity: 'warn',
       title: {
-        en: `Failures concentrate in audit flag “${c.flag}”`,
-        zh: `失败样本集中在审计标记“${c.flag}”`,
+        en: `Failures concentrate in audit flag “${flagEn(c.flag)}”`,
+        zh: `失败样本集中在审计标记“${flagZh(c.flag)}”`,
       },
       evidence: {
-        en: `${c.failedWithFlag} of ${fs.failed} failed cases carry “${c.flag}” (${pct(c.shareOfFailures)}); failure rate ${pct(c.failRateWithFlag)} with the flag vs ${pct(c.failRateWithout)} without.`,
-        zh: `${fs.failed} 个失败病例中有 ${c.failedWithFlag} 个带有“${c.flag}”（${pct(c.shareOfFailures)}）；带此标记的失败率 ${pct(c.failRateWithFlag)}，不带的为 ${pct(c.failRateWithout)}。`,
+        en: `${c.failedWithFlag} of ${fs.failed} failed cases carry “${flagEn(c.flag)}” (${pct(c.shareOfFailures)}); failure rate ${pct(c.failRateWithFlag)} with the flag vs ${pct(c.failRateWithout)} without.`,
+        zh: `${fs.failed} 个失败病例中有 ${c.failedWithFlag} 个带有“${flagZh(c.flag)}”（${pct(c.shareOfFailures)}）；带此标记的失败率 ${pct(c.failRateWithFlag)}，不带的为 ${pct(c.failRateWithout)}。`,
       },
       next: {
-        en: `Data: review the “${c.flag}” cases in the Data section (a short list by hand — device borders and rulers are often normal); fix or exclude with a reason, then retrain.`,
-        zh: `数据问题：在“数据”栏目中人工复核带“${c.flag}”的病例（先做小清单——设备边框和标尺常属正常）；修正或注明原因后排除，再重新训练。`,
+        en: `Data: review the “${flagEn(c.flag)}” cases in the Data section (a short list by hand — device borders and rulers are often normal); fix or exclude with a reason, then retrain.`,
+        zh: `数据问题：在“数据”栏目中人工复核带“${flagZh(c.flag)}”的病例（先做小清单——设备边框和标尺常属正常）；修正或注明原因后排除，再重新训练。`,
       },
     });
   } else if (fs.hasAudit && fs.failed > 0) {
@@ -426,10 +430,10 @@ export function reviewFindings(input: ReviewInput): Finding[] {
       title: { en: 'Failures are not explained by the audit flags', zh: '失败样本与审计标记关系不大' },
       evidence: {
         en: top
-          ? `The most common flag among the ${fs.failed} failures is “${top.flag}” with ${top.failedWithFlag}/${fs.failed}.`
+          ? `The most common flag among the ${fs.failed} failures is “${flagEn(top.flag)}” with ${top.failedWithFlag}/${fs.failed}.`
           : `None of the ${fs.failed} failed cases carries an audit flag.`,
         zh: top
-          ? `${fs.failed} 个失败病例中最常见的标记是“${top.flag}”，占 ${top.failedWithFlag}/${fs.failed}。`
+          ? `${fs.failed} 个失败病例中最常见的标记是“${flagZh(top.flag)}”，占 ${top.failedWithFlag}/${fs.failed}。`
           : `${fs.failed} 个失败病例均无审计标记。`,
       },
       next: {
@@ -1032,7 +1036,9 @@ export function reportMarkdown(input: ReviewInput, findings: readonly Finding[],
               'fail rate without',
             ],
         fs.crossTable.map((r) => [
-          r.flag === NO_FLAG ? L('(no flag)', '（无标记）') : r.flag,
+          r.flag === NO_FLAG
+            ? L('(no flag)', '（无标记）')
+            : L(input.flagNames?.[r.flag]?.en ?? r.flag, input.flagNames?.[r.flag]?.zh ?? r.flag),
           String(r.withFlag),
           `${r.failedWithFlag}/${fs.failed}`,
           pct(r.shareOfFailures),

@@ -24,6 +24,7 @@ import type { RgbaImage } from '../../core/image';
 import type { CheckpointEvaluation } from '../../engine/evaluation';
 import type { RunRecord } from '../../store';
 import { base64 } from './view';
+import { flagLabel } from '../data/texts';
 
 export interface ReportSources {
   run: RunRecord;
@@ -69,8 +70,13 @@ export function buildReviewInput(src: ReportSources, now = new Date()): ReviewIn
         sharpness_ratio: b.diagnosis?.sharpnessRatio ?? null,
       }
     : null;
+  // audit flag codes in the user's words (Burned-in label / 烧录标签), from the UI dictionary
+  const flagNames: Record<string, { en: string; zh: string }> = {};
+  for (const r of src.failures.crossTable ?? [])
+    flagNames[r.flag] = { en: flagLabel(r.flag, 'en'), zh: flagLabel(r.flag, 'zh') };
   return {
     generatedAt: now.toISOString(),
+    flagNames,
     studioVersion: src.appVersion,
     run: {
       id: src.run.id,
