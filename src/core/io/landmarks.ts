@@ -119,7 +119,7 @@ export function parseIsbiText(text: string, file: string, opts: ParseOptions = {
 }
 
 /** Split one CSV line (RFC 4180 quoting). */
-function splitCsvLine(line: string, sep: string): string[] {
+export function splitCsvLine(line: string, sep: string): string[] {
   const out: string[] = [];
   let cur = '';
   let q = false;
@@ -161,7 +161,8 @@ export interface ParsedLandmarkCsv {
   problems: FileProblem[];
 }
 
-const IMAGE_COLUMNS = [
+/** Column names that hold the image of a landmark CSV row. */
+export const IMAGE_COLUMNS = [
   'image_path',
   'image',
   'image_name',

@@ -11,7 +11,7 @@
  */
 import type { Point } from '../image';
 import { caseBaseName } from '../data/layout';
-import { ISBI_LANDMARK_COUNT } from '../io/landmarks';
+import { IMAGE_COLUMNS, ISBI_LANDMARK_COUNT, splitCsvLine } from '../io/landmarks';
 import type { Text } from './analysis';
 
 export type TracingFormat = 'isbi-txt' | 'csv';
@@ -159,42 +159,6 @@ export function parseTracingText(text: string, file: string, opts: TracingParseO
   return { ok: true, rows: [{ imagePath: name, caseKey: caseBaseName(name), points }], notes };
 }
 
-/** Split one CSV line (RFC 4180 quotes). */
-function splitCsv(line: string, sep: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let q = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (q) {
-      if (ch === '"') {
-        if (line[i + 1] === '"') {
-          cur += '"';
-          i++;
-        } else q = false;
-      } else cur += ch;
-    } else if (ch === '"') q = true;
-    else if (ch === sep) {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
-
-const IMAGE_COLUMNS = [
-  'image_path',
-  'image',
-  'image_name',
-  'filename',
-  'file',
-  'file_name',
-  'path',
-  'name',
-  'id',
-];
-
 /** Parse a CSV of tracings (`image_path,1_x,1_y,…`), one row per image. */
 export function parseTracingCsv(text: string, file: string, opts: TracingParseOptions = {}): TracingParse {
   const expected = opts.expected === undefined ? ISBI_LANDMARK_COUNT : opts.expected;
@@ -204,7 +168,7 @@ export function parseTracingCsv(text: string, file: string, opts: TracingParseOp
     return fail(file, 'empty', { en: `${file}: the CSV file is empty.`, zh: `${file}：CSV 文件为空。` });
   const hl = h + 1;
   const sep = lines[h].includes(',') ? ',' : lines[h].includes(';') ? ';' : '\t';
-  const header = splitCsv(lines[h], sep).map((c) => c.trim().toLowerCase());
+  const header = splitCsvLine(lines[h], sep).map((c) => c.trim().toLowerCase());
   const imgCol = header.findIndex((c) => IMAGE_COLUMNS.includes(c));
   const xCol = new Map<number, number>();
   const yCol = new Map<number, number>();
@@ -250,7 +214,7 @@ export function parseTracingCsv(text: string, file: string, opts: TracingParseOp
   for (let i = h + 1; i < lines.length; i++) {
     if (!lines[i].trim()) continue;
     const ln = i + 1;
-    const cells = splitCsv(lines[i], sep);
+    const cells = splitCsvLine(lines[i], sep);
     if (cells.length < header.length)
       return fail(
         file,
