@@ -5,7 +5,7 @@
  * 127.0.0.1 is a test failure (`expectClean`), as is a console error or an uncaught page error.
  * Screenshots go to test-results/e2e/.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -57,10 +57,19 @@ function isLocal(url: string): boolean {
 }
 
 export async function openStudio(
-  options: { path?: string; locale?: string; viewport?: { width: number; height: number } } = {},
+  options: {
+    path?: string;
+    locale?: string;
+    viewport?: { width: number; height: number };
+    /** Reuse this user data dir (IndexedDB survives; the caller removes it). Default: a fresh one, removed on close. */
+    profile?: string;
+    /** Script run in every page before the app's own (e.g. a localStorage preference). */
+    initScript?: string;
+  } = {},
 ): Promise<StudioSession> {
   const baseUrl = inject('baseUrl');
-  const profile = mkdtempSync(join(tmpdir(), 'ceph-gan-e2e-'));
+  const ownProfile = options.profile === undefined;
+  const profile = options.profile ?? mkdtempSync(join(tmpdir(), 'ceph-gan-e2e-'));
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -87,6 +96,7 @@ export async function openStudio(
   };
   context.pages().forEach(watch);
   context.on('page', watch);
+  if (options.initScript) await context.addInitScript(options.initScript);
   const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(new URL(options.path ?? '', baseUrl).href);
 
@@ -108,7 +118,7 @@ export async function openStudio(
     },
     async close(): Promise<void> {
       await context.close();
-      rmSync(profile, { recursive: true, force: true });
+      if (ownProfile) rmSync(profile, { recursive: true, force: true });
     },
   };
 }
@@ -133,4 +143,50 @@ export async function openEnvironmentAndWaitForSelfTest(
 ): Promise<void> {
   await page.getByRole('tab', { name: tabName }).click();
   await page.getByTestId('env-selftest-verdict').waitFor({ state: 'visible', timeout: timeoutMs });
+}
+
+/** Pids of the Chromium browser process started on `profile` and of its whole process tree (Linux /proc). */
+export function browserProcessTree(profile: string): number[] {
+  const procs = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map((d) => {
+      try {
+        const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+        const ppid = Number(readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+        return { pid: Number(d), ppid, cmd };
+      } catch {
+        return null; // gone meanwhile
+      }
+    })
+    .filter((p): p is { pid: number; ppid: number; cmd: string[] } => p !== null);
+  const roots = procs.filter(
+    (p) => p.cmd.includes(`--user-data-dir=${profile}`) && !p.cmd.some((a) => a.startsWith('--type=')),
+  );
+  const tree = new Set(roots.map((p) => p.pid));
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of procs)
+      if (!tree.has(p.pid) && tree.has(p.ppid)) {
+        tree.add(p.pid);
+        grew = true;
+      }
+  }
+  return [...tree];
+}
+
+/**
+ * Kill the browser on `profile` like a crash or a power cut: SIGKILL to the browser process and
+ * every process under it (renderers, GPU, workers' hosts), no unload handlers, no clean shutdown.
+ * Returns the pids killed (none when the browser was not found).
+ */
+export function killBrowser(profile: string): number[] {
+  const pids = browserProcessTree(profile);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  return pids;
 }
