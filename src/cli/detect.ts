@@ -118,7 +118,7 @@ export async function run(argv: string[]): Promise<number> {
     const r = await decodeFileNode(img);
     if (!r.ok) throw new UsageError(r.problem.message);
     const s = makeSample(img, r.image, null, net.arch.size, mmPerPx);
-    const pred = predictSample(net, s, meta.sigmaMm);
+    const pred = await predictSample(net, s, meta.sigmaMm);
     rows.push({ imagePath: relative(base, img) || img, points: pred.byDecoder[meta.decoder] });
   }
   net.dispose();

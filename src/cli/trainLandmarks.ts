@@ -478,11 +478,14 @@ export async function run(argv: string[]): Promise<number> {
   const rng = new Rng(seed ^ 0x0de7);
   let stepMsTotal = 0;
   let stepCount = 0;
-  let lastEval: ReturnType<typeof evaluateDetector> | null = null;
+  let lastEval: Awaited<ReturnType<typeof evaluateDetector>> | null = null;
 
-  const saveBest = async (ev: ReturnType<typeof evaluateDetector> | null, ep: number): Promise<void> => {
+  const saveBest = async (
+    ev: Awaited<ReturnType<typeof evaluateDetector>> | null,
+    ep: number,
+  ): Promise<void> => {
     const decoder: Decoder = ev ? ev.best : 'dark';
-    const enc = encodeDetector(
+    const enc = await encodeDetector(
       trainer.net,
       {
         symbols,
@@ -533,7 +536,7 @@ export async function run(argv: string[]): Promise<number> {
   };
 
   const saveLast = async (ep: number): Promise<void> => {
-    const enc = encodeDetector(
+    const enc = await encodeDetector(
       trainer.net,
       { symbols, preprocess: 'letterbox', sigmaMm: cfg.sigmaMm, mmPerPx, decoder: 'dark' },
       'float32',
@@ -583,7 +586,7 @@ export async function run(argv: string[]): Promise<number> {
         lrAt(cfg.lr, trainer.step, progress(), Math.min(100, Math.ceil(totalSteps / 10))),
       );
       const ts = performance.now();
-      const loss = trainer.trainStep(
+      const loss = await trainer.trainStep(
         order.slice(b, b + cfg.batchSize).map((i) => trainSet[i]),
         true,
       );
@@ -606,7 +609,7 @@ export async function run(argv: string[]): Promise<number> {
     };
     let line = `epoch ${epoch}: loss ${(lossSum / n).toFixed(4)} (${row.epochSec} s, lr ${trainer.learningRate.toExponential(2)})`;
     if (valSet.length) {
-      const ev = evaluateDetector(trainer.net, valSet, symbols, cfg.sigmaMm);
+      const ev = await evaluateDetector(trainer.net, valSet, symbols, cfg.sigmaMm);
       lastEval = ev;
       const s = ev.byDecoder[ev.best];
       const mre = s.mreMm ?? Infinity;

@@ -5,8 +5,18 @@
  *
  * The training loop never blocks its thread: it launches one step, yields a macrotask (so pause,
  * stop and other commands get through), and reads metrics back with `await data()` only at log
- * steps (cfg.log_every). A non-finite loss stops the run (status `failed`) with a warning; the
- * last checkpoint, saved before the divergence, stays.
+ * steps (cfg.log_every).
+ *
+ * Faults (see `onFault` / `recoverDevice`):
+ *  - a NaN/Inf in any logged loss, gradient norm or the generator output's mean (checked in
+ *    JavaScript on the values read back), a checkpoint whose weights are not finite (refused), and a
+ *    diverging GAN (D loss → 0 while G_GAN rises, core/train/divergence.ts) roll the run back to its
+ *    last good checkpoint; the run then pauses and offers to resume with the learning rate halved
+ *    (EngineStatus.recovery, with the clinic's checklist), or resumes so by itself
+ *    (StartOptions.recovery.autoResume);
+ *  - a lost WebGPU device (driver reset, another application, `device.destroy()`) is noticed through
+ *    `device.lost` or a failed read: the backend is re-created (or the next one in the automatic
+ *    order starts) and the run continues from its last checkpoint. Nothing stored is touched.
  *
  * Persistence of a run `<id>` (see store/runs.ts and store/checkpoints.ts):
  *  - run record: status, step, epoch, duration, best, checkpoint names; heartbeat every 2 s;
@@ -49,6 +59,14 @@ import { describeConfig } from '../core/train/info';
 import { lastEpoch, stepsPerEpoch } from '../core/train/schedule';
 import { gradNormPointValues, LOSS_NAMES, Trainer, type StepMetrics } from '../core/train/trainer';
 import {
+  divergenceDefaults,
+  firstNonFinite,
+  firstNonFiniteWeight,
+  GanDivergenceWatch,
+  type GanDivergenceOptions,
+} from '../core/train/divergence';
+import { stuckChecklist, type InputRange } from '../core/eval/checklist';
+import {
   appendHistory,
   createRun,
   exportCheckpoint as exportStoredCheckpoint,
@@ -74,7 +92,14 @@ import {
   type StudioStorage,
 } from '../store';
 import { probeWebGpu } from './adapter';
-import { selectBackend, type BackendChoice, type BackendSelection } from './backend';
+import {
+  activeGpuDevice,
+  resetBackend,
+  selectBackend,
+  type BackendChoice,
+  type BackendSelection,
+  type LosableDevice,
+} from './backend';
 import { checkRunConfig } from './configCheck';
 import {
   chooseTrainSubset,
@@ -111,12 +136,16 @@ import type {
   EvaluationSummary,
   ExportCheckpointOptions,
   ExportedCheckpoint,
+  FaultInjection,
   InitOptions,
   ModelSource,
   PredictOptions,
   PreviewCase,
   ProbeResult,
+  RecoveryPolicy,
+  ResumeActiveOptions,
   ResumeOptions,
+  RunRecovery,
   RunStarted,
   SaveCheckpointOptions,
   StartOptions,
@@ -285,14 +314,62 @@ export function metricPoint(m: StepMetrics, timeMs: number): MetricPoint {
   return { step: m.step, epoch: m.epoch, timeMs, values };
 }
 
-function firstNonFinite(m: StepMetrics): { name: string; value: number } {
-  for (const name of LOSS_NAMES) if (!Number.isFinite(m.losses[name])) return { name, value: m.losses[name] };
-  for (const [name, value] of Object.entries(m.gradNorms))
-    if (!Number.isFinite(value)) return { name: `‖∇${name}‖`, value };
-  for (const [name, value] of Object.entries(m.termGradNorms))
-    if (!Number.isFinite(value)) return { name: `‖∂${name}/∂fake‖`, value };
-  return { name: 'a loss', value: NaN };
+/** A number for a fault message (learning rates, losses). */
+function num(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(2) : String(Number(v.toPrecision(3)));
 }
+
+/** Range of the tensors fed to the model ([-1,1] scale) over a few cases, for the checklist. */
+function inputRangeOf(pairs: readonly ImagePair[]): InputRange | null {
+  if (pairs.length === 0) return null;
+  const r = { photoMin: Infinity, photoMax: -Infinity, xrayMin: Infinity, xrayMax: -Infinity };
+  for (const p of pairs.slice(0, 4)) {
+    for (const [img, lo, hi] of [
+      [p.photo, 'photoMin', 'photoMax'],
+      [p.xray, 'xrayMin', 'xrayMax'],
+    ] as const) {
+      const d = img.data;
+      for (let i = 0; i < d.length; i += 4) {
+        for (let c = 0; c < 3; c++) {
+          const v = d[i + c] / 127.5 - 1;
+          if (v < r[lo]) r[lo] = v;
+          if (v > r[hi]) r[hi] = v;
+        }
+      }
+    }
+  }
+  return r;
+}
+
+/** Test hook (injectFault): G's first weight becomes NaN, as a real overflow would leave it. */
+function poisonGenerator(trainer: Trainer): void {
+  const first = trainer.G.params.values().next();
+  if (first.done) return;
+  const v = first.value;
+  tf.tidy(() => v.assign(tf.fill(v.shape, NaN)));
+}
+
+/** A fault found at a metric read or a checkpoint save (onFault). */
+type Fault =
+  | {
+      kind: 'nonFinite';
+      step: number;
+      what: string;
+      value: string;
+      losses: Record<string, number | null>;
+      lr: number;
+    }
+  | {
+      kind: 'ganDiverged';
+      step: number;
+      dLoss: number;
+      gGan: number;
+      reads: number;
+      losses: Record<string, number | null>;
+      lr: number;
+    };
 
 /** Forward mode of an evaluation/preview pass (like Trainer.evaluate). */
 function evalForward(cfg: RunConfig, evalMode: boolean, dropoutSeed: number): ForwardMode {
@@ -409,6 +486,15 @@ interface ActiveRun {
   historyWarned: boolean;
   /** Traceability scorer of the run's validation rounds (StartOptions.traceability), or null. */
   tracer: RoundTracer | null;
+  /** After a fault: resume by itself with the lr halved (at most maxAuto times), else pause and offer. */
+  policy: { autoResume: boolean; maxAuto: number };
+  autoResumes: number;
+  /** D loss → 0 while G_GAN rises, over consecutive logged steps. */
+  ganWatch: GanDivergenceWatch;
+  /** Test hook (injectFault): G's weights become NaN before this step. */
+  poisonAt: number | null;
+  /** A checkpoint refused because its weights were not finite (handled as a fault after the step). */
+  badWeights: { key: string; step: number } | null;
 }
 
 export interface EngineCoreOptions {
@@ -428,6 +514,8 @@ export interface EngineCoreOptions {
   useLocks?: boolean;
   /** Reads the app's static assets (the shipped detector); default: same-origin fetch (Node: give a file reader). */
   readAsset?: AssetReader;
+  /** GAN divergence thresholds over the gan_mode defaults (tests); null = not judged. */
+  divergence?: Partial<GanDivergenceOptions> | null;
 }
 
 /** Probe for a WebGPU adapter without TF.js. */
@@ -457,6 +545,11 @@ export class EngineCore implements EngineApi {
   private dataset: LoadedDataset | null = null;
   private prepared: PreparedData | null = null;
   private run: ActiveRun | null = null;
+  /** The last fault the active run recovered from (EngineStatus.recovery). */
+  private recovery: RunRecovery | null = null;
+  /** The WebGPU device in use, and why it was lost (null while it works). */
+  private watchedDevice: LosableDevice | null = null;
+  private deviceLost: string | null = null;
   /** The landmark detector: its training session, the detectors it can use, inference. */
   private readonly detectors: DetectorService;
 
@@ -473,6 +566,7 @@ export class EngineCore implements EngineApi {
       historyEveryMs: options.historyEveryMs ?? 2000,
       useLocks: options.useLocks ?? true,
       readAsset: options.readAsset ?? fetchAsset,
+      divergence: options.divergence === undefined ? {} : options.divergence,
     };
     this.detectors = new DetectorService({
       storage: () => this.need().storage,
@@ -521,7 +615,32 @@ export class EngineCore implements EngineApi {
       dataset: this.dataset?.info ?? null,
       backend: this.selection?.backend ?? null,
       activity: this.activity,
+      recovery: this.recovery,
     };
+  }
+
+  /** Notice when the WebGPU device in use is lost (driver reset, another app, device.destroy()). */
+  private watchDevice(): void {
+    const device = activeGpuDevice();
+    this.watchedDevice = device;
+    this.deviceLost = null;
+    if (!device) return;
+    void device.lost.then((info) => {
+      if (this.watchedDevice === device) this.deviceLost ??= info.message || info.reason || 'device lost';
+    });
+  }
+
+  /** Whether the device is lost (waits briefly for `device.lost`: it may settle after a failed read). */
+  private async isDeviceLost(): Promise<boolean> {
+    if (this.deviceLost !== null) return true;
+    const d = this.watchedDevice;
+    if (!d) return false;
+    const lost = await Promise.race([
+      d.lost.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 300)),
+    ]);
+    if (lost && this.watchedDevice === d) this.deviceLost ??= 'device lost';
+    return this.deviceLost !== null;
   }
 
   private setPhase(phase: EnginePhase, activity: EngineStatus['activity'] = this.activity): void {
@@ -548,6 +667,7 @@ export class EngineCore implements EngineApi {
     this.setPhase('initializing');
     try {
       this.selection = await this.opts.select(params.backend);
+      this.watchDevice();
       this.storage = await this.opts.openStorage(params.storagePrefix);
     } catch (e) {
       this.setPhase('failed');
@@ -829,6 +949,8 @@ export class EngineCore implements EngineApi {
         backend: selection.backend,
         adapter: this.adapterText(),
         origin: init ? init.origin : { kind: 'new' },
+        // the detector that scores this run's traceability, kept with the run (issue 13)
+        ...(tracer ? { traceability: runTraceabilityOf(tracer.detector.summary) } : {}),
       });
       if (init) {
         this.warn(
@@ -853,6 +975,7 @@ export class EngineCore implements EngineApi {
         bestMetric: params.bestMetric ?? 'l1',
         previewEvery: params.previewEvery,
         tracer,
+        recovery: params.recovery,
       });
     } catch (e) {
       if (this.phase === 'starting') this.setPhase('ready');
@@ -951,6 +1074,7 @@ export class EngineCore implements EngineApi {
         adapter: this.adapterText(),
         best,
         heartbeatAt: this.opts.now(),
+        ...(tracer ? { traceability: runTraceabilityOf(tracer.detector.summary) } : {}),
       });
       return await this.launch({
         record,
@@ -960,6 +1084,7 @@ export class EngineCore implements EngineApi {
         bestMetric: params.bestMetric ?? (best ? bestMetricOf(best.metric) : 'l1'),
         previewEvery: params.previewEvery,
         tracer,
+        recovery: params.recovery,
       });
     } catch (e) {
       if (this.phase === 'starting') this.setPhase('ready');
@@ -1003,6 +1128,7 @@ export class EngineCore implements EngineApi {
     previewEvery?: number;
     /** Traceability scorer (made by the caller before the run record exists). */
     tracer?: RoundTracer | null;
+    recovery?: RecoveryPolicy;
   }): Promise<RunStarted> {
     const { cfg, prepared, record } = p;
     const tracer = p.tracer ?? null;
@@ -1085,7 +1211,18 @@ export class EngineCore implements EngineApi {
       heartbeatBusy: false,
       historyWarned: false,
       tracer,
+      policy: {
+        autoResume: p.recovery?.autoResume ?? false,
+        maxAuto: Math.max(0, Math.floor(p.recovery?.maxAuto ?? 3)),
+      },
+      autoResumes: 0,
+      ganWatch: new GanDivergenceWatch(
+        this.opts.divergence === null ? null : { ...divergenceDefaults(cfg.gan_mode), ...this.opts.divergence },
+      ),
+      poisonAt: null,
+      badWeights: null,
     };
+    this.recovery = null;
     if (this.opts.useLocks) run.releaseLock = await holdRunLock(run.id);
     this.run = run;
     run.heartbeatTimer = setInterval(() => void this.beat(run), this.opts.heartbeatMs);
@@ -1207,9 +1344,13 @@ export class EngineCore implements EngineApi {
 
   private async loop(run: ActiveRun): Promise<void> {
     const now = this.opts.now;
-    let syncAt = now();
-    let stepsSinceSync = 0;
-    let otherMs = 0;
+    // training speed: steps and time since the last metric read, minus previews/validation/saves
+    const clock = { syncAt: now(), steps: 0, otherMs: 0 };
+    const restartClock = (): void => {
+      clock.syncAt = now();
+      clock.steps = 0;
+      clock.otherMs = 0;
+    };
     try {
       while (!run.stopRequested) {
         if (run.paused) {
@@ -1217,60 +1358,307 @@ export class EngineCore implements EngineApi {
             run.wake = r;
           });
           run.wake = null;
-          syncAt = now();
-          stepsSinceSync = 0;
-          otherMs = 0;
+          restartClock();
+          continue;
+        }
+        if (this.deviceLost !== null) {
+          await this.recoverDevice(run);
+          restartClock();
           continue;
         }
         if (run.trainer.globalStep >= run.totalSteps) {
           await this.finish(run);
           return;
         }
-        const stop = await this.gpu.run(async () => {
-          const info = run.trainer.step();
-          stepsSinceSync++;
-          run.lastLr = info.lr;
-          if (info.logged) {
-            const m = await run.trainer.readMetrics();
-            const t = now();
-            this.recordSpeed(run, stepsSinceSync, t - syncAt - otherMs);
-            syncAt = t;
-            stepsSinceSync = 0;
-            otherMs = 0;
-            const point = metricPoint(m, Date.now());
-            // history and charts also get the gradient norms; lastValues stays losses + lr
-            const logged = { ...point, values: { ...point.values, ...gradNormPointValues(m) } };
-            run.unsavedTrain.push(logged);
-            run.unsent.push(logged);
-            run.lastValues = point.values;
-            if (!m.finite) {
-              await this.diverged(run, m);
-              return true;
-            }
-          }
-          const t0 = now();
-          const step = info.step;
-          const previewDue = run.previewPairs.length > 0 && (step % run.previewEvery === 0 || step === 1);
-          const valDue = run.cfg.val_every > 0 && step % run.cfg.val_every === 0;
-          const saveDue = step % run.cfg.save_every === 0 || info.epochEnded;
-          // the page sees this step's losses and counter before a long validation or save
-          if (valDue || saveDue) this.flushEvents(run, true);
-          if (previewDue) await this.preview(run);
-          if (valDue) await this.validate(run);
-          if (saveDue) await this.saveNow(run, 'last');
-          if (now() - run.lastHistoryFlushAt >= this.opts.historyEveryMs) await this.flushHistory(run);
-          otherMs += now() - t0;
-          this.setActivity('training');
-          this.flushEvents(run, false);
-          return false;
-        });
-        if (stop) return;
+        let outcome: 'ok' | 'fault' | 'lost';
+        try {
+          outcome = await this.gpu.run(() => this.stepOnce(run, clock));
+        } catch (e) {
+          // a lost device makes reads fail: recover (next turn) instead of failing the run
+          if (!(await this.isDeviceLost())) throw e;
+          outcome = 'lost';
+        }
+        if (outcome !== 'ok') restartClock();
         await this.opts.yieldNow();
       }
       await this.stopNow(run);
     } catch (e) {
       await this.failRun(run, toTrainMessage(e));
     }
+  }
+
+  /**
+   * One training step, its metric read (at log steps) and what is due after it (preview,
+   * validation, checkpoint). 'fault': a fault was found and handled (rolled back, then paused or
+   * resumed with a lower lr); 'lost': the device is gone (the loop recovers it next turn).
+   */
+  private async stepOnce(
+    run: ActiveRun,
+    clock: { syncAt: number; steps: number; otherMs: number },
+  ): Promise<'ok' | 'fault' | 'lost'> {
+    const now = this.opts.now;
+    if (run.poisonAt !== null && run.trainer.globalStep + 1 >= run.poisonAt) {
+      run.poisonAt = null;
+      poisonGenerator(run.trainer);
+    }
+    const info = run.trainer.step();
+    clock.steps++;
+    run.lastLr = info.lr;
+    if (info.logged) {
+      const m = await run.trainer.readMetrics();
+      const t = now();
+      this.recordSpeed(run, clock.steps, t - clock.syncAt - clock.otherMs);
+      clock.syncAt = t;
+      clock.steps = 0;
+      clock.otherMs = 0;
+      const point = metricPoint(m, Date.now());
+      // history and charts also get the gradient norms; lastValues stays losses + lr
+      const logged = { ...point, values: { ...point.values, ...gradNormPointValues(m) } };
+      run.unsavedTrain.push(logged);
+      run.unsent.push(logged);
+      run.lastValues = point.values;
+      const bad = m.finite ? null : (firstNonFinite(m) ?? { name: 'a loss', value: NaN });
+      if (bad) {
+        // garbage read from a lost device is the device's fault, not the run's
+        if (await this.isDeviceLost()) return 'lost';
+        await this.onFault(run, {
+          kind: 'nonFinite',
+          step: m.step,
+          what: bad.name,
+          value: String(bad.value),
+          losses: { ...m.losses },
+          lr: m.lr,
+        });
+        return 'fault';
+      }
+      const div = run.ganWatch.push(m.step, m.losses);
+      if (div) {
+        await this.onFault(run, { kind: 'ganDiverged', ...div, losses: { ...m.losses }, lr: m.lr });
+        return 'fault';
+      }
+    }
+    const t0 = now();
+    const step = info.step;
+    const previewDue = run.previewPairs.length > 0 && (step % run.previewEvery === 0 || step === 1);
+    const valDue = run.cfg.val_every > 0 && step % run.cfg.val_every === 0;
+    const saveDue = step % run.cfg.save_every === 0 || info.epochEnded;
+    // the page sees this step's losses and counter before a long validation or save
+    if (valDue || saveDue) this.flushEvents(run, true);
+    if (previewDue) await this.preview(run);
+    if (valDue) await this.validate(run);
+    if (saveDue) await this.saveNow(run, 'last');
+    if (run.badWeights) {
+      // a save found NaN/Inf weights between metric reads: refused, and handled like a NaN loss
+      const b = run.badWeights;
+      run.badWeights = null;
+      if (await this.isDeviceLost()) return 'lost';
+      await this.onFault(run, {
+        kind: 'nonFinite',
+        step: b.step,
+        what: b.key,
+        value: 'NaN/Inf',
+        losses: { ...run.lastValues },
+        lr: run.lastLr,
+      });
+      return 'fault';
+    }
+    if (now() - run.lastHistoryFlushAt >= this.opts.historyEveryMs) await this.flushHistory(run);
+    clock.otherMs += now() - t0;
+    this.setActivity('training');
+    this.flushEvents(run, false);
+    return 'ok';
+  }
+
+  // ----- faults ------------------------------------------------------------------------------
+
+  /** The newest stored checkpoint of the run (`last` or `best`): every stored one is finite (saveNow). */
+  private async lastGoodState(run: ActiveRun): Promise<TrainerState | null> {
+    const storage = this.need().storage;
+    let pick: CheckpointRecord | null = null;
+    for (const name of ['last', 'best']) {
+      const rec = await getCheckpoint(storage.checkpoints, run.id, name);
+      if (rec && (!pick || rec.step > pick.step)) pick = rec;
+    }
+    if (!pick) return null;
+    const { files } = await loadCheckpoint(storage.checkpoints, run.id, pick.name);
+    return loadTrainerState(files, `run ${run.record.name}, checkpoint "${pick.name}"`);
+  }
+
+  /**
+   * Replace the run's trainer by its last good checkpoint (a fresh start from the seed when none
+   * was saved yet), with the run's current config; cut the history after that step. Returns the step.
+   */
+  private async rollback(run: ActiveRun, disposeOld: boolean): Promise<number> {
+    const storage = this.need().storage;
+    const state = await this.lastGoodState(run);
+    const opts = { gradNorms: true };
+    const fresh = state
+      ? Trainer.restore({ ...state, config: run.cfg }, run.data, opts)
+      : Trainer.create(run.cfg, run.data, opts);
+    if (disposeOld) run.trainer.dispose();
+    run.trainer = fresh;
+    const step = fresh.globalStep;
+    await truncateHistoryAfterStep(storage.runs, run.id, 'train', step);
+    await truncateHistoryAfterStep(storage.runs, run.id, 'val', step);
+    run.unsavedTrain = run.unsavedTrain.filter((p) => p.step <= step);
+    run.unsavedVal = run.unsavedVal.filter((p) => p.step <= step);
+    run.unsent = run.unsent.filter((p) => p.step <= step);
+    try {
+      run.roundDiags = historyFromValPoints(await readHistory(storage.runs, run.id, 'val'));
+    } catch {
+      run.roundDiags = [];
+    }
+    run.lastSavedStep = step;
+    run.lastValStep = step;
+    run.lastValues = {};
+    run.lastVal = null;
+    run.lastLr = fresh.nextLearningRate;
+    run.speed = [];
+    run.ganWatch.reset();
+    await this.patchRun(run, { step, epoch: fresh.epoch });
+    this.emitProgress(run);
+    return step;
+  }
+
+  /** Rebuild the trainer from its own state with the learning rate scaled (same weights, moments, step). */
+  private async applyLrScale(run: ActiveRun, scale: number): Promise<void> {
+    const state = await run.trainer.getState();
+    const cfg = { ...run.cfg, lr: run.cfg.lr * scale };
+    const next = Trainer.restore({ ...state, config: cfg }, run.data, { gradNorms: true });
+    run.trainer.dispose();
+    run.trainer = next;
+    run.cfg = cfg;
+    run.lastLr = next.nextLearningRate;
+    this.emitProgress(run);
+  }
+
+  /**
+   * NaN/Inf or a diverging GAN: roll back to the last good checkpoint, then resume with the lr
+   * halved (auto policy) or pause and offer it (EngineStatus.recovery + a warning, en/zh).
+   */
+  private async onFault(run: ActiveRun, f: Fault): Promise<void> {
+    await this.flushHistory(run);
+    this.flushEvents(run, true);
+    const lr = run.cfg.lr;
+    const newLr = lr / 2;
+    const restored = await this.rollback(run, true);
+    const common = { step: f.step, restored, lr: num(lr), newLr: num(newLr) };
+    const message =
+      f.kind === 'nonFinite'
+        ? trainMessage('engine.fault.nonFinite', { ...common, what: f.what, value: f.value })
+        : trainMessage('engine.fault.ganDiverged', {
+            ...common,
+            dLoss: num(f.dLoss),
+            gGan: num(f.gGan),
+            reads: f.reads,
+          });
+    const checklist = stuckChecklist({
+      cfg: run.cfg,
+      evalMode: run.cfg.eval_mode,
+      losses: f.losses,
+      inputRange: inputRangeOf(run.prepared.train),
+      balance: null,
+      lrNow: f.lr,
+    });
+    const auto = run.policy.autoResume && run.autoResumes < run.policy.maxAuto;
+    this.recovery = {
+      kind: f.kind,
+      runId: run.id,
+      step: f.step,
+      restoredStep: restored,
+      lr,
+      proposedLr: newLr,
+      waiting: !auto,
+      message,
+      checklist,
+    };
+    this.warn(message);
+    if (auto) {
+      run.autoResumes++;
+      await this.applyLrScale(run, 0.5);
+      this.warn(
+        trainMessage('engine.fault.autoResumed', {
+          restored,
+          lr: num(lr),
+          newLr: num(newLr),
+          left: run.policy.maxAuto - run.autoResumes,
+        }),
+      );
+      this.emit({ type: 'status', status: this.status() });
+      return;
+    }
+    run.paused = true;
+    if (run.runningSince !== null) {
+      run.durationBaseMs += this.opts.now() - run.runningSince;
+      run.runningSince = null;
+    }
+    this.setPhase('paused', null);
+    await this.patchRun(run, {
+      status: 'paused',
+      durationMs: Math.round(run.durationBaseMs),
+      heartbeatAt: Date.now(),
+    });
+  }
+
+  /**
+   * The device is gone with every tensor on it: re-create the backend (or start the next one in
+   * the automatic order), rebuild the data tensors and the trainer from the last checkpoint, and
+   * continue. The store is only read (and the history cut back to the checkpoint).
+   */
+  private async recoverDevice(run: ActiveRun): Promise<void> {
+    const reason = this.deviceLost ?? 'device lost';
+    const from = this.need().selection.backend;
+    const step = run.trainer.globalStep;
+    this.warn(trainMessage('engine.fault.deviceLost', { step, reason }));
+    try {
+      await this.gpu.run(async () => {
+        // the tensors are gone with the device: this frees the bookkeeping only
+        for (const drop of [() => run.trainer.dispose(), () => run.data.dispose()]) {
+          try {
+            drop();
+          } catch {
+            // a backend without its device may refuse; the backend is dropped next anyway
+          }
+        }
+        if (run.tracer) {
+          run.tracer = null;
+          this.warn(trainMessage('engine.trace.failed', { error: reason }));
+        }
+        await resetBackend(from);
+        this.selection = await this.opts.select(from);
+        this.watchDevice();
+        const cfg = run.cfg;
+        run.data = createInMemoryDataSource(run.prepared.train, {
+          size: cfg.size,
+          photoChannels: cfg.input_nc,
+          xrayChannels: cfg.output_nc,
+        });
+        const restored = await this.rollback(run, false);
+        const to = this.need().selection.backend;
+        await this.patchRun(run, { backend: to, adapter: this.adapterText() });
+        this.warn(
+          to === from
+            ? trainMessage('engine.fault.deviceRecovered', { backend: to, restored })
+            : trainMessage('engine.fault.deviceFallback', { from, backend: to, restored }),
+        );
+        this.emit({ type: 'status', status: this.status() });
+      });
+    } catch (e) {
+      throw new TrainError(trainMessage('engine.fault.recoveryFailed', { error: errorText(e) }));
+    }
+  }
+
+  /** Tests only (EngineCommands.injectFault): what a real fault does, on demand. */
+  async injectFault(params: FaultInjection): Promise<void> {
+    const run = this.activeRun();
+    if (params.kind === 'nonFinite') {
+      run.poisonAt = Math.max(run.trainer.globalStep + 1, Math.floor(params.atStep ?? 0));
+      return;
+    }
+    const device = activeGpuDevice();
+    if (device) device.destroy();
+    // off WebGPU there is no device to destroy: the engine is told its device is lost
+    else this.deviceLost = 'device.destroy() (simulated for a backend without a GPU device)';
   }
 
   private async preview(run: ActiveRun): Promise<void> {
@@ -1345,6 +1733,13 @@ export class EngineCore implements EngineApi {
     this.setActivity('saving');
     try {
       const state = await run.trainer.getState(this.checkpointMetrics(run));
+      // never store weights that are not finite: the previous checkpoint stays the last good one
+      const bad = firstNonFiniteWeight(state.G) ?? firstNonFiniteWeight(state.D);
+      if (bad !== null) {
+        run.badWeights ??= { key: bad, step: state.step };
+        this.warn(trainMessage('engine.fault.checkpointRefused', { name, step: state.step, key: bad }));
+        return null;
+      }
       const files = encodeTrainerState(state);
       await this.flushHistory(run);
       const rec = await saveStoredCheckpoint(storage.checkpoints, run.id, name, files);
@@ -1398,22 +1793,6 @@ export class EngineCore implements EngineApi {
         epochs: lastEpoch(run.cfg) - run.cfg.epoch_count + 1,
       }),
     );
-    this.setPhase('ready', null);
-  }
-
-  private async diverged(run: ActiveRun, m: StepMetrics): Promise<void> {
-    const bad = firstNonFinite(m);
-    const msg = trainMessage('engine.nonFinite', { step: m.step, loss: bad.name, value: String(bad.value) });
-    await this.flushHistory(run);
-    this.flushEvents(run, true);
-    this.endRun(run);
-    await this.patchRun(run, {
-      status: 'failed',
-      error: msg.text,
-      durationMs: Math.round(run.durationBaseMs),
-      lastMetrics: run.lastValues,
-    });
-    this.emit({ type: 'error', message: msg });
     this.setPhase('ready', null);
   }
 
@@ -1479,9 +1858,14 @@ export class EngineCore implements EngineApi {
     });
   }
 
-  async resume(): Promise<void> {
+  async resume(params?: ResumeActiveOptions | void): Promise<void> {
     const run = this.activeRun();
     if (!run.paused) return;
+    const scale = params && typeof params.lrScale === 'number' ? params.lrScale : 1;
+    if (!(scale > 0 && Number.isFinite(scale)))
+      throw new TrainError(trainMessage('config.positive', { option: 'lr scale', value: scale }));
+    if (scale !== 1) await this.gpu.run(() => this.applyLrScale(run, scale));
+    if (this.recovery?.runId === run.id) this.recovery = null;
     run.paused = false;
     run.runningSince = this.opts.now();
     await this.patchRun(run, { status: 'running', heartbeatAt: Date.now() });
@@ -1713,9 +2097,9 @@ export class EngineCore implements EngineApi {
     if (!tracer || tracer.caseIds.length === 0) return null;
     return {
       caseIds: tracer.caseIds,
-      score: (grid) => {
+      score: async (grid) => {
         try {
-          return tracer.score(grid);
+          return await tracer.score(grid);
         } catch (e) {
           this.warn(trainMessage('engine.trace.failed', { error: errorText(e) }));
           return null;
@@ -1756,6 +2140,13 @@ export class EngineCore implements EngineApi {
   get trainerForTests(): Trainer | null {
     return this.run?.trainer ?? null;
   }
+}
+
+/** The traceability detector as a run record keeps it (its card without the curves). */
+function runTraceabilityOf(d: DetectorSummary): Omit<DetectorSummary, 'history'> {
+  const { history: _history, ...card } = d;
+  void _history;
+  return card;
 }
 
 function bestMetricOf(key: string): BestMetric {

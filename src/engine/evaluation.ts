@@ -62,7 +62,7 @@ export interface RoundContext {
 /** What a round needs to score traceability: the cases whose predictions it scores, and the scorer. */
 export interface RoundTrace {
   readonly caseIds: string[];
-  score(grid: readonly GridCase[]): TraceabilityResult | null;
+  score(grid: readonly GridCase[]): Promise<TraceabilityResult | null>;
 }
 
 /**
@@ -90,7 +90,7 @@ export async function runValidationRound(
   });
   const { grid, ...rest } = ev;
   const round = completeRound(rest, cfg, ctx.history, ctx.losses, ctx.stuck ?? DEFAULT_STUCK);
-  return ctx.trace ? { ...round, traceability: ctx.trace.score(grid) } : round;
+  return ctx.trace ? { ...round, traceability: await ctx.trace.score(grid) } : round;
 }
 
 /**
@@ -293,7 +293,7 @@ export async function evaluateCheckpoint(
   const grid = data.trace ? allGrid.filter((g) => wanted.has(g.id)) : allGrid;
   return {
     ...round,
-    ...(data.trace ? { traceability: data.trace.score(allGrid) } : {}),
+    ...(data.trace ? { traceability: await data.trace.score(allGrid) } : {}),
     source: params.model,
     runId: model.runId,
     checkpoint: model.checkpoint,

@@ -226,7 +226,7 @@ describe('detector model and training', () => {
     { head: 'softmax' as const, outStride: 2 },
   ])(
     'leaks no tensor over training steps and evaluation, and the loss falls ($head, stride $outStride)',
-    (v) => {
+    async (v) => {
       const c = generatePhantomCase(5, 0, { width: 64, height: 80 });
       const s = makeSample(c.id, c.xray, [c.landmarks[0], c.landmarks[1], c.landmarks[7]], 32, c.mmPerPx);
       const t = new DetectorTrainer({
@@ -238,17 +238,17 @@ describe('detector model and training', () => {
         seed: 2,
         augment: DEFAULT_AUGMENT,
       });
-      const first = t.trainStep([s], false);
-      t.trainStep([s, s], true);
+      const first = await t.trainStep([s], false);
+      await t.trainStep([s, s], true);
       const before = tf.memory().numTensors;
       let last = first;
-      for (let i = 0; i < 12; i++) last = t.trainStep([s], false);
-      evaluateDetector(t.net, [s], symbols, 8);
+      for (let i = 0; i < 12; i++) last = await t.trainStep([s], false);
+      await evaluateDetector(t.net, [s], symbols, 8);
       expect(tf.memory().numTensors).toBe(before);
       expect(Number.isFinite(last)).toBe(true);
       expect(last).toBeLessThan(first);
       // predictions come back in original X-ray pixels
-      const pred = predictSample(t.net, s, 8);
+      const pred = await predictSample(t.net, s, 8);
       for (const p of pred.byDecoder.dark) {
         expect(p[0]).toBeGreaterThan(-1);
         expect(p[0]).toBeLessThan(c.xray.width * 1.3);
@@ -318,13 +318,13 @@ describe('detector checkpoints and landmark sets', () => {
     expect(toHalf(1 + 3 * 2 ** -11)).toBe(0x3c02);
   });
 
-  it('saves and loads (float16 and float32) with its landmark set, size, sigma and mm/px', () => {
+  it('saves and loads (float16 and float32) with its landmark set, size, sigma and mm/px', async () => {
     const arch = { size: 32, channels: [4, 8, 8], landmarks: 3 };
     const net = createDetectorNet(arch, 4);
     const x = tf.randomUniform([1, 32, 32, 1], -1, 1, 'float32', 3) as tf.Tensor4D;
     const y0 = tf.tidy(() => detectorForward(net, x));
     for (const dtype of ['float16', 'float32'] as const) {
-      const enc = encodeDetector(
+      const enc = await encodeDetector(
         net,
         { symbols: ['S', 'N', 'Me'], preprocess: 'letterbox', sigmaMm: 2, mmPerPx: 0.1, decoder: 'dark' },
         dtype,
@@ -338,7 +338,7 @@ describe('detector checkpoints and landmark sets', () => {
       y1.dispose();
       back.dispose();
     }
-    const enc = encodeDetector(
+    const enc = await encodeDetector(
       net,
       { symbols: ['S', 'N', 'Me'], preprocess: 'letterbox', sigmaMm: 2, mmPerPx: 0.1, decoder: 'dark' },
       'float16',

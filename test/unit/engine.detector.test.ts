@@ -169,7 +169,7 @@ describe('landmark detector through the engine (demo phantom, cpu, fake-indexedd
       { size: 16, channels: [4, 8, 8], landmarks: 3, head: 'softmax', outStride: 2 },
       1,
     );
-    const enc = encodeDetector(
+    const enc = await encodeDetector(
       net,
       { symbols: ['P1', 'P2', 'P3'], preprocess: 'letterbox', sigmaMm: 3, mmPerPx: 0.1, decoder: 'dark' },
       'float32',

@@ -95,19 +95,23 @@ export function writeSafetensorsF16(
 }
 
 /** Current values of a network's weights (creation order). */
-export function netValues(net: DetectorNet): { key: string; shape: number[]; data: Float32Array }[] {
-  return net.keys.map((k) => {
+export async function netValues(
+  net: DetectorNet,
+): Promise<{ key: string; shape: number[]; data: Float32Array }[]> {
+  const out: { key: string; shape: number[]; data: Float32Array }[] = [];
+  for (const k of net.keys) {
     const v = net.params.get(k)!;
-    return { key: k, shape: v.shape.slice(), data: v.dataSync() as Float32Array };
-  });
+    out.push({ key: k, shape: v.shape.slice(), data: (await v.data()) as Float32Array });
+  }
+  return out;
 }
 
 /** Encode a detector: the two files' bytes. */
-export function encodeDetector(
+export async function encodeDetector(
   net: DetectorNet,
   meta: Omit<DetectorMeta, 'format' | 'version' | 'arch' | 'weightsFile' | 'dtype'>,
   dtype: 'float16' | 'float32' = 'float16',
-): { meta: DetectorMeta; files: Record<string, Uint8Array> } {
+): Promise<{ meta: DetectorMeta; files: Record<string, Uint8Array> }> {
   const full: DetectorMeta = {
     format: DETECTOR_FORMAT,
     version: DETECTOR_VERSION,
@@ -116,7 +120,7 @@ export function encodeDetector(
     weightsFile: DETECTOR_WEIGHTS_FILE,
     dtype,
   };
-  const values = netValues(net);
+  const values = await netValues(net);
   const weights =
     dtype === 'float16'
       ? writeSafetensorsF16(values, { format: DETECTOR_FORMAT })

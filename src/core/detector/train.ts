@@ -120,8 +120,11 @@ export class DetectorTrainer {
     return (this.optimizer as unknown as { learningRate: number }).learningRate;
   }
 
-  /** One Adam step on a batch of samples; returns the loss (heatmap SSE per map). */
-  trainStep(batch: DetectorSample[], augment = true): number {
+  /**
+   * One Adam step on a batch of samples; resolves to the loss. The loss is read with `await
+   * data()` (never a synchronous read: on WebGPU a sync read goes through a canvas copy per call).
+   */
+  async trainStep(batch: DetectorSample[], augment = true): Promise<number> {
     const S = this.cfg.arch.size;
     const st = strideOf(this.cfg.arch);
     const M = S / st;
@@ -156,14 +159,14 @@ export class DetectorTrainer {
     );
     x.dispose();
     y.dispose();
-    const loss = cost ? cost.dataSync()[0] : NaN;
+    const loss = cost ? (await cost.data())[0] : NaN;
     cost?.dispose();
     this.step++;
     return loss;
   }
 
   /** Heatmaps [S,S,L] (HWC) of one preprocessed grey image. */
-  heatmaps(image: Float32Array): Float32Array {
+  heatmaps(image: Float32Array): Promise<Float32Array> {
     return predictHeatmaps(this.net, image);
   }
 
@@ -184,24 +187,30 @@ const NO_AUG: Partial<AugmentRanges> = {
 };
 
 /** Heatmaps [S,S,L] (HWC) of one preprocessed grey image (0..1). */
-export function predictHeatmaps(net: DetectorNet, image: Float32Array): Float32Array {
+export async function predictHeatmaps(net: DetectorNet, image: Float32Array): Promise<Float32Array> {
   const S = net.arch.size;
   const out = tf.tidy(() => {
     const h = detectorForward(net, inputTensor([image], S));
     // softmax head: exp(logit - max) per map, the distribution scaled to peak 1
     return net.arch.head === 'softmax' ? tf.exp(tf.sub(h, tf.max(h, [1, 2], true))) : h;
   });
-  const v = out.dataSync() as Float32Array;
-  out.dispose();
-  return v;
+  try {
+    return (await out.data()) as Float32Array;
+  } finally {
+    out.dispose();
+  }
 }
 
 /** Landmarks of one sample (original px) under every decoder. */
-export function predictSample(net: DetectorNet, s: DetectorSample, sigmaMm: number): PredictResult {
+export async function predictSample(
+  net: DetectorNet,
+  s: DetectorSample,
+  sigmaMm: number,
+): Promise<PredictResult> {
   const st = strideOf(net.arch);
   const M = net.arch.size / st;
   const L = net.arch.landmarks;
-  const h = predictHeatmaps(net, s.image);
+  const h = await predictHeatmaps(net, s.image);
   const sigma = sigmaPx(sigmaMm, s.mmPerPx, s.transform.scaleX) / st;
   const byDecoder = {} as Record<Decoder, Point[]>;
   let peaks: number[] = [];
@@ -222,16 +231,16 @@ export interface EvalResult {
 }
 
 /** Radial errors of the detector on samples, in mm, for every decoder. */
-export function evaluateDetector(
+export async function evaluateDetector(
   net: DetectorNet,
   samples: DetectorSample[],
   symbols: string[],
   sigmaMm: number,
-): EvalResult {
+): Promise<EvalResult> {
   const per: Record<Decoder, (number | null)[][]> = { argmax: [], dark: [], local: [] };
   const preds: Record<Decoder, { id: string; points: Point[] }[]> = { argmax: [], dark: [], local: [] };
   for (const s of samples) {
-    const r = predictSample(net, s, sigmaMm);
+    const r = await predictSample(net, s, sigmaMm);
     for (const d of DECODERS) {
       per[d].push(radialErrorsMm(r.byDecoder[d], s.original, s.mmPerPx));
       preds[d].push({ id: s.id, points: r.byDecoder[d] });

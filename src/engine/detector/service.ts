@@ -18,7 +18,7 @@ import {
 } from '../../core/detector/checkpoint';
 import { DEFAULT_AUGMENT } from '../../core/detector/augment';
 import type { ErrorSummary } from '../../core/detector/errors';
-import { DEFAULT_CHANNELS, type DetectorArch, type DetectorNet } from '../../core/detector/model';
+import { DEFAULT_CHANNELS, strideOf, type DetectorArch, type DetectorNet } from '../../core/detector/model';
 import {
   detectorPreprocess,
   DetectorTrainer,
@@ -133,6 +133,17 @@ function sdrOf(s: ErrorSummary): { '2': number; '2.5': number; '3': number; '4':
   return { '2': s.sdr['2'], '2.5': s.sdr['2.5'], '3': s.sdr['3'], '4': s.sdr['4'] };
 }
 
+/** The language-neutral parts of a generated detector name (the demo phantom by its cases and seed). */
+function autoNameOf(
+  datasetName: string,
+  datasetId: string,
+  size: number,
+  host: Pick<DetectorHost, 'demoSource'>,
+): NonNullable<DetectorRecord['autoName']> {
+  const demo = datasetId === 'demo' ? host.demoSource() : null;
+  return { datasetName, size, ...(demo ? { demo: { cases: demo.cases, seed: demo.seed } } : {}) };
+}
+
 export function refKey(ref: DetectorRef): string {
   return ref.kind === 'shipped' ? 'shipped' : `stored:${ref.detectorId}`;
 }
@@ -158,6 +169,10 @@ export function summaryOfRecord(rec: DetectorRecord): DetectorSummary {
     status: rec.status,
     epochs: rec.epochs,
     epochsDone: rec.epochsDone,
+    ...(rec.autoName ? { autoName: { ...rec.autoName } } : {}),
+    // the curves of a stopped or finished detector (shown again after a reload)
+    history: (rec.history ?? []).map((p) => ({ ...p })),
+    ...(meta ? { heatmapSide: meta.arch.size / strideOf(meta.arch) } : {}),
   };
 }
 
@@ -314,17 +329,18 @@ export class DetectorService {
   }
 
   /** Landmarks of one image (its own pixel frame) by a loaded detector; call under the GPU lock. */
-  detectOne(d: LoadedDetector, img: RgbaImage): Point[] {
+  async detectOne(d: LoadedDetector, img: RgbaImage): Promise<Point[]> {
     const s = makeSample('x', img, null, d.meta.arch.size, d.meta.mmPerPx);
-    return predictSample(d.net, s, d.meta.sigmaMm).byDecoder[d.meta.decoder];
+    return (await predictSample(d.net, s, d.meta.sigmaMm)).byDecoder[d.meta.decoder];
   }
 
   async detect(params: DetectParams): Promise<DetectResult> {
     const d = await this.load(params.detector);
-    return this.host.gpu(async () => ({
-      points: params.images.map((img) => this.detectOne(d, img)),
-      symbols: [...d.meta.symbols],
-    }));
+    return this.host.gpu(async () => {
+      const points: Point[][] = [];
+      for (const img of params.images) points.push(await this.detectOne(d, img));
+      return { points, symbols: [...d.meta.symbols] };
+    });
   }
 
   async deleteDetector(params: { detectorId: string }): Promise<void> {
@@ -451,6 +467,8 @@ export class DetectorService {
     const record: DetectorRecord = {
       id,
       name: opts.name ?? `${data.datasetName} · ${size} px`,
+      // no name given: its parts, rendered in the UI's language (the name above is the English fallback)
+      ...(opts.name ? {} : { autoName: autoNameOf(data.datasetName, opts.datasetId, size, this.host) }),
       createdAt: now,
       updatedAt: now,
       status: 'training',
@@ -467,7 +485,10 @@ export class DetectorService {
     await putDetectorRecord(this.host.storage().checkpoints, record);
     // the init net belongs to the cache: train a copy
     const net = init
-      ? decodeDetector(init.meta, encodeDetector(init.net, init.meta, 'float32').files[DETECTOR_WEIGHTS_FILE])
+      ? decodeDetector(
+          init.meta,
+          (await encodeDetector(init.net, init.meta, 'float32')).files[DETECTOR_WEIGHTS_FILE],
+        )
       : undefined;
     const trainer = new DetectorTrainer(cfg, net);
     if (data.val.length === 0)
@@ -659,7 +680,7 @@ export class DetectorService {
         };
         if (isBest) {
           if (mre !== null) s.state.bestMre = mre;
-          const enc = encodeDetector(s.trainer.net, metaBase, 'float16');
+          const enc = await encodeDetector(s.trainer.net, metaBase, 'float16');
           await saveDetectorCheckpoint(kv, s.id, 'best', enc.files[DETECTOR_WEIGHTS_FILE], {
             meta: enc.meta,
             ...info,
@@ -668,7 +689,7 @@ export class DetectorService {
         s.state.step = s.trainer.step;
         s.state.rng = s.trainer.rng.getState();
         s.state.orderRng = s.orderRng.getState();
-        const enc = encodeDetector(s.trainer.net, metaBase, 'float32');
+        const enc = await encodeDetector(s.trainer.net, metaBase, 'float32');
         s.record = await saveDetectorCheckpoint(
           kv,
           s.id,

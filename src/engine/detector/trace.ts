@@ -87,7 +87,7 @@ export class RoundTracer {
   constructor(
     readonly detector: LoadedDetector,
     readonly cases: readonly TraceCaseInfo[],
-    private readonly detectOne: (d: LoadedDetector, img: RgbaImage) => Point[],
+    private readonly detectOne: (d: LoadedDetector, img: RgbaImage) => Promise<Point[]>,
     datasetName: string,
     datasetSymbols: readonly string[],
   ) {
@@ -101,29 +101,31 @@ export class RoundTracer {
   }
 
   /** Detections of an image in the preprocessed frame, mapped to the case's original px. */
-  private detectOriginal(c: TraceCaseInfo, img: RgbaImage): (Point | null)[] {
-    return detectionsToOriginal(this.detectOne(this.detector, img), c.transform);
+  private async detectOriginal(c: TraceCaseInfo, img: RgbaImage): Promise<(Point | null)[]> {
+    return detectionsToOriginal(await this.detectOne(this.detector, img), c.transform);
   }
 
   /**
    * The score of a round from its predictions (`grid`: case id, real X-ray and prediction at the
    * training size). Call under the engine's GPU lock. Null when no case with landmarks is there.
    */
-  score(grid: readonly { id: string; xray: RgbaImage; prediction: RgbaImage }[]): TraceabilityResult | null {
+  async score(
+    grid: readonly { id: string; xray: RgbaImage; prediction: RgbaImage }[],
+  ): Promise<TraceabilityResult | null> {
     const cases = [];
     for (const g of grid) {
       const c = this.byId.get(g.id);
       if (!c) continue;
       let floor = this.floor.get(c.id);
       if (!floor) {
-        floor = this.detectOriginal(c, g.xray);
+        floor = await this.detectOriginal(c, g.xray);
         this.floor.set(c.id, floor);
       }
       cases.push({
         id: c.id,
         gt: c.gt,
         floor,
-        synthetic: this.detectOriginal(c, g.prediction),
+        synthetic: await this.detectOriginal(c, g.prediction),
         mmPerPx: c.mmPerPx,
       });
     }
