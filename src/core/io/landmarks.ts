@@ -19,6 +19,11 @@ import { caseBaseName } from '../data/layout';
 
 /** Default number of landmarks (ISBI 2015). */
 export const ISBI_LANDMARK_COUNT = 19;
+/**
+ * Highest landmark number a CSV header may name (the largest published sets have under 100). A
+ * header cell like `99999999999_x` is refused instead of being read as that many landmarks.
+ */
+export const MAX_LANDMARKS = 1000;
 
 export interface ParsedLandmarks {
   /** Points in file order, or null when the file cannot be used. */
@@ -211,6 +216,18 @@ export function parseLandmarkCsv(text: string, file: string, opts: ParseOptions 
     if (m) (m[2] === 'x' ? xCol : yCol).set(Number(m[1]), i);
   });
   const maxNo = Math.max(0, ...xCol.keys(), ...yCol.keys());
+  if (expected === null && maxNo > MAX_LANDMARKS) {
+    problems.push(
+      problem(
+        file,
+        'csv-missing-column',
+        `${file}, line ${headerIdx + 1}: landmark ${maxNo} in the header, but a landmark set has at most ${MAX_LANDMARKS}. ` +
+          'Check the column names (image_path,1_x,1_y,…,N_x,N_y).',
+        headerIdx + 1,
+      ),
+    );
+    return { rows, byCase, count: 0, problems };
+  }
   const count = expected ?? maxNo;
   const missing: string[] = [];
   for (let k = 1; k <= count; k++) {

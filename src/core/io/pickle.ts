@@ -23,6 +23,13 @@ import { CheckpointFormatError } from './checkpointError';
 export type StorageType =
   'FloatStorage' | 'DoubleStorage' | 'HalfStorage' | 'BFloat16Storage' | 'LongStorage';
 
+/**
+ * Highest memo slot accepted. Python's pickler numbers memo slots 0, 1, 2, … as it stores them
+ * (a unet_256 state_dict uses a few thousand); a slot beyond this is crafted, and refusing it keeps
+ * the memo's size bounded whatever the file claims.
+ */
+export const MAX_MEMO_SLOT = 1 << 20;
+
 export const STORAGE_ITEM_BYTES: Record<StorageType, number> = {
   FloatStorage: 4,
   DoubleStorage: 8,
@@ -540,11 +547,16 @@ export function unpickleStateDict(bytes: Uint8Array, fileName: string): PickledS
         memo.set(bytes[pos], top());
         pos += 1;
         break;
-      case 0x72: // LONG_BINPUT
+      case 0x72: {
+        // LONG_BINPUT
         need(4);
-        memo.set(dv.getUint32(pos, true), top());
+        const slot = dv.getUint32(pos, true);
+        if (slot >= MAX_MEMO_SLOT)
+          fail(`memo slot ${slot} is beyond the ${MAX_MEMO_SLOT} slots a state_dict pickle can use`);
+        memo.set(slot, top());
         pos += 4;
         break;
+      }
       case 0x68: // BINGET
       case 0x6a: {
         // LONG_BINGET

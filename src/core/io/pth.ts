@@ -30,6 +30,18 @@ export interface WritePthOptions {
   align?: number;
 }
 
+/**
+ * Largest `data.pkl` read (checked against the ZIP directory before inflating). The pickle of a
+ * unet_256 generator is ~50 kB: anything near this is not a state_dict.
+ */
+export const MAX_PICKLE_BYTES = 64 * 1024 * 1024;
+/**
+ * Largest total of the declared unpacked sizes of a `.pth` (checked before any entry is read). A
+ * unet_256 generator at ngf 64 is ~220 MB; the cap stops a file of small DEFLATE entries that each
+ * pass the ratio check from demanding many gigabytes together.
+ */
+export const MAX_PTH_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024;
+
 function numelOf(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
@@ -181,11 +193,24 @@ export function readPth(bytes: Uint8Array, fileName = 'checkpoint.pth'): StateDi
     fail('not a PyTorch .pth file (it does not start with a ZIP header)');
   }
   const entries = listZip(bytes, fileName);
+  const declared = entries.reduce((a, e) => a + e.size, 0);
+  if (declared > MAX_PTH_UNPACKED_BYTES) {
+    fail(
+      `its entries declare ${declared} bytes unpacked in total, above the ${MAX_PTH_UNPACKED_BYTES}-byte limit of a ` +
+        'checkpoint (a damaged or crafted file); re-save the state_dict with torch.save',
+    );
+  }
   const byName = new Map<string, ZipEntry>();
   for (const e of entries) byName.set(e.name, e);
   const pkl = entries.filter((e) => /^[^/]+\/data\.pkl$/.test(e.name));
   if (pkl.length === 0) fail('no <folder>/data.pkl inside: this ZIP is not a torch.save file');
   if (pkl.length > 1) fail(`${pkl.length} data.pkl entries inside (${pkl.map((e) => e.name).join(', ')})`);
+  if (pkl[0].size > MAX_PICKLE_BYTES) {
+    fail(
+      `${pkl[0].name} unpacks to ${pkl[0].size} bytes, above the ${MAX_PICKLE_BYTES}-byte limit of a state_dict pickle ` +
+        '(a damaged or crafted file); re-save the state_dict with torch.save',
+    );
+  }
   const prefix = pkl[0].name.slice(0, -'data.pkl'.length);
   const byteorder = byName.get(`${prefix}byteorder`);
   if (byteorder) {

@@ -11,7 +11,7 @@
  */
 import type { Point } from '../image';
 import { caseBaseName } from '../data/layout';
-import { IMAGE_COLUMNS, ISBI_LANDMARK_COUNT, splitCsvLine } from '../io/landmarks';
+import { IMAGE_COLUMNS, ISBI_LANDMARK_COUNT, MAX_LANDMARKS, splitCsvLine } from '../io/landmarks';
 import type { Text } from './analysis';
 
 export type TracingFormat = 'isbi-txt' | 'csv';
@@ -177,6 +177,16 @@ export function parseTracingCsv(text: string, file: string, opts: TracingParseOp
     if (m) (m[2] === 'x' ? xCol : yCol).set(Number(m[1]), i);
   });
   const count = Math.max(0, ...xCol.keys(), ...yCol.keys());
+  if (count > MAX_LANDMARKS)
+    return fail(
+      file,
+      'csv-header',
+      {
+        en: `${file}, line ${hl}: landmark ${count} in the header, but a landmark set has at most ${MAX_LANDMARKS}; the header must be image_path,1_x,1_y,…,N_x,N_y.`,
+        zh: `${file} 第 ${hl} 行：表头中有第 ${count} 个标志点，但标志点集最多 ${MAX_LANDMARKS} 个；表头应为 image_path,1_x,1_y,…,N_x,N_y。`,
+      },
+      hl,
+    );
   const gaps: string[] = [];
   for (let k = 1; k <= count; k++) {
     if (!xCol.has(k)) gaps.push(`${k}_x`);
