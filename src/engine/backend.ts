@@ -200,6 +200,46 @@ export function withBackendLock<T>(fn: () => Promise<T>): Promise<T> {
   return run;
 }
 
+/** What the engine needs of a WebGPU device (GPUDevice without the DOM types). */
+export interface LosableDevice {
+  lost: Promise<{ reason?: string; message?: string }>;
+  destroy(): void;
+}
+
+/** The GPUDevice of the active webgpu backend; null on any other backend. */
+export function activeGpuDevice(): LosableDevice | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  const device = (tf.backend() as unknown as { device?: LosableDevice }).device;
+  return device && typeof device.destroy === 'function' ? device : null;
+}
+
+/**
+ * Drop a backend whose device is gone (every tensor on it goes too) so that the next
+ * `tf.setBackend(name)` builds a new one: the instance is removed and the same factory registered
+ * again. Serialised with other backend switches.
+ */
+export function resetBackend(name: BackendName): Promise<void> {
+  return withBackendLock(async () => {
+    const registry = (
+      tf.engine() as unknown as {
+        registryFactory: Record<
+          string,
+          { factory: () => tf.KernelBackend | Promise<tf.KernelBackend>; priority: number }
+        >;
+      }
+    ).registryFactory;
+    const entry = registry[name];
+    if (!entry) return;
+    try {
+      tf.removeBackend(name);
+    } catch {
+      // disposing a backend without its device may throw; it is unregistered either way
+      delete registry[name];
+    }
+    tf.registerBackend(name, entry.factory, entry.priority);
+  });
+}
+
 /**
  * Choose and start a TF.js backend (`tf.setBackend`). Calls are serialised with other backend
  * switches. Never throws while the cpu backend can start.

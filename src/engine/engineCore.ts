@@ -1217,7 +1217,9 @@ export class EngineCore implements EngineApi {
       },
       autoResumes: 0,
       ganWatch: new GanDivergenceWatch(
-        this.opts.divergence === null ? null : { ...divergenceDefaults(cfg.gan_mode), ...this.opts.divergence },
+        this.opts.divergence === null
+          ? null
+          : { ...divergenceDefaults(cfg.gan_mode), ...this.opts.divergence },
       ),
       poisonAt: null,
       badWeights: null,

@@ -24,6 +24,7 @@ import type { BackendChoice, BackendSelection } from './backend';
 import type { ConfigEstimate } from './memoryEstimate';
 import type { CheckpointEvaluation, EvaluateCheckpointOptions, ValidationRound } from './evaluation';
 import type { TrainMessage } from './trainMessages';
+import type { ChecklistItem } from '../core/eval/checklist';
 
 // ---------------------------------------------------------------------------------------------
 // Values
@@ -111,7 +112,45 @@ export interface StartOptions {
    * prediction vs the real film's landmarks, in mm); default null = no traceability.
    */
   traceability?: DetectorRef | null;
+  /** What to do after a non-finite value or a diverging GAN (default: pause and offer). */
+  recovery?: RecoveryPolicy;
 }
+
+/**
+ * After NaN/Inf or a diverging GAN the run is always rolled back to its last good checkpoint;
+ * `autoResume` then resumes at once with the learning rate halved (at most `maxAuto` times per run,
+ * default 3), otherwise the run pauses and offers it (EngineStatus.recovery).
+ */
+export interface RecoveryPolicy {
+  autoResume?: boolean;
+  maxAuto?: number;
+}
+
+/** A fault the engine recovered from (shown in the Train view until the user acts). */
+export interface RunRecovery {
+  kind: 'nonFinite' | 'ganDiverged' | 'deviceLost';
+  runId: string;
+  /** Step at which it was detected (the metric read, or the step in flight for a lost device). */
+  step: number;
+  /** Step of the checkpoint the run was rolled back to (0: no checkpoint yet, a fresh start). */
+  restoredStep: number;
+  /** Learning rate before, and the one the offered resume uses. */
+  lr: number;
+  proposedLr: number;
+  /** The run waits for the user (false: it resumed by itself). */
+  waiting: boolean;
+  message: TrainMessage;
+  /** The clinic's checklist, answered from the run (GAN divergence and non-finite values). */
+  checklist: ChecklistItem[];
+}
+
+/** Resume a paused run; `lrScale` multiplies the learning rate (0.5 = the offered halving). */
+export interface ResumeActiveOptions {
+  lrScale?: number;
+}
+
+/** Test-only faults (harmless: a real fault does the same). */
+export type FaultInjection = { kind: 'nonFinite'; atStep?: number } | { kind: 'destroyDevice' };
 
 /** A stored checkpoint to start a new run from. */
 export interface ContinueFrom {
@@ -129,6 +168,7 @@ export interface ResumeOptions {
   previewEvery?: number;
   /** The landmark detector that scores each validation round (default null: none). */
   traceability?: DetectorRef | null;
+  recovery?: RecoveryPolicy;
 }
 
 export interface RunStarted {
@@ -218,6 +258,8 @@ export interface EngineStatus {
   backend: string | null;
   /** What the engine is doing right now inside a run (validation, saving, ...), for a status line. */
   activity: 'training' | 'validating' | 'saving' | 'previewing' | null;
+  /** The last fault the active run recovered from (null/absent: none). */
+  recovery?: RunRecovery | null;
 }
 
 export interface TrainProgress {
@@ -367,8 +409,8 @@ export interface EngineCommands {
   /** Continue an interrupted/stopped run from its checkpoint (after a reload, a crash, a closed tab). */
   resumeRun: { params: ResumeOptions; result: RunStarted };
   pause: { params: void; result: void };
-  /** Continue a paused run. */
-  resume: { params: void; result: void };
+  /** Continue a paused run (optionally with the learning rate scaled, e.g. halved after NaN). */
+  resume: { params: ResumeActiveOptions | void; result: void };
   /** Stop the active run (saves `last` first). */
   stop: { params: void; result: RunRecord | null };
   evaluate: { params: EvaluateOptions; result: EvaluationSummary };
@@ -395,6 +437,8 @@ export interface EngineCommands {
   deleteDetector: { params: { detectorId: string }; result: void };
   /** Landmarks of images (points in each image's own pixel frame). */
   detect: { params: DetectParams; result: DetectResult };
+  /** Tests only: inject a fault into the active run (NaN weights, or destroy the WebGPU device). */
+  injectFault: { params: FaultInjection; result: void };
 }
 
 export type CommandName = keyof EngineCommands;
@@ -425,6 +469,7 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   'resumeDetector',
   'deleteDetector',
   'detect',
+  'injectFault',
 ];
 
 /** The command methods, one per command (void params make the argument optional). */

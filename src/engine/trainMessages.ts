@@ -82,9 +82,38 @@ export const TRAIN_MESSAGES = {
     en: 'The run configuration has problems: {errors}',
     zh: '训练配置有问题：{errors}',
   },
-  'engine.nonFinite': {
-    en: 'Training stopped at step {step}: {loss} became {value} — the run diverged. Lower the learning rate (lr) or the loss weights, then start again; the last checkpoint (before the divergence) is kept.',
-    zh: '训练在第 {step} 步停止：{loss} 变为 {value} —— 训练发散。请降低学习率（lr）或损失权重后重新开始；发散前的最近检查点已保留。',
+  // --- faults during training (engineCore.ts: non-finite values, a diverging GAN, a lost GPU) ---
+  'engine.fault.nonFinite': {
+    en: 'Step {step}: {what} became {value} (not a finite number). The run is paused and rolled back to its last good checkpoint (step {restored}); nothing stored is lost. Resume with the learning rate halved (lr {lr} → {newLr}), or stop the run.',
+    zh: '第 {step} 步：{what} 变为 {value}（不是有限数值）。训练已暂停，并回退到最近的正常检查点（第 {restored} 步）；已存储的内容没有丢失。可将学习率减半后继续（lr {lr} → {newLr}），或停止训练。',
+  },
+  'engine.fault.ganDiverged': {
+    en: 'Step {step}: the GAN is diverging — the discriminator loss is {dLoss} (→ 0) over {reads} logged steps while G_GAN rose to {gGan}. The run is paused and rolled back to its last good checkpoint (step {restored}); see the checklist, then resume with the learning rate halved (lr {lr} → {newLr}), or stop the run.',
+    zh: '第 {step} 步：GAN 正在发散——判别器损失在连续 {reads} 个记录步中为 {dLoss}（→ 0），而 G_GAN 升至 {gGan}。训练已暂停，并回退到最近的正常检查点（第 {restored} 步）；请查看检查清单，然后将学习率减半后继续（lr {lr} → {newLr}），或停止训练。',
+  },
+  'engine.fault.autoResumed': {
+    en: 'Resumed automatically from step {restored} with the learning rate halved (lr {lr} → {newLr}); automatic resumes left for this run: {left}.',
+    zh: '已从第 {restored} 步自动继续，学习率减半（lr {lr} → {newLr}）；本次训练剩余自动继续次数：{left}。',
+  },
+  'engine.fault.checkpointRefused': {
+    en: 'Checkpoint "{name}" was not saved at step {step}: the weight {key} is not a finite number. The previous "{name}" checkpoint is kept.',
+    zh: '第 {step} 步未保存检查点“{name}”：权重 {key} 不是有限数值。之前的“{name}”检查点仍然保留。',
+  },
+  'engine.fault.deviceLost': {
+    en: 'The GPU device was lost at step {step} ({reason}): the driver was reset or another application took the GPU. Nothing stored is lost; the studio restarts the backend and resumes from the last checkpoint.',
+    zh: '第 {step} 步时 GPU 设备丢失（{reason}）：显卡驱动被重置，或其他应用占用了 GPU。已存储的内容没有丢失；工作室正在重启后端，并从最近的检查点继续。',
+  },
+  'engine.fault.deviceRecovered': {
+    en: 'The {backend} backend was restarted; training resumes from the last checkpoint (step {restored}).',
+    zh: '{backend} 后端已重启；训练从最近的检查点（第 {restored} 步）继续。',
+  },
+  'engine.fault.deviceFallback': {
+    en: '{from} could not be restarted; training continues on {backend} (slower) from the last checkpoint (step {restored}). Reload the page to try the GPU again.',
+    zh: '无法重启 {from}；训练改在 {backend} 上（较慢）从最近的检查点（第 {restored} 步）继续。重新加载页面可再次尝试使用 GPU。',
+  },
+  'engine.fault.recoveryFailed': {
+    en: 'Recovering from the fault failed: {error}. The stored checkpoints are intact: resume the run from the run history.',
+    zh: '故障恢复失败：{error}。已存储的检查点完好无损：请在训练历史中继续该训练。',
   },
   'engine.best.noLandmarks': {
     en: 'The “best” checkpoint is kept by the lowest validation L1: landmark-region sharpness needs a dataset with landmarks and the X-ray as the target.',

@@ -64,7 +64,13 @@ export interface StepMetrics {
    * Empty when gradient norms are off.
    */
   termGradNorms: Partial<Record<GTerm, number>>;
-  /** True when every loss and norm is finite (a NaN/Inf means the run has diverged). */
+  /**
+   * Mean |G(photo)| of the step's batch (on [-1, 1]): any NaN/Inf in the generator output makes
+   * it non-finite. Read back with the losses and checked in JavaScript (`Number.isFinite`), not on
+   * the GPU: WGSL compilers may assume finite values and fold an isNan() away.
+   */
+  outputAbsMean: number;
+  /** True when every loss, norm and the output mean are finite (a NaN/Inf means the run has diverged). */
   finite: boolean;
 }
 
@@ -137,6 +143,8 @@ interface PendingMetrics {
   losses: Partial<Record<LossName, tf.Scalar>>;
   gradNorms: Record<string, tf.Scalar>;
   termGradNorms: Partial<Record<GTerm, tf.Scalar>>;
+  /** mean |fake| (StepMetrics.outputAbsMean). */
+  output?: tf.Scalar;
 }
 
 /**
@@ -511,6 +519,10 @@ export class Trainer {
         // the other terms' gradients (computed below without D, except G_fm) it is G_GAN's. This
         // spares a D forward and backward per logged step (the tap passes the gradient unchanged).
         const fakeG = this.G.apply(batch.photo, gMode);
+        if (log)
+          record.output = outsideGradientTape(() =>
+            tf.keep(tf.tidy(() => tf.mean(tf.abs(fakeG)) as tf.Scalar)),
+          );
         const fake = pulls
           ? gradientTap(fakeG, (dy) => {
               record.termGradNorms.G_GAN?.dispose();
@@ -557,11 +569,7 @@ export class Trainer {
       this.optG.apply(gGrads, lr);
       tf.dispose([value, ...Object.values(grads)]);
     } catch (e) {
-      tf.dispose([
-        ...Object.values(record.losses),
-        ...Object.values(record.gradNorms),
-        ...Object.values(record.termGradNorms),
-      ]);
+      this.disposeRecord(record);
       throw e;
     } finally {
       tf.dispose([batch.photo, batch.xray]);
@@ -590,6 +598,7 @@ export class Trainer {
       ...Object.values(r.losses),
       ...Object.values(r.gradNorms),
       ...Object.values(r.termGradNorms),
+      ...(r.output ? [r.output] : []),
     ]);
   }
 
@@ -606,6 +615,7 @@ export class Trainer {
         ...lossNames.map((name) => r.losses[name] as tf.Scalar),
         ...groups.map((group) => r.gradNorms[group]),
         ...terms.map((term) => r.termGradNorms[term] as tf.Scalar),
+        ...(r.output ? [r.output] : []),
       ];
       const packed = scalars.length > 0 ? tf.tidy(() => tf.stack(scalars)) : null;
       const values = packed ? await packed.data() : new Float32Array(0);
@@ -618,10 +628,13 @@ export class Trainer {
       for (const group of groups) gradNorms[group] = values[i++];
       const termGradNorms: Partial<Record<GTerm, number>> = {};
       for (const term of terms) termGradNorms[term] = values[i++];
+      const outputAbsMean = r.output ? values[i++] : 0;
+      // checked here in JavaScript on the values read back (never trusted to a GPU-side isNan)
       const finite = [
         ...Object.values(losses),
         ...Object.values(gradNorms),
         ...Object.values(termGradNorms),
+        outputAbsMean,
       ].every(Number.isFinite);
       this.lastLosses = losses;
       return {
@@ -632,6 +645,7 @@ export class Trainer {
         losses,
         gradNorms,
         termGradNorms,
+        outputAbsMean,
         finite,
       };
     } finally {
