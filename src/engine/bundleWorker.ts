@@ -25,6 +25,7 @@ import type { PreprocessSpec } from '../core/data/preprocess';
 import type { ServerBundleCase } from '../core/io/serverBundle';
 import type { StateDict } from '../core/model/types';
 import { openStudioStorage, type StudioStorage } from '../store';
+import { asStorageFull, isQuotaError, StorageFullError } from '../store/errors';
 import {
   createIoService,
   streamBundleCases,
@@ -74,14 +75,17 @@ function mb(bytes: number): string {
   return (bytes / 1e6).toFixed(1);
 }
 
-/** Storage full while writing: say how far it got and what to do. */
+/** What the user does once space is freed (a key of STORAGE_RETRY: the message has it in en and zh). */
+const BUNDLE_RETRY = 'build the bundle again';
+
+/**
+ * Storage full while writing: a StorageFullError (what to delete or export, then build again; the
+ * MB used / quota are added by `asStorageFull` in writeBundle, outside the synchronous write).
+ */
 function writeError(e: unknown, written: number): Error {
-  if (e instanceof DOMException && e.name === 'QuotaExceededError') {
-    return new Error(
-      `the browser's storage is full after ${mb(written)} MB of the bundle; free space (delete old runs, checkpoints or datasets) or build it from a smaller dataset`,
-    );
-  }
-  return e instanceof Error ? e : new Error(String(e));
+  if (isQuotaError(e)) return new StorageFullError(null, null, BUNDLE_RETRY, e);
+  if (e instanceof Error) return e;
+  return new Error(`writing the bundle failed after ${mb(written)} MB: ${String(e)}`);
 }
 
 /** Remove every entry of `dir` (older bundles); an entry still locked by a dying worker stays. */
@@ -201,6 +205,15 @@ function storageFor(prefix: string | undefined): Promise<StudioStorage> {
 }
 
 async function writeBundle(msg: IoRequestMessage): Promise<BundleFile> {
+  try {
+    return await writeBundleTo(msg);
+  } catch (e) {
+    // the bundle folder is removed by the target's abort(); stored data is only read, never touched
+    throw await asStorageFull(e, BUNDLE_RETRY);
+  }
+}
+
+async function writeBundleTo(msg: IoRequestMessage): Promise<BundleFile> {
   const out = await writeServerBundleFromStore(
     await storageFor(msg.storagePrefix),
     msg.params as IoParams<'writeBundle'>,

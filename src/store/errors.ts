@@ -2,25 +2,24 @@
  * Errors of the store that a user can cause or see. Messages are written for a clinician:
  * they say what happened and what to do.
  */
-import { storageInfo, wholeMB } from './quota';
+import { storageFullText, storageInfo } from './quota';
 
-/** The browser's storage quota for this origin is exhausted (IndexedDB QuotaExceededError). */
+/**
+ * The browser's storage quota for this origin is exhausted (IndexedDB / OPFS QuotaExceededError).
+ * The message (English; the UI renders it in its language with `localizeStorageFull`) says what
+ * happened, the MB used / quota / free when the browser tells, what to delete or export to free
+ * space, and `retry`: what to do again afterwards (a key of STORAGE_RETRY).
+ */
 export class StorageFullError extends Error {
   readonly usageBytes: number | null;
   readonly quotaBytes: number | null;
+  readonly retry: string;
   constructor(usageBytes: number | null, quotaBytes: number | null, retry = 'import again', cause?: unknown) {
-    const amounts =
-      usageBytes !== null && quotaBytes !== null
-        ? `: ${wholeMB(usageBytes)} MB used of ${wholeMB(quotaBytes)} MB`
-        : '';
-    super(
-      `The browser's storage for this site is full${amounts}. ` +
-        `Free space by deleting old runs or checkpoints, then ${retry}.`,
-      cause === undefined ? undefined : { cause },
-    );
+    super(storageFullText('en', usageBytes, quotaBytes, retry), cause === undefined ? undefined : { cause });
     this.name = 'StorageFullError';
     this.usageBytes = usageBytes;
     this.quotaBytes = quotaBytes;
+    this.retry = retry;
   }
 }
 
@@ -63,8 +62,14 @@ export function isQuotaError(e: unknown): boolean {
 
 /** Turn a quota error into a StorageFullError with the current usage; other errors are returned unchanged. */
 export async function asStorageFull(e: unknown, retry: string): Promise<unknown> {
-  if (e instanceof StorageFullError) return e;
+  if (e instanceof StorageFullError && e.usageBytes !== null) return e;
   if (!isQuotaError(e)) return e;
+  if (e instanceof StorageFullError) {
+    // made where the numbers could not be awaited (a synchronous OPFS write): add them now
+    const info = await storageInfo();
+    if (info.usageBytes === null || info.quotaBytes === null) return e;
+    return new StorageFullError(info.usageBytes, info.quotaBytes, e.retry, e.cause);
+  }
   const info = await storageInfo();
   return new StorageFullError(info.usageBytes, info.quotaBytes, retry, e);
 }

@@ -31,6 +31,8 @@ import { OVERLAY_STRINGS } from './overlay';
 import { LANDMARKS_STRINGS } from './landmarks';
 // --- Landmark detector (issue 13) ---
 import { DETECTOR_STRINGS } from './detector';
+// --- Storage full / eviction risk (issue 17) ---
+import { localizeStorageFull, STORAGE_MESSAGES } from '../../store/quota';
 
 /** Named parts, for the uniqueness test. */
 export const DICTIONARY_PARTS = {
@@ -54,6 +56,8 @@ export const DICTIONARY_PARTS = {
   overlay: OVERLAY_STRINGS,
   // --- Landmark detector (issue 13) ---
   detector: DETECTOR_STRINGS,
+  // --- Storage full / eviction risk (issue 17) ---
+  storage: STORAGE_MESSAGES,
 } as const satisfies Record<string, Record<string, Translation>>;
 
 export const DICTIONARY = {
@@ -77,6 +81,8 @@ export const DICTIONARY = {
   ...OVERLAY_STRINGS,
   // --- Landmark detector (issue 13) ---
   ...DETECTOR_STRINGS,
+  // --- Storage full / eviction risk (issue 17) ---
+  ...STORAGE_MESSAGES,
 } as const satisfies Record<string, Translation>;
 
 export type StringKey = keyof typeof DICTIONARY;
@@ -90,7 +96,8 @@ export function htmlLang(lang: Lang): string {
 
 /** The text of `key` in `lang` with `{name}` placeholders filled. */
 export function translate(lang: Lang, key: StringKey, params?: Params): string {
-  return fillTemplate(DICTIONARY[key][lang], params);
+  // a storage-full message inside a parameter (errors cross workers as English text) in `lang`
+  return localizeStorageFull(fillTemplate(DICTIONARY[key][lang], params), lang);
 }
 
 /** Stored choice first, then the browser's language (any zh-* → Simplified Chinese), else English. */
