@@ -90,7 +90,13 @@ export async function runValidationRound(
   });
   const { grid, ...rest } = ev;
   const round = completeRound(rest, cfg, ctx.history, ctx.losses, ctx.stuck ?? DEFAULT_STUCK);
-  return ctx.trace ? { ...round, traceability: await ctx.trace.score(grid) } : round;
+  if (!ctx.trace) return round;
+  const t0 = performance.now();
+  const traceability = await ctx.trace.score(grid);
+  return {
+    ...round,
+    traceability: traceability ? { ...traceability, durationMs: performance.now() - t0 } : null,
+  };
 }
 
 /**

@@ -52,6 +52,27 @@ export interface DetectorSummary {
   status?: 'training' | 'stopped' | 'finished' | 'failed';
   epochs?: number;
   epochsDone?: number;
+  /** A generated name's parts (no name given): the UI renders it in its language; `name` is the English fallback. */
+  autoName?: DetectorAutoName;
+  /** Stored detectors: one point per completed epoch (mean heatmap loss, held-out MRE mm, SDR@2mm 0..1). */
+  history?: {
+    epoch: number;
+    step: number;
+    loss: number;
+    valMreMm: number | null;
+    valSdr2: number | null;
+    timeMs: number;
+  }[];
+  /** Heatmap cells per side (input size / output stride): a uniform heatmap's loss is ln(side²) nats. */
+  heatmapSide?: number;
+}
+
+/** Language-neutral parts of a detector's generated name (dataset, demo phantom, input size). */
+export interface DetectorAutoName {
+  datasetName: string;
+  /** Trained on the demo phantom (its name is rendered from these). */
+  demo?: { cases: number; seed: number };
+  size: number;
 }
 
 export interface TraceabilityMeasurement {
@@ -75,6 +96,8 @@ export interface TraceabilityResult {
   synthetic: ErrorSummary;
   /** SNA, SNB, ANB, FMA_ISBI, ODI, APDI, FHI, MW. */
   measurements: TraceabilityMeasurement[];
+  /** Wall time of the scoring (detector runs + statistics), ms; absent in older rounds. */
+  durationMs?: number;
 }
 
 /** Measurement agreement of one measurement. */
