@@ -520,6 +520,10 @@ export async function updateCase(
  * dataset with another set (other symbols) is refused. The case record, the manifest and the
  * caller's `extra` entries (the tracing record) are written in ONE transaction: all or nothing.
  * A full disk throws StorageFullError and changes nothing.
+ *
+ * The manifest and the case are read in that same transaction (`Kv.updateMany`), so an add, a
+ * delete, a re-split or a case edit committed by another tab (or the import worker) a moment
+ * before is kept, never overwritten with a stale copy.
  */
 export async function setCaseLandmarks(
   kv: Kv,
@@ -529,10 +533,8 @@ export async function setCaseLandmarks(
   set: LandmarkSetInfo,
   extra: ReadonlyArray<readonly [string, unknown]> = [],
 ): Promise<CaseRecord> {
+  assertId(datasetId, 'dataset');
   assertId(caseId, 'case');
-  const manifest = await readyManifest(kv, datasetId);
-  if (!manifest.caseIds.includes(caseId))
-    throw new NotFoundError(`case ${caseId} of dataset ${datasetId} does not exist`);
   if (
     points.length !== set.symbols.length ||
     points.some((p) => !(Number.isFinite(p[0]) && Number.isFinite(p[1])))
@@ -540,29 +542,42 @@ export async function setCaseLandmarks(
     throw new Error(
       `case ${caseId}: ground truth needs all ${set.symbols.length} landmarks as finite pixel coordinates (got ${points.length})`,
     );
-  const own = manifest.meta.landmarkSet;
-  if (own && own.symbols.join(',') !== set.symbols.join(','))
-    throw new Error(
-      `dataset "${manifest.meta.name}" uses the landmark set ${own.id} (${own.symbols.length} landmarks); ` +
-        `landmarks of the set ${set.id} (${set.symbols.length}) cannot become its ground truth`,
-    );
-  const stored = await kv.get<StoredCase>(caseKey(datasetId, caseId));
-  if (!stored) throw new NotFoundError(`case ${caseId} of dataset ${datasetId} does not exist`);
-  const record: CaseRecord = { ...stored.record, landmarks: points.map((p) => [p[0], p[1]] as Point) };
-  const nextManifest: DatasetManifest = {
-    ...manifest,
-    meta: { ...manifest.meta, landmarkSet: own ?? { ...set } },
-    updatedAt: new Date().toISOString(),
+  const mKey = manifestKey(datasetId);
+  const cKey = caseKey(datasetId, caseId);
+  let record: CaseRecord | undefined;
+  const change = (manifest: DatasetManifest | undefined, stored: StoredCase | undefined) => {
+    if (!manifest || manifest.state !== 'ready')
+      throw new NotFoundError(`dataset ${datasetId} does not exist (it may have been deleted)`);
+    if (!manifest.caseIds.includes(caseId) || !stored)
+      throw new NotFoundError(`case ${caseId} of dataset ${datasetId} does not exist`);
+    const own = manifest.meta.landmarkSet;
+    if (own && own.symbols.join(',') !== set.symbols.join(','))
+      throw new Error(
+        `dataset "${manifest.meta.name}" uses the landmark set ${own.id} (${own.symbols.length} landmarks); ` +
+          `landmarks of the set ${set.id} (${set.symbols.length}) cannot become its ground truth`,
+      );
+    record = { ...stored.record, landmarks: points.map((p) => [p[0], p[1]] as Point) };
+    const nextManifest: DatasetManifest = {
+      ...manifest,
+      meta: { ...manifest.meta, landmarkSet: own ?? { ...set } },
+      updatedAt: new Date().toISOString(),
+    };
+    return [...extra, [cKey, { ...stored, record }], [mKey, nextManifest]] as [string, unknown][];
   };
   try {
-    await kv.setMany([
-      ...extra,
-      [caseKey(datasetId, caseId), { ...stored, record }],
-      [manifestKey(datasetId), nextManifest],
-    ]);
+    if (kv.updateMany) {
+      await kv.updateMany([mKey, cKey], ([m, c]) =>
+        change(m as DatasetManifest | undefined, c as StoredCase | undefined),
+      );
+    } else {
+      // a Kv without multi-key transactions (hand-made in tests): read, then write in one transaction
+      const [m, c] = await kv.getMany<unknown>([mKey, cKey]);
+      await kv.setMany(change(m as DatasetManifest | undefined, c as StoredCase | undefined));
+    }
   } catch (e) {
     throw await asStorageFull(e, 'save the tracing again');
   }
+  if (!record) throw new Error('unreachable: the landmark updater did not run');
   return record;
 }
 

@@ -36,6 +36,16 @@ export interface Kv {
   setMany(entries: ReadonlyArray<readonly [string, unknown]>): Promise<void>;
   /** Atomic read-modify-write of one key (one transaction). The updater must be synchronous. */
   update<T>(key: string, updater: (old: T | undefined) => T): Promise<void>;
+  /**
+   * Atomic read-modify-write of several keys (ONE readwrite transaction, so another tab or the
+   * worker cannot write in between): `updater` gets the current values of `keys` (in order) and
+   * returns the entries to write (any keys). Synchronous; throwing writes nothing. Optional so a
+   * hand-made Kv (tests) may leave it out: callers then fall back to getMany + setMany.
+   */
+  updateMany?(
+    keys: readonly string[],
+    updater: (old: unknown[]) => ReadonlyArray<readonly [string, unknown]>,
+  ): Promise<void>;
   del(key: string): Promise<void>;
   delMany(keys: readonly string[]): Promise<void>;
   /** Keys starting with `prefix`, ascending; loads keys only, never values. */
@@ -61,6 +71,33 @@ export function idbKv(dbName: string, store: UseStore = createStore(dbName, OBJE
         store,
       ),
     update: <T>(key: string, updater: (old: T | undefined) => T) => update<T>(key, updater, store),
+    updateMany: (keys, updater) =>
+      store(
+        'readwrite',
+        (os) =>
+          new Promise<void>((resolve, reject) => {
+            const old: unknown[] = new Array(keys.length);
+            let left = keys.length;
+            const write = () => {
+              try {
+                for (const [k, v] of updater(old)) os.put(v, k);
+                resolve(promisifyRequest(os.transaction));
+              } catch (e) {
+                os.transaction.abort();
+                reject(e);
+              }
+            };
+            if (left === 0) write();
+            keys.forEach((k, i) => {
+              const r = os.get(k);
+              r.onsuccess = () => {
+                old[i] = r.result;
+                if (--left === 0) write();
+              };
+              r.onerror = () => reject(r.error);
+            });
+          }),
+      ),
     del: (key) => del(key, store),
     delMany: (keys) => delMany([...keys], store),
     keys: (prefix, page = {}) =>

@@ -63,6 +63,10 @@ function quotaOnSetMany(kv: Kv): Kv {
     async setMany() {
       throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
     },
+    // the ground-truth write reads and writes in one transaction (updateMany)
+    async updateMany() {
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    },
   };
 }
 
