@@ -501,4 +501,35 @@ export const TRAIN_STRINGS = {
 
   'train.messages': { en: 'Messages from the engine', zh: '引擎消息' },
   'train.dismiss': { en: 'Dismiss', zh: '关闭' },
+
+  // faults during training (engine recovery)
+  'train.recovery.title.nonFinite': {
+    en: 'Training paused: a value became NaN/Inf',
+    zh: '训练已暂停：出现 NaN/Inf 数值',
+  },
+  'train.recovery.title.ganDiverged': {
+    en: 'Training paused: the GAN is diverging',
+    zh: '训练已暂停：GAN 正在发散',
+  },
+  'train.recovery.title.deviceLost': {
+    en: 'Training paused: the GPU device was lost',
+    zh: '训练已暂停：GPU 设备丢失',
+  },
+  'train.recovery.resumeHalf': { en: 'Resume with lr {lr}', zh: '以 lr {lr} 继续' },
+  'train.recovery.resumeSame': { en: 'Resume with the same lr', zh: '保持原 lr 继续' },
+  'train.recovery.checklist': {
+    en: 'Checklist (answered automatically from this run):',
+    zh: '检查清单（根据本次训练自动作答）：',
+  },
+  'train.recovery.check': { en: 'Check', zh: '检查项' },
+  'train.recovery.result': { en: 'Result', zh: '结果' },
+  'train.recovery.answer': { en: 'What the studio found', zh: '工作室的发现' },
+  'train.recovery.status.ok': { en: 'OK', zh: '正常' },
+  'train.recovery.status.warn': { en: 'Check', zh: '注意' },
+  'train.recovery.status.fail': { en: 'Problem', zh: '有问题' },
+  'train.recovery.status.unknown': { en: 'Unknown', zh: '未知' },
+  'train.recovery.auto': {
+    en: 'After NaN/Inf or a diverging GAN, resume automatically with the learning rate halved (at most 3 times)',
+    zh: '出现 NaN/Inf 或 GAN 发散时，自动将学习率减半后继续（最多 3 次）',
+  },
 } as const satisfies Record<string, Translation>;

@@ -28,6 +28,7 @@ import type {
   EngineHome,
   EngineInfo,
   EngineStatus,
+  FaultInjection,
   NetworkInput,
   PreviewCase,
   TrainProgress,
@@ -82,6 +83,14 @@ export interface UiMessage {
 }
 
 const INTERRUPTED_REASON = trainMessage('engine.run.interrupted').text;
+
+/** Engine messages sent right after the active run was rolled back to a checkpoint. */
+const ROLLBACK_CODES: ReadonlySet<string> = new Set([
+  'engine.fault.nonFinite',
+  'engine.fault.ganDiverged',
+  'engine.fault.deviceRecovered',
+  'engine.fault.deviceFallback',
+]);
 
 function errorMessage(e: unknown): TrainMessage {
   return toTrainMessage(e);
@@ -168,6 +177,8 @@ export class TrainState {
   runs = $state.raw<RunRecord[]>([]);
   messages = $state.raw<UiMessage[]>([]);
   busy = $state(false);
+  /** After NaN/Inf or a diverging GAN: resume by itself with the lr halved (RecoveryPolicy). */
+  autoRecover = $state(false);
 
   // ----- curves -----
   readonly losses = new SeriesSet(LOSS_SERIES, { weight: 0.6 });
@@ -192,6 +203,11 @@ export class TrainState {
   phase = $derived(this.status?.phase ?? 'created');
   isRunning = $derived(this.phase === 'running');
   isPaused = $derived(this.phase === 'paused');
+  /** A fault the active run was rolled back from and that waits for the user (engine recovery). */
+  recovery = $derived.by(() => {
+    const r = this.status?.recovery ?? null;
+    return r && r.waiting && r.runId === this.activeRunId ? r : null;
+  });
   /** Points on the loss chart (reactive through chartVersion). */
   lossPoints = $derived.by(() => {
     void this.chartVersion;
@@ -291,6 +307,9 @@ export class TrainState {
       case 'warning':
       case 'error':
         this.pushMessage(e.type, e.message);
+        // the engine rolled the run back to a checkpoint: the curves follow the cut history
+        if (ROLLBACK_CODES.has(e.message.code) && this.runId !== null && this.runId === this.activeRunId)
+          void this.loadHistory(this.runId);
         break;
     }
   }
@@ -603,6 +622,7 @@ export class TrainState {
           name,
           bestMetric: this.bestMetric,
           traceability,
+          recovery: { autoResume: this.autoRecover },
           ...(from ? { init: { runId: from.runId, checkpoint: from.checkpoint } } : {}),
         });
         if (this.runId !== started.run.id) this.resetRunView(started.run.id);
@@ -624,7 +644,7 @@ export class TrainState {
       this.historyLoading = true;
       let started;
       try {
-        started = await engine.resumeRun({ runId });
+        started = await engine.resumeRun({ runId, recovery: { autoResume: this.autoRecover } });
       } catch (e) {
         this.historyLoading = false;
         throw e;
@@ -641,6 +661,11 @@ export class TrainState {
 
   resume(): Promise<void> {
     return this.act((e) => e.resume());
+  }
+
+  /** Resume a paused run with its learning rate scaled (0.5: the halving offered after a fault). */
+  resumeWithLr(lrScale: number): Promise<void> {
+    return this.act((e) => e.resume({ lrScale }));
   }
 
   stop(): Promise<void> {
@@ -714,6 +739,10 @@ export class TrainState {
     const w = window as unknown as { __studio?: Record<string, unknown> };
     const root = (w.__studio ??= {});
     if (Object.getOwnPropertyDescriptor(root, 'train')) return;
+    // e2e: inject a fault into the active run (harmless: a real fault does the same, and the
+    // engine recovers from it); also the way to check recovery by hand from the console
+    root.injectFault = (f: FaultInjection): Promise<void> =>
+      this.engine ? this.engine.injectFault(f) : Promise.reject(new Error('no engine'));
     Object.defineProperty(root, 'train', {
       enumerable: true,
       get: () =>
@@ -733,6 +762,16 @@ export class TrainState {
           backend: this.info?.selection.backend ?? null,
           previewStep: this.predictions?.step ?? null,
           datasetId: this.dataset?.id ?? null,
+          recovery: this.status?.recovery
+            ? {
+                kind: this.status.recovery.kind,
+                step: this.status.recovery.step,
+                restoredStep: this.status.recovery.restoredStep,
+                waiting: this.status.recovery.waiting,
+              }
+            : null,
+          backendNow: this.status?.backend ?? null,
+          messageCodes: this.messages.map((m) => m.message.code),
           datasetChosen: this.datasetChosen,
           needsChoice: this.needsChoice,
           networkInput: this.networkInput
