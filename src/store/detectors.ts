@@ -15,6 +15,7 @@
  * StorageFullError (nothing stored before is lost).
  */
 import type { DetectorMeta } from '../core/detector/checkpoint';
+import type { DetectorAutoName } from '../core/detector/traceability';
 import { asStorageFull, NotFoundError } from './errors';
 import { newId } from './ids';
 import { assertId, deleteUnder, keysUnder, type Kv } from './kv';
@@ -65,6 +66,8 @@ export interface DetectorRecord {
   options: Record<string, unknown>;
   history: DetectorHistoryPoint[];
   checkpoints: Partial<Record<DetectorCheckpointName, StoredDetectorCheckpoint>>;
+  /** The generated name's parts when no name was given (rendered in the UI's language); old records have none. */
+  autoName?: DetectorAutoName;
 }
 
 const REC_PREFIX = 'det/rec/';

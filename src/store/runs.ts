@@ -16,6 +16,7 @@
  */
 import type { RunConfig } from '../core/config';
 import type { PreprocessSpec } from '../core/data/preprocess';
+import type { DetectorSummary } from '../core/detector/traceability';
 import { deleteRunCheckpoints } from './checkpoints';
 import { asStorageFull, NotFoundError } from './errors';
 import { newId } from './ids';
@@ -93,7 +94,12 @@ export interface RunRecord {
   /** Message of the error that failed the run, or why it was interrupted. */
   error: string | null;
   origin?: RunOrigin;
+  /** The landmark detector that scored this run's traceability (issue 13); absent: none (or an older run). */
+  traceability?: RunTraceability;
 }
+
+/** The traceability detector as the run started with it (its card without the curves). */
+export type RunTraceability = Omit<DetectorSummary, 'history'>;
 
 export interface NewRun {
   name: string;
@@ -105,6 +111,7 @@ export interface NewRun {
   /** Default: a new time-sortable id. */
   id?: string;
   origin?: RunOrigin;
+  traceability?: RunTraceability;
 }
 
 const runKey = (id: string) => `run/${id}`;
@@ -142,6 +149,7 @@ export async function createRun(kv: Kv, init: NewRun, nowMs: number = Date.now()
     historyCounts: {},
     error: null,
     ...(init.origin ? { origin: init.origin } : {}),
+    ...(init.traceability ? { traceability: init.traceability } : {}),
   };
   const wrote = await updateIf<RunRecord>(kv, runKey(id), (old) => (old ? undefined : rec));
   if (!wrote) throw new Error(`a run with id ${id} already exists`);
@@ -190,6 +198,7 @@ export type RunPatch = Partial<
     | 'backend'
     | 'adapter'
     | 'heartbeatAt'
+    | 'traceability'
   >
 >;
 

@@ -17,9 +17,18 @@ import { openStudio, SCREENSHOT_DIR } from './browser';
 
 interface DetDebug {
   loaded: boolean;
-  detectors: { key: string; name: string; status: string | null; heldOutMre: number | null }[];
+  detectors: {
+    key: string;
+    name: string;
+    shownName: string;
+    historyPoints: number;
+    status: string | null;
+    heldOutMre: number | null;
+  }[];
   activeId: string | null;
   epochPoints: number;
+  shownId: string | null;
+  lastLoss: number | null;
   busy: string | null;
   error: string | null;
 }
@@ -48,10 +57,16 @@ async function shot(el: Locator, name: string): Promise<void> {
   await el.screenshot({ path: `${SCREENSHOT_DIR}/${name}.png` });
 }
 
-async function bothLanguages(page: Page, el: Locator, name: string): Promise<void> {
+async function bothLanguages(
+  page: Page,
+  el: Locator,
+  name: string,
+  zhCheck?: () => Promise<void>,
+): Promise<void> {
   await shot(el, `${name}-en`);
   await page.getByRole('button', { name: '简体中文' }).click();
   await shot(el, `${name}-zh`);
+  await zhCheck?.();
   await page.getByRole('button', { name: 'English' }).click();
 }
 
@@ -106,13 +121,26 @@ describe('Landmark detector: train in the studio, traceability in Train and Eval
         const mine = det.detectors.find((x) => x.key.startsWith('stored:') && x.status === 'finished')!;
         expect(mine.heldOutMre).toBeGreaterThan(0);
         expect(det.epochPoints).toBe(1);
+        // the epoch's mean heatmap loss is charted (a cross-entropy in nats: > 0, below a uniform
+        // heatmap's ln(32²) = 6.93 only once it learns; a sync GPU read used to give 0 on WebGPU)
+        expect(det.lastLoss).not.toBeNull();
+        expect(det.lastLoss!).toBeGreaterThan(0);
+        expect(Number.isFinite(det.lastLoss!)).toBe(true);
+        expect(await page.getByTestId('det-loss-help').textContent()).toContain('ln(32²) = 6.93');
+        // no name typed: stored as parts and shown in the UI's language
+        const minePre = det.detectors.find((x) => x.key.startsWith('stored:') && x.status === 'finished')!;
+        expect(minePre.shownName).toMatch(/^Demo phantom \(20 cases, seed 1\) · 64 px · /);
         console.log(
           `[e2e] detector ${mine.name}: val MRE ${mine.heldOutMre?.toFixed(2)} mm after ${((Date.now() - t0) / 1000).toFixed(0)} s`,
         );
         await page.getByTestId('det-done').waitFor();
         expect(await page.getByTestId('det-list').locator('tbody tr').count()).toBeGreaterThanOrEqual(1);
         expect(await page.getByTestId('det-chart-val').locator('canvas').count()).toBeGreaterThan(0);
-        await bothLanguages(page, panel, 'det-panel');
+        await bothLanguages(page, panel, 'det-panel', async () => {
+          const row = await page.getByTestId('det-list').locator('tbody tr').first().textContent();
+          expect(row).toContain('演示体模（20 例，种子 1） · 64 像素');
+          expect(row).not.toContain('Demo phantom');
+        });
 
         // ----- (b) the Train view offers it for traceability (opt-in) and the traceability best -----
         // A GAN run scored by a detector is not started here: on SwiftShader the WebGPU device is
@@ -138,6 +166,23 @@ describe('Landmark detector: train in the studio, traceability in Train and Eval
         await bestSelect.selectOption('traceMre');
         expect(s.foreignRequests).toEqual([]);
         console.log(`[e2e] detector panel and Train choices in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+
+        // ----- (c) a reload: the finished detector's curves come back from its stored history -----
+        await page.reload();
+        await page.getByRole('tab', { name: 'Landmarks' }).click();
+        await page.locator('[data-testid="det-panel"][data-loaded="true"]').waitFor({ timeout: 120_000 });
+        const after = await poll(
+          () => debug<DetDebug>(page, 'detector'),
+          (d) => d.shownId !== null && d.epochPoints > 0,
+          60_000,
+          'the stored curves after the reload',
+        );
+        expect(`stored:${after.shownId}`).toBe(mine.key);
+        expect(after.epochPoints).toBe(1);
+        expect(after.lastLoss).toBe(det.lastLoss);
+        expect(await page.getByTestId('det-charts').getAttribute('data-points')).toBe('1');
+        expect(await page.getByTestId('det-shown').textContent()).toContain('64 px');
+        await bothLanguages(page, panel, 'det-panel-reload');
       } finally {
         await s.close();
       }

@@ -183,3 +183,152 @@ describe('detector choices', () => {
     expect(m.fmtUnit(1.234, 'mm')).toBe('1.23 mm');
   });
 });
+
+describe('detector names in the UI language, the loss scale, stored curves, a run’s detector', () => {
+  const base: DetectorSummary = {
+    ref: { kind: 'stored', detectorId: 'd1' },
+    name: 'Demo phantom dataset (20 cases, seed 1) · 64 px',
+    symbols: ['S'],
+    size: 64,
+    sigmaMm: 3,
+    mmPerPx: 0.1,
+    createdAt: Date.UTC(2026, 11, 6, 13, 0),
+  };
+
+  it('renders a generated name from its parts in en and zh; old records (English name) and user names keep working', async () => {
+    const m = await import('../../src/ui/landmarks/detectorState.svelte');
+    const { translate } = await import('../../src/ui/strings');
+    const tr =
+      (lang: 'en' | 'zh') => (k: Parameters<typeof translate>[1], p?: Record<string, string | number>) =>
+        translate(lang, k, p);
+    const withParts: DetectorSummary = {
+      ...base,
+      autoName: {
+        datasetName: 'Demo phantom dataset (20 cases, seed 1)',
+        demo: { cases: 20, seed: 1 },
+        size: 64,
+      },
+    };
+    const en = m.detectorName(withParts, tr('en'), 'en');
+    const zh = m.detectorName(withParts, tr('zh'), 'zh');
+    expect(en).toMatch(/^Demo phantom \(20 cases, seed 1\) · 64 px · \S/);
+    expect(zh).toMatch(/^演示体模（20 例，种子 1） · 64 像素 · \S/);
+    expect(zh).not.toMatch(/Demo|cases|px/);
+    // a record stored before the parts: its English generated name is re-rendered
+    expect(m.detectorName(base, tr('zh'), 'zh')).toMatch(/^演示体模（20 例，种子 1） · 64 像素/);
+    expect(m.detectorName({ ...base, name: 'Clinic 2024 · 256 px', size: 256 }, tr('zh'), 'zh')).toMatch(
+      /^Clinic 2024 · 256 像素/,
+    );
+    // a name the user typed is theirs; the shipped detector is named by the dictionary
+    expect(m.detectorName({ ...base, name: 'my detector' }, tr('zh'), 'zh')).toBe('my detector');
+    expect(m.detectorName({ ...base, ref: { kind: 'shipped' } }, tr('zh'), 'zh')).toBe('随附（ISBI 2015）');
+    // the trained-on dataset of the demo too
+    const loc = m.localized(
+      {
+        ...withParts,
+        trainedOn: {
+          datasetId: 'demo-20-1',
+          datasetName: 'Demo phantom dataset (20 cases, seed 1)',
+          cases: 16,
+        },
+      },
+      tr('zh'),
+      'zh',
+    );
+    expect(loc.trainedOn?.datasetName).toBe('演示体模（20 例，种子 1）');
+    // the loss scale: a uniform heatmap over 32×32 cells scores ln(1024) nats
+    expect(m.uniformLoss(32)).toBeCloseTo(Math.log(1024), 12);
+    expect(m.uniformLoss(undefined)).toBeNull();
+  });
+
+  it('through the engine: parts stored, per-epoch history (heatmap loss > 0) reloaded into the panel, the run keeps its detector', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { resolve } = await import('node:path');
+    const { EngineCore } = await import('../../src/engine/engineCore');
+    const { getRun, openStudioStorage } = await import('../../src/store');
+    const { getDetector } = await import('../../src/store/detectors');
+    const m = await import('../../src/ui/landmarks/detectorState.svelte');
+    const { train } = await import('../../src/ui/train/trainState.svelte');
+    const { i18n } = await import('../../src/ui/i18n.svelte');
+    type Ev = import('../../src/engine/protocol').EngineEvent;
+    const prefix = `detui-${globalThis.crypto.randomUUID()}`;
+    const readAsset = (path: string) =>
+      readFile(resolve(__dirname, '../../public', path)).then((b) => new Uint8Array(b));
+    const make = async () => {
+      const core = new EngineCore({
+        home: 'node',
+        eventEveryMs: 0,
+        historyEveryMs: 0,
+        useLocks: false,
+        readAsset,
+      });
+      const events: Ev[] = [];
+      core.onEvent((e) => events.push(e));
+      await core.init({ backend: 'cpu', storagePrefix: prefix });
+      await core.loadDataset({ kind: 'demo', cases: 6, seed: 3 });
+      return { core, events };
+    };
+    const a = await make();
+    // no name given (the panel sends none unless the user types one)
+    const s = await a.core.trainDetector({ datasetId: 'demo', size: 32, epochs: 1, maxStepsPerEpoch: 1 });
+    const id = (s.ref as { detectorId: string }).detectorId;
+    const t0 = Date.now();
+    while (!a.events.some((e) => e.type === 'detectorDone')) {
+      if (Date.now() - t0 > 60_000) throw new Error('the detector did not finish');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const point = a.events.flatMap((e) => (e.type === 'detectorEpoch' ? [e.point] : []))[0];
+    expect(point.loss).toBeGreaterThan(0);
+    const storage = await openStudioStorage({ prefix });
+    const rec = await getDetector(storage.checkpoints, id);
+    expect(rec?.autoName).toEqual({ datasetName: rec?.datasetName, size: 32, demo: { cases: 6, seed: 3 } });
+    expect(rec?.history).toEqual([point]);
+    await a.core.dispose();
+
+    // a reload: a new engine lists it with its curves; the panel shows them
+    const b = await make();
+    const listed = (await b.core.listDetectors()).find((d) => m.detectorIdOf(d) === id)!;
+    expect(listed.status).toBe('finished');
+    expect(listed.history).toEqual([point]);
+    expect(listed.heatmapSide).toBe(16); // 32 px at output stride 2
+    train.engine = b.core as unknown as typeof train.engine;
+    await m.detector.refresh();
+    expect(m.detector.shownId).toBe(id);
+    expect(m.detector.epochPoints).toBe(1);
+    expect(m.detector.lastLoss).toBe(point.loss);
+    const [x, loss, mre, , uniform] = m.detector.curve.data({ smoothed: false, log: false });
+    expect(x).toEqual([1]);
+    expect(loss).toEqual([point.loss]);
+    expect(mre).toEqual([point.valMreMm]);
+    expect(uniform[0]).toBeCloseTo(Math.log(256), 12);
+    i18n.lang = 'zh';
+    expect(m.detector.nameOf(listed)).toMatch(/^演示体模（6 例，种子 3） · 32 像素 · /);
+    i18n.lang = 'en';
+    expect(m.detector.nameOf(listed)).toMatch(/^Demo phantom \(6 cases, seed 3\) · 32 px · /);
+
+    // a run started with traceability keeps its detector in its record
+    const cfg = {
+      netG: 'unet_32',
+      size: 32,
+      ngf: 4,
+      ndf: 4,
+      n_epochs: 1,
+      n_epochs_decay: 0,
+      val_every: 1000,
+    };
+    const started = await b.core.start({
+      config: cfg as unknown as import('../../src/core/config').RunConfig,
+      traceability: { kind: 'stored', detectorId: id },
+    });
+    await b.core.stop();
+    const run = await getRun(storage.runs, started.run.id);
+    expect(run?.traceability?.ref).toEqual({ kind: 'stored', detectorId: id });
+    expect(run?.traceability?.autoName?.size).toBe(32);
+    expect(run?.traceability).not.toHaveProperty('history');
+    // Train and Evaluate read it from the record (not from this browser's localStorage)
+    expect(m.runDetectorKey(run!.id, [run!])).toBe(`stored:${id}`);
+    expect(m.runDetectorKey(run!.id, [{ ...run!, traceability: undefined }])).toBe('none');
+    train.engine = null;
+    await b.core.dispose();
+  }, 120_000);
+});

@@ -154,6 +154,7 @@ export function summaryOfRecord(rec: DetectorRecord): DetectorSummary {
   const meta = ck?.meta;
   const best = rec.checkpoints.best;
   const opts = rec.options as Partial<TrainDetectorOptions>;
+  const arch = meta?.arch ?? (rec.options as { config?: DetectorTrainConfig }).config?.arch;
   return {
     ref: { kind: 'stored', detectorId: rec.id },
     name: rec.name,
@@ -172,7 +173,7 @@ export function summaryOfRecord(rec: DetectorRecord): DetectorSummary {
     ...(rec.autoName ? { autoName: { ...rec.autoName } } : {}),
     // the curves of a stopped or finished detector (shown again after a reload)
     history: (rec.history ?? []).map((p) => ({ ...p })),
-    ...(meta ? { heatmapSide: meta.arch.size / strideOf(meta.arch) } : {}),
+    ...(arch ? { heatmapSide: arch.size / strideOf(arch) } : {}),
   };
 }
 

@@ -19,7 +19,11 @@ import type {
   TrainDetectorOptions,
 } from '../../engine/protocol';
 import { toTrainMessage, type TrainMessage } from '../../engine/trainMessages';
+import type { RunRecord } from '../../store/runs';
+import { i18n } from '../i18n.svelte';
+import type { Lang } from '../../engine/messages';
 import { SeriesSet } from '../train/chartData';
+import { formatTime } from '../train/format';
 import { train } from '../train/trainState.svelte';
 
 export type DetectorPresetId = 'quick' | 'standard' | 'full';
@@ -37,8 +41,73 @@ export const DETECTOR_PRESETS: Record<
 /** Input sizes the detector network accepts here (multiples of 16). */
 export const DETECTOR_SIZES = [64, 128, 256, 512] as const;
 
-/** Curves of the detector being shown: loss per epoch; val MRE (mm) and SDR@2mm (%). */
-export const DETECTOR_SERIES = ['loss', 'valMreMm', 'valSdr2Pct'] as const;
+/**
+ * Curves of the detector being shown: the mean training heatmap loss per epoch (cross-entropy,
+ * nats per landmark map) with the uniform heatmap's ln(cells) as its scale; val MRE (mm) and
+ * SDR@2mm (%).
+ */
+export const DETECTOR_SERIES = ['loss', 'valMreMm', 'valSdr2Pct', 'lossUniform'] as const;
+
+/** The loss of a uniform heatmap over side × side cells (nats): where an untrained detector starts. */
+export function uniformLoss(side: number | null | undefined): number | null {
+  return side && side > 0 ? Math.log(side * side) : null;
+}
+
+type Translate = (
+  key: 'det.autoName' | 'det.train.demo' | 'det.trainView.shipped',
+  params?: Record<string, string | number>,
+) => string;
+
+/** The demo phantom's name as the engine generates it (English), for records without name parts. */
+const DEMO_DATASET_RE = /^Demo phantom(?: dataset)? \((\d+) cases, seed (\d+)\)$/;
+/** The engine's English fallback name `<dataset> · <size> px` of records stored before the parts. */
+const LEGACY_AUTO_RE = /^(.*) · (\d+) px$/;
+
+/** The name of a dataset a detector was trained on, in the UI's language (the demo phantom by its parts). */
+export function datasetLabel(
+  name: string,
+  demo: { cases: number; seed: number } | undefined,
+  t: Translate,
+): string {
+  if (demo) return t('det.train.demo', { cases: demo.cases, seed: demo.seed });
+  const m = DEMO_DATASET_RE.exec(name);
+  return m ? t('det.train.demo', { cases: Number(m[1]), seed: Number(m[2]) }) : name;
+}
+
+/**
+ * A detector's name in the UI's language: the shipped one; a generated name from its stored parts
+ * (dataset, input size, date); an older record's generated English name re-rendered when it has
+ * the engine's `<dataset> · <size> px` form; otherwise the name the user gave.
+ */
+export function detectorName(d: DetectorSummary, t: Translate, lang: Lang): string {
+  if (d.ref.kind === 'shipped') return t('det.trainView.shipped');
+  const date = d.createdAt > 0 ? formatTime(d.createdAt, lang) : '';
+  const render = (dataset: string, size: number): string =>
+    t('det.autoName', { dataset, size, date }).replace(/ · $/, '');
+  if (d.autoName) return render(datasetLabel(d.autoName.datasetName, d.autoName.demo, t), d.autoName.size);
+  const m = LEGACY_AUTO_RE.exec(d.name);
+  if (m && Number(m[2]) === d.size) return render(datasetLabel(m[1], undefined, t), d.size);
+  return d.name;
+}
+
+/** The same summary with its name (and trained-on dataset) in the UI's language. */
+export function localized(d: DetectorSummary, t: Translate, lang: Lang): DetectorSummary {
+  return {
+    ...d,
+    name: detectorName(d, t, lang),
+    ...(d.trainedOn
+      ? {
+          trainedOn: {
+            ...d.trainedOn,
+            datasetName: datasetLabel(d.trainedOn.datasetName, d.autoName?.demo, t),
+          },
+        }
+      : {}),
+  };
+}
+
+/** The page's translator (reactive: a $derived that calls it follows the language). */
+const pageT: Translate = (key, params) => i18n.t(key, params);
 
 export function refKey(ref: DetectorRef | null | undefined): string {
   if (!ref) return 'none';
@@ -101,7 +170,10 @@ export function detectorIdOf(d: DetectorSummary): string | null {
   return d.ref.kind === 'stored' ? d.ref.detectorId : null;
 }
 
-/** localStorage: the traceability detector a run was started with (the engine's run record does not keep it). */
+/**
+ * localStorage: the traceability detector a run was started with, as runs started before the run
+ * record kept it (RunRecord.traceability) were remembered; read only for those.
+ */
 export const RUN_DETECTOR_PREFIX = 'ceph-gan-studio.traceability.';
 
 export function rememberRunDetector(runId: string, ref: DetectorRef | null): void {
@@ -112,9 +184,14 @@ export function rememberRunDetector(runId: string, ref: DetectorRef | null): voi
   }
 }
 
-/** The detector key a run was started with ('none' when unknown). */
-export function runDetectorKey(runId: string | null): string {
+/**
+ * The detector key a run was started with ('none' when unknown): the one stored with the run's
+ * record (engine, since issue 13's follow-up), else what this browser remembered for an older run.
+ */
+export function runDetectorKey(runId: string | null, runs: readonly RunRecord[] = train.runs): string {
   if (!runId) return 'none';
+  const run = runs.find((r) => r.id === runId);
+  if (run?.traceability) return refKey(run.traceability.ref);
   try {
     return globalThis.localStorage?.getItem(RUN_DETECTOR_PREFIX + runId) ?? 'none';
   } catch {
@@ -168,10 +245,27 @@ export class DetectorState {
     this.installDebugHook();
   }
 
-  /** The detectors a dataset with these symbols can use (see usableDetectors). */
+  /** The detectors a dataset with these symbols can use (see usableDetectors), named in the UI's language. */
   choicesFor(symbols: readonly string[] | null | undefined): DetectorSummary[] {
-    return usableDetectors(this.list, symbols);
+    const lang = i18n.lang;
+    return usableDetectors(this.list, symbols).map((d) => localized(d, pageT, lang));
   }
+
+  /** A detector's name in the UI's language (see detectorName). */
+  nameOf(d: DetectorSummary): string {
+    return detectorName(d, pageT, i18n.lang);
+  }
+
+  /** The stored detectors named in the UI's language (the panel's list). */
+  storedNamed: DetectorSummary[] = $derived.by(() => {
+    const lang = i18n.lang;
+    return this.stored.map((d) => localized(d, pageT, lang));
+  });
+
+  /** The detector whose curves are shown (its summary as listed), or null. */
+  shown: DetectorSummary | null = $derived(
+    this.list.find((d) => d.ref.kind === 'stored' && d.ref.detectorId === this.shownId) ?? null,
+  );
 
   defaultFor(symbols: readonly string[] | null | undefined): DetectorRef | null {
     return defaultDetector(this.list, symbols);
@@ -226,14 +320,18 @@ export class DetectorState {
     }
   }
 
-  private showCurves(detectorId: string): void {
+  /** Show a detector's curves: its stored per-epoch history (a stopped or finished one, after a reload too). */
+  showCurves(detectorId: string): void {
     this.shownId = detectorId;
     this.points = [];
     this.curve.clear();
+    const d = this.list.find((x) => detectorIdOf(x) === detectorId);
+    for (const p of d?.history ?? []) this.addPoint(p, false);
     this.chartVersion++;
   }
 
-  private addPoint(p: DetectorEpochPoint): void {
+  private addPoint(p: DetectorEpochPoint, bump = true): void {
+    const side = this.list.find((x) => detectorIdOf(x) === this.shownId)?.heatmapSide;
     this.points.push(p);
     this.curve.append([
       {
@@ -242,10 +340,17 @@ export class DetectorState {
           loss: p.loss,
           valMreMm: p.valMreMm,
           valSdr2Pct: p.valSdr2 === null ? null : p.valSdr2 * 100,
+          lossUniform: uniformLoss(side),
         },
       },
     ]);
-    this.chartVersion++;
+    if (bump) this.chartVersion++;
+  }
+
+  /** The newest epoch's mean heatmap loss of the shown detector (nats), or null. */
+  get lastLoss(): number | null {
+    void this.chartVersion;
+    return this.points.at(-1)?.loss ?? null;
   }
 
   /** Epoch points received for the shown detector (what the e2e test counts). */
@@ -271,6 +376,13 @@ export class DetectorState {
       const training = this.list.find((d) => d.status === 'training' && d.ref.kind === 'stored');
       // after a reload nothing trains: a 'training' record without progress events is resumable
       if (!training && this.activeId && !this.progress) this.activeId = null;
+      // nothing training: show the stored curves (the one shown, else the newest detector with any)
+      if (!this.activeId) {
+        const keep = this.shownId && this.list.some((d) => detectorIdOf(d) === this.shownId);
+        const newest = this.list.find((d) => d.ref.kind === 'stored' && (d.history?.length ?? 0) > 0);
+        const id = keep ? this.shownId : newest ? detectorIdOf(newest) : null;
+        if (id) this.showCurves(id);
+      }
     } catch (e) {
       this.error = toTrainMessage(e);
     } finally {
@@ -294,17 +406,22 @@ export class DetectorState {
     }
   }
 
-  /** Start training with the form's options ('demo' loads the demo phantom into the engine first). */
-  async start(defaultName: string, fineTune = this.fromShipped): Promise<DetectorSummary | null> {
+  /**
+   * Start training with the form's options ('demo' loads the demo phantom into the engine first);
+   * without a typed name the engine stores the name's parts (rendered in the UI's language).
+   */
+  async start(fineTune = this.fromShipped): Promise<DetectorSummary | null> {
     return this.act('train', async () => {
       const engine = train.engine!;
       if (this.datasetId === 'demo' && train.dataset?.source.kind !== 'demo') {
         if (train.activeRunId) throw new Error('a GAN run is training on another dataset: stop it first');
         await train.loadDemo();
       }
+      // no name typed: the engine stores the name's parts, rendered in the UI's language
+      const typed = this.name.trim();
       const opts: TrainDetectorOptions = {
         datasetId: this.datasetId,
-        name: this.name.trim() || defaultName,
+        ...(typed ? { name: typed } : {}),
         size: this.size,
         epochs: this.epochs,
         sigmaMm: this.sigmaMm,
@@ -339,6 +456,7 @@ export class DetectorState {
       const s = await train.engine!.resumeDetector({ detectorId });
       this.activeId = detectorId;
       this.lastDone = null;
+      // the stored epochs first: the resumed ones continue the same curves
       this.showCurves(detectorId);
       this.replace(s);
     });
@@ -364,6 +482,8 @@ export class DetectorState {
           detectors: this.list.map((d) => ({
             key: refKey(d.ref),
             name: d.name,
+            shownName: this.nameOf(d),
+            historyPoints: d.history?.length ?? 0,
             status: d.status ?? null,
             epochsDone: d.epochsDone ?? null,
             heldOutMre: d.heldOut?.mreMm ?? null,
@@ -371,6 +491,8 @@ export class DetectorState {
           activeId: this.activeId,
           progress: this.progress,
           epochPoints: this.points.length,
+          shownId: this.shownId,
+          lastLoss: this.points.at(-1)?.loss ?? null,
           busy: this.busy,
           error: this.error?.text ?? null,
         }),

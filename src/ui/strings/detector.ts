@@ -119,6 +119,33 @@ export const DETECTOR_STRINGS = {
   'det.chart.epoch': { en: 'epoch', zh: '轮' },
   'det.chart.step': { en: 'step', zh: '步' },
   'det.chart.empty': { en: 'Curves appear as the detector trains.', zh: '检测器训练时显示曲线。' },
+  'det.chart.lossAxis': { en: 'cross-entropy (nats)', zh: '交叉熵（nat）' },
+  'det.chart.lossUniform': {
+    en: 'uniform heatmap: ln(cells) (nats)',
+    zh: '均匀热图：ln(格数)（nat）',
+  },
+  'det.chart.lossHelp': {
+    en: 'Mean training heatmap loss of each epoch: the cross-entropy between the predicted heatmap (a softmax over its {side}×{side} cells) and the Gaussian target, in nats per landmark map, averaged over the epoch’s steps. A uniform heatmap scores ln({side}²) = {uniform} nats; lower is better.',
+    zh: '每轮训练的平均热图损失：预测热图（对 {side}×{side} 个格做 softmax）与高斯目标之间的交叉熵，单位为每个关键点热图的 nat，对该轮各步取平均。均匀热图得 ln({side}²) = {uniform} nat；越低越好。',
+  },
+  'det.chart.lossHelpNoSide': {
+    en: 'Mean training heatmap loss of each epoch: the cross-entropy between the predicted heatmap and the Gaussian target, in nats per landmark map, averaged over the epoch’s steps; lower is better.',
+    zh: '每轮训练的平均热图损失：预测热图与高斯目标之间的交叉熵，单位为每个关键点热图的 nat，对该轮各步取平均；越低越好。',
+  },
+  'det.chart.of': { en: 'Curves of “{name}”', zh: '“{name}”的曲线' },
+  'det.curves': { en: 'Curves', zh: '曲线' },
+  'det.curvesShown': { en: 'shown', zh: '已显示' },
+  // a detector's generated name (stored as parts, rendered in the UI's language)
+  'det.autoName': { en: '{dataset} · {size} px · {date}', zh: '{dataset} · {size} 像素 · {date}' },
+  // ----- a run's traceability detector (stored with the run) -----
+  'det.run.scoredBy': {
+    en: 'Traceability of this run scored by: {name}',
+    zh: '本次训练的可追踪性评分检测器：{name}',
+  },
+  'det.run.none': {
+    en: 'This run has no traceability detector.',
+    zh: '本次训练没有可追踪性检测器。',
+  },
   // ----- assisted tracing -----
   'det.assist.button': { en: 'Pre-place the detector’s points', zh: '预放检测器的关键点' },
   'det.assist.detector': { en: 'Detector', zh: '检测器' },
