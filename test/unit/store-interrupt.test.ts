@@ -51,6 +51,9 @@ import {
 import { idbKv, keysUnder, type Kv } from '../../src/store/kv';
 import { openStudioStorage, type StudioStorage } from '../../src/store/storage';
 import { getTracing, saveTracing, type TracingTarget } from '../../src/store/tracings';
+import { createRun, getRun } from '../../src/store/runs';
+import { DEFAULT_PREPROCESS } from '../../src/core/data/preprocess';
+import { holdRunLock, markOrphanedRuns } from '../../src/engine/runLocks';
 
 const open = () => openStudioStorage({ prefix: `kill-${globalThis.crypto.randomUUID()}` });
 
@@ -530,5 +533,58 @@ describe('two tabs on one studio', () => {
     const points = SET.symbols.map((_, i) => [i, i] as Point);
     await expect(setCaseLandmarks(tabA, 'ds1', 'a', points, SET)).rejects.toThrow(/does not exist/);
     expect(await getDataset(s.datasets, 'ds1')).toBeUndefined(); // still being deleted, not revived
+  });
+});
+
+/** navigator.locks as one origin's tabs share it: exclusive locks by name, abortable waits. */
+class FakeLocks {
+  private held = new Map<string, Promise<void>>();
+  async request<T>(name: string, opts: { signal?: AbortSignal }, cb: () => T | Promise<T>): Promise<T> {
+    while (this.held.has(name)) {
+      if (opts.signal?.aborted) throw new DOMException('aborted', 'AbortError');
+      const aborted = new Promise<void>((r) =>
+        opts.signal?.addEventListener('abort', () => r(), { once: true }),
+      );
+      await Promise.race([this.held.get(name), aborted]);
+    }
+    let release = () => undefined as void;
+    this.held.set(name, new Promise<void>((r) => (release = r)));
+    try {
+      return await cb();
+    } finally {
+      this.held.delete(name);
+      release();
+    }
+  }
+}
+
+describe('two tabs: run locks', () => {
+  it('a tab that opens while another trains leaves the run running; once that tab is gone the run is interrupted', async () => {
+    const g = globalThis as { navigator?: unknown };
+    const saved = Object.getOwnPropertyDescriptor(g, 'navigator');
+    Object.defineProperty(g, 'navigator', { value: { locks: new FakeLocks() }, configurable: true });
+    try {
+      const s = await open();
+      const run = await createRun(s.runs, {
+        name: 'r',
+        datasetId: 'ds1',
+        config: { ...DEFAULT_CONFIG },
+        preprocessing: { ...DEFAULT_PREPROCESS },
+        backend: 'wasm',
+        adapter: null,
+      });
+      // tab A's engine holds the run's lock while it trains (its heartbeat is long stale here)
+      const releaseA = await holdRunLock(run.id);
+      const opts = { graceMs: 100, staleMs: 0, nowMs: Date.now() + 60_000 };
+      expect(await markOrphanedRuns(s.runs, 'tab B opened', opts)).toEqual([]);
+      expect((await getRun(s.runs, run.id))?.status).toBe('running');
+      // tab A closes: the browser releases its locks
+      releaseA();
+      expect(await markOrphanedRuns(s.runs, 'tab A closed', opts)).toEqual([run.id]);
+      expect(await getRun(s.runs, run.id)).toMatchObject({ status: 'interrupted', error: 'tab A closed' });
+    } finally {
+      if (saved) Object.defineProperty(g, 'navigator', saved);
+      else delete g.navigator;
+    }
   });
 });
