@@ -293,8 +293,8 @@ function commonRoot(paths: string[]): string {
   const meaningful = kept.findIndex((c) => {
     const l = c.toLowerCase();
     return (
-      l in SPLIT_DIRS ||
-      l in SPLIT_ROLE_DIRS ||
+      Object.hasOwn(SPLIT_DIRS, l) ||
+      Object.hasOwn(SPLIT_ROLE_DIRS, l) ||
       DEFAULT_PHOTO_DIRS.includes(l) ||
       DEFAULT_XRAY_DIRS.includes(l)
     );
@@ -400,7 +400,7 @@ export function detectLayout(files: { path: string; size: number }[], opts: Layo
     for (let i = dirsAll.length - 1; i >= 0; i--) {
       const d = dirsAll[i];
       const l = d.toLowerCase();
-      if (l in SPLIT_ROLE_DIRS) {
+      if (Object.hasOwn(SPLIT_ROLE_DIRS, l)) {
         const [s, r] = SPLIT_ROLE_DIRS[l];
         split ??= s;
         if (!role) {
@@ -420,7 +420,7 @@ export function detectLayout(files: { path: string; size: number }[], opts: Layo
         roleFrom = 'dir';
         continue;
       }
-      if (l in SPLIT_DIRS) split ??= SPLIT_DIRS[l];
+      if (Object.hasOwn(SPLIT_DIRS, l)) split ??= SPLIT_DIRS[l];
       keyDirs.unshift(d);
     }
     const byName = roleFromName(stem);

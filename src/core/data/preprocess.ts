@@ -248,10 +248,19 @@ export function preprocessCase(
 /**
  * Split an image of the server's aligned layout into its halves exactly as the server's
  * AlignedDataset does: w2 = floor(w / 2), photo = columns [0, w2), X-ray = columns [w2, w).
+ * Throws a RangeError (the one error it raises) for an image that cannot be split.
  */
 export function splitAlignedImage(img: RgbaImage): { photo: RgbaImage; xray: RgbaImage } {
-  const w2 = Math.floor(img.width / 2);
-  if (w2 < 1) throw new Error(`An aligned image must be at least 2 px wide (got ${img.width} px).`);
+  const { width, height } = img;
+  if (!Number.isSafeInteger(width) || width < 2)
+    throw new RangeError(`An aligned image must be at least 2 px wide (got ${width} px).`);
+  if (!Number.isSafeInteger(height) || height < 1)
+    throw new RangeError(`An aligned image must be at least 1 px high (got ${height} px).`);
+  if (img.data.length !== width * height * 4)
+    throw new RangeError(
+      `An aligned image of ${width} × ${height} px needs ${width * height * 4} RGBA bytes, got ${img.data.length}.`,
+    );
+  const w2 = Math.floor(width / 2);
   return {
     photo: cropRgba(img, 0, 0, w2, img.height),
     xray: cropRgba(img, w2, 0, img.width - w2, img.height),

@@ -81,6 +81,12 @@ export function decodeImageNode(bytes: Uint8Array, file = 'image'): DecodeResult
     if (p) return { ok: false, problem: p };
   }
   const type = sniffImageType(bytes);
+  if (type === 'png' && bytes.length >= 24) {
+    // the IHDR size, checked before fast-png allocates width × height pixels
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const limit = checkImageLimits(file, dv.getUint32(16), dv.getUint32(20), bytes.length);
+    if (limit) return { ok: false, problem: limit };
+  }
   try {
     if (type === 'png') {
       const png = decodePng(bytes);
