@@ -82,13 +82,13 @@ export const STORAGE_MESSAGES = {
   'storage.full': {
     en:
       "The browser's storage for this site is full{amounts}. Everything stored before is kept. " +
-      'Free space by deleting what you no longer need: old runs and their checkpoints (Checkpoints ' +
-      'section; export a checkpoint there first to keep a copy), datasets you no longer train on ' +
-      '(Data section), stored detectors (Landmarks section); then {retry}.',
+      'Free space by deleting what you no longer need: old runs (Train section) and checkpoints ' +
+      '(Checkpoints section; export a checkpoint there first to keep a copy), datasets you no longer ' +
+      'train on (Data section), stored detectors (Landmarks section); then {retry}.',
     zh:
       '此网站的浏览器存储已满{amounts}。之前保存的所有内容均完好保留。' +
-      '请删除不再需要的内容以释放空间：旧的训练及其检查点（“检查点”栏目；如需保留，请先在那里导出检查点）、' +
-      '不再用于训练的数据集（“数据”栏目）、已保存的检测器（“标志点”栏目）。然后{retry}。',
+      '请删除不再需要的内容以释放空间：旧的训练（“训练”栏目）和检查点（“检查点”栏目；如需保留，请先在那里导出检查点）、' +
+      '不再用于训练的数据集（“数据”栏目）、已保存的检测器（“标志点”栏目）；然后{retry}。',
   },
   'storage.full.amounts': {
     en: ': {used} MB used of {quota} MB ({free} MB free)',

@@ -125,7 +125,7 @@ function shown(err: Error, key: StringKey | null, params: Record<string, string>
 function expectClear(text: { en: string; zh: string }, retry: { en: string; zh: string }, amounts = true) {
   expect(text.en).toContain("The browser's storage for this site is full");
   expect(text.en).toContain('Everything stored before is kept');
-  expect(text.en).toMatch(/delet.*old runs and their checkpoints/);
+  expect(text.en).toContain('deleting what you no longer need: old runs (Train section) and checkpoints');
   expect(text.en).toContain('export a checkpoint');
   expect(text.en).toContain('datasets you no longer train on');
   expect(text.en).toContain(`; then ${retry.en}.`);

@@ -42,8 +42,8 @@ describe('store quota', () => {
     expect((e as Error).message).toBe(
       "The browser's storage for this site is full: 2,147 MB used of 2,150 MB (3 MB free). " +
         'Everything stored before is kept. Free space by deleting what you no longer need: old runs ' +
-        'and their checkpoints (Checkpoints section; export a checkpoint there first to keep a copy), ' +
-        'datasets you no longer train on (Data section), stored detectors (Landmarks section); ' +
+        '(Train section) and checkpoints (Checkpoints section; export a checkpoint there first to keep ' +
+        'a copy), datasets you no longer train on (Data section), stored detectors (Landmarks section); ' +
         'then import again.',
     );
     const other = new Error('boom');
