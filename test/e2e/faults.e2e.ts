@@ -68,7 +68,7 @@ describe('faults during training (Chromium, WebGPU on SwiftShader)', () => {
       const before = await poll(
         () => hook(page),
         (h) => h.backend === 'webgpu' && h.checkpoints.some((c) => c.name === 'last' && c.step >= 2),
-        60_000,
+        150_000,
         'a first `last` checkpoint on webgpu',
       );
       const savedStep = Math.max(...before.checkpoints.filter((c) => c.name === 'last').map((c) => c.step));
@@ -78,10 +78,15 @@ describe('faults during training (Chromium, WebGPU on SwiftShader)', () => {
         () => hook(page),
         (h) =>
           h.messageCodes.includes('engine.fault.deviceRecovered') ||
-          h.messageCodes.includes('engine.fault.deviceFallback'),
-        60_000,
+          h.messageCodes.includes('engine.fault.deviceFallback') ||
+          h.phase === 'ready', // the run ended: no recovery (asserted below)
+        90_000,
         'the engine to recover from the lost device',
       );
+      expect(
+        after.phase,
+        `the run ended instead of recovering; messages ${after.messageCodes.join(', ')}`,
+      ).not.toBe('ready');
       expect(after.messageCodes).toContain('engine.fault.deviceLost');
       expect(after.messageCodes).not.toContain('engine.error');
       console.log(
@@ -95,7 +100,7 @@ describe('faults during training (Chromium, WebGPU on SwiftShader)', () => {
       const resumed = await poll(
         () => hook(page),
         (h) => h.phase === 'running' && (h.step ?? 0) >= restored + 2,
-        60_000,
+        90_000,
         'training to go on after the recovery',
       );
       expect(resumed.checkpoints.find((c) => c.name === 'last')?.step ?? 0).toBeGreaterThanOrEqual(savedStep);
@@ -120,7 +125,7 @@ describe('faults during training (Chromium, WebGPU on SwiftShader)', () => {
       await poll(
         () => hook(page),
         (x) => x.phase === 'running' && (x.step ?? 0) > (h.recovery?.restoredStep ?? 0) + 1,
-        60_000,
+        90_000,
         'training to resume with the lr halved',
       );
       await expect.poll(() => banner.count()).toBe(0);
@@ -133,5 +138,5 @@ describe('faults during training (Chromium, WebGPU on SwiftShader)', () => {
     } finally {
       await s.close();
     }
-  }, 150_000);
+  }, 420_000);
 });
