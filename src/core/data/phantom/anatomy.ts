@@ -93,6 +93,13 @@ export interface Anatomy {
   zygomaticArch: Path;
   keyRidge: Path;
   palate: Path;
+  /**
+   * The hard palate's cortical outlines: the nasal floor (PNS -> ANS) and the oral palatal surface
+   * (lingual alveolar crest -> PNS). Drawn as bright lines so the palate reads as the tapering
+   * radiopaque band of a real film, with PNS at its posterior tip.
+   */
+  nasalFloor: Path;
+  palatalSurface: Path;
   maxillaBody: Path;
   maxillarySinus: Path;
   ptm: Path;
@@ -918,6 +925,8 @@ export function buildAnatomy(head: Head, step: number, rng: Rng): Anatomy {
     zygomaticArch,
     keyRidge,
     palate,
+    nasalFloor,
+    palatalSurface,
     maxillaBody,
     maxillarySinus,
     ptm,

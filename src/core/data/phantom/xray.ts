@@ -179,6 +179,10 @@ export function renderXray(
   softStroke(closed(anat.maxillarySinus), 1.0, 0.15 * bone);
   for (const t of anat.turbinates) soft(t, 0.07 * bone);
   soft(anat.palate, 0.5 * bone, boneTex);
+  // the palate's cortices: without them the palate vanishes under the maxilla and teeth and PNS
+  // (its posterior tip) has nothing to be found by (a detector trained on the phantom missed it)
+  stroke(anat.nasalFloor, 1.1, 0.5 * bone, 0.8);
+  stroke(anat.palatalSurface, 0.9, 0.35 * bone);
   soft(anat.ptm, -0.12 * bone);
   stroke(closed(anat.ptm), 0.8, 0.22 * bone);
   softStroke(anat.pterygoid, 3, 0.2 * bone, 1.5);
