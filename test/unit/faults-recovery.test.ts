@@ -18,7 +18,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../src/core/config';
 import type { RgbaImage } from '../../src/core/image';
 import { Rng } from '../../src/core/rng';
+import { withDefaults } from '../../src/core/config';
 import { loadTrainerState } from '../../src/core/train/checkpoint';
+import { createInMemoryDataSource } from '../../src/core/train/data';
+import { Trainer } from '../../src/core/train/trainer';
 import {
   divergenceDefaults,
   firstNonFinite,
@@ -325,6 +328,33 @@ describe('faults: non-finite values', () => {
     );
     expect(firstNonFinite({ step: 1, losses: { G_L1: 1 }, outputAbsMean: 0.3 })).toBeNull();
     expect(firstNonFiniteWeight([{ key: 'a', data: new Float32Array([1, NaN]) }])).toBe('a');
+  });
+});
+
+describe('faults: the trainer reads the generator output back', () => {
+  it('mean |G(photo)| is logged, finite when healthy, NaN (and finite=false) when G is poisoned', async () => {
+    // wasm was registered by the engine tests above (selectBackend)
+    await tf.setBackend(tf.findBackendFactory('wasm') ? 'wasm' : 'cpu');
+    const cfg = withDefaults(CONFIG);
+    const pairs = [0, 1].map((i) => ({ id: `p${i}`, ...toyCase(i, 32, 1) }));
+    const data = createInMemoryDataSource(pairs, { size: 32 });
+    const trainer = Trainer.create(cfg, data, { gradNorms: false });
+    try {
+      trainer.step();
+      const ok = await trainer.readMetrics();
+      expect(ok.finite).toBe(true);
+      expect(ok.outputAbsMean).toBeGreaterThan(0);
+      expect(ok.outputAbsMean).toBeLessThanOrEqual(1);
+      const first = trainer.G.params.values().next().value as tf.Variable;
+      tf.tidy(() => first.assign(tf.fill(first.shape, NaN)));
+      trainer.step();
+      const bad = await trainer.readMetrics();
+      expect(Number.isNaN(bad.outputAbsMean)).toBe(true);
+      expect(bad.finite).toBe(false);
+    } finally {
+      trainer.dispose();
+      data.dispose();
+    }
   });
 });
 
