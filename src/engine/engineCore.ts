@@ -1059,7 +1059,17 @@ export class EngineCore implements EngineApi {
       }
       const cfg = state ? state.config : rec.config;
       const prepared = await this.prepare(cfg);
-      const tracer = params.traceability ? await this.makeTracer(params.traceability, cfg, prepared) : null;
+      // the run's own traceability detector (kept with its record) unless the caller chose (null: none);
+      // one that can no longer be loaded (deleted) is a warning, not a failed resume
+      const traceRef =
+        params.traceability !== undefined ? params.traceability : (rec.traceability?.ref ?? null);
+      const tracer = traceRef
+        ? await this.makeTracer(traceRef, cfg, prepared).catch((e: unknown) => {
+            if (params.traceability !== undefined) throw e;
+            this.warn(trainMessage('engine.trace.failed', { error: errorText(e) }));
+            return null;
+          })
+        : null;
       const step = state?.step ?? 0;
       await truncateHistoryAfterStep(storage.runs, rec.id, 'train', step);
       await truncateHistoryAfterStep(storage.runs, rec.id, 'val', step);

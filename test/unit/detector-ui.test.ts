@@ -328,6 +328,15 @@ describe('detector names in the UI language, the loss scale, stored curves, a ru
     // Train and Evaluate read it from the record (not from this browser's localStorage)
     expect(m.runDetectorKey(run!.id, [run!])).toBe(`stored:${id}`);
     expect(m.runDetectorKey(run!.id, [{ ...run!, traceability: undefined }])).toBe('none');
+    // a resume without a choice uses the run's own detector: once deleted, a warning (the run resumes)
+    await b.core.deleteDetector({ detectorId: id });
+    const warned = () =>
+      b.events.filter((e) => e.type === 'warning' && e.message.code === 'engine.trace.failed').length;
+    expect(warned()).toBe(0);
+    const resumed = await b.core.resumeRun({ runId: run!.id });
+    expect(resumed.run.status).toBe('running');
+    expect(warned()).toBe(1);
+    await b.core.stop();
     train.engine = null;
     await b.core.dispose();
   }, 120_000);
