@@ -11,6 +11,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CheckpointFormatError } from '../../src/core/io/checkpointError';
+import { readCheckpointFile } from '../../src/core/io/formats';
 import { pickleStateDict, unpickleStateDict } from '../../src/core/io/pickle';
 import { readPth, writePth } from '../../src/core/io/pth';
 import { SafetensorsError, readSafetensors, writeSafetensors } from '../../src/core/io/safetensors';
@@ -374,6 +375,51 @@ describe('fuzz: TF.js checkpoint (CheckpointFormatError only)', () => {
       { seed: 0x5eed05, numRuns: FUZZ_RUNS },
     );
     expect(stats.rejected).toBeGreaterThan(FUZZ_RUNS / 4);
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+// the entry point the studio calls: format detection, reading, config metadata, shape checks
+
+describe('fuzz: readCheckpointFile (CheckpointFormatError only)', () => {
+  it(`readCheckpointFile: ${FUZZ_RUNS} files of every format, mutated, with forged studio_config metadata`, () => {
+    const stats = newStats('checkpoint entry point (readCheckpointFile)', 'CheckpointFormatError');
+    all.push(stats);
+    const sd = sample();
+    const cfgText = JSON.stringify({ netG: 'unet_32', ngf: 4, ndf: 4, size: 32, input_nc: 3, output_nc: 1 });
+    const metaArb = fc.oneof(
+      fc.constant(cfgText),
+      mutatedBytes(enc.encode(cfgText), 3).map((b) => new TextDecoder().decode(b)),
+      fc.constantFrom(
+        '{"ngf":-1}',
+        '{"netG":"unet_99999"}',
+        '{"size":1e400}',
+        '[]',
+        'null',
+        '{"__proto__":{"ngf":8}}',
+      ),
+    );
+    const fileArb: fc.Arbitrary<[string, Uint8Array]> = fc.oneof(
+      mutatedBytes(writePth(sd), 3).map((b) => ['latest_net_G.pth', b] as [string, Uint8Array]),
+      fc
+        .tuple(metaArb, fc.constantFrom('G', 'D', 'x'))
+        .chain(([meta, kind]) =>
+          mutatedBytes(writeSafetensors(sd, { studio_config: meta, kind, format: 'ceph-gan-studio' }), 2),
+        )
+        .map((b) => ['g.safetensors', b] as [string, Uint8Array]),
+      fc.tuple(metaArb, fc.boolean()).map(([meta, ok]) => {
+        const st = writeSafetensors(sd, { studio_config: meta, kind: 'G', format: 'ceph-gan-studio' });
+        return ['g.safetensors', ok ? st : st.subarray(0, st.length - 1)] as [string, Uint8Array];
+      }),
+      randomBytes(200).map((b) => ['x.pth', b] as [string, Uint8Array]),
+    );
+    fc.assert(
+      fc.property(fileArb, ([name, bytes]) => {
+        const out = probe(stats, isCheckpointError, () => readCheckpointFile(name, bytes));
+        if (out) checkStateDict(out.stateDict, bytes.length);
+      }),
+      { seed: 0x5eed06, numRuns: FUZZ_RUNS },
+    );
   });
 });
 

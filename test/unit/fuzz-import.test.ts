@@ -487,6 +487,15 @@ describe('import caps hold before decoding', () => {
     expect(r.ok ? null : r.problem.code).toBe('image-too-large');
   });
 
+  it('a PNG header claiming 8192 × 8192 px (within the side cap) over a few bytes of data is refused without allocating', () => {
+    const before = process.memoryUsage().arrayBuffers;
+    const r = decodeImageNode(pngClaiming(8192, 8192), 'short.png');
+    expect(r.ok ? '' : r.problem.message).toMatch(
+      /short\.png: the PNG holds \d+ bytes of image data, too little for 8192 × 8192 px/,
+    );
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 * 1024 * 1024);
+  });
+
   it('a ZIP claiming 200,000 entries is refused from its end record, without reading the directory', async () => {
     const zip = writeZip([{ name: 'a.png', data: new Uint8Array(4) }], 1);
     // turn it into a ZIP64 archive whose end record claims 200,000 entries

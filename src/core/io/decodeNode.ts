@@ -69,6 +69,38 @@ function pngToRgba(png: ReturnType<typeof decodePng>): RgbaImage {
   return { width, height, data: out };
 }
 
+/** Channels per PNG colour type (0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA). */
+const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+/** DEFLATE cannot expand more than ~1032:1. */
+const MAX_DEFLATE_RATIO = 1032;
+
+/**
+ * A problem when the PNG's compressed image data (its IDAT chunks) is too small to hold the
+ * pixels its header claims: a few bytes cannot inflate to width × height pixels, so the file is
+ * truncated or forged, and fast-png would otherwise allocate the whole image before noticing.
+ */
+function pngDataTooShort(bytes: Uint8Array, dv: DataView, file: string): DecodeResult | null {
+  const width = dv.getUint32(16);
+  const height = dv.getUint32(20);
+  const depth = bytes[24];
+  const channels = PNG_CHANNELS[bytes[25]] ?? 1;
+  let idat = 0;
+  for (let p = 8; p + 8 <= bytes.length;) {
+    const len = dv.getUint32(p);
+    if (bytes[p + 4] === 0x49 && bytes[p + 5] === 0x44 && bytes[p + 6] === 0x41 && bytes[p + 7] === 0x54)
+      idat += Math.min(len, bytes.length - p - 8);
+    p += 12 + len;
+  }
+  // rows without their filter bytes: a lower bound for every interlace method
+  const minRaw = height * Math.ceil((width * channels * Math.max(1, depth)) / 8);
+  if (idat * MAX_DEFLATE_RATIO >= minRaw) return null;
+  return fail(
+    file,
+    'unreadable',
+    `${file}: the PNG holds ${idat} bytes of image data, too little for ${width} × ${height} px (the file is truncated or damaged). Export it again.`,
+  );
+}
+
 /**
  * Decode PNG or JPEG bytes. `file` names the file in problems. The size limits of
  * dataset.ts (8192 px per side, 50 MB) are checked before pixels are allocated where possible.
@@ -86,6 +118,8 @@ export function decodeImageNode(bytes: Uint8Array, file = 'image'): DecodeResult
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const limit = checkImageLimits(file, dv.getUint32(16), dv.getUint32(20), bytes.length);
     if (limit) return { ok: false, problem: limit };
+    const short = pngDataTooShort(bytes, dv, file);
+    if (short) return short;
   }
   try {
     if (type === 'png') {
