@@ -918,8 +918,9 @@ export class EngineCore implements EngineApi {
   }
 
   async start(params: StartOptions): Promise<RunStarted> {
-    const { storage, selection } = this.need();
     this.assertIdle();
+    await this.reviveBackend();
+    const { storage, selection } = this.need();
     this.detectors.assertNotTraining();
     if (!this.dataset) throw new TrainError(trainMessage('engine.noDataset'));
     let cfg = withDefaults(params.config);
@@ -1030,8 +1031,9 @@ export class EngineCore implements EngineApi {
   }
 
   async resumeRun(params: ResumeOptions): Promise<RunStarted> {
-    const { storage } = this.need();
     this.assertIdle();
+    await this.reviveBackend();
+    const { storage } = this.need();
     this.detectors.assertNotTraining();
     const rec = await getRun(storage.runs, params.runId);
     if (!rec) throw new TrainError(trainMessage('engine.resume.notFound', { run: params.runId }));
@@ -1660,10 +1662,52 @@ export class EngineCore implements EngineApi {
     }
   }
 
+  /**
+   * A device lost while no run trains (between runs): the next command that computes re-creates
+   * the backend first. The ended run's networks went with the device (its checkpoints did not).
+   */
+  private async reviveBackend(): Promise<void> {
+    if (this.deviceLost === null || (this.run && !this.run.ended)) return;
+    const reason = this.deviceLost;
+    const from = this.need().selection.backend;
+    await this.gpu.run(async () => {
+      if (this.deviceLost === null) return;
+      const run = this.run;
+      if (run) {
+        for (const drop of [() => run.trainer.dispose(), () => run.data.dispose()]) {
+          try {
+            drop();
+          } catch {
+            // gone with the device
+          }
+        }
+        this.run = null;
+      }
+      await resetBackend(from);
+      this.selection = await this.opts.select(from);
+      this.watchDevice();
+      const to = this.need().selection.backend;
+      this.warn(trainMessage('engine.fault.deviceLost', { step: run?.trainer.globalStep ?? 0, reason }));
+      this.warn(
+        to === from
+          ? trainMessage('engine.fault.deviceRecovered', {
+              backend: to,
+              restored: run?.trainer.globalStep ?? 0,
+            })
+          : trainMessage('engine.fault.deviceFallback', {
+              from,
+              backend: to,
+              restored: run?.trainer.globalStep ?? 0,
+            }),
+      );
+      this.emit({ type: 'status', status: this.status() });
+    });
+  }
+
   /** Tests only (EngineCommands.injectFault): what a real fault does, on demand. */
   async injectFault(params: FaultInjection): Promise<void> {
-    const run = this.activeRun();
     if (params.kind === 'nonFinite') {
+      const run = this.activeRun();
       run.poisonAt = Math.max(run.trainer.globalStep + 1, Math.floor(params.atStep ?? 0));
       return;
     }
@@ -1925,6 +1969,7 @@ export class EngineCore implements EngineApi {
   }
 
   async evaluate(params: EvaluateOptions): Promise<EvaluationSummary> {
+    await this.reviveBackend();
     return this.gpu.run(async () => {
       const model = await this.generatorFor(params.model);
       try {
@@ -1955,6 +2000,7 @@ export class EngineCore implements EngineApi {
    * the fixed-list grid) of the current weights or any stored checkpoint, on the loaded dataset.
    */
   async evaluateCheckpoint(params: EvaluateCheckpointOptions): Promise<CheckpointEvaluation> {
+    await this.reviveBackend();
     const { storage } = this.need();
     return this.gpu.run(async () => {
       let model;
@@ -1978,6 +2024,7 @@ export class EngineCore implements EngineApi {
   }
 
   async predict(params: PredictOptions): Promise<RgbaImage[]> {
+    await this.reviveBackend();
     return this.gpu.run(async () => {
       const model = await this.generatorFor(params.model);
       try {

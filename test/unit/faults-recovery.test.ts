@@ -378,6 +378,19 @@ describe('faults: lost device', () => {
     const steps = (await readHistory(storage.runs, started.run.id, 'train')).map((p) => p.step);
     expect(steps).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(core.trainerForTests?.globalStep).toBe(10);
+
+    // lost again between runs: the next command re-creates the backend first; the stored
+    // checkpoint evaluates on it
+    const recoveredBefore = warnings(events).filter((m) => m.code === 'engine.fault.deviceRecovered').length;
+    await engine.injectFault({ kind: 'destroyDevice' });
+    const ev = await engine.evaluateCheckpoint({
+      model: { kind: 'checkpoint', runId: started.run.id, name: 'last' },
+    });
+    expect(ev.step).toBe(10);
+    expect(Number.isFinite(ev.aggregate.mean_l1)).toBe(true);
+    expect(warnings(events).filter((m) => m.code === 'engine.fault.deviceRecovered')).toHaveLength(
+      recoveredBefore + 1,
+    );
     await engine.dispose();
   });
 });
