@@ -123,6 +123,11 @@ describe('Traceability: a detector trained on the demo scores a demo run', () =>
         const traceWrap = page.getByTestId('chart-trace-wrap');
         expect(Number(await traceWrap.getAttribute('data-points'))).toBeGreaterThanOrEqual(4);
         await bothLanguages(page, traceWrap, 'trace-train-curve');
+        // the run history says the best checkpoint was chosen by the traceability MRE (in mm)
+        const runRow = page.getByTestId('run-history').locator(`tr[data-run="${runId}"]`);
+        await expect
+          .poll(() => runRow.textContent(), { timeout: 30_000 })
+          .toMatch(/val traceability MRE[^·]* mm at step \d+/i);
         // ----- 3. Evaluate: the traceability table of the best checkpoint -----
         await page.getByRole('tab', { name: 'Evaluate' }).click();
         await page.getByRole('heading', { name: 'Evaluate', exact: true }).waitFor();
