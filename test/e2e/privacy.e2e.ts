@@ -2,7 +2,8 @@
  * Nothing leaves the machine (issue 17, item 6), in headless Chromium on the built app.
  *
  * One page runs the whole flow: import a ZIP of phantom pairs with ISBI landmarks (Data), train a
- * few steps at 64 px on it with a validation round (Train, WebGPU in the engine's Worker), evaluate
+ * few steps at 64 px on it with a validation round (Train: the wasm backend, chosen in Environment,
+ * in the engine's Worker; WebGPU is SwiftShader on this machine, far too slow), evaluate
  * the run (Evaluate), trace one film in the tracing wizard with the shipped landmark detector
  * pre-placing the points (Landmarks; the detector runs in the engine Worker), export the
  * generator as latest_net_G.pth and build a server bundle (Checkpoints; the bundle is written in
@@ -12,8 +13,10 @@
  *    127.0.0.1, so any connection to another host (from any page, worker, service worker or the
  *    browser itself; HTTP or a CONNECT for HTTPS/WSS) reaches the proxy, is recorded and refused.
  *    Loopback (127.0.0.1) bypasses the proxy and goes straight to the studio's server.
- * Asserted: no request to a host other than 127.0.0.1 in either record, the recorder did see
- * requests from the Worker and the service worker, no console errors, and the document's
+ * Asserted: no request to a host other than 127.0.0.1 in either record (the proxy also sees
+ * Chromium's own service traffic — updater, sign-in, autofill predictions — which is listed apart,
+ * see CHROMIUM_OWN), the recorder did see requests from the engine Worker (TF.js's .wasm binary,
+ * the shipped detector) and the service worker, no console errors, and the document's
  * Content-Security-Policy is exactly the strict policy (every directive parsed: only 'self',
  * blob:/data: for images and workers, 'wasm-unsafe-eval' for the wasm backend, inline styles),
  * also as served again from the service worker's cache while offline.
@@ -24,6 +27,7 @@
  * an <img> of https://example.com/x.png is recorded by both the proxy and Playwright.
  * Protection-removal switch for the first test: PRIVACY_BREAK=csp serves the page without its CSP
  * and adds such an <img> after the import; the CSP and foreign-request assertions then fail.
+ * Time: the flow ~110 s and the whole file ~200 s with this 2-core machine at load 25.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
