@@ -481,7 +481,9 @@ export class DetectorState {
           loaded: this.loaded,
           detectors: this.list.map((d) => ({
             key: refKey(d.ref),
-            name: d.name,
+            // as the page shows it (in the UI's language); storedName: the record's English fallback
+            name: this.nameOf(d),
+            storedName: d.name,
             shownName: this.nameOf(d),
             historyPoints: d.history?.length ?? 0,
             status: d.status ?? null,
