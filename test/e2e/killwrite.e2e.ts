@@ -204,6 +204,7 @@ describe('killing the browser during checkpoint saves', () => {
           expect(stored.pointer, `trial ${trial}: the run's last checkpoint`).not.toBeNull();
           expect(stored.missingParts, `trial ${trial}: parts of the offered checkpoint`).toEqual([]);
           const ckptStep = stored.pointer!.step;
+          if (trial === 1) await s.screenshot('killwrite-reopened');
           // versions left by THIS kill: parts written but never pointed at (killed mid-write), or the
           // replaced version not yet deleted (killed just after the pointer flip)
           const leftNow = stored.orphanVersions.filter((v) => !orphansBefore.has(v));
@@ -402,7 +403,7 @@ describe('killing the browser during a dataset import, a tracing save and a dete
     };
     try {
       // ----- 1. a dataset import, killed at a random moment -----
-      const { zip, ids } = phantomZip(16);
+      const { zip, ids } = phantomZip(24);
       let page = s.page;
       const importZip = async () => {
         await page.getByTestId('dataset-list').waitFor({ timeout: 60_000 });
@@ -413,7 +414,17 @@ describe('killing the browser during a dataset import, a tracing save and a dete
         await page.getByTestId('import-start').click();
       };
       await importZip();
-      const importDelay = Math.floor(500 + random() * 2500);
+      // once the first batch of 8 cases is read (its write begins), a random moment
+      await expect
+        .poll(
+          () => page.locator('progress.dv-progress').evaluate((el) => (el as HTMLProgressElement).value),
+          {
+            timeout: 120_000,
+            interval: 50,
+          },
+        )
+        .toBeGreaterThanOrEqual(8);
+      const importDelay = Math.floor(random() * 1500);
       await page.waitForTimeout(importDelay);
       kill();
       s = await open();
@@ -421,7 +432,7 @@ describe('killing the browser during a dataset import, a tracing save and a dete
       await page.getByTestId('dataset-list').waitFor({ timeout: 60_000 });
       const afterImport = await storedDatasets(page);
       console.log(
-        `[e2e] import killed ${importDelay} ms after start: listed ${JSON.stringify(afterImport.listed)}, ` +
+        `[e2e] import killed ${importDelay} ms after its 8th case was read: listed ${JSON.stringify(afterImport.listed)}, ` +
           `${afterImport.unlisted} unlisted case record(s) left by the kill (never offered)`,
       );
       expect(afterImport.missing, 'listed cases without their record or images').toEqual([]);
@@ -453,7 +464,7 @@ describe('killing the browser during a dataset import, a tracing save and a dete
       await page
         .getByTestId('lm-import')
         .setInputFiles({ name: 'tracings.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
-      const tracingDelay = Math.floor(random() * 300);
+      const tracingDelay = Math.floor(random() * 120);
       await page.waitForTimeout(tracingDelay);
       kill();
       s = await open();
