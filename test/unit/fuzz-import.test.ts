@@ -23,6 +23,7 @@ import { crc32, writeZip } from '../../src/core/io/zip';
 import type { RgbaImage } from '../../src/core/image';
 import { buildFileIndex } from '../../src/engine/import/fileIndex';
 import { readImageHeader } from '../../src/engine/import/imageHeader';
+import { walkEntries, type EntryLike } from '../../src/engine/import/walk';
 import {
   bytesAccess,
   extractZipEntry,
@@ -251,6 +252,97 @@ describe('fuzz: import ZIP reader', () => {
         },
       ),
       { seed: 0x21902, numRuns: 2_000 },
+    );
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+// walking a drop (the browser's entries API, faked): folders read in batches, some reads failing
+
+type FakeNode =
+  | { kind: 'file'; name: string; fails: boolean }
+  | { kind: 'dir'; name: string; fails: boolean; batch: number; children: FakeNode[] };
+
+const treeArb = fc.letrec<{ node: FakeNode }>((tie) => ({
+  node: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.record({ kind: fc.constant('file' as const), name: segArbLazy(), fails: fc.boolean() }),
+    fc.record({
+      kind: fc.constant('dir' as const),
+      name: segArbLazy(),
+      fails: fc.boolean(),
+      batch: fc.integer({ min: 1, max: 3 }),
+      children: fc.array(tie('node'), { maxLength: 4 }),
+    }),
+  ),
+})).node;
+
+function segArbLazy(): fc.Arbitrary<string> {
+  return fc.oneof(fc.constantFrom('photo', 'x.png', '张三', '', '..', 'a/b'), fc.string({ maxLength: 5 }));
+}
+
+function toEntry(n: FakeNode): EntryLike {
+  if (n.kind === 'file')
+    return {
+      name: n.name,
+      isFile: true,
+      isDirectory: false,
+      file: (ok, fail) =>
+        n.fails ? fail?.(new DOMException('gone', 'NotFoundError')) : ok(new File([n.name], n.name || 'f')),
+    };
+  return {
+    name: n.name,
+    isFile: false,
+    isDirectory: true,
+    createReader() {
+      let at = 0;
+      return {
+        readEntries(ok, fail) {
+          if (n.fails) return fail?.({ name: 'SecurityError' });
+          const batch = n.children.slice(at, at + n.batch).map(toEntry);
+          at += batch.length;
+          ok(batch);
+        },
+      };
+    },
+  };
+}
+
+function countTree(n: FakeNode): { files: number; failed: number } {
+  if (n.kind === 'file') return { files: n.fails ? 0 : 1, failed: n.fails ? 1 : 0 };
+  if (n.fails) return { files: 0, failed: 1 };
+  return n.children
+    .map(countTree)
+    .reduce((a, b) => ({ files: a.files + b.files, failed: a.failed + b.failed }), {
+      files: 0,
+      failed: 0,
+    });
+}
+
+describe('fuzz: walking a drop', () => {
+  it(`walkEntries: ${FUZZ_RUNS} folder trees with failing reads (errors collected, nothing thrown)`, async () => {
+    const stats = newStats('drop walker (walkEntries)', 'errors collected as values');
+    all.push(stats);
+    await fc.assert(
+      fc.asyncProperty(fc.array(treeArb, { maxLength: 3 }), async (roots) => {
+        const r = (await probeAsync(stats, nothingThrown, () => walkEntries(roots.map(toEntry))))!;
+        const want = roots
+          .map(countTree)
+          .reduce((a, b) => ({ files: a.files + b.files, failed: a.failed + b.failed }), {
+            files: 0,
+            failed: 0,
+          });
+        check(
+          r.inputs.length === want.files,
+          () => `${r.inputs.length} files walked, ${want.files} readable`,
+        );
+        check(
+          r.errors.length === want.failed,
+          () => `${r.errors.length} errors, ${want.failed} failing reads`,
+        );
+        for (const e of r.errors) check(e.message.length > 0, 'an error without a reason');
+      }),
+      { seed: 0x21908, numRuns: FUZZ_RUNS },
     );
   });
 });
