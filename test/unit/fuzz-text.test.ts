@@ -182,6 +182,21 @@ describe('fuzz: landmark files (problems as values, nothing thrown)', () => {
   });
 });
 
+describe('landmark messages stay short whatever the file holds', () => {
+  it('a 10,000-character value or symbol is cut in the message', () => {
+    const long = 'x'.repeat(10_000);
+    const r = parseAarizJson(
+      JSON.stringify({ landmarks: [{ symbol: long, value: { x: long, y: 1 } }] }),
+      'long.json',
+    );
+    expect(r.points).toBeNull();
+    expect(r.problems[0].message).toMatch(
+      /^long\.json: landmark "x+… has no numeric value\.x \/ value\.y \(got \{"x":"x+…\)\.$/,
+    );
+    expect(r.problems[0].message.length).toBeLessThan(200);
+  });
+});
+
 describe('fuzz: tracing files (TracingFileError values, nothing thrown)', () => {
   const text = writeIsbiText(pts(19)) + '1\n2\n';
   const csv = writeTracingCsv([

@@ -416,11 +416,12 @@ export function parseAarizJson(
     const x = l && l.value && typeof l.value.x === 'number' && Number.isFinite(l.value.x) ? l.value.x : null;
     const y = l && l.value && typeof l.value.y === 'number' && Number.isFinite(l.value.y) ? l.value.y : null;
     if (x === null || y === null) {
+      const got = JSON.stringify(l?.value ?? null) ?? String(l?.value);
       problems.push(
         problem(
           file,
           'landmark-not-number',
-          `${file}: landmark ${label} has no numeric value.x / value.y (got ${JSON.stringify(l?.value ?? null)}).`,
+          `${file}: landmark ${label.length > 40 ? `${label.slice(0, 40)}…` : label} has no numeric value.x / value.y (got ${got.length > 60 ? `${got.slice(0, 60)}…` : got}).`,
         ),
       );
       return;
