@@ -8,9 +8,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { generatePhantomCase, type PhantomCase } from '../../src/core/data/phantom';
+import { toOriginal } from '../../src/core/data/preprocess';
+import { decodeHeatmaps, gaussianTargets, sigmaPx } from '../../src/core/detector/heatmap';
+import { makeSample } from '../../src/core/detector/train';
 import { buildAnatomy } from '../../src/core/data/phantom/anatomy';
 import { LM, sampleHead } from '../../src/core/data/phantom/head';
-import type { RgbaImage } from '../../src/core/image';
+import type { Point, RgbaImage } from '../../src/core/image';
 import { Rng } from '../../src/core/rng';
 
 /** Bilinear grey value at continuous pixel coordinates (pixel centres at +0.5), edges clamped. */
@@ -94,6 +97,51 @@ describe('the demo phantom gives PNS something to be found by', () => {
       // the oral surface closes the band within 1.5 mm below PNS
       const last = an.palatalSurface[an.palatalSurface.length - 1];
       expect(Math.hypot(last[0] - pns[0], last[1] - pns[1])).toBeLessThan(1.5);
+    }
+  });
+});
+
+describe('heatmap targets and decoding, the phantom landmarks and the border', () => {
+  it('round-trips every phantom landmark (PNS too) through stride-2 targets and DARK within 0.1 px', () => {
+    for (let i = 0; i < 4; i++) {
+      const c = generatePhantomCase(1, i, { width: 256, height: 256 });
+      const s = makeSample(c.id, c.xray, c.landmarks, 256, c.mmPerPx);
+      const st = 2;
+      const M = 256 / st;
+      const sigma = sigmaPx(3, s.mmPerPx, s.transform.scaleX) / st;
+      const pts = s.points.map((p) => [p![0] / st, p![1] / st] as Point);
+      const h = gaussianTargets(pts, M, M, sigma);
+      const dec = decodeHeatmaps(h, M, M, pts.length, { decoder: 'dark', sigma });
+      dec.forEach((d, l) => {
+        const q = toOriginal(s.transform, [d.point[0] * st, d.point[1] * st]);
+        const p = c.landmarks[l];
+        expect(Math.hypot(q[0] - p[0], q[1] - p[1]), `${c.id} landmark ${l}`).toBeLessThan(0.1);
+      });
+    }
+  });
+
+  it('decodes a peak in the outermost cells within 0.1 px (DARK, raw and smoothed)', () => {
+    const W = 64;
+    const H = 48;
+    const sigma = 1.6;
+    const pts: Point[] = [
+      [0.6, 30.3],
+      [1.5, 20.2],
+      [63.3, 33.3],
+      [62.2, 12.7],
+      [30.2, 0.8],
+      [20.7, 47.4],
+      [0.7, 0.9],
+      [63.6, 47.2],
+    ];
+    const h = gaussianTargets(pts, W, H, sigma);
+    for (const smooth of [false, true]) {
+      const dec = decodeHeatmaps(h, W, H, pts.length, { decoder: 'dark', sigma, smooth });
+      dec.forEach((d, i) => {
+        // before: the border fell back to the centroid of the cut-off peak, ~0.9 px inwards
+        const err = Math.hypot(d.point[0] - pts[i][0], d.point[1] - pts[i][1]);
+        expect(err, `${pts[i].join(',')} smooth ${smooth}`).toBeLessThan(0.1);
+      });
     }
   });
 });

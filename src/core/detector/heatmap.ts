@@ -134,9 +134,16 @@ function darkRefine(
   ay: number,
   smooth: boolean,
 ): Point | null {
-  if (ax < 1 || ay < 1 || ax > w - 2 || ay > hgt - 2) return null;
+  if (w < 3 || hgt < 3) return null;
+  // Taylor expansion about the argmax cell, or about its inner neighbour when the argmax is on the
+  // border (log h of a Gaussian is quadratic, so any nearby centre gives the same peak; a border
+  // argmax used to fall back to the local centroid of a truncated peak, ~1 px inwards)
+  const cx = Math.min(w - 2, Math.max(1, ax));
+  const cy = Math.min(hgt - 2, Math.max(1, ay));
+  // the 3x3 smoothing clamps at the border, which bends the peak there: use the raw values
+  const sm = smooth && cx >= 2 && cy >= 2 && cx <= w - 3 && cy <= hgt - 3;
   const g = (dx: number, dy: number): number => {
-    const v = smooth ? smoothed(h, w, hgt, L, l, ax + dx, ay + dy) : h[((ay + dy) * w + ax + dx) * L + l];
+    const v = sm ? smoothed(h, w, hgt, L, l, cx + dx, cy + dy) : h[((cy + dy) * w + cx + dx) * L + l];
     return v > 1e-10 ? Math.log(v) : NaN;
   };
   const c = g(0, 0);
@@ -158,8 +165,11 @@ function darkRefine(
   // offset = -H^-1 g
   const ox = -(dyy * dx - dxy * dy) / det;
   const oy = -(-dxy * dx + dxx * dy) / det;
-  if (!(Math.abs(ox) <= 1.5 && Math.abs(oy) <= 1.5)) return null;
-  return [ax + 0.5 + ox, ay + 0.5 + oy];
+  // the peak stays within 1.5 px of the argmax cell
+  const px = cx + ox;
+  const py = cy + oy;
+  if (!(Math.abs(px - ax) <= 1.5 && Math.abs(py - ay) <= 1.5)) return null;
+  return [px + 0.5, py + 0.5];
 }
 
 export interface DecodeOptions {
