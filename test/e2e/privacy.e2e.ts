@@ -24,7 +24,8 @@
  * is still listed, and the demo trains (a few steps) with no network at all.
  *
  * A second test proves the recorder is live: with the CSP removed from the served page (routed),
- * an <img> of https://example.com/x.png is recorded by both the proxy and Playwright.
+ * an <img> of https://example.com/x.png and a dedicated Worker's fetch of https://example.org/ are
+ * recorded by both the proxy and Playwright.
  * Protection-removal switch for the first test: PRIVACY_BREAK=csp serves the page without its CSP
  * and adds such an <img> after the import; the CSP and foreign-request assertions then fail.
  * Time: the flow ~110 s and the whole file ~200 s with this 2-core machine at load 25.
@@ -539,7 +540,7 @@ describe('privacy: the whole flow stays on 127.0.0.1, the CSP is strict, and it 
     },
   );
 
-  it('the recorder is live: without the CSP a foreign <img> is caught by Playwright and by the proxy', async () => {
+  it('the recorder is live: without the CSP a foreign <img> and a Worker fetch are caught by Playwright and by the proxy', async () => {
     const s = await openRecorded({ stripCsp: true, serviceWorkers: 'block' });
     try {
       const { page } = s;
@@ -554,8 +555,20 @@ describe('privacy: the whole flow stays on 127.0.0.1, the CSP is strict, and it 
             document.body.append(img);
           }),
       );
-      expect(s.foreign.map((r) => r.url)).toEqual(['https://example.com/x.png']);
-      expect(studioHits(s.proxyHits)).toEqual(['CONNECT example.com:443']);
+      // and a dedicated Worker's fetch to another host
+      await page.evaluate(
+        () =>
+          new Promise<void>((done) => {
+            const src = "fetch('https://example.org/from-worker').finally(() => postMessage('done'))";
+            const w = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })));
+            w.onmessage = () => done();
+          }),
+      );
+      expect(s.foreign.map((r) => r.url)).toEqual([
+        'https://example.com/x.png',
+        'https://example.org/from-worker',
+      ]);
+      expect(studioHits(s.proxyHits)).toEqual(['CONNECT example.com:443', 'CONNECT example.org:443']);
     } finally {
       await s.close();
     }
