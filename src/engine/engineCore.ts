@@ -1634,10 +1634,8 @@ export class EngineCore implements EngineApi {
             // a backend without its device may refuse; the backend is dropped next anyway
           }
         }
-        if (run.tracer) {
-          run.tracer = null;
-          this.warn(trainMessage('engine.trace.failed', { error: reason }));
-        }
+        // the detector's nets went with the device too: the tracer reloads them on the new backend
+        this.detectors.forgetLoaded();
         await resetBackend(from);
         this.selection = await this.opts.select(from);
         this.watchDevice();
@@ -1683,6 +1681,7 @@ export class EngineCore implements EngineApi {
         }
         this.run = null;
       }
+      this.detectors.forgetLoaded();
       await resetBackend(from);
       this.selection = await this.opts.select(from);
       this.watchDevice();
@@ -2145,7 +2144,9 @@ export class EngineCore implements EngineApi {
     return new RoundTracer(
       detector,
       cases,
-      (d, img) => this.detectors.detectOne(d, img),
+      // through load(): the same net while cached; decoded again if the cache let it go (another
+      // detector used meanwhile) or a lost device took it
+      async (d, img) => this.detectors.detectOne(await this.detectors.load(d.summary.ref), img),
       ds.info.name,
       set.symbols,
     );

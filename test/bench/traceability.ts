@@ -17,7 +17,8 @@ import { EngineCore } from '../../src/engine/engineCore';
 import type { EngineEvent } from '../../src/engine/protocol';
 
 const quick = process.argv.includes('--quick');
-const configs: { label: string; cfg: Partial<RunConfig> }[] = [
+const configs: { label: string; cfg: Partial<RunConfig> }[] = (
+  [
   { label: 'unet_32 ngf4 @32 (e2e demo)', cfg: { netG: 'unet_32', size: 32, ngf: 4, ndf: 4 } },
   { label: 'unet_128 ngf16 @128', cfg: { netG: 'unet_128', size: 128, ngf: 16, ndf: 16 } },
   ...(quick

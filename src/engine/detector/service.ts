@@ -318,6 +318,21 @@ export class DetectorService {
     return this.remember({ key, meta: loaded.checkpoint.meta, net, summary: summaryOfRecord(rec) });
   }
 
+  /**
+   * Drops every loaded net: after a lost device their tensors are gone, so the next `load`
+   * decodes the weights again on the new backend.
+   */
+  forgetLoaded(): void {
+    for (const v of this.cache.values()) {
+      try {
+        v.net.dispose();
+      } catch {
+        // gone with the device
+      }
+    }
+    this.cache.clear();
+  }
+
   private remember(d: LoadedDetector): LoadedDetector {
     // keep at most two nets (the round's detector and one more)
     while (this.cache.size >= 2) {
