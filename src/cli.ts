@@ -39,6 +39,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'cephalometric measurements (ISBI 2015, Steiner, Tweed) per image; radial errors vs --reference',
     load: async () => (await import('./cli/measure')).run,
   },
+  sweep: {
+    summary: 'train every combination of up to 3 varied options; writes the comparison table',
+    load: async () => (await import('./cli/sweep')).run,
+  },
+  study: {
+    summary: 'sample-size study on nested training subsets; comparison, chart and reading',
+    load: async () => (await import('./cli/study')).run,
+  },
   'train-landmarks': {
     summary: 'train the heatmap landmark detector on X-rays with landmarks (held-out MRE/SDR in mm)',
     load: async () => (await import('./cli/trainLandmarks')).run,

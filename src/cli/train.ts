@@ -16,7 +16,11 @@ import {
   proposedSplitRatios,
   SMALL_EVAL_CASES,
 } from '../core/data/splits';
+import { DEFAULT_FAILURE_RULE, failureStats } from '../core/eval/failures';
+import { DEFAULT_GATE, evaluateGate } from '../core/eval/gate';
 import type { AggregateMetrics } from '../core/eval/metrics';
+import { chooseTrainSubset, evaluateModel, type EvalLandmarkOptions } from '../core/eval/round';
+import { ISBI_LANDMARKS } from '../core/data/landmarkSet';
 import type { RgbaImage } from '../core/image';
 import { decodeFileNode } from '../core/io/decodeNode';
 import { readCheckpointFile } from '../core/io/formats';
@@ -114,12 +118,15 @@ export const TRAIN_HELP = helpText(
   ],
 );
 
-interface LoadedData {
+/** The data of a run: training pairs, the validation pairs (at most the fixed evaluation list's 20). */
+export interface LoadedData {
   source: string;
   train: ImagePair[];
   val: ImagePair[];
   hasLandmarks: boolean;
   notes: string[];
+  /** mm per pixel of every image at the training size (the demo phantom), for landmark-region sharpness. */
+  mmPerPx?: number;
 }
 
 async function listFiles(dir: string): Promise<{ path: string; size: number }[]> {
@@ -146,7 +153,7 @@ function toSize(img: RgbaImage, cfg: RunConfig, file: string, notes: Set<string>
     .image;
 }
 
-async function loadFolder(dir: string, cfg: RunConfig): Promise<LoadedData> {
+export async function loadFolder(dir: string, cfg: RunConfig): Promise<LoadedData> {
   let files;
   try {
     files = await listFiles(dir);
@@ -223,7 +230,7 @@ async function loadFolder(dir: string, cfg: RunConfig): Promise<LoadedData> {
   };
 }
 
-async function loadDemo(cfg: RunConfig, count: number): Promise<LoadedData> {
+export async function loadDemo(cfg: RunConfig, count: number): Promise<LoadedData> {
   const valCount = Math.max(1, Math.round(count * 0.2));
   // loaded on demand: `train --data` does not pay for the phantom generator
   const { generatePhantomDataset } = await import('../core/data/phantom');
@@ -249,11 +256,36 @@ async function loadDemo(cfg: RunConfig, count: number): Promise<LoadedData> {
       .slice(0, EVAL_LIST_SIZE),
     hasLandmarks: true,
     notes: [],
+    mmPerPx: ds.mmPerPx,
   };
 }
 
 type HistoryRow = { step: number; epoch: number; lr: number } & Record<string, number>;
-type ValRow = { step: number; eval_mode: boolean } & AggregateMetrics;
+/**
+ * One validation round in metrics.json: the clinic's names (mean_l1 on [0,1], mean_psnr dB,
+ * mean_ssim) and, with the full evaluation (sweeps and studies), what the Evaluate view shows.
+ */
+export type ValRow = { step: number; eval_mode: boolean } & AggregateMetrics & Partial<FullValues>;
+
+/** The Evaluate view's figures of a round (evaluateModel), flat for metrics.json. */
+export interface FullValues {
+  /** Pooled prediction / X-ray mean Sobel gradient (the gate's sharpness ratio). */
+  sharpness_ratio: number | null;
+  mean_sharpness_ratio: number | null;
+  /** Pooled prediction mean gradient and maximum, 0-255 units. */
+  pred_grad_mean_255: number | null;
+  pred_max_255: number | null;
+  target_grad_mean_255: number | null;
+  /** Landmark-region sharpness ratio (10 mm windows); null without landmarks. */
+  lm_sharp: number | null;
+  /** Fixed training subset's mean L1 on [0,1], and val / train. */
+  train_l1: number | null;
+  gap_ratio: number | null;
+  /** Failed / evaluated cases under the default failure rule. */
+  failure_rate: number | null;
+  /** The default gate's verdict (advisory). */
+  gate: 'pass' | 'fail' | 'incomplete';
+}
 
 function historyRow(m: StepMetrics): HistoryRow {
   const row: HistoryRow = { step: m.step, epoch: m.epoch, lr: m.lr };
@@ -481,7 +513,103 @@ export async function run(argv: string[]): Promise<number> {
   );
   for (const n of data.notes) say(`note: ${n}`);
   say(`augmentation: jitter ${cfg.jitter ? 'on' : 'off'}, flip ${cfg.flip ? 'on' : 'off'} — ${aug.reason}`);
+  await trainRun({
+    cfg,
+    data,
+    out,
+    backend: sel.backend,
+    steps: numberOption(values, 'steps', { integer: true, min: 1 }),
+    evalMode: values.eval === true || cfg.eval_mode,
+    resumeState,
+    init,
+    say,
+  });
+  return 0;
+}
 
+export interface TrainRunOptions {
+  cfg: RunConfig;
+  data: LoadedData;
+  /** Output folder: `last/` (the checkpoint) and `metrics.json`. */
+  out: string;
+  /** The backend in use (recorded in metrics.json). */
+  backend: string;
+  /** Train until this global step; default: the config's schedule (epochs) on this data. */
+  steps?: number;
+  /** Train this many epochs of this data instead (steps = epochs x steps per epoch). */
+  epochs?: number;
+  /** Validate in eval mode (server --eval). */
+  evalMode: boolean;
+  /** Continue this run from its checkpoint (the config is the checkpoint's). */
+  resumeState?: ReturnType<typeof loadTrainerState>;
+  /** Start a new run from trained weights (`--init`). */
+  init?: InitWeights;
+  /**
+   * Evaluate every round as the Evaluate view does (evaluateModel: sharpness, diagnostics,
+   * landmark-region sharpness, train/val gap, failure rate, gate) instead of L1/PSNR/SSIM only.
+   */
+  fullEvaluation?: boolean;
+  say: (line: string) => void;
+  /** Print the closing `done:` line (default true). */
+  printDone?: boolean;
+}
+
+export interface TrainRunResult {
+  steps: number;
+  epoch: number;
+  msPerStep: number;
+  /** Wall time of the whole run (training, validation, saving), ms. */
+  durationMs: number;
+  final: ValRow;
+  valHistory: ValRow[];
+  metricsPath: string;
+}
+
+function fullValues(ev: Awaited<ReturnType<typeof evaluateModel>>): FullValues {
+  const num = (x: number | null | undefined): number | null =>
+    x === null || x === undefined || Number.isNaN(x) ? null : x;
+  const failures = failureStats(
+    ev.cases.map((c) => ({
+      id: c.id,
+      l1_01: c.l1_01,
+      psnr_db: c.psnr_db,
+      ssim: c.ssim,
+      sharpnessRatio: c.sharpnessRatio,
+    })),
+    DEFAULT_FAILURE_RULE,
+  );
+  const sharpness = num(ev.diagnosis?.sharpnessRatio);
+  const gate = evaluateGate(
+    {
+      mean_l1: num(ev.aggregate.mean_l1),
+      mean_psnr: num(ev.aggregate.mean_psnr),
+      failure_rate: ev.cases.length > 0 ? failures.rate : null,
+      sharpness_ratio: sharpness,
+    },
+    DEFAULT_GATE,
+  );
+  return {
+    sharpness_ratio: sharpness,
+    mean_sharpness_ratio: num(ev.aggregate.mean_sharpness_ratio),
+    pred_grad_mean_255: num(ev.diagnosis?.pred.gradMean_255),
+    pred_max_255: num(ev.diagnosis?.pred.intensityMax_255),
+    target_grad_mean_255: num(ev.diagnosis?.target.gradMean_255),
+    lm_sharp: num(ev.landmarkSharpness?.meanRatio),
+    train_l1: num(ev.gap?.train_l1_01),
+    gap_ratio: num(ev.gap?.ratio),
+    failure_rate: ev.cases.length > 0 ? failures.rate : null,
+    gate: gate.status,
+  };
+}
+
+/**
+ * Train one run on loaded data and write `<out>/last/` and `<out>/metrics.json` — the loop of
+ * `cli train`, callable by `sweep` and `study` (same data, splits and validation cases per run).
+ */
+export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
+  const { cfg, data, out, say, resumeState, init } = o;
+  const started = performance.now();
+  const storage = createFsStorage(out);
   const source = createInMemoryDataSource(data.train, {
     size: cfg.size,
     photoChannels: cfg.input_nc,
@@ -489,7 +617,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   const spe = stepsPerEpoch(source.trainCount, cfg.batch_size);
   const totalSteps =
-    numberOption(values, 'steps', { integer: true, min: 1 }) ?? (lastEpoch(cfg) - cfg.epoch_count + 1) * spe;
+    o.steps ?? (o.epochs !== undefined ? o.epochs * spe : (lastEpoch(cfg) - cfg.epoch_count + 1) * spe);
   // a resumed run keeps its config; only the logging cadence (log/val/save_every) may change
   const trainer = resumeState
     ? Trainer.restore({ ...resumeState, config: cfg }, source)
@@ -521,12 +649,38 @@ export async function run(argv: string[]): Promise<number> {
     }
     say(`resuming at step ${trainer.globalStep} (epoch ${trainer.epoch})`);
   }
-  const evalMode = values.eval === true || cfg.eval_mode;
-  const validate = async (): Promise<AggregateMetrics> => {
-    const r = await trainer.evaluate(data.val, { evalMode });
-    valHistory.push({ step: trainer.globalStep, eval_mode: evalMode, ...r.aggregate });
-    say(valLine(trainer.globalStep, r.aggregate));
-    return r.aggregate;
+  const evalMode = o.evalMode;
+  const trainSubset = o.fullEvaluation ? chooseTrainSubset(data.train, cfg.seed) : [];
+  const mmPerPx = data.mmPerPx;
+  const landmarks: EvalLandmarkOptions | null =
+    o.fullEvaluation && mmPerPx !== undefined && data.hasLandmarks && cfg.direction !== 'BtoA'
+      ? {
+          symbols: ISBI_LANDMARKS.map((l) => l.id),
+          names: ISBI_LANDMARKS.map((l) => l.name),
+          spacingOf: () => ({ x: mmPerPx, y: mmPerPx }),
+        }
+      : null;
+  let lastLosses: Record<string, number | null> | null = null;
+  const validate = async (): Promise<ValRow> => {
+    let row: ValRow;
+    if (o.fullEvaluation) {
+      const ev = await evaluateModel(trainer.G, trainer.D, cfg, data.val, trainSubset, {
+        step: trainer.globalStep,
+        epoch: trainer.epoch,
+        evalMode,
+        balanceCases: 0,
+        losses: lastLosses,
+        landmarks,
+      });
+      const { mean_l1_pm1: _a, median_l1_pm1: _b, ...agg } = ev.aggregate;
+      row = { step: trainer.globalStep, eval_mode: evalMode, ...agg, ...fullValues(ev) };
+    } else {
+      const r = await trainer.evaluate(data.val, { evalMode });
+      row = { step: trainer.globalStep, eval_mode: evalMode, ...r.aggregate };
+    }
+    valHistory.push(row);
+    say(valLine(trainer.globalStep, row));
+    return row;
   };
   const save = async (metrics: Record<string, number | null> = {}): Promise<void> => {
     await writeCheckpointAtomically(storage, 'last', await saveTrainerState(trainer, { metrics }));
@@ -536,7 +690,7 @@ export async function run(argv: string[]): Promise<number> {
   let stepsTimed = 0;
   let windowStart = performance.now();
   let windowSteps = 0;
-  let last: AggregateMetrics | undefined;
+  let last: ValRow | undefined;
   try {
     while (trainer.globalStep < totalSteps) {
       const t0 = performance.now();
@@ -547,6 +701,7 @@ export async function run(argv: string[]): Promise<number> {
       if (info.logged) {
         const m = await trainer.readMetrics();
         history.push(historyRow(m));
+        lastLosses = { ...m.losses };
         const now = performance.now();
         say(progressLine(m, totalSteps, (1000 * windowSteps) / Math.max(1e-9, now - windowStart), spe, cfg));
         windowStart = now;
@@ -565,12 +720,13 @@ export async function run(argv: string[]): Promise<number> {
       val_mean_ssim: last.mean_ssim,
     });
     const msPerStep = stepsTimed > 0 ? stepMs / stepsTimed : 0;
+    const durationMs = performance.now() - started;
     await writeJsonAtomically(metricsPath, {
       format: 'ceph-gan-studio-metrics',
       version: 1,
       created: new Date().toISOString(),
       config: cfg,
-      backend: sel.backend,
+      backend: o.backend,
       data: { source: data.source, train_cases: data.train.length, val_cases: data.val.length },
       ...(init
         ? {
@@ -586,18 +742,29 @@ export async function run(argv: string[]): Promise<number> {
       epoch: trainer.epoch,
       ms_per_step: msPerStep,
       it_per_s: msPerStep > 0 ? 1000 / msPerStep : 0,
+      // this session's wall time (a resumed run counts from its resume)
+      duration_s: durationMs / 1000,
       checkpoint: 'last',
       history,
       val_history: valHistory,
-      final: { step: trainer.globalStep, eval_mode: evalMode, ...last },
+      final: last,
     });
-    console.log(
-      `done: ${trainer.globalStep} steps, ${msPerStep.toFixed(1)} ms/step (${sel.backend}); ` +
-        `${valLine(trainer.globalStep, last)}; wrote ${join(out, 'last')} and ${metricsPath}`,
-    );
+    if (o.printDone !== false)
+      console.log(
+        `done: ${trainer.globalStep} steps, ${msPerStep.toFixed(1)} ms/step (${o.backend}); ` +
+          `${valLine(trainer.globalStep, last)}; wrote ${join(out, 'last')} and ${metricsPath}`,
+      );
+    return {
+      steps: trainer.globalStep,
+      epoch: trainer.epoch,
+      msPerStep,
+      durationMs,
+      final: last,
+      valHistory,
+      metricsPath,
+    };
   } finally {
     trainer.dispose();
     source.dispose();
   }
-  return 0;
 }
