@@ -17,14 +17,15 @@ import { EngineCore } from '../../src/engine/engineCore';
 import type { EngineEvent } from '../../src/engine/protocol';
 
 const quick = process.argv.includes('--quick');
-const configs: { label: string; cfg: Partial<RunConfig> }[] = (
-  [
+const all: { label: string; cfg: Record<string, unknown> }[] = [
   { label: 'unet_32 ngf4 @32 (e2e demo)', cfg: { netG: 'unet_32', size: 32, ngf: 4, ndf: 4 } },
   { label: 'unet_128 ngf16 @128', cfg: { netG: 'unet_128', size: 128, ngf: 16, ndf: 16 } },
-  ...(quick
-    ? []
-    : [{ label: 'unet_256 ngf64 @256', cfg: { netG: 'unet_256', size: 256, ngf: 64, ndf: 64 } }]),
+  { label: 'unet_256 ngf64 @256', cfg: { netG: 'unet_256', size: 256, ngf: 64, ndf: 64 } },
 ];
+const configs = (quick ? all.slice(0, 2) : all).map((c) => ({
+  label: c.label,
+  cfg: c.cfg as Partial<RunConfig>,
+}));
 
 async function main(): Promise<void> {
   const core = new EngineCore({
