@@ -394,7 +394,7 @@ export function heldText(held: 'steps' | 'epochs', runs: readonly QueueRun[]): {
   return held === 'steps'
     ? { en: `Steps held equal: ${n} steps per run.`, zh: `步数相同：每个训练 ${n} 步。` }
     : {
-        en: `Epochs held equal: ${n} epochs per run (the number of steps grows with the training cases).`,
+        en: `Epochs held equal: ${n} epoch${n === 1 ? '' : 's'} per run (the number of steps grows with the training cases).`,
         zh: `轮数（epoch）相同：每个训练 ${n} 轮（步数随训练病例数增加）。`,
       };
 }

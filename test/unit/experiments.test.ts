@@ -279,6 +279,7 @@ describe('study reading', () => {
     expect(r.fit!.lo).toBeGreaterThanOrEqual(-0.005);
     expect(r.en).toMatch(/^Flat → change the method/);
     expect(r.zh).toMatch(/^趋于平坦 → 更换方法/);
+    expect(r.notes.some((n) => /stopped before it converged/.test(n.en))).toBe(true);
   });
 
   it('undecided when the trend is within the noise or there are too few sizes', () => {

@@ -197,6 +197,11 @@ export function readStudy(
       en: `PSNR changes by ${psnrFit.slope >= 0 ? '+' : ''}${psnrFit.slope.toFixed(2)} dB per doubling of the cases.`,
       zh: `病例数每翻一倍，PSNR 变化 ${psnrFit.slope >= 0 ? '+' : ''}${psnrFit.slope.toFixed(2)} dB。`,
     });
+  if (verdict === 'change_method')
+    notes.push({
+      en: 'A flat curve can also mean every run stopped before it converged: check that the loss and validation curves of the largest subset had levelled off before changing the method.',
+      zh: '曲线平坦也可能是每个训练都在收敛前停止：更换方法前，请确认最大子集的损失和验证曲线已趋于平稳。',
+    });
   const gate = opts.gateMaxL1;
   if (verdict === 'collect_more' && fit && largest && gate !== null && gate !== undefined) {
     const at = fit.intercept + fit.slope * Math.log2(largest.cases);
