@@ -449,6 +449,48 @@ describe('checkpoint caps hold before decoding', () => {
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
   });
 
+  it('a checkpoint ZIP claiming too many entries, or more than 4 GiB in total, is refused while listing', () => {
+    // a ZIP64 end record claiming 200,000 entries (ZIP64: the 16-bit count cannot say so)
+    const one = writeZip([{ name: 'a', data: new Uint8Array([1]) }], 1);
+    const eocd = one.length - 22;
+    const dv1 = new DataView(one.buffer);
+    const z64 = new Uint8Array(56 + 20);
+    const d64 = new DataView(z64.buffer);
+    d64.setUint32(0, 0x06064b50, true);
+    d64.setBigUint64(24, 200_000n, true);
+    d64.setBigUint64(32, 200_000n, true);
+    d64.setBigUint64(40, BigInt(dv1.getUint32(eocd + 12, true)), true);
+    d64.setBigUint64(48, BigInt(dv1.getUint32(eocd + 16, true)), true);
+    d64.setUint32(56, 0x07064b50, true);
+    d64.setBigUint64(64, BigInt(eocd), true);
+    const many = new Uint8Array(eocd + z64.length + 22);
+    many.set(one.subarray(0, eocd));
+    many.set(z64, eocd);
+    many.set(one.subarray(eocd), eocd + z64.length);
+    expect(() => listZip(many, 'many.pth')).toThrow(CheckpointFormatError);
+    expect(() => listZip(many, 'many.pth')).toThrow(
+      /many\.pth: .*claims 200000 entries, above the limit of 100000/,
+    );
+    // two entries each under the per-entry ratio cap of what a listing can know, 4e9 bytes each
+    const a = deflateClaiming('a/data.pkl', new Uint8Array([0x03, 0x00]), 4_000_000_000);
+    expect(listZip(a, 'one.pth')).toHaveLength(1);
+    const two = writeZip(
+      [
+        { name: 'x', data: new Uint8Array([0x03, 0x00]) },
+        { name: 'y', data: new Uint8Array([0x03, 0x00]) },
+      ],
+      1,
+    );
+    const dv = new DataView(two.buffer);
+    let cd = dv.getUint32(two.length - 22 + 16, true);
+    for (let i = 0; i < 2; i++) {
+      dv.setUint16(cd + 10, 8, true); // deflate
+      dv.setUint32(cd + 24, 4_000_000_000, true);
+      cd += 46 + dv.getUint16(cd + 28, true) + dv.getUint16(cd + 30, true) + dv.getUint16(cd + 32, true);
+    }
+    expect(() => listZip(two, 'two.pth')).toThrow(/two\.pth: .*more than 4294967296 bytes unpacked in total/);
+  });
+
   it('a .pth whose data.pkl claims more than the pickle cap is refused before inflating', () => {
     // 66 kB of deflate input could honestly claim 68 MB (ratio 1030:1): above the 64 MiB pickle cap
     const zip = deflateClaiming('a/data.pkl', new Uint8Array(66_000), 68_000_000);

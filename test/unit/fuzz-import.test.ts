@@ -223,8 +223,8 @@ describe('fuzz: import ZIP reader', () => {
   });
 
   // buildFileIndex only routes each input to indexZip (fuzzed 10,000 times above) or keeps it as a
-  // loose file; 2,000 whole drops check the routing and the caps across several archives
-  it('buildFileIndex: 2,000 drops of loose files and archives', async () => {
+  // loose file; whole drops check the routing and the caps across several archives
+  it(`buildFileIndex: ${FUZZ_RUNS} drops of loose files and archives`, async () => {
     const stats = newStats('import file index (buildFileIndex)', 'FileProblem values');
     all.push(stats);
     await fc.assert(
@@ -251,7 +251,7 @@ describe('fuzz: import ZIP reader', () => {
           for (const p of r.problems) expect(p.message).toContain(p.file.split('/')[0]);
         },
       ),
-      { seed: 0x21902, numRuns: 2_000 },
+      { seed: 0x21902, numRuns: FUZZ_RUNS },
     );
   });
 });

@@ -48,6 +48,10 @@ const SIG_ZIP64_EOCD = 0x06064b50;
 const U32_MAX = 0xffffffff;
 /** Largest uncompressed DEFLATE entry the reader will allocate. */
 const MAX_INFLATED_BYTES = 1 << 30;
+/** A checkpoint archive holds a few hundred entries; more is not a checkpoint (checked from the end record). */
+export const MAX_ZIP_ENTRIES = 100_000;
+/** Sum of the entries' declared unpacked sizes (checked while listing, before anything is inflated). */
+export const MAX_ZIP_TOTAL_BYTES = 4 * 1024 * 1024 * 1024;
 /** DEFLATE cannot expand more than ~1032:1; a declared size beyond that is forged. */
 const MAX_DEFLATE_RATIO = 1032;
 /** DOS date 1980-01-01, time 00:00: fixed so that equal input gives byte-identical archives. */
@@ -396,7 +400,10 @@ export function listZip(bytes: Uint8Array, fileName: string): ZipEntry[] {
     fail('multi-part (spanned) archives are not supported');
   if (cdOffset + cdSize > cdEnd)
     fail(`central directory (offset ${cdOffset}, ${cdSize} bytes) runs past its end`);
+  if (count > MAX_ZIP_ENTRIES)
+    fail(`it claims ${count} entries, above the limit of ${MAX_ZIP_ENTRIES} for a checkpoint archive`);
   if (count * 46 > cdSize) fail(`${count} entries cannot fit in a central directory of ${cdSize} bytes`);
+  let total = 0;
   const dec = new TextDecoder('utf-8', { fatal: false });
   const entries: ZipEntry[] = [];
   const names = new Set<string>();
@@ -435,6 +442,11 @@ export function listZip(bytes: Uint8Array, fileName: string): ZipEntry[] {
       if (localOffset === U32_MAX) localOffset = next('offset');
     }
     o += 46 + nameLen + extraLen + commentLen;
+    total += size;
+    if (total > MAX_ZIP_TOTAL_BYTES)
+      fail(
+        `its entries declare more than ${MAX_ZIP_TOTAL_BYTES} bytes unpacked in total; refusing before inflating`,
+      );
     if (flags & 1) fail(`entry "${name}" is encrypted`);
     if (method !== 0 && method !== 8)
       fail(`entry "${name}" uses compression method ${method} (only stored and deflate)`);
