@@ -11,9 +11,9 @@
  *     per landmark and the measurement agreement, and the gate judges traceability MRE.
  * Screenshots (English and 简体中文) of the panel, the curve and the card: test-results/e2e/det-*.png.
  */
-import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { openStudio, SCREENSHOT_DIR } from './browser';
+import { openStudio } from './browser';
+import { bothLanguages, debugHook as debug, poll } from './helpers';
 
 interface DetDebug {
   loaded: boolean;
@@ -32,44 +32,6 @@ interface DetDebug {
   busy: string | null;
   error: string | null;
 }
-const debug = <T>(page: Page, key: string): Promise<T> =>
-  page.evaluate((k) => (window as unknown as { __studio: Record<string, T> }).__studio[k], key);
-
-async function poll<T>(
-  get: () => Promise<T>,
-  pred: (v: T) => boolean,
-  timeoutMs: number,
-  what: string,
-): Promise<T> {
-  const t0 = Date.now();
-  let last: T | undefined;
-  while (Date.now() - t0 < timeoutMs) {
-    last = await get();
-    if (pred(last)) return last;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last ${JSON.stringify(last)}`);
-}
-
-async function shot(el: Locator, name: string): Promise<void> {
-  await el.scrollIntoViewIfNeeded();
-  await el.page().waitForTimeout(400);
-  await el.screenshot({ path: `${SCREENSHOT_DIR}/${name}.png` });
-}
-
-async function bothLanguages(
-  page: Page,
-  el: Locator,
-  name: string,
-  zhCheck?: () => Promise<void>,
-): Promise<void> {
-  await shot(el, `${name}-en`);
-  await page.getByRole('button', { name: '简体中文' }).click();
-  await shot(el, `${name}-zh`);
-  await zhCheck?.();
-  await page.getByRole('button', { name: 'English' }).click();
-}
-
 describe('Landmark detector: train in the studio, traceability in Train and Evaluate', () => {
   it(
     'trains a tiny detector on the demo and offers it (and the shipped one) as the traceability detector of a run',

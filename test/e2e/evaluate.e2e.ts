@@ -21,6 +21,7 @@ import { unzipSync } from 'fflate';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { openStudio } from './browser';
+import { poll, setOption } from './helpers';
 
 interface TrainDebug {
   phase: string;
@@ -47,28 +48,6 @@ const trainDebug = (page: Page): Promise<TrainDebug> =>
   page.evaluate(() => (window as unknown as { __studio: { train: TrainDebug } }).__studio.train);
 const evalDebug = (page: Page): Promise<EvalDebug> =>
   page.evaluate(() => (window as unknown as { __studio: { evaluate: EvalDebug } }).__studio.evaluate);
-
-async function poll<T>(
-  get: () => Promise<T>,
-  pred: (v: T) => boolean,
-  timeoutMs: number,
-  what: string,
-): Promise<T> {
-  const t0 = Date.now();
-  let last: T | undefined;
-  while (Date.now() - t0 < timeoutMs) {
-    last = await get();
-    if (pred(last)) return last;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last ${JSON.stringify(last)}`);
-}
-
-async function setOption(page: Page, key: string, value: string): Promise<void> {
-  const input = page.getByLabel(key, { exact: true });
-  await input.fill(value);
-  await input.blur();
-}
 
 /** Configure and run one short demo run to its end; returns its id. */
 async function shortRun(

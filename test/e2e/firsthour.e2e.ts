@@ -21,6 +21,7 @@ import type { RgbaImage } from '../../src/core/image';
 import { encodePngNode } from '../../src/core/io/decodeNode';
 import { writeIsbiText } from '../../src/core/io/landmarks';
 import { openStudio } from './browser';
+import { poll, setOption } from './helpers';
 
 const N = 20;
 const W = 400;
@@ -41,17 +42,6 @@ interface TrainDebug {
 const trainDebug = (page: Page): Promise<TrainDebug> =>
   page.evaluate(() => (window as unknown as { __studio: { train: TrainDebug } }).__studio.train);
 
-async function poll<T>(get: () => Promise<T>, pred: (v: T) => boolean, ms: number, what: string): Promise<T> {
-  const t0 = Date.now();
-  let last: T | undefined;
-  while (Date.now() - t0 < ms) {
-    last = await get();
-    if (pred(last)) return last;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}; last ${JSON.stringify(last)}`);
-}
-
 function grey(img: RgbaImage): boolean {
   for (let i = 0; i < img.data.length; i += 4)
     if (img.data[i] !== img.data[i + 1] || img.data[i] !== img.data[i + 2]) return false;
@@ -68,12 +58,6 @@ function clinicZip(): Uint8Array {
     files[`films/xray/${c.id}.txt`] = strToU8(writeIsbiText(c.landmarks));
   }
   return zipSync(files);
-}
-
-async function setOption(page: Page, key: string, value: string): Promise<void> {
-  const input = page.getByLabel(key, { exact: true });
-  await input.fill(value);
-  await input.blur();
 }
 
 describe('First hour with 20 own films', () => {

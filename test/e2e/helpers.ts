@@ -42,10 +42,19 @@ export async function shot(el: Locator, name: string): Promise<string> {
   return path;
 }
 
-/** Screenshots of an element in English and in 简体中文 (`<name>-en.png`, `<name>-zh.png`). */
-export async function bothLanguages(page: Page, el: Locator, name: string): Promise<void> {
+/**
+ * Screenshots of an element in English and in 简体中文 (`<name>-en.png`, `<name>-zh.png`);
+ * `zhCheck` runs while the page is in Chinese.
+ */
+export async function bothLanguages(
+  page: Page,
+  el: Locator,
+  name: string,
+  zhCheck?: () => Promise<void>,
+): Promise<void> {
   await shot(el, `${name}-en`);
   await page.getByRole('button', { name: '简体中文' }).click();
   await shot(el, `${name}-zh`);
+  await zhCheck?.();
   await page.getByRole('button', { name: 'English' }).click();
 }

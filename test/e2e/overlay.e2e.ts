@@ -18,6 +18,7 @@ import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { landmarkRgb } from '../../src/core/landmarks/labels';
 import { openStudio } from './browser';
+import { poll, setOption } from './helpers';
 
 interface TrainDebug {
   phase: string;
@@ -35,23 +36,6 @@ const trainDebug = (page: Page): Promise<TrainDebug> =>
   page.evaluate(() => (window as unknown as { __studio: { train: TrainDebug } }).__studio.train);
 const evalDebug = (page: Page): Promise<EvalDebug> =>
   page.evaluate(() => (window as unknown as { __studio: { evaluate: EvalDebug } }).__studio.evaluate);
-
-async function poll<T>(get: () => Promise<T>, ok: (v: T) => boolean, ms: number, what: string): Promise<T> {
-  const t0 = Date.now();
-  let last: T | undefined;
-  while (Date.now() - t0 < ms) {
-    last = await get();
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 400));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}; last ${JSON.stringify(last)}`);
-}
-
-async function setOption(page: Page, key: string, value: string): Promise<void> {
-  const input = page.getByLabel(key, { exact: true });
-  await input.fill(value);
-  await input.blur();
-}
 
 /** Landmark markers drawn by the overlay inside `host` (one circle per landmark). */
 const markers = (host: Locator) => host.locator('svg[data-testid="landmark-overlay"] circle.lmo-pt');

@@ -48,6 +48,7 @@ import { listZip } from '../../src/core/io/zip';
 import { expectedEntries } from '../../src/core/model';
 import type { StateDict } from '../../src/core/model/types';
 import { CHROMIUM, CHROMIUM_ARGS, SCREENSHOT_DIR } from './browser';
+import { debugHook as hook, poll as until, setOption } from './helpers';
 
 /** The studio's policy (index.html), directive by directive. */
 export const STRICT_CSP =
@@ -279,31 +280,6 @@ interface LmDebug {
 interface CkDebug {
   rows: { runId: string; name: string }[];
 }
-const hook = <T>(page: Page, key: string): Promise<T> =>
-  page.evaluate((k) => (window as unknown as { __studio: Record<string, T> }).__studio[k], key);
-
-async function until<T>(
-  get: () => Promise<T>,
-  pred: (v: T) => boolean,
-  ms: number,
-  what: string,
-): Promise<T> {
-  const end = Date.now() + ms;
-  let last: T | undefined;
-  while (Date.now() < end) {
-    last = await get();
-    if (pred(last)) return last;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}; last ${JSON.stringify(last)}`);
-}
-
-async function setOption(page: Page, key: string, value: string): Promise<void> {
-  const input = page.getByLabel(key, { exact: true });
-  await input.fill(value);
-  await input.blur();
-}
-
 const docPolicy = (page: Page): Promise<string | null> =>
   page.evaluate(
     () =>
