@@ -177,6 +177,8 @@ export const DETECTOR_STRINGS = {
     zh: '可追踪性（检测器作用于预测图）',
   },
   'det.chart.traceMre': { en: 'traceability MRE (mm)', zh: '可追踪性 MRE（mm）' },
+  /** The metric's name where the value carries its own unit (run history's best). */
+  'det.chart.traceMreName': { en: 'traceability MRE', zh: '可追踪性 MRE' },
   'det.chart.traceFloor': {
     en: 'floor: detector on the real X-ray (mm)',
     zh: '下限：检测器作用于真实 X 光（mm）',
