@@ -2144,9 +2144,9 @@ export class EngineCore implements EngineApi {
     return new RoundTracer(
       detector,
       cases,
-      // through load(): the same net while cached; decoded again if the cache let it go (another
-      // detector used meanwhile) or a lost device took it
-      async (d, img) => this.detectors.detectOne(await this.detectors.load(d.summary.ref), img),
+      // the same net while cached; loaded again if the cache let it go (another detector used
+      // meanwhile) or a lost device took it
+      async (d, img) => this.detectors.detectOne(await this.detectors.current(d), img),
       ds.info.name,
       set.symbols,
     );

@@ -288,6 +288,53 @@ describe('landmark detector through the engine (demo phantom, cpu, fake-indexedd
     expect(ev.traceability?.synthetic.perLandmark).toHaveLength(19);
   }, 60_000);
 
+  it('traceability goes on after a lost device: the detector is loaded again on the new backend', async () => {
+    const cfg = {
+      netG: 'unet_32',
+      size: 32,
+      ngf: 4,
+      ndf: 4,
+      n_epochs: 4,
+      n_epochs_decay: 0,
+      log_every: 1,
+      val_every: 1,
+      save_every: 2,
+      seed: 6,
+    } as Partial<RunConfig> as RunConfig;
+    // wasm: its dispose frees the backend's memory, so a net kept across the lost device would fail
+    // (the cpu backend keeps old tensors readable and would hide that)
+    const b = makeCore();
+    await b.core.init({ backend: 'wasm', storagePrefix: prefix });
+    await b.core.loadDataset({ kind: 'demo', cases: 6, seed: 3 });
+    const from = 0;
+    const started = await b.core.start({ config: cfg, traceability: { kind: 'stored', detectorId } });
+    const runId = started.run.id;
+    const mine = () => b.events.slice(from);
+    await until(
+      () => mine().some((e) => e.type === 'validation' && e.runId === runId && !!e.round?.traceability),
+      'a first traced round',
+    );
+    await b.core.injectFault({ kind: 'destroyDevice' });
+    await until(
+      () => mine().some((e) => e.type === 'run' && e.run.id === runId && e.run.status === 'finished'),
+      'the run to finish after the recovery',
+    );
+    const codes = mine().flatMap((e) => (e.type === 'warning' ? [e.message.code] : []));
+    expect(codes).toContain('engine.fault.deviceRecovered');
+    expect(codes).not.toContain('engine.trace.failed');
+    // every round after the recovery is still scored by the detector
+    const recoveredAt = mine().findIndex(
+      (e) => e.type === 'warning' && e.message.code === 'engine.fault.deviceRecovered',
+    );
+    const after = mine()
+      .slice(recoveredAt)
+      .flatMap((e) => (e.type === 'validation' && e.runId === runId && e.round ? [e.round] : []));
+    expect(after.length).toBeGreaterThan(0);
+    for (const r of after) expect(r.traceability?.synthetic.mreMm).toBeGreaterThan(0);
+    await b.core.dispose();
+    await tf.setBackend('cpu');
+  }, 120_000);
+
   it('cli train-landmarks --demo uses the phantom cases and val split the engine generates', async () => {
     const cli = demoSamples(10, 3, 32);
     const engine = await loadDemoCases(10, 3, 32);

@@ -319,6 +319,14 @@ export class DetectorService {
   }
 
   /**
+   * A detector loaded earlier, as long as the cache still holds it (no store read); else loaded
+   * again (the cache let it go, or a lost device took it).
+   */
+  async current(d: LoadedDetector): Promise<LoadedDetector> {
+    return this.cache.get(d.key) === d ? d : this.load(d.summary.ref);
+  }
+
+  /**
    * Drops every loaded net: after a lost device their tensors are gone, so the next `load`
    * decodes the weights again on the new backend.
    */
