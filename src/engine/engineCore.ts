@@ -57,6 +57,8 @@ import {
 import { completedEpochs, continuedConfig } from '../core/train/continue';
 import { describeConfig } from '../core/train/info';
 import { lastEpoch, stepsPerEpoch } from '../core/train/schedule';
+// issue 15: a run's nested training subset (train_subset) and step cap (max_steps), shared with the CLI
+import { applyTrainSubset, runTotalSteps } from '../core/experiments/subsets';
 import { gradNormPointValues, LOSS_NAMES, Trainer, type StepMetrics } from '../core/train/trainer';
 import {
   divergenceDefaults,
@@ -911,6 +913,7 @@ export class EngineCore implements EngineApi {
     return this.prepared;
   }
 
+      applyTrainSubset(prepared.train, cfg); // a train_subset beyond the split is refused before the run is stored
   // ----- runs --------------------------------------------------------------------------------
 
   private assertIdle(): void {
@@ -921,6 +924,7 @@ export class EngineCore implements EngineApi {
     this.assertIdle();
     await this.reviveBackend();
     const { storage, selection } = this.need();
+        ...(params.sweep ? { sweep: params.sweep } : {}),
     this.detectors.assertNotTraining();
     if (!this.dataset) throw new TrainError(trainMessage('engine.noDataset'));
     let cfg = withDefaults(params.config);
@@ -1146,7 +1150,7 @@ export class EngineCore implements EngineApi {
     const tracer = p.tracer ?? null;
     // the previous run's trainer (kept for evaluate/predict) goes now
     this.disposeRun();
-    const data = createInMemoryDataSource(prepared.train, {
+    const data = createInMemoryDataSource(applyTrainSubset(prepared.train, cfg), {
       size: cfg.size,
       photoChannels: cfg.input_nc,
       xrayChannels: cfg.output_nc,
@@ -1196,7 +1200,7 @@ export class EngineCore implements EngineApi {
       bestMetric: this.usableBest(p.bestMetric, prepared, tracer),
       best: record.best,
       previewEvery: Math.max(1, Math.floor(p.previewEvery ?? Math.max(20, cfg.log_every * 4))),
-      totalSteps: Math.max(0, epochs) * spe,
+      totalSteps: runTotalSteps(cfg, Math.max(0, epochs) * spe),
       record,
       paused: false,
       wake: null,
@@ -1214,7 +1218,7 @@ export class EngineCore implements EngineApi {
       lastValStep: p.state ? trainer.globalStep : -1,
       lastValues: {},
       lastVal: null,
-      trainSubset: chooseTrainSubset(prepared.train, cfg.seed),
+      trainSubset: chooseTrainSubset(applyTrainSubset(prepared.train, cfg), cfg.seed),
       roundDiags,
       lastLr: trainer.nextLearningRate,
       speed: [],
@@ -1640,7 +1644,7 @@ export class EngineCore implements EngineApi {
         this.selection = await this.opts.select(from);
         this.watchDevice();
         const cfg = run.cfg;
-        run.data = createInMemoryDataSource(run.prepared.train, {
+        run.data = createInMemoryDataSource(applyTrainSubset(run.prepared.train, run.cfg), {
           size: cfg.size,
           photoChannels: cfg.input_nc,
           xrayChannels: cfg.output_nc,

@@ -19,7 +19,7 @@ import type {
   TraceabilityResult,
 } from '../core/detector/traceability';
 import type { CheckpointRecord } from '../store/checkpoints';
-import type { MetricPoint, RunRecord } from '../store/runs';
+import type { MetricPoint, RunRecord, RunSweep } from '../store/runs';
 import type { BackendChoice, BackendSelection } from './backend';
 import type { ConfigEstimate } from './memoryEstimate';
 import type { CheckpointEvaluation, EvaluateCheckpointOptions, ValidationRound } from './evaluation';
@@ -117,6 +117,8 @@ export interface StartOptions {
 }
 
 /**
+  /** The sweep or study this run belongs to (kept in its RunRecord; issue 15). */
+  sweep?: RunSweep;
  * After NaN/Inf or a diverging GAN the run is always rolled back to its last good checkpoint;
  * `autoResume` then resumes at once with the learning rate halved (at most `maxAuto` times per run,
  * default 3), otherwise the run pauses and offers it (EngineStatus.recovery).

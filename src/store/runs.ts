@@ -96,6 +96,22 @@ export interface RunRecord {
   origin?: RunOrigin;
   /** The landmark detector that scored this run's traceability (issue 13); absent: none (or an older run). */
   traceability?: RunTraceability;
+  /** The sweep or sample-size study that made this run (issue 15); absent: a single run. */
+  sweep?: RunSweep;
+}
+
+/**
+ * A run's place in a sweep or study: the queue's id and name, the run's position in it, the
+ * options it varies (`{ lambda_L1: 80, lambda_grad: 5 }`) and, in a sample-size study, its
+ * training subset (`size` of `of` training cases) and what the study held equal.
+ */
+export interface RunSweep {
+  id: string;
+  name: string;
+  index: number;
+  vary: Record<string, number | string | boolean>;
+  subset?: { size: number; of: number };
+  held?: 'steps' | 'epochs';
 }
 
 /** The traceability detector as the run started with it (its card without the curves). */
@@ -112,6 +128,7 @@ export interface NewRun {
   id?: string;
   origin?: RunOrigin;
   traceability?: RunTraceability;
+  sweep?: RunSweep;
 }
 
 const runKey = (id: string) => `run/${id}`;
@@ -150,6 +167,7 @@ export async function createRun(kv: Kv, init: NewRun, nowMs: number = Date.now()
     error: null,
     ...(init.origin ? { origin: init.origin } : {}),
     ...(init.traceability ? { traceability: init.traceability } : {}),
+    ...(init.sweep ? { sweep: init.sweep } : {}),
   };
   const wrote = await updateIf<RunRecord>(kv, runKey(id), (old) => (old ? undefined : rec));
   if (!wrote) throw new Error(`a run with id ${id} already exists`);

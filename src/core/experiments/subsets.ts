@@ -91,5 +91,54 @@ export function nestedSubsets(
       throw new SubsetError(
         `subsets ${resolved[i - 1].label} and ${resolved[i].label} are both ${resolved[i].n} cases (the training split has ${total}); drop one`,
       );
-  return resolved.map(({ label, n }) => ({ label, n, ids: order.slice(0, n).sort(compareIds) }));
+  return resolved.map(({ label, n }) => ({ label, n, ids: firstOfOrder(order, n) }));
+}
+
+/** The first n of a subset order, in natural order (the one rule the CLI and the app share). */
+function firstOfOrder(order: readonly string[], n: number): string[] {
+  return order.slice(0, n).sort(compareIds);
+}
+
+/**
+ * The training ids of subset n (the run option `train_subset`): the same ids `nestedSubsets`
+ * gives for size n with the same seed, in natural order. 0 = every training id. Throws a
+ * SubsetError when n is not a whole number of 0 or more or exceeds the training split.
+ */
+export function trainSubsetIds(trainIds: readonly string[], n: number, seed: number): string[] {
+  if (!Number.isInteger(n) || n < 0)
+    throw new SubsetError(
+      `train_subset ${n} is not a number of training cases (a whole number, 0 = all cases)`,
+    );
+  const order = subsetOrder(trainIds, seed);
+  if (n === 0) return firstOfOrder(order, order.length);
+  if (n > order.length)
+    throw new SubsetError(
+      `train_subset ${n} is larger than the training split (${order.length} cases); use at most ${order.length} or 0 (all)`,
+    );
+  return firstOfOrder(order, n);
+}
+
+/**
+ * The training pairs a run with `train_subset` trains on (the engine's training data): every pair
+ * when the option is 0 or absent (older runs), otherwise the pairs of `trainSubsetIds`, in the
+ * order of those ids (as the CLI's study feeds them). A pair without an id counts as `train<i>`
+ * (the CLI's rule).
+ */
+export function applyTrainSubset<T extends { id?: string }>(
+  pairs: readonly T[],
+  cfg: { train_subset?: number; seed: number },
+): T[] {
+  const n = cfg.train_subset ?? 0;
+  if (n === 0) return [...pairs];
+  const byId = new Map(pairs.map((p, i) => [p.id ?? `train${i}`, p]));
+  return trainSubsetIds([...byId.keys()], n, cfg.seed).map((id) => byId.get(id)!);
+}
+
+/**
+ * The steps a run trains: the schedule's (epochs x steps per epoch), or `max_steps` when it is set
+ * and shorter (a study holding steps equal). Absent (older runs) or 0: the schedule's.
+ */
+export function runTotalSteps(cfg: { max_steps?: number }, scheduledSteps: number): number {
+  const cap = cfg.max_steps ?? 0;
+  return cap > 0 ? Math.min(cap, scheduledSteps) : scheduledSteps;
 }

@@ -56,6 +56,8 @@ const INTEGERS: Partial<Record<keyof RunConfig, number>> = {
   log_every: 1,
   val_every: 0,
   save_every: 0,
+  train_subset: 0,
+  max_steps: 0,
 };
 
 /** Options that only change logging: sweeping them trains the same model several times. */
