@@ -94,6 +94,7 @@ import {
 // steps, learning rates and fresh Adam moments exactly as `cli import` makes them (that module's
 // Node-only parts are never called here)
 import { checkRunConfig } from './configCheck';
+import { datasetSourceFromId } from './datasetIds';
 
 // ---------------------------------------------------------------------------------------------
 // Sources
@@ -1032,7 +1033,6 @@ export async function streamBundleCases(
   signal?: AbortSignal,
   decode?: (blob: Blob) => Promise<RgbaImage>,
 ): Promise<void> {
-  const { datasetSourceFromId } = await import('./engineCore');
   const source = datasetSourceFromId(datasetId);
   if (source.kind === 'demo') {
     const { loadDemoCases } = await import('./demoData');

@@ -1,10 +1,10 @@
 /**
  * The demo dataset for the engine: the core's phantom generator (core/data/phantom), square at
- * the training size, 80 % train / 20 % val. Loaded on demand (dynamic import from engineCore) so
+ * the training size, 80 % train / 20 % val. Loaded on demand (dynamic import from the engine) so
  * a run on a stored dataset never pays for it.
  */
 import { generatePhantomDataset } from '../core/data/phantom';
-import { demoValCount, type SourceCase } from './engineCore';
+import { demoValCount, type SourceCase } from './datasetIds';
 
 export async function loadDemoCases(
   n: number,

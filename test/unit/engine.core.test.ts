@@ -16,7 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../src/core/config';
 import type { RgbaImage } from '../../src/core/image';
 import { Rng } from '../../src/core/rng';
-import { demoValCount, EngineCore, type DemoGenerator, type SourceCase } from '../../src/engine/engineCore';
+import { EngineCore } from '../../src/engine/engineCore';
+import { demoValCount, type DemoGenerator, type SourceCase } from '../../src/engine/datasetIds';
 import {
   connectEngine,
   serveEngine,

@@ -29,7 +29,8 @@ import {
   GanDivergenceWatch,
   type GanDivergenceOptions,
 } from '../../src/core/train/divergence';
-import { demoValCount, EngineCore, type DemoGenerator, type SourceCase } from '../../src/engine/engineCore';
+import { EngineCore } from '../../src/engine/engineCore';
+import { demoValCount, type DemoGenerator, type SourceCase } from '../../src/engine/datasetIds';
 import { engineFromCore } from '../../src/engine/inPage';
 import {
   connectEngine,

@@ -16,7 +16,7 @@ import type {
   ImportCommitted,
   InspectedImport,
 } from '../../engine/checkpointIo';
-import type { DatasetSource } from '../../engine/protocol';
+import { datasetSourceFromId } from '../../engine/datasetIds';
 import { toTrainMessage, type TrainMessage } from '../../engine/trainMessages';
 import { formatSize } from '../bytes';
 import type { WalkResult } from '../../engine/import/walk';
@@ -42,17 +42,6 @@ export function completedEpochsOf(c: Pick<CheckpointRecord, 'epoch' | 'completed
 /** A size with its binary unit ("5.8 MiB"): the page's one size formatter (ui/bytes.ts). */
 export function formatMB(bytes: number): string {
   return formatSize(bytes);
-}
-
-const DEMO_ID = /^demo-(\d+)-(\d+)$/;
-
-/**
- * The engine's dataset source for a run's dataset id (`demo-<cases>-<seed>` or a stored id); the
- * same rule as engineCore's datasetSourceFromId, restated here because engineCore loads TF.js.
- */
-export function datasetSourceOf(id: string): DatasetSource {
-  const m = DEMO_ID.exec(id);
-  return m ? { kind: 'demo', cases: Number(m[1]), seed: Number(m[2]) } : { kind: 'stored', datasetId: id };
 }
 
 export interface ExportChoice {
@@ -124,7 +113,8 @@ export class CheckpointsState {
   datasetChoices = $derived.by(() => {
     const ids = this.datasets.map((d) => d.id);
     for (const r of this.runs)
-      if (DEMO_ID.test(r.datasetId) && !ids.includes(r.datasetId)) ids.push(r.datasetId);
+      if (datasetSourceFromId(r.datasetId).kind === 'demo' && !ids.includes(r.datasetId))
+        ids.push(r.datasetId);
     return ids;
   });
 
@@ -411,7 +401,7 @@ export class CheckpointsState {
         return;
       }
       if (train.dataset?.id !== datasetId)
-        train.dataset = await engine.loadDataset(datasetSourceOf(datasetId));
+        train.dataset = await engine.loadDataset(datasetSourceFromId(datasetId));
       const summary = await engine.evaluate({
         model: { kind: 'checkpoint', runId: c.runId, name: c.name },
         evalMode: true,

@@ -24,7 +24,8 @@ import type { ValidationRound } from '../../core/eval/round';
 import { roundFromValues } from '../../core/eval/roundValues';
 import type { RgbaImage } from '../../core/image';
 import type { RoundPoint } from '../../core/eval/report';
-import type { DatasetSource, DetectorRef, EngineEvent } from '../../engine/protocol';
+import type { DetectorRef, EngineEvent } from '../../engine/protocol';
+import { datasetSourceFromId } from '../../engine/datasetIds';
 import type { CheckpointEvaluation, EvaluateCheckpointOptions } from '../../engine/evaluation';
 import { toTrainMessage, type TrainMessage } from '../../engine/trainMessages';
 import type { CheckpointRecord, MetricPoint, RunRecord, StudioStorage } from '../../store';
@@ -71,11 +72,8 @@ export function parseSource(key: SourceKey): EvaluateCheckpointOptions['model'] 
   return m ? { kind: 'checkpoint', runId: m[1], name: m[2] } : null;
 }
 
-/** The engine's dataset source for a run's dataset id (`demo-<cases>-<seed>` or a stored id). */
-export function datasetSourceOf(datasetId: string): DatasetSource {
-  const m = /^demo-(\d+)-(\d+)$/.exec(datasetId);
-  return m ? { kind: 'demo', cases: Number(m[1]), seed: Number(m[2]) } : { kind: 'stored', datasetId };
-}
+/** @deprecated the one rule is engine/datasetIds' datasetSourceFromId; kept until compareState imports it (issue 11 item 4). */
+export const datasetSourceOf = datasetSourceFromId;
 
 export class EvaluateState {
   runId = $state<string | null>(null);
@@ -343,7 +341,7 @@ export class EvaluateState {
           : undefined;
       if (datasetId && train.dataset?.id !== datasetId && !train.activeRunId) {
         // through the Train state, so its data card shows the same dataset; it reports failures
-        await train.loadDataset(datasetSourceOf(datasetId));
+        await train.loadDataset(datasetSourceFromId(datasetId));
         if (train.dataset?.id !== datasetId) {
           this.error = train.messages.at(-1)?.message ?? null;
           return;

@@ -27,7 +27,7 @@ import type { Point, RgbaImage } from '../../core/image';
 import type { DetectorRef } from '../../engine/protocol';
 import type { TrainMessage } from '../../engine/trainMessages';
 import type { RunRecord, StudioStorage, TracingRecord, TracingTarget } from '../../store';
-import { datasetSourceOf } from '../evaluate/evaluateState.svelte';
+import { datasetSourceFromId } from '../../engine/datasetIds';
 import {
   measurementRows,
   predictionTransform,
@@ -433,7 +433,7 @@ export class LandmarksState {
     if (train.dataset?.id !== ds.id) {
       if (train.activeRunId)
         throw new Error(`a run is training on another dataset; stop it to trace ${ds.name}`);
-      await train.loadDataset(datasetSourceOf(ds.id));
+      await train.loadDataset(datasetSourceFromId(ds.id));
       if (train.dataset?.id !== ds.id)
         throw new Error(train.messages.at(-1)?.message.text ?? 'dataset not loaded');
     }
