@@ -157,6 +157,9 @@ import type {
 import { holdRunLock } from './runLocks';
 import { fetchAsset, type AssetReader } from './detector/assets';
 import { DetectorService } from './detector/service';
+import { DeviceQueries, type EngineEnvReport } from './deviceQueries'; // device questions (bench)
+import type { BenchmarkOptions, BenchmarkRecord } from './benchmark';
+import type { SelfTestResult } from './selftest';
 import { RoundTracer, traceCases } from './detector/trace';
 import type { RoundTrace } from './evaluation';
 import { toTrainMessage, trainMessage, TrainError, type TrainMessage } from './trainMessages';
@@ -2166,6 +2169,33 @@ export class EngineCore implements EngineApi {
   async detect(params: DetectParams): Promise<DetectResult> {
     this.need();
     return this.detectors.detect(params);
+  }
+
+  // ----- device questions (deviceQueries.ts, under the GPU lock) ------------------------------
+
+  private readonly device = new DeviceQueries({
+    home: () => this.home,
+    selection: () => this.need().selection,
+    gpu: (fn) => this.gpu.run(fn),
+    assertIdle: () => {
+      if (this.run && !this.run.ended)
+        throw new TrainError(trainMessage('engine.busy', { run: this.run.id }));
+      this.detectors.assertNotTraining();
+    },
+    emit: (e) => this.emit(e),
+    yieldNow: () => this.opts.yieldNow(),
+  });
+
+  selfTest(): Promise<SelfTestResult> {
+    return this.device.selfTest();
+  }
+
+  environmentReport(): Promise<EngineEnvReport> {
+    return this.device.environmentReport();
+  }
+
+  benchmark(params: BenchmarkOptions): Promise<BenchmarkRecord[]> {
+    return this.device.benchmark(params);
   }
 
   /** For tests: the active run's trainer. */

@@ -25,6 +25,9 @@ import type { ConfigEstimate } from './memoryEstimate';
 import type { CheckpointEvaluation, EvaluateCheckpointOptions, ValidationRound } from './evaluation';
 import type { TrainMessage } from './trainMessages';
 import type { ChecklistItem } from '../core/eval/checklist';
+import type { BenchmarkOptions, BenchmarkRecord } from './benchmark';
+import type { EngineEnvReport } from './deviceQueries';
+import type { SelfTestResult } from './selftest';
 
 // ---------------------------------------------------------------------------------------------
 // Values
@@ -394,7 +397,9 @@ export type EngineEvent =
       etaSec: number | null;
     }
   | { type: 'detectorEpoch'; detectorId: string; point: DetectorEpochPoint }
-  | { type: 'detectorDone'; summary: DetectorSummary };
+  | { type: 'detectorDone'; summary: DetectorSummary }
+  /** The device benchmark (deviceQueries.ts): `done` of `total` measured steps of `config`. */
+  | { type: 'benchmarkProgress'; config: string; done: number; total: number };
 
 export type EngineEventListener = (event: EngineEvent) => void;
 
@@ -441,6 +446,12 @@ export interface EngineCommands {
   detect: { params: DetectParams; result: DetectResult };
   /** Tests only: inject a fault into the active run (NaN weights, or destroy the WebGPU device). */
   injectFault: { params: FaultInjection; result: void };
+  /** Device questions (deviceQueries.ts), under the GPU lock in the home that trains: the numerical self-test of the engine's backend. */
+  selfTest: { params: void; result: SelfTestResult };
+  /** The environment report as the engine's home sees it (selection, self-test, browser/Node, storage). */
+  environmentReport: { params: void; result: EngineEnvReport };
+  /** The training-step benchmark on this device (refused while a run or a detector trains). */
+  benchmark: { params: BenchmarkOptions; result: BenchmarkRecord[] };
 }
 
 export type CommandName = keyof EngineCommands;
@@ -472,6 +483,9 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   'deleteDetector',
   'detect',
   'injectFault',
+  'selfTest',
+  'environmentReport',
+  'benchmark',
 ];
 
 /** The command methods, one per command (void params make the argument optional). */

@@ -1,0 +1,182 @@
+/**
+ * The training-step benchmark's configurations, record and arithmetic (TF.js-free: the page, the
+ * CLI bench script and the engine all import it). The measurement itself runs in the engine
+ * (deviceQueries.ts) under its GPU lock; `npm run bench -- steps` (test/bench/steps.ts) runs the same
+ * measurement in Node and in Chromium and adds PyTorch CPU beside it.
+ *
+ * Every configuration is batch 1, G + D full step (the server's order: D on fake and real, then G),
+ * losses GAN (vanilla) + L1 (λ 100) + Sobel gradient (λ 5), no augmentation. GFLOP per step comes
+ * from the layer shapes (core/train/info.ts describeConfig: 2 × MACs × 3 for forward + backward,
+ * three D forwards per step); achieved GFLOP/s = that ÷ the median step time.
+ */
+import { withDefaults, type RunConfig } from '../core/config';
+import { describeConfig } from '../core/train/info';
+
+export type BenchConfigId = 'unet_128-ngf16-128' | 'unet_256-ngf64-256' | 'unet_256-ngf64-512';
+
+export interface BenchConfig {
+  id: BenchConfigId;
+  /** e.g. `unet_128 ngf16 @128` */
+  label: string;
+  netG: 'unet_128' | 'unet_256';
+  ngf: number;
+  ndf: number;
+  size: number;
+}
+
+export const BENCH_CONFIGS: readonly BenchConfig[] = [
+  { id: 'unet_128-ngf16-128', label: 'unet_128 ngf16 @128', netG: 'unet_128', ngf: 16, ndf: 16, size: 128 },
+  { id: 'unet_256-ngf64-256', label: 'unet_256 ngf64 @256', netG: 'unet_256', ngf: 64, ndf: 64, size: 256 },
+  { id: 'unet_256-ngf64-512', label: 'unet_256 ngf64 @512', netG: 'unet_256', ngf: 64, ndf: 64, size: 512 },
+];
+
+export function benchConfig(id: BenchConfigId): BenchConfig {
+  const c = BENCH_CONFIGS.find((x) => x.id === id);
+  if (!c)
+    throw new Error(
+      `unknown benchmark configuration "${String(id)}" (${BENCH_CONFIGS.map((x) => x.id).join(', ')})`,
+    );
+  return c;
+}
+
+export function isBenchConfigId(s: string): s is BenchConfigId {
+  return BENCH_CONFIGS.some((c) => c.id === s);
+}
+
+/** The run config a benchmark configuration trains with. */
+export function benchRunConfig(c: BenchConfig): RunConfig {
+  return withDefaults({
+    netG: c.netG,
+    ngf: c.ngf,
+    ndf: c.ndf,
+    size: c.size,
+    batch_size: 1,
+    gan_mode: 'vanilla',
+    lambda_L1: 100,
+    lambda_grad: 5,
+    jitter: false,
+    flip: false,
+    seed: 1,
+    log_every: 1,
+  });
+}
+
+/** GFLOP of one training step and of one inference (G forward, one image), from the layer shapes. */
+export function benchArithmetic(c: BenchConfig): { gflopPerStep: number; gflopInference: number } {
+  const info = describeConfig(benchRunConfig(c));
+  return { gflopPerStep: info.flopsPerStep / 1e9, gflopInference: info.flopsInference / 1e9 };
+}
+
+export interface BenchmarkOptions {
+  /** Configurations to measure, in order (default: the smallest only). */
+  configs?: BenchConfigId[];
+  /** Measured steps after warm-up (default 10). */
+  steps?: number;
+  /** Warm-up steps (default 2; the first one's time is the shader / kernel warm-up). */
+  warmup?: number;
+  /** Inference runs measured (default 5). */
+  inferRuns?: number;
+  /** Also profile one step per kernel type (tf.profile). */
+  profile?: boolean;
+  /** A configuration whose measurement would take longer than this is skipped (default 300 s). */
+  budgetSec?: number;
+}
+
+export interface KernelTime {
+  /** TF.js kernel name, e.g. Conv2DBackpropFilter */
+  kernel: string;
+  calls: number;
+  ms: number;
+}
+
+/** How `peak_bytes` was measured. */
+export type PeakBytesKind = 'gpuAllocated' | 'wasmHeap' | 'tensorBytes';
+
+/** One (configuration, backend) measurement; snake_case fields are the JSON record of issue 16. */
+export interface BenchmarkRecord {
+  config: string;
+  config_id: BenchConfigId;
+  backend: string;
+  where: 'node' | 'chromium' | 'browser';
+  /** wasm threads (1 for the other backends' host work). */
+  threads: number;
+  steps: number;
+  step_ms_median: number | null;
+  step_ms_min: number | null;
+  infer_ms_median: number | null;
+  /** The first step (kernel compilation / shader warm-up included), ms. */
+  first_step_ms: number | null;
+  /** first step − median step: the one-off warm-up cost, ms. */
+  warmup_ms: number | null;
+  gflops_per_step: number;
+  gflops_inference: number;
+  /** Achieved GFLOP/s of the median step. */
+  gflops_per_s: number | null;
+  peak_bytes: number | null;
+  peak_bytes_kind: PeakBytesKind;
+  tensors_leaked_per_step: number | null;
+  pytorch_step_ms_median: number | null;
+  ratio_vs_pytorch: number | null;
+  /** Time per kernel type of one profiled step, slowest first. */
+  profile?: KernelTime[];
+  /** Why the configuration was not measured (too slow for the budget, out of memory, ...). */
+  skipped?: string;
+}
+
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Sum tf.profile kernel entries by name, slowest first. */
+export function kernelTable(kernels: readonly { name: string; ms: number }[]): KernelTime[] {
+  const by = new Map<string, KernelTime>();
+  for (const k of kernels) {
+    const e = by.get(k.name) ?? { kernel: k.name, calls: 0, ms: 0 };
+    e.calls++;
+    e.ms += Number.isFinite(k.ms) ? k.ms : 0;
+    by.set(k.name, e);
+  }
+  return [...by.values()].sort((a, b) => b.ms - a.ms);
+}
+
+const fmt = (v: number | null, digits = 0): string => (v === null ? '–' : v.toFixed(digits));
+const mib = (b: number | null): string => (b === null ? '–' : `${(b / 1024 ** 2).toFixed(0)} MiB`);
+
+/** The table as Markdown (English column names with units; used by the CLI and the page's export). */
+export function benchmarkMarkdown(records: readonly BenchmarkRecord[]): string {
+  const head =
+    '| config | backend | where | threads | step ms (median) | infer ms | GFLOP/step | GFLOP/s | ' +
+    'first step ms | peak | tensors leaked/step | PyTorch ms | ratio |';
+  const rule = '|' + ' --- |'.repeat(13);
+  const rows = records.map((r) =>
+    r.skipped
+      ? `| ${r.config} | ${r.backend} | ${r.where} | ${r.threads} | skipped: ${r.skipped} | | ${r.gflops_per_step.toFixed(1)} | | | | | ${fmt(r.pytorch_step_ms_median)} | |`
+      : `| ${r.config} | ${r.backend} | ${r.where} | ${r.threads} | ${fmt(r.step_ms_median)} | ${fmt(r.infer_ms_median, 1)} | ` +
+        `${r.gflops_per_step.toFixed(1)} | ${fmt(r.gflops_per_s, 2)} | ${fmt(r.first_step_ms)} | ` +
+        `${mib(r.peak_bytes)} (${r.peak_bytes_kind}) | ${fmt(r.tensors_leaked_per_step, 1)} | ` +
+        `${fmt(r.pytorch_step_ms_median)} | ${r.ratio_vs_pytorch === null ? '–' : `${r.ratio_vs_pytorch.toFixed(2)}×`} |`,
+  );
+  return [head, rule, ...rows].join('\n') + '\n';
+}
+
+/** The per-kernel profile of one record as Markdown (top `n` kernel types). */
+export function profileMarkdown(r: BenchmarkRecord, n = 12): string {
+  if (!r.profile?.length) return '';
+  const total = r.profile.reduce((a, k) => a + k.ms, 0);
+  const lines = [
+    `Per-kernel profile of one step: ${r.config} on ${r.backend} (${r.where}), ${total.toFixed(0)} ms in kernels`,
+    '',
+    '| kernel | calls | ms | share |',
+    '| --- | --- | --- | --- |',
+    ...r.profile
+      .slice(0, n)
+      .map(
+        (k) =>
+          `| ${k.kernel} | ${k.calls} | ${k.ms.toFixed(1)} | ${((100 * k.ms) / (total || 1)).toFixed(1)} % |`,
+      ),
+  ];
+  return lines.join('\n') + '\n';
+}

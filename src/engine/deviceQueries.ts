@@ -1,0 +1,320 @@
+/**
+ * Device questions, answered by the engine in the home that trains (issue 11 item 3): the
+ * numerical self-test of the selected backend, the environment report, and the training-step
+ * benchmark (issue 16). Each runs under the engine's GPU lock, so a self-test's switch to the cpu
+ * reference never happens while a training step is using the backend, and the page never loads
+ * TF.js to ask.
+ *
+ * The benchmark trains a fresh G + D (core Trainer, the same step the studio trains with) on two
+ * seeded synthetic pairs: warm-up steps (the first one's time includes kernel compilation), then
+ * `steps` timed steps (each ends with `await drainMetrics()`, which waits for the GPU's queue),
+ * G inference on one image, and optionally one step under tf.profile (time per kernel type).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { version as appVersion } from '../../package.json';
+import type { RgbaImage } from '../core/image';
+import { Rng } from '../core/rng';
+import { createInMemoryDataSource, type ImagePair } from '../core/train/data';
+import { Trainer } from '../core/train/trainer';
+import { detectRuntime } from './adapter';
+import type { BackendSelection } from './backend';
+import {
+  benchArithmetic,
+  benchConfig,
+  benchRunConfig,
+  kernelTable,
+  median,
+  type BenchConfig,
+  type BenchConfigId,
+  type BenchmarkOptions,
+  type BenchmarkRecord,
+  type PeakBytesKind,
+} from './benchmark';
+import { buildEnvReport, collectBrowserInfo, collectStorage, type EnvReport } from './envReport';
+import type { EngineEvent, EngineHome } from './protocol';
+import { runSelfTest, type SelfTestResult } from './selftest';
+
+/** The environment report with what only the engine's home knows. */
+export interface EngineEnvReport extends EnvReport {
+  engine: {
+    home: EngineHome;
+    /** Threads of the wasm backend (null: wasm is not the backend in use). */
+    wasmThreads: number | null;
+    /** The engine's global scope is cross-origin isolated (needed for wasm threads). */
+    crossOriginIsolated: boolean;
+  };
+}
+
+/** What the engine lends the device questions. */
+export interface DeviceHost {
+  home(): EngineHome;
+  /** The engine's backend selection (throws when the engine is not initialised). */
+  selection(): BackendSelection;
+  /** Run `fn` holding the GPU lock (the training loop takes it per step). */
+  gpu<T>(fn: () => Promise<T>): Promise<T>;
+  /** Throws when a run or a detector is training (the benchmark would measure both badly). */
+  assertIdle(): void;
+  emit(event: EngineEvent): void;
+  yieldNow(): Promise<void>;
+}
+
+const now = (): number => performance.now();
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The wasm backend's thread count (1 when single-threaded), null on other backends. */
+async function wasmThreads(): Promise<number | null> {
+  if (tf.getBackend() !== 'wasm') return null;
+  try {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    return wasm.getThreadsCount();
+  } catch {
+    return 1;
+  }
+}
+
+/** Seeded smooth-plus-noise images (content does not change the cost; it keeps the losses finite). */
+function syntheticPairs(size: number, n: number): ImagePair[] {
+  const rng = new Rng(20261206);
+  const image = (phase: number): RgbaImage => {
+    const data = new Uint8ClampedArray(size * size * 4);
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++) {
+        const i = (y * size + x) * 4;
+        const v = 128 + 90 * Math.sin((x + phase) / 9) * Math.cos((y - phase) / 13) + rng.uniform(-20, 20);
+        data[i] = v;
+        data[i + 1] = v * 0.9;
+        data[i + 2] = v * 0.8;
+        data[i + 3] = 255;
+      }
+    return { width: size, height: size, data };
+  };
+  return Array.from({ length: n }, (_, k) => ({
+    id: `bench-${k}`,
+    photo: image(k * 7),
+    xray: image(k * 7 + 3),
+  }));
+}
+
+/** Peak memory as the backend can tell it. */
+class PeakMemory {
+  readonly kind: PeakBytesKind;
+  peak = 0;
+  constructor(private readonly backend: string) {
+    this.kind =
+      backend === 'webgpu' || backend === 'webgl'
+        ? 'gpuAllocated'
+        : backend === 'wasm'
+          ? 'wasmHeap'
+          : 'tensorBytes';
+  }
+  sample(): void {
+    const m = tf.memory() as tf.MemoryInfo & {
+      numBytesAllocatedInGPU?: number;
+      numBytesInGPUAllocated?: number;
+    };
+    let v = m.numBytes;
+    if (this.backend === 'webgpu') v = m.numBytesAllocatedInGPU ?? v;
+    else if (this.backend === 'webgl') v = m.numBytesInGPUAllocated ?? v;
+    else if (this.backend === 'wasm') {
+      const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8;
+      if (heap) v = heap.byteLength;
+    }
+    this.peak = Math.max(this.peak, v);
+  }
+}
+
+interface MeasureOptions {
+  steps: number;
+  warmup: number;
+  inferRuns: number;
+  profile: boolean;
+  budgetSec: number;
+}
+
+/** Measure one configuration on the active backend (never throws: a failure is a skipped record). */
+export async function measureConfig(
+  c: BenchConfig,
+  o: MeasureOptions,
+  host: Pick<DeviceHost, 'emit' | 'yieldNow'> & { where: BenchmarkRecord['where'] },
+): Promise<BenchmarkRecord> {
+  const backend = tf.getBackend();
+  const { gflopPerStep, gflopInference } = benchArithmetic(c);
+  const peak = new PeakMemory(backend);
+  const rec: BenchmarkRecord = {
+    config: c.label,
+    config_id: c.id,
+    backend,
+    where: host.where,
+    threads: (await wasmThreads()) ?? 1,
+    steps: 0,
+    step_ms_median: null,
+    step_ms_min: null,
+    infer_ms_median: null,
+    first_step_ms: null,
+    warmup_ms: null,
+    gflops_per_step: gflopPerStep,
+    gflops_inference: gflopInference,
+    gflops_per_s: null,
+    peak_bytes: null,
+    peak_bytes_kind: peak.kind,
+    tensors_leaked_per_step: null,
+    pytorch_step_ms_median: null,
+    ratio_vs_pytorch: null,
+  };
+  const cfg = benchRunConfig(c);
+  const data = createInMemoryDataSource(syntheticPairs(cfg.size, 2), { size: cfg.size });
+  let trainer: Trainer | null = null;
+  const total = o.warmup + o.steps;
+  const progress = (done: number): void =>
+    host.emit({ type: 'benchmarkProgress', config: c.label, done, total });
+  try {
+    const t = Trainer.create(cfg, data, { gradNorms: false });
+    trainer = t;
+    const step = async (): Promise<number> => {
+      const t0 = now();
+      t.step();
+      await t.drainMetrics();
+      const ms = now() - t0;
+      peak.sample();
+      return ms;
+    };
+    progress(0);
+    rec.first_step_ms = await step();
+    let last = rec.first_step_ms;
+    for (let i = 1; i < o.warmup; i++) {
+      last = await step();
+      progress(i + 1);
+      await host.yieldNow();
+    }
+    const estimateSec = (last * o.steps) / 1000;
+    if (estimateSec > o.budgetSec) {
+      rec.skipped =
+        `one step takes ${(last / 1000).toFixed(1)} s, ${o.steps} steps would take ` +
+        `${Math.round(estimateSec)} s (budget ${o.budgetSec} s)`;
+      rec.peak_bytes = peak.peak;
+      return rec;
+    }
+    const tensorsBefore = tf.memory().numTensors;
+    const times: number[] = [];
+    for (let i = 0; i < o.steps; i++) {
+      times.push(await step());
+      progress(o.warmup + i + 1);
+      await host.yieldNow();
+    }
+    rec.tensors_leaked_per_step = (tf.memory().numTensors - tensorsBefore) / o.steps;
+    rec.steps = times.length;
+    rec.step_ms_median = median(times);
+    rec.step_ms_min = Math.min(...times);
+    rec.warmup_ms = rec.step_ms_median === null ? null : Math.max(0, rec.first_step_ms - rec.step_ms_median);
+    rec.gflops_per_s = rec.step_ms_median ? gflopPerStep / (rec.step_ms_median / 1000) : null;
+
+    // inference: G forward on one image (batch statistics, like the server without --eval)
+    const photo = tf.randomUniform([1, cfg.size, cfg.size, cfg.input_nc], -1, 1, 'float32', 7) as tf.Tensor4D;
+    try {
+      const inferTimes: number[] = [];
+      for (let i = 0; i <= o.inferRuns; i++) {
+        const t0 = now();
+        const y = t.predict(photo, { evalMode: false });
+        await y.data();
+        y.dispose();
+        if (i > 0) inferTimes.push(now() - t0); // the first run compiles inference-only kernels
+        peak.sample();
+        await host.yieldNow();
+      }
+      rec.infer_ms_median = median(inferTimes);
+    } finally {
+      photo.dispose();
+    }
+
+    if (o.profile) {
+      const info = await tf.profile(async () => {
+        t.step();
+        await t.drainMetrics();
+      });
+      rec.profile = kernelTable(
+        info.kernels.map((k) => ({
+          name: k.name,
+          ms: typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : Number.NaN,
+        })),
+      );
+      peak.sample();
+    }
+    rec.peak_bytes = peak.peak;
+    return rec;
+  } catch (e) {
+    rec.skipped = `failed: ${errorText(e)}`;
+    rec.peak_bytes = peak.peak || null;
+    return rec;
+  } finally {
+    trainer?.dispose();
+    data.dispose();
+  }
+}
+
+export class DeviceQueries {
+  private lastSelfTest: SelfTestResult | undefined;
+
+  constructor(private readonly host: DeviceHost) {}
+
+  /** Self-test the engine's backend against cpu, holding the GPU lock (never between a step's kernels). */
+  async selfTest(): Promise<SelfTestResult> {
+    const sel = this.host.selection();
+    const result = await this.host.gpu(() => runSelfTest(sel.backend));
+    this.lastSelfTest = result;
+    return result;
+  }
+
+  async environmentReport(): Promise<EngineEnvReport> {
+    const selection = this.host.selection();
+    const node = detectRuntime() === 'node';
+    const base = buildEnvReport({
+      appVersion,
+      selection,
+      browser: node ? undefined : collectBrowserInfo(),
+      node: node ? { version: process.version, platform: process.platform, arch: process.arch } : undefined,
+      selfTest: this.lastSelfTest,
+      storage: node ? undefined : await collectStorage(),
+    });
+    return {
+      ...base,
+      engine: {
+        home: this.host.home(),
+        wasmThreads: selection.backend === 'wasm' ? await wasmThreads() : null,
+        crossOriginIsolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true,
+      },
+    };
+  }
+
+  /** The training-step benchmark on the engine's backend, one configuration at a time under the GPU lock. */
+  async benchmark(params: BenchmarkOptions): Promise<BenchmarkRecord[]> {
+    this.host.selection();
+    this.host.assertIdle();
+    const ids: BenchConfigId[] = params.configs?.length ? params.configs : ['unet_128-ngf16-128'];
+    const configs = ids.map(benchConfig);
+    const o: MeasureOptions = {
+      steps: Math.max(1, Math.floor(params.steps ?? 10)),
+      warmup: Math.max(1, Math.floor(params.warmup ?? 2)),
+      inferRuns: Math.max(1, Math.floor(params.inferRuns ?? 5)),
+      profile: params.profile === true,
+      budgetSec: params.budgetSec ?? 300,
+    };
+    const where: BenchmarkRecord['where'] = detectRuntime() === 'node' ? 'node' : 'browser';
+    const out: BenchmarkRecord[] = [];
+    for (const c of configs) {
+      this.host.assertIdle();
+      out.push(
+        await this.host.gpu(() =>
+          measureConfig(c, o, {
+            where,
+            emit: (e) => this.host.emit(e),
+            yieldNow: () => this.host.yieldNow(),
+          }),
+        ),
+      );
+    }
+    return out;
+  }
+}

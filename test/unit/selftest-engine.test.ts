@@ -1,0 +1,163 @@
+/**
+ * Device questions go through the engine (issue 11 item 3, deviceQueries.ts), tested with the
+ * in-page home in Node on wasm:
+ *  - the self-test run while a demo run trains in the same home no longer changes the run's
+ *    backend: afterwards the backend is wasm, every live tensor (the run's weights and Adam moments
+ *    included) is still on wasm, and the run goes on stepping. The backend switch is made to take a
+ *    macrotask here, as in a browser, so a self-test outside the engine's GPU lock would let a step
+ *    run on its cpu reference (and move the weights there);
+ *  - the environment report comes from the engine (selection, the last self-test, Node, threads);
+ *  - the benchmark is refused while a run trains, and measures the smallest configuration on wasm
+ *    (steps, inference, GFLOP/s from the layer arithmetic, wasm heap, leaked tensors, kernel profile).
+ */
+import 'fake-indexeddb/auto';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RunConfig } from '../../src/core/config';
+import { Rng } from '../../src/core/rng';
+import { benchArithmetic, benchConfig } from '../../src/engine/benchmark';
+import { demoValCount, type DemoGenerator, type SourceCase } from '../../src/engine/datasetIds';
+import { EngineCore } from '../../src/engine/engineCore';
+import { engineFromCore } from '../../src/engine/inPage';
+import type { EngineEvent } from '../../src/engine/protocol';
+
+const toyDemo: DemoGenerator = async (n, seed, size) => {
+  const val = demoValCount(n);
+  const rng = new Rng(seed);
+  const img = (): { width: number; height: number; data: Uint8ClampedArray } => {
+    const data = new Uint8ClampedArray(size * size * 4);
+    for (let i = 0; i < data.length; i++) data[i] = i % 4 === 3 ? 255 : rng.int(256);
+    return { width: size, height: size, data };
+  };
+  const cases: SourceCase[] = Array.from({ length: n }, (_, i) => ({
+    id: `toy${i}`,
+    split: i < n - val ? 'train' : 'val',
+    landmarks: null,
+    photo: img(),
+    xray: img(),
+  }));
+  return { cases };
+};
+
+const CONFIG: Partial<RunConfig> = {
+  netG: 'unet_32',
+  size: 32,
+  ngf: 4,
+  ndf: 4,
+  n_epochs: 200,
+  n_epochs_decay: 0,
+  log_every: 1,
+  val_every: 100_000,
+  save_every: 100_000,
+  seed: 3,
+};
+
+function until(pred: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const t0 = Date.now();
+  return new Promise((resolve, reject) => {
+    const tick = (): void => {
+      if (pred()) resolve();
+      else if (Date.now() - t0 > timeoutMs) reject(new Error('timed out'));
+      else setTimeout(tick, 10);
+    };
+    tick();
+  });
+}
+
+/** Backends that hold the registered variables (the run's weights and Adam moments), by name. */
+function variableBackends(): Set<string> {
+  const engine = tf.engine() as unknown as {
+    state: {
+      tensorInfo: WeakMap<object, { backend: unknown }>;
+      registeredVariables: Record<string, tf.Variable>;
+    };
+    registry: Record<string, unknown>;
+  };
+  const names = new Map<unknown, string>(Object.entries(engine.registry).map(([k, v]) => [v, k]));
+  const out = new Set<string>();
+  for (const v of Object.values(engine.state.registeredVariables))
+    out.add(names.get(engine.state.tensorInfo.get(v.dataId)?.backend) ?? '?');
+  return out;
+}
+
+/** Data the cpu backend holds (the self-test's reference frees all of its own). */
+const cpuData = (): number => tf.findBackend('cpu')?.numDataIds() ?? 0;
+
+const realSetBackend = tf.engine().setBackend.bind(tf.engine());
+afterAll(async () => {
+  (tf.engine() as unknown as { setBackend: typeof realSetBackend }).setBackend = realSetBackend;
+  await tf.setBackend('cpu');
+});
+
+describe('device questions through the engine (in-page home, wasm)', () => {
+  it('the self-test during a training run leaves the run on wasm and the run goes on', async () => {
+    // a browser's backend switch takes a macrotask (async init, GPU reads): model it
+    (tf.engine() as unknown as { setBackend: typeof realSetBackend }).setBackend = async (name: string) => {
+      await new Promise((r) => setTimeout(r, 5));
+      return realSetBackend(name);
+    };
+    const core = new EngineCore({ home: 'page', demo: toyDemo, eventEveryMs: 0, historyEveryMs: 0 });
+    const engine = engineFromCore(core, 'page');
+    const events: EngineEvent[] = [];
+    engine.onEvent((e) => events.push(e));
+    const steps = (): number => {
+      const p = events.filter((e) => e.type === 'progress').at(-1);
+      return p?.type === 'progress' ? p.progress.step : 0;
+    };
+    const info = await engine.init({ backend: 'wasm', storagePrefix: `selftest-${crypto.randomUUID()}` });
+    expect(info.selection.backend).toBe('wasm');
+    await engine.loadDataset({ kind: 'demo', cases: 5, seed: 2 });
+    await engine.start({ config: CONFIG as RunConfig, name: 'selftest-during-run' });
+    await until(() => steps() >= 3);
+
+    for (let k = 0; k < 3; k++) {
+      const before = steps();
+      const result = await engine.selfTest();
+      expect(result.backend).toBe('wasm');
+      expect(result.passed).toBe(true);
+      expect(tf.getBackend()).toBe('wasm');
+      expect([...variableBackends()]).toEqual(['wasm']);
+      expect(cpuData()).toBe(0);
+      await until(() => steps() > before + 1);
+    }
+    expect((await engine.getStatus()).backend).toBe('wasm');
+    expect((await engine.getStatus()).phase).toBe('running');
+
+    // the report is the engine's: its selection, the last self-test, Node, wasm threads
+    const report = await engine.environmentReport();
+    expect(report.selection.backend).toBe('wasm');
+    expect(report.selfTest?.passed).toBe(true);
+    expect(report.node?.version).toBe(process.version);
+    expect(report.engine).toMatchObject({ home: 'page', wasmThreads: 1 });
+
+    // no benchmark while a run trains
+    await expect(engine.benchmark({ steps: 1 })).rejects.toThrow(/run|training/i);
+    await engine.stop();
+    expect([...variableBackends()]).toEqual(['wasm']);
+    (tf.engine() as unknown as { setBackend: typeof realSetBackend }).setBackend = realSetBackend;
+
+    // the benchmark of the smallest configuration on wasm
+    const progress: number[] = [];
+    engine.onEvent((e) => {
+      if (e.type === 'benchmarkProgress') progress.push(e.done);
+    });
+    const tensorsBefore = tf.memory().numTensors;
+    const [r] = await engine.benchmark({ steps: 2, warmup: 1, inferRuns: 1, profile: true });
+    expect(r.skipped).toBeUndefined();
+    expect(r).toMatchObject({ config: 'unet_128 ngf16 @128', backend: 'wasm', where: 'node', steps: 2 });
+    const { gflopPerStep } = benchArithmetic(benchConfig('unet_128-ngf16-128'));
+    expect(r.gflops_per_step).toBeCloseTo(gflopPerStep, 9);
+    expect(gflopPerStep).toBeGreaterThan(1.4);
+    expect(gflopPerStep).toBeLessThan(1.7);
+    expect(r.step_ms_median).toBeGreaterThan(0);
+    expect(r.infer_ms_median).toBeGreaterThan(0);
+    expect(r.gflops_per_s).toBeCloseTo(gflopPerStep / (r.step_ms_median! / 1000), 6);
+    expect(r.peak_bytes_kind).toBe('wasmHeap');
+    expect(r.peak_bytes).toBeGreaterThan(16 * 1024 ** 2);
+    expect(r.tensors_leaked_per_step).toBe(0);
+    expect(r.profile?.some((k) => k.kernel === 'Conv2D' && k.calls > 0)).toBe(true);
+    expect(progress.at(-1)).toBe(3);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    await engine.dispose();
+  });
+});
