@@ -1,10 +1,25 @@
 /** Pure helpers of the Data section: folder-name lists, report ordering, durations, translated report lines. */
 import { describe, expect, it } from 'vitest';
 import type { ReportEntry } from '../../src/engine/import/pipeline';
-import { formatBytes, formatEta, parseNameList, reportRows, validMmPerPx } from '../../src/ui/data/format';
+import {
+  formatBytes,
+  formatDate,
+  formatEta,
+  parseNameList,
+  reportRows,
+  validMmPerPx,
+} from '../../src/ui/data/format';
 import { problemText } from '../../src/ui/data/texts';
 
 describe('Data section helpers', () => {
+  it('formats dates in the UI language (zh: 2026年12月6日, also from epoch ms as tracings store them)', () => {
+    const ms = Date.UTC(2026, 11, 6, 12, 0);
+    expect(formatDate(ms, 'zh')).toMatch(/2026年12月\d+日/);
+    expect(formatDate(new Date(ms).toISOString(), 'zh')).toBe(formatDate(ms, 'zh'));
+    expect(formatDate(ms, 'en')).toMatch(/Dec/);
+    expect(formatDate('not a date', 'en')).toBe('not a date');
+  });
+
   it('parses folder-name lists (commas, Chinese commas, spaces), lower-cased and unique', () => {
     expect(parseNameList('Photo, FACE，照片 ;face  A')).toEqual(['photo', 'face', '照片', 'a']);
     expect(parseNameList(' , ')).toEqual([]);

@@ -35,10 +35,10 @@ export function formatEta(ms: number, lang: Lang): string {
   return `${sec} s`;
 }
 
-/** An ISO time as a local date and time (minutes). */
-export function formatDate(iso: string, lang: Lang): string {
+/** An ISO time (or epoch ms) as a local date and time (minutes), in the UI language's format. */
+export function formatDate(iso: string | number, lang: Lang): string {
   const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
+  if (Number.isNaN(d.getTime())) return String(iso);
   return d.toLocaleString(locale(lang), {
     year: 'numeric',
     month: 'short',
