@@ -5,6 +5,7 @@
  */
 import type { Point, RgbaImage } from '../core/image';
 import type { PixelSpacing } from '../core/eval/landmarkSharpnessSummary';
+import type { PixelRect } from '../core/eval/contentRegion';
 import type { DatasetSource } from './protocol';
 
 export const DEMO_DATASET_PREFIX = 'demo-';
@@ -34,6 +35,9 @@ export interface SourceCase {
   landmarks: Point[] | null;
   /** mm per preprocessed X-ray pixel (x, y): landmark-region sharpness windows; absent = unknown. */
   pixelSpacingMm?: PixelSpacing | null;
+  /** Content regions (not the padding) of the photo / X-ray at the training size; absent = whole image. */
+  photoContent?: PixelRect | null;
+  xrayContent?: PixelRect | null;
 }
 
 /**

@@ -41,6 +41,7 @@ import {
 import type { Point, RgbaImage } from '../core/image';
 import { DEFAULT_MM_PER_PX } from '../core/data/dataset';
 import { preprocessedSpacing, type PixelSpacing } from '../core/eval/landmarkSharpnessSummary';
+import { contentRect, type PixelRect } from '../core/eval/contentRegion';
 import { getCaseImage, getCases, getDataset, listCaseIds, type StoredCase } from '../store/datasets';
 import { NotFoundError, StorageFullError } from '../store/errors';
 import type { StudioStorage } from '../store/storage';
@@ -66,6 +67,13 @@ export interface TrainingCase {
   landmarks?: Point[];
   /** mm per preprocessed X-ray pixel (x, y), from the dataset's pixel spacing and the transform (with landmarks). */
   pixelSpacingMm?: PixelSpacing;
+  /**
+   * Content regions (the image, not the letterbox / ROI padding) of the preprocessed photo and
+   * X-ray, whole pixels (core/eval/contentRegion.ts): validation metrics are computed on the
+   * target's. Absent when the stored case does not record the original size.
+   */
+  photoContent?: PixelRect;
+  xrayContent?: PixelRect;
 }
 
 export interface LoadProgress {
@@ -280,6 +288,10 @@ export async function loadDatasetForTraining(
         fresh.push({ caseId: rec.id, photo: packImage(photo), xray: packImage(xray) });
       }
       const tc: TrainingCase = { id: rec.id, split: rec.split, photo, xray };
+      if (rec.photoSize)
+        tc.photoContent = contentRect(computeTransform(rec.photoSize.width, rec.photoSize.height, spec));
+      if (rec.xraySize)
+        tc.xrayContent = contentRect(computeTransform(rec.xraySize.width, rec.xraySize.height, spec));
       if (rec.landmarks && rec.xraySize) {
         const t = computeTransform(rec.xraySize.width, rec.xraySize.height, spec);
         tc.landmarks = pointsToPreprocessed(t, rec.landmarks);

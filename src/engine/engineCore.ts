@@ -34,6 +34,7 @@ import { withDefaults, type RunConfig } from '../core/config';
 import type { PreprocessSpec } from '../core/data/preprocess';
 import type { RoundDiag } from '../core/eval/diagnostics';
 import type { EvalLandmarkOptions } from '../core/eval/round';
+import type { RegionPair } from '../core/eval/contentRegion';
 import type { PixelSpacing } from '../core/eval/landmarkSharpnessSummary';
 import { ISBI_LANDMARKS } from '../core/data/landmarkSet';
 import { aggregate, imageMetrics, type CaseMetrics } from '../core/eval/metrics';
@@ -791,6 +792,8 @@ export class EngineCore implements EngineApi {
               xray: c.xray,
               landmarks: c.landmarks ?? null,
               pixelSpacingMm: c.pixelSpacingMm ?? null,
+              photoContent: c.photoContent ?? null, // validation metrics on the content region (fairmetrics)
+              xrayContent: c.xrayContent ?? null,
             }),
           onProgress: (p) => emit({ type: 'datasetProgress', done: p.done, total: p.total }),
         });
@@ -859,7 +862,10 @@ export class EngineCore implements EngineApi {
           );
         }
         const [photo, xray] = cfg.direction === 'BtoA' ? [c.xray, c.photo] : [c.photo, c.xray];
-        const pair: ImagePair = { id: c.id, photo, xray, landmarks: c.landmarks ?? undefined };
+        const pair: RegionPair = { id: c.id, photo, xray, landmarks: c.landmarks ?? undefined };
+        // the target's content region: validation metrics never count the padding (fairmetrics)
+        const content = cfg.direction === 'BtoA' ? c.photoContent : c.xrayContent;
+        if (content) pair.content = content;
         if (c.pixelSpacingMm) spacing.set(c.id, c.pixelSpacingMm);
         if (c.split === 'train') train.push(pair);
         else if (c.split === 'val') val.push(pair);

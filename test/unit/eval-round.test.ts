@@ -20,12 +20,18 @@ import { diagnose, stuckDetector } from '../../src/core/eval/diagnostics';
 import {
   caseValues,
   DEFAULT_STUCK,
+  evaluateModel,
+  metricsRegionOf,
+  metricsRegionOfValues,
   roundFromValues,
   roundValues,
   stuckOfStoredRound,
   type StoredRound,
 } from '../../src/core/eval/round';
 import type { Point, RgbaImage } from '../../src/core/image';
+import { preprocessImage, type PreprocessSpec } from '../../src/core/data/preprocess';
+import { contentRect, type PixelRect, type RegionPair } from '../../src/core/eval/contentRegion';
+import type { Generator } from '../../src/core/model/types';
 import { caseLandmarkSharpness } from '../../src/core/eval/landmarkSharpness';
 import { lossBalance } from '../../src/core/losses';
 import { deriveSeed, Rng } from '../../src/core/rng';
@@ -473,5 +479,136 @@ describe('a round is wired to the tested primitives', () => {
     } finally {
       disposeTrainer(t);
     }
+  });
+});
+
+describe('content region: runs that differ in preprocessing are scored on the same pixels', () => {
+  /** A "generator" that returns its input: the photo IS the prediction (no training needed). */
+  const identity = {
+    params: new Map(),
+    buffers: new Map(),
+    batchesTracked: new Map(),
+    keyOrder: [],
+    dispose: () => undefined,
+    apply: (photo: tf.Tensor4D) => tf.clone(photo),
+  } as unknown as Generator;
+
+  /** A non-square "film" (W × H) with smooth structure and edges, grey, values 30..200. */
+  function film(w: number, h: number): RgbaImage {
+    const data = new Uint8ClampedArray(w * h * 4);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const k = (y * w + x) * 4;
+        const g = 30 + 120 * (x / w) + (Math.hypot(x - w / 2, y - h / 3) < h / 5 ? 50 : 0);
+        data[k] = data[k + 1] = data[k + 2] = g;
+        data[k + 3] = 255;
+      }
+    return { width: w, height: h, data };
+  }
+
+  /** The same film, brighter by `d` levels everywhere (a prediction off by d/255 on every pixel). */
+  function brighter(img: RgbaImage, d: number): RgbaImage {
+    const data = Uint8ClampedArray.from(img.data);
+    for (let i = 0; i < data.length; i += 4) for (let k = 0; k < 3; k++) data[i + k] += d;
+    return { ...img, data };
+  }
+
+  const spec = (mode: 'stretch' | 'letterbox'): PreprocessSpec => ({
+    mode,
+    size: SIZE,
+    pad: 'constant',
+    padColor: [0, 0, 0],
+    roi: null,
+  });
+
+  /** A pair whose prediction (the photo, through `identity`) is `pred` and target `target`, preprocessed. */
+  function pairOf(id: string, target: RgbaImage, pred: RgbaImage, mode: 'stretch' | 'letterbox'): RegionPair {
+    const t = preprocessImage(target, spec(mode));
+    const p = preprocessImage(pred, spec(mode));
+    return { id, photo: p.image, xray: t.image, content: contentRect(t.transform) };
+  }
+
+  const cfg = config({ eval_mode: true });
+
+  it('garbage in the letterbox padding does not change any content-region figure (it changes the whole-image one)', async () => {
+    const target = film(48, 30);
+    const clean = pairOf('a', target, brighter(target, 12), 'letterbox');
+    const r = clean.content as PixelRect;
+    expect(r.w).toBe(SIZE);
+    expect(r.h).toBeLessThan(SIZE); // 48 × 30 letterboxed to 32 px: 20 rows of content
+    // the same prediction with random values in every padding pixel
+    const noisy = Uint8ClampedArray.from(clean.photo.data);
+    const rng = new Rng(5);
+    for (let y = 0; y < SIZE; y++)
+      for (let x = 0; x < SIZE; x++) {
+        if (y >= r.y && y < r.y + r.h && x >= r.x && x < r.x + r.w) continue;
+        const k = (y * SIZE + x) * 4;
+        noisy[k] = noisy[k + 1] = noisy[k + 2] = rng.int(256);
+      }
+    const garbage: RegionPair = { ...clean, id: 'b', photo: { ...clean.photo, data: noisy } };
+    const before = tf.memory().numTensors;
+    const evA = await evaluateModel(identity, null, cfg, [clean], [], { step: 1, diagCaseIds: ['a'] });
+    const evB = await evaluateModel(identity, null, cfg, [garbage], [], { step: 1, diagCaseIds: ['b'] });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(evA.metricsRegion).toBe('content');
+    const strip = (e: typeof evA) => ({
+      l1: e.cases[0].l1_01,
+      psnr: e.cases[0].psnr_db,
+      ssim: e.cases[0].ssim,
+      sharp: e.cases[0].sharpnessRatio,
+      grad: e.diagnosis?.pred.gradMean_255,
+      max: e.diagnosis?.pred.intensityMax_255,
+      p999: e.diagnosis?.pred.intensityP999_255,
+      target: e.diagnosis?.target.gradMean_255,
+    });
+    expect(strip(evB)).toEqual(strip(evA));
+    // on the content region the prediction is off by 12 levels on every pixel
+    expect(evA.cases[0].l1_01).toBeCloseTo(12 / 255, 6);
+    // the whole-image figures see the padding: perfect padding dilutes the error, garbage inflates it
+    expect(evA.aggregate.mean_l1_whole).toBeCloseTo(((12 / 255) * r.w * r.h) / (SIZE * SIZE), 6);
+    expect(evB.aggregate.mean_l1_whole as number).toBeGreaterThan(evA.aggregate.mean_l1_whole as number);
+    expect(evA.aggregate.mean_content_fraction).toBeCloseTo((r.w * r.h) / (SIZE * SIZE), 9);
+    // the flag and the whole-image figures go into the stored round and come back
+    const values = JSON.parse(JSON.stringify(roundValues(evA))) as Record<string, number | null>;
+    expect(values.content_region).toBe(1);
+    expect(values.mean_l1_whole).toBeCloseTo(evA.aggregate.mean_l1_whole as number, 12);
+    const rebuilt = roundFromValues(1, 1, values, cfg, []);
+    expect(rebuilt.metricsRegion).toBe('content');
+    expect(rebuilt.aggregate.mean_content_fraction).toBe(evA.aggregate.mean_content_fraction);
+  });
+
+  it('stretch and letterbox of the same film and prediction score the same content-region error', async () => {
+    const target = film(60, 36);
+    const pred = brighter(target, 20);
+    const st = pairOf('s', target, pred, 'stretch');
+    const lb = pairOf('l', target, pred, 'letterbox');
+    expect(st.content).toEqual({ x: 0, y: 0, w: SIZE, h: SIZE });
+    const evS = await evaluateModel(identity, null, cfg, [st], [], { step: 1 });
+    const evL = await evaluateModel(identity, null, cfg, [lb], [], { step: 1 });
+    // 20 levels on every film pixel, whichever way it was fitted into the square
+    expect(evS.aggregate.mean_l1).toBeCloseTo(20 / 255, 3);
+    expect(evL.aggregate.mean_l1).toBeCloseTo(evS.aggregate.mean_l1, 3);
+    expect(evL.aggregate.mean_psnr).toBeCloseTo(evS.aggregate.mean_psnr, 1);
+    // stretch has no padding: its whole-image figure is the content one
+    expect(evS.aggregate.mean_l1_whole).toBe(evS.aggregate.mean_l1);
+    // the old whole-image rule would credit the letterboxed run for its black margin
+    const legacy = await evaluateModel(identity, null, cfg, [{ ...lb, content: null }], [], { step: 1 });
+    expect(legacy.aggregate.mean_l1).toBeLessThan(0.7 * evS.aggregate.mean_l1);
+    expect(legacy.aggregate.mean_l1).toBeCloseTo(evL.aggregate.mean_l1_whole as number, 9);
+  });
+
+  it('a stored round without the flag reads as whole-image, and a bad region is refused with the case named', async () => {
+    const old = { mean_l1: 0.1, mean_psnr: 15, mean_ssim: 0.5, n_cases: 2 };
+    const rebuilt = roundFromValues(10, 1, old, cfg, []);
+    expect(rebuilt.metricsRegion).toBe('whole');
+    expect(metricsRegionOf(rebuilt)).toBe('whole');
+    expect(metricsRegionOfValues(old)).toBe('whole');
+    expect(rebuilt.aggregate.mean_l1_whole).toBeUndefined();
+    const target = film(40, 40);
+    const bad: RegionPair = {
+      ...pairOf('x1', target, target, 'stretch'),
+      content: { x: 4, y: 0, w: SIZE, h: 8 },
+    };
+    await expect(evaluateModel(identity, null, cfg, [bad], [], { step: 1 })).rejects.toThrow(/case x1/);
   });
 });

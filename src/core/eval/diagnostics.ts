@@ -12,10 +12,14 @@
  *   127.5 * sqrt(2) ≈ 180.3.
  * - the clinic's 极值 (extreme) is the pixel intensity maximum, reported as `intensityMax_255`.
  * Percentiles use numpy's default linear interpolation over all pixels of all images.
+ * With a `region` (the content region of letterboxed images, contentRegion.ts) the images are
+ * cropped to it first: the statistics never count padding, and the Sobel filter's replicate
+ * padding at the crop's edge keeps the content/padding border from reading as an edge.
  */
 import * as tf from '@tensorflow/tfjs';
 import { sobel } from '../losses';
-import { percentileSorted } from './metrics';
+import type { PixelRect } from './contentRegion';
+import { cropTensor, percentileSorted } from './metrics';
 
 /** The clinic's plan-002 success thresholds (their pipeline; a guide, not a gate). */
 export const CLINIC_PLAN_002 = { gradMean_255: 3.0, intensityMax_255: 140 } as const;
@@ -153,9 +157,18 @@ export function greyAndGradient_255(images: tf.Tensor4D): { grey: tf.Tensor4D; g
   });
 }
 
-/** Gradient and intensity statistics (0-255 units) of a [-1,1] NHWC batch, pooled over all images. */
-export async function imageStats(images: tf.Tensor4D, opts: HistogramOptions = {}): Promise<ImageStats> {
-  const { grey, grad } = greyAndGradient_255(images);
+/**
+ * Gradient and intensity statistics (0-255 units) of a [-1,1] NHWC batch, pooled over all images
+ * (over `region` of each image when given).
+ */
+export async function imageStats(
+  images: tf.Tensor4D,
+  opts: HistogramOptions = {},
+  region?: PixelRect | null,
+): Promise<ImageStats> {
+  const cropped = cropTensor(images, region);
+  const { grey, grad } = greyAndGradient_255(cropped);
+  if (cropped !== images) cropped.dispose();
   try {
     const [gv, dv] = await Promise.all([grey.data(), grad.data()]);
     return imageStatsFromMaps(Float32Array.from(gv), Float32Array.from(dv), images.shape[0], opts);
@@ -183,14 +196,18 @@ function ratio(a: number, b: number): number {
   return b === 0 ? (a === 0 ? 1 : Infinity) : a / b;
 }
 
-/** Diagnostics of predictions vs targets ([-1,1] NHWC, any batch sizes), see the module comment. */
+/**
+ * Diagnostics of predictions vs targets ([-1,1] NHWC, any batch sizes), see the module comment;
+ * over `region` of every image when given (the same rectangle for pred and target).
+ */
 export async function diagnose(
   pred: tf.Tensor4D,
   target: tf.Tensor4D,
   opts: HistogramOptions = {},
+  region?: PixelRect | null,
 ): Promise<Diagnosis> {
-  const p = await imageStats(pred, opts);
-  const t = await imageStats(target, opts);
+  const p = await imageStats(pred, opts, region);
+  const t = await imageStats(target, opts, region);
   return {
     pred: p,
     target: t,

@@ -6,6 +6,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ssimPerCase } from '../losses';
+import type { PixelRect } from './contentRegion';
+
+/**
+ * The rectangle `r` of an NHWC batch (every image, every channel), e.g. a case's content region
+ * (contentRegion.ts). Returns the input itself when `r` is null or covers it whole (then the
+ * caller must not dispose it twice: compare identity).
+ */
+export function cropTensor<T extends tf.Tensor4D>(images: T, r: PixelRect | null | undefined): T {
+  if (!r) return images;
+  const [, h, w] = images.shape;
+  if (r.x === 0 && r.y === 0 && r.w === w && r.h === h) return images;
+  return tf.slice(images, [0, r.y, r.x, 0], [-1, r.h, r.w, -1]) as T;
+}
 
 export interface CaseMetrics {
   /** Mean absolute error on [0,1], over all pixels and channels. */
@@ -26,17 +39,23 @@ export interface CaseMetrics {
 
 /**
  * Per-case metrics of predictions against targets (both [-1,1], same shape [N,H,W,C]).
- * No clipping: values are mapped with (x + 1) / 2 as they are.
+ * No clipping: values are mapped with (x + 1) / 2 as they are. With `region` (e.g. the content
+ * region of letterboxed images, contentRegion.ts) every metric is computed on that rectangle only:
+ * the images are cropped first, so neither the means nor the SSIM window see a pixel outside it.
  */
-export async function imageMetrics(pred: tf.Tensor4D, target: tf.Tensor4D): Promise<CaseMetrics[]> {
+export async function imageMetrics(
+  pred: tf.Tensor4D,
+  target: tf.Tensor4D,
+  region?: PixelRect | null,
+): Promise<CaseMetrics[]> {
   if (pred.shape.join('x') !== target.shape.join('x')) {
     throw new Error(
       `imageMetrics: prediction shape ${pred.shape.join('x')} differs from target shape ${target.shape.join('x')}`,
     );
   }
   const [l1T, mseT, ssimT] = tf.tidy(() => {
-    const p = tf.div(tf.add(pred, 1), 2) as tf.Tensor4D;
-    const t = tf.div(tf.add(target, 1), 2) as tf.Tensor4D;
+    const p = tf.div(tf.add(cropTensor(pred, region), 1), 2) as tf.Tensor4D;
+    const t = tf.div(tf.add(cropTensor(target, region), 1), 2) as tf.Tensor4D;
     const d = tf.sub(p, t);
     const l1 = tf.mean(tf.abs(d), [1, 2, 3]);
     const mse = tf.mean(tf.square(d), [1, 2, 3]);

@@ -3,10 +3,18 @@
  * plain structured-clone data (no tensors), computed by `evaluateModel` and extended to a
  * `ValidationRound` (stuck verdict + checklist) by `completeRound`.
  *
+ * Where: every image metric (L1, PSNR, SSIM, sharpness, the 0-255 diagnostics, landmark-region
+ * sharpness, the train-subset L1 of the gap) is computed on each case's CONTENT REGION only
+ * (contentRegion.ts: the film's pixels, never the letterbox / ROI padding), so runs that differ in
+ * preprocessing are compared on the same pixels. The whole-image L1 / PSNR / SSIM (padding
+ * included: the server test.py's figure) are kept beside them as `mean_l1_whole` etc.
+ * `metricsRegion` says which rule a round used: rounds stored before it existed are 'whole'.
+ *
  * What is computed, on which cases:
  * - per-case metrics (L1 on [0,1] and on [-1,1], PSNR dB, SSIM) and per-case sharpness ratio on
  *   EVERY validation case, one case at a time like the server's test.py, with the same dropout
- *   seeds as `Trainer.evaluate` (so `mean_l1` equals the trainer's);
+ *   seeds as `Trainer.evaluate` (so `mean_l1` equals the trainer's when the content region is the
+ *   whole image; the trainer's is always whole-image);
  * - gradient/extremum diagnostics (0-255 units, exact percentiles and histograms) pooled over the
  *   `diagCaseIds` (the fixed evaluation list, at most 20 cases: memory stays bounded at 512 px);
  * - loss balance at the generator output (`lossBalance` of losses.ts: value, share and
@@ -58,7 +66,24 @@ import {
   type PixelSpacing,
 } from './landmarkSharpnessSummary';
 import { finiteLosses } from './roundValues';
-import { aggregate, imageMetrics, summarize, type AggregateMetrics, type CaseMetrics } from './metrics';
+import {
+  aggregate,
+  cropTensor,
+  imageMetrics,
+  summarize,
+  type AggregateMetrics,
+  type CaseMetrics,
+} from './metrics';
+import {
+  isWhole,
+  rectFraction,
+  regionOf,
+  type MetricsRegion,
+  type PixelRect,
+  type RegionPair,
+} from './contentRegion';
+
+export type { MetricsRegion, PixelRect, RegionPair } from './contentRegion';
 
 /** One validation case: its metrics and its own sharpness. */
 export interface CaseEval extends CaseMetrics {
@@ -68,6 +93,8 @@ export interface CaseEval extends CaseMetrics {
   targetGradMean_255: number;
   /** predGradMean_255 / targetGradMean_255. */
   sharpnessRatio: number;
+  /** Fraction of the image's pixels in the case's content region (1: no padding); absent on old rounds. */
+  contentFraction?: number;
 }
 
 export interface EvalAggregate extends AggregateMetrics {
@@ -76,9 +103,25 @@ export interface EvalAggregate extends AggregateMetrics {
   median_l1_pm1: number;
   /** Mean over cases of the per-case sharpness ratio. */
   mean_sharpness_ratio: number;
+  /**
+   * Whole-image figures (padding included, like the server's test.py) beside the content-region
+   * ones above; absent on rounds stored before content-region metrics (their figures above ARE
+   * whole-image: see ModelEvaluation.metricsRegion).
+   */
+  mean_l1_whole?: number;
+  mean_psnr_whole?: number;
+  mean_ssim_whole?: number;
+  /** Mean over cases of the content region's share of the image (1 = no padding excluded). */
+  mean_content_fraction?: number;
 }
 
 export interface ModelEvaluation {
+  /**
+   * Where the image metrics were computed: 'content' (each case's content region, padding
+   * excluded) or 'whole' (whole image, padding included: rounds stored before content-region
+   * metrics). Absent is read as 'whole' (`metricsRegionOf`).
+   */
+  metricsRegion?: MetricsRegion;
   /** Training step of the weights. */
   step: number;
   epoch: number | null;
@@ -186,7 +229,7 @@ const targetStatsCache = new WeakMap<ImagePair, { key: string; stats: ImageStats
 const targetWindowCache = new WeakMap<ImagePair, { key: string; means: (number | null)[] }>();
 
 /** Fixed training subset for the gap: `n` cases chosen by a seeded hash of their ids (order-free). */
-export function chooseTrainSubset(train: readonly ImagePair[], seed: number, n = 20): ImagePair[] {
+export function chooseTrainSubset<T extends ImagePair>(train: readonly T[], seed: number, n = 20): T[] {
   const ranked = train
     .map((p, i) => ({ p, r: deriveSeed(seed, 'trainSubset', p.id ?? String(i)) }))
     .sort((a, b) => a.r - b.r);
@@ -209,8 +252,8 @@ export async function evaluateModel(
   G: Generator,
   D: Discriminator | null,
   cfg: RunConfig,
-  val: readonly ImagePair[],
-  trainSubset: readonly ImagePair[],
+  val: readonly RegionPair[],
+  trainSubset: readonly RegionPair[],
   opts: EvaluateModelOptions,
 ): Promise<ModelEvaluationWithImages> {
   const now = opts.now ?? (() => Date.now());
@@ -223,16 +266,20 @@ export async function evaluateModel(
   const gridIds = (opts.gridCaseIds ?? []).filter((id) => known.has(id));
   const gridSet = new Set(gridIds);
   const size = cfg.size;
-  const hw = size * size;
   const nDiag = diagIds.length;
   const diagPairs = diagIds.map((id) => val[ids.indexOf(id)]);
-  const cacheKey = `${diagIds.join('\u0000')}|${cfg.output_nc}|${size}`;
+  const rectKey = (r: PixelRect): string => `${r.x},${r.y},${r.w},${r.h}`;
+  const cacheKey =
+    `${diagIds.join('\u0000')}|${cfg.output_nc}|${size}|` +
+    diagPairs.map((p) => rectKey(regionOf(p, size, size))).join(';');
   const cachedTarget = nDiag > 0 ? targetStatsCache.get(diagPairs[0]) : undefined;
   const targetCached = cachedTarget?.key === cacheKey ? cachedTarget.stats : undefined;
-  const predGrey = new Float32Array(nDiag * hw);
-  const predGrad = new Float32Array(nDiag * hw);
-  const tgtGrey = targetCached ? new Float32Array(0) : new Float32Array(nDiag * hw);
-  const tgtGrad = targetCached ? new Float32Array(0) : new Float32Array(nDiag * hw);
+  // per diagnostic case (content regions differ in size between cases): pooled at the end
+  const predGrey: Float32Array[] = new Array<Float32Array>(nDiag);
+  const predGrad: Float32Array[] = new Array<Float32Array>(nDiag);
+  const tgtGrey: Float32Array[] = new Array<Float32Array>(nDiag);
+  const tgtGrad: Float32Array[] = new Array<Float32Array>(nDiag);
+  const whole: { l1: number[]; psnr: number[]; ssim: number[] } = { l1: [], psnr: [], ssim: [] };
   const range: InputRange = {
     photoMin: Infinity,
     photoMax: -Infinity,
@@ -261,9 +308,19 @@ export async function evaluateModel(
             `case ${id}: the generator produced ${pred.shape[2]}x${pred.shape[1]} px for a ${size} px run`,
           );
         }
-        const [m] = await imageMetrics(pred, xray);
-        const p = greyAndGradient_255(pred);
-        const t = greyAndGradient_255(xray);
+        // the case's content region: every image metric below is computed on it only
+        const rect = regionOf(c, size, size);
+        const cropped = !isWhole(rect, size, size);
+        const [m] = await imageMetrics(pred, xray, rect);
+        const [mw] = cropped ? await imageMetrics(pred, xray) : [m];
+        whole.l1.push(mw.l1_01);
+        whole.psnr.push(mw.psnr_db);
+        whole.ssim.push(mw.ssim);
+        const predC = cropTensor(pred, rect);
+        const xrayC = cropTensor(xray, rect);
+        if (cropped) maps.push(predC, xrayC);
+        const p = greyAndGradient_255(predC);
+        const t = greyAndGradient_255(xrayC);
         maps.push(p.grey, p.grad, t.grey, t.grad);
         const s = await readScalars(
           tf.tidy(() =>
@@ -287,20 +344,26 @@ export async function evaluateModel(
           predGradMean_255: s[0],
           targetGradMean_255: s[1],
           sharpnessRatio: ratio(s[0], s[1]),
+          contentFraction: rectFraction(rect, size, size),
         });
         const k = diagIndex.get(id);
         const spacing = lm && c.landmarks && c.landmarks.length > 0 ? lm.spacingOf(id) : null;
         // gradient maps are read from the GPU once, for the landmark windows and the diagnostics
         const wantLm = lm !== null && spacing !== null;
-        const tKey = spacing ? `${size}|${cfg.output_nc}|${lmWindowMm}|${spacing.x}|${spacing.y}` : '';
+        const tKey = spacing
+          ? `${size}|${cfg.output_nc}|${lmWindowMm}|${spacing.x}|${spacing.y}|${rectKey(rect)}`
+          : '';
         const tCached = targetWindowCache.get(c);
         const tMeans = wantLm && tCached?.key === tKey ? tCached.means : null;
         const pg = wantLm || k !== undefined ? await p.grad.data() : null;
         const tg = (wantLm && !tMeans) || (k !== undefined && !targetCached) ? await t.grad.data() : null;
         if (spacing && c.landmarks && pg) {
-          const boxes = c.landmarks.map((q) => landmarkWindow(q, spacing, lmWindowMm, size, size));
-          const pred_255 = windowMeans(pg, size, size, boxes);
-          const target_255 = tMeans ?? (tg ? windowMeans(tg, size, size, boxes) : boxes.map(() => null));
+          // windows in the content region's pixels (clipped to it: they never reach the padding)
+          const boxes = c.landmarks.map((q) =>
+            landmarkWindow(q ? [q[0] - rect.x, q[1] - rect.y] : q, spacing, lmWindowMm, rect.w, rect.h),
+          );
+          const pred_255 = windowMeans(pg, rect.w, rect.h, boxes);
+          const target_255 = tMeans ?? (tg ? windowMeans(tg, rect.w, rect.h, boxes) : boxes.map(() => null));
           if (!tMeans) targetWindowCache.set(c, { key: tKey, means: target_255 });
           lmCases.push({
             id,
@@ -311,11 +374,11 @@ export async function evaluateModel(
           });
         }
         if (k !== undefined) {
-          predGrey.set(await p.grey.data(), k * hw);
-          predGrad.set(pg ?? (await p.grad.data()), k * hw);
+          predGrey[k] = Float32Array.from(await p.grey.data());
+          predGrad[k] = Float32Array.from(pg ?? (await p.grad.data()));
           if (!targetCached) {
-            tgtGrey.set(await t.grey.data(), k * hw);
-            tgtGrad.set(tg ?? (await t.grad.data()), k * hw);
+            tgtGrey[k] = Float32Array.from(await t.grey.data());
+            tgtGrad[k] = Float32Array.from(tg ?? (await t.grad.data()));
           }
           if (sens.length < 2) {
             sens.push(pred);
@@ -345,10 +408,10 @@ export async function evaluateModel(
 
   let diagnosis: Diagnosis | null = null;
   if (nDiag > 0) {
-    const predStats = imageStatsFromMaps(predGrey, predGrad, nDiag);
+    const predStats = imageStatsFromMaps(concatMaps(predGrey), concatMaps(predGrad), nDiag);
     let targetStats = targetCached;
     if (!targetStats) {
-      targetStats = imageStatsFromMaps(tgtGrey, tgtGrad, nDiag);
+      targetStats = imageStatsFromMaps(concatMaps(tgtGrey), concatMaps(tgtGrad), nDiag);
       targetStatsCache.set(diagPairs[0], { key: cacheKey, stats: targetStats });
     }
     diagnosis = diagnosisFromStats(predStats, targetStats);
@@ -370,7 +433,7 @@ export async function evaluateModel(
       let pred: tf.Tensor4D | null = null;
       try {
         pred = G.apply(photo, inferenceMode(cfg, evalMode, deriveSeed(cfg.seed, 'evaluateTrain', i)));
-        const [m] = await imageMetrics(pred, xray);
+        const [m] = await imageMetrics(pred, xray, regionOf(c, size, size));
         l1s.push(m.l1_01);
       } finally {
         tf.dispose([photo, xray]);
@@ -393,6 +456,7 @@ export async function evaluateModel(
   const agg = aggregate(cases);
   const l1pm1 = summarize(cases.map((c) => c.l1_pm1));
   return {
+    metricsRegion: 'content',
     step: opts.step,
     epoch: opts.epoch ?? null,
     evalMode,
@@ -402,6 +466,10 @@ export async function evaluateModel(
       mean_l1_pm1: l1pm1.mean,
       median_l1_pm1: l1pm1.median,
       mean_sharpness_ratio: summarize(cases.map((c) => c.sharpnessRatio).filter(Number.isFinite)).mean,
+      mean_l1_whole: summarize(whole.l1).mean,
+      mean_psnr_whole: summarize(whole.psnr).mean,
+      mean_ssim_whole: summarize(whole.ssim).mean,
+      mean_content_fraction: summarize(cases.map((c) => c.contentFraction ?? 1)).mean,
     },
     diagnosis,
     diagnosisCaseIds: diagIds,
@@ -416,6 +484,24 @@ export async function evaluateModel(
       lm && lmCases.length > 0 ? summarizeLandmarkSharpness(lmCases, lm.symbols, lm.names, lmWindowMm) : null,
     grid: gridIds.map((id) => gridImages.get(id)).filter((g): g is GridCase => g !== undefined),
   };
+}
+
+/** One flat map from per-case maps (in case order). */
+function concatMaps(parts: readonly Float32Array[]): Float32Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Float32Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Where a (possibly stored) round's image metrics were computed; absent = 'whole' (older rounds). */
+export function metricsRegionOf(r: Pick<ModelEvaluation, 'metricsRegion'>): MetricsRegion {
+  return r.metricsRegion ?? 'whole';
 }
 
 async function averagedBalance(
@@ -515,6 +601,7 @@ export {
   caseValues,
   casesFromValues,
   isCaseKey,
+  metricsRegionOfValues,
   roundDiagFromValues,
   roundFromValues,
   roundValues,

@@ -13,6 +13,7 @@ import type { CaseScore } from './failures';
 import { generalizationGap } from './gap';
 import { ISBI_LANDMARKS } from '../data/landmarkSet';
 import { landmarkSharpnessFromValues, landmarkSharpnessValues } from './landmarkSharpnessSummary';
+import type { MetricsRegion } from './contentRegion';
 import type { CaseEval, ModelEvaluation, ValidationRound } from './round';
 import {
   DEFAULT_STUCK,
@@ -63,6 +64,15 @@ export function roundValues(r: ValidationRound | ModelEvaluation): Record<string
     mean_sharpness_ratio: num(a.mean_sharpness_ratio),
     eval_mode: r.evalMode ? 1 : 0,
   };
+  // 1: the image metrics above and below are over each case's content region (padding excluded);
+  // absent (rounds stored before it): over the whole image — never mixed silently (metricsRegionOfValues)
+  if (r.metricsRegion === 'content') {
+    v.content_region = 1;
+    if (a.mean_l1_whole !== undefined) v.mean_l1_whole = num(a.mean_l1_whole);
+    if (a.mean_psnr_whole !== undefined) v.mean_psnr_whole = num(a.mean_psnr_whole);
+    if (a.mean_ssim_whole !== undefined) v.mean_ssim_whole = num(a.mean_ssim_whole);
+    if (a.mean_content_fraction !== undefined) v.content_fraction = num(a.mean_content_fraction);
+  }
   if (d) {
     Object.assign(v, {
       pred_grad_mean_255: num(d.pred.gradMean_255),
@@ -117,6 +127,15 @@ export function roundValues(r: ValidationRound | ModelEvaluation): Record<string
 
 const CASE_PREFIX = 'case:';
 const CASE_FIELDS = ['l1_01', 'psnr_db', 'ssim', 'sharpness_ratio'] as const;
+
+/**
+ * Where the image metrics of a stored `val` point were computed: 'content' when the round
+ * recorded `content_region` = 1, else 'whole' (rounds stored before content-region metrics: their
+ * mean_l1 / PSNR / SSIM / diagnostics include the letterbox padding).
+ */
+export function metricsRegionOfValues(values: Record<string, number | null>): MetricsRegion {
+  return values.content_region === 1 ? 'content' : 'whole';
+}
 
 /** Per-case values for the history point: `case:<id>:l1_01`, `…:psnr_db`, `…:ssim`, `…:sharpness_ratio`. */
 export function caseValues(r: ModelEvaluation): Record<string, number | null> {
@@ -304,7 +323,12 @@ export function roundFromValues(
   for (const [k, x] of Object.entries(values)) if (k.startsWith('loss_')) losses[k.slice(5)] = x;
   const hasLosses = Object.keys(losses).length > 0;
   const trainL1 = values.train_l1;
+  const region = metricsRegionOfValues(values);
+  // a stored value under `key` as the aggregate field `as` (absent when not stored)
+  const opt = (key: string, as: string = key): Record<string, number> =>
+    typeof values[key] === 'number' ? { [as]: values[key] } : {};
   const ev: ModelEvaluation = {
+    metricsRegion: region,
     step,
     epoch,
     evalMode:
@@ -321,6 +345,10 @@ export function roundFromValues(
       mean_l1_pm1: values.mean_l1_pm1 ?? 2 * v('mean_l1'),
       median_l1_pm1: 2 * v('median_l1'),
       mean_sharpness_ratio: v('mean_sharpness_ratio'),
+      ...opt('mean_l1_whole'),
+      ...opt('mean_psnr_whole'),
+      ...opt('mean_ssim_whole'),
+      ...opt('content_fraction', 'mean_content_fraction'),
     },
     diagnosis,
     diagnosisCaseIds: [],
