@@ -13,36 +13,27 @@
  */
 import type { Point, RgbaImage } from '../image';
 import type { LandmarkSet } from './landmarkSet';
-import type { LayoutKind } from './layout';
 import type { PreprocessSpec } from './preprocess';
 import { DEFAULT_PREPROCESS } from './preprocess';
-import type { EvalList, SplitRatios } from './splits';
-import { DEFAULT_SPLIT_RATIOS } from './splits';
+import {
+  DEFAULT_SPLIT_RATIOS,
+  type CaseSplit,
+  type EvalList,
+  type FileProblem,
+  type LandmarkFormat,
+  type LayoutKind,
+  type Severity,
+  type SplitRatios,
+} from './types';
+
+export { CASE_SPLITS } from './types';
+export type { CaseSplit, FileProblem, LandmarkFormat, Severity } from './types';
 
 /** Bump when the stored shape of DatasetMeta / CaseRecord changes; the store migrates. */
 export const SCHEMA_VERSION = 1;
 
 /** Pixel spacing used when the user has not entered one (ISBI 2015 films: 0.1 mm/px). */
 export const DEFAULT_MM_PER_PX = 0.1;
-
-export type CaseSplit = 'train' | 'val' | 'test';
-export const CASE_SPLITS: readonly CaseSplit[] = ['train', 'val', 'test'];
-
-export type Severity = 'info' | 'warning' | 'error';
-
-/**
- * A problem with one input file (layout detection, decoding, landmark parsing, limits).
- * `message` is a full sentence a clinician understands: it names the file (and line) and says
- * what to do. `code` is stable for filtering and tests.
- */
-export interface FileProblem {
-  file: string;
-  /** 1-based line number in a text file. */
-  line?: number;
-  code: string;
-  severity: Severity;
-  message: string;
-}
 
 /** Every audit flag code (see audit.ts for what each means and its severity). */
 export type AuditCode =
@@ -111,8 +102,6 @@ export function landmarkSetInfo(set: LandmarkSet): LandmarkSetInfo {
     names: set.landmarks.map((l) => l.name),
   };
 }
-
-export type LandmarkFormat = 'isbi-txt' | 'isbi-csv' | 'aariz-json';
 
 /** Where each case's data came from (paths relative to the dropped folder / ZIP root). */
 export interface CaseSource {

@@ -19,10 +19,10 @@
  * Hidden and system files (`.DS_Store`, `__MACOSX/`, `._x`, `Thumbs.db`) are ignored; DICOM
  * and other unsupported formats are reported with what to do.
  */
-import type { CaseSplit, FileProblem, LandmarkFormat } from './dataset';
+import type { CaseSplit, FileProblem, LandmarkFormat, LayoutKind } from './types';
 import { compareIds } from './splits';
 
-export type LayoutKind = 'folders' | 'aligned' | 'suffix' | 'mixed' | 'empty';
+export type { LayoutKind } from './types';
 
 export type ImageRole = 'photo' | 'xray';
 

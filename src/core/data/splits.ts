@@ -15,15 +15,16 @@
  * as one `resplit` history entry naming them); cases in val or test stay.
  */
 import { deriveSeed, Rng } from '../rng';
-import type { CaseSplit } from './dataset';
+import {
+  DEFAULT_SPLIT_RATIOS,
+  type CaseSplit,
+  type EvalList,
+  type EvalListChange,
+  type SplitRatios,
+} from './types';
 
-export interface SplitRatios {
-  train: number;
-  val: number;
-  test: number;
-}
-
-export const DEFAULT_SPLIT_RATIOS: SplitRatios = { train: 0.8, val: 0.1, test: 0.1 };
+export { DEFAULT_SPLIT_RATIOS } from './types';
+export type { EvalList, EvalListChange, SplitRatios } from './types';
 
 /** Default size of the evaluation list (the clinic's plan: the same 20 cases). */
 export const EVAL_LIST_SIZE = 20;
@@ -245,32 +246,6 @@ export function resplitCases(
 
 // ---------------------------------------------------------------------------------------------
 // Fixed evaluation list
-
-export interface EvalListChange {
-  /** ISO time. */
-  at: string;
-  /** `resplit`: the dataset was re-split; `removedIds` are the list cases dealt into train. */
-  action: 'created' | 'replaced' | 'added' | 'removed' | 'resplit';
-  removed?: string;
-  added?: string;
-  /** `resplit` only. */
-  removedIds?: string[];
-  /** `resplit` only: the new seed and ratios. */
-  seed?: number;
-  ratios?: SplitRatios;
-  reason?: string;
-}
-
-export interface EvalList {
-  /** Case ids in display order (natural id order). */
-  ids: string[];
-  seed: number;
-  /** Requested size (the list is shorter when val has fewer cases). */
-  size: number;
-  /** 1 when created; +1 on every explicit edit. Runs record it with their results. */
-  version: number;
-  history: EvalListChange[];
-}
 
 /** The rank of an id for the list: a hash of (seed, id); lower = chosen first. */
 function evalRank(seed: number, id: string): number {
