@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { openEnvironmentAndWaitForSelfTest, openStudio } from './browser';
 
-const EN = ['Data', 'Train', 'Evaluate', 'Landmarks', 'Checkpoints', 'Environment'];
-const ZH = ['数据', '训练', '评估', '标志点', '检查点', '运行环境'];
+const EN = ['Data', 'Train', 'Evaluate', 'Experiments', 'Landmarks', 'Checkpoints', 'Environment'];
+const ZH = ['数据', '训练', '评估', '实验', '标志点', '检查点', '运行环境'];
 
 describe('language switch', () => {
   it('switches the navigation to 简体中文 and back, and remembers the choice', async () => {

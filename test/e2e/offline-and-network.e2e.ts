@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { openEnvironmentAndWaitForSelfTest, openStudio, waitForServiceWorker } from './browser';
 
-const SECTIONS = ['Data', 'Train', 'Evaluate', 'Landmarks', 'Checkpoints', 'Environment'];
+const SECTIONS = ['Data', 'Train', 'Evaluate', 'Experiments', 'Landmarks', 'Checkpoints', 'Environment'];
 
 describe('network and offline', () => {
   it('visits every section without a single request beyond 127.0.0.1', async () => {

@@ -59,8 +59,16 @@ describe('i18n dictionary', () => {
   it('names every navigation section in both languages', () => {
     const zh = SECTIONS.map((id) => translate('zh', `nav.${id}`));
     const en = SECTIONS.map((id) => translate('en', `nav.${id}`));
-    expect(en).toEqual(['Data', 'Train', 'Evaluate', 'Landmarks', 'Checkpoints', 'Environment']);
-    expect(zh).toEqual(['数据', '训练', '评估', '标志点', '检查点', '运行环境']);
+    expect(en).toEqual([
+      'Data',
+      'Train',
+      'Evaluate',
+      'Experiments',
+      'Landmarks',
+      'Checkpoints',
+      'Environment',
+    ]);
+    expect(zh).toEqual(['数据', '训练', '评估', '实验', '标志点', '检查点', '运行环境']);
   });
 
   it('fills placeholders', () => {

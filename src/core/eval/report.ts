@@ -30,6 +30,14 @@ import {
   type ReviewLandmarks,
 } from './reportLandmarks';
 import { stuckExplanationText } from './stuck';
+// --- Run comparison (issue 15): the Experiments section's selected runs ---
+import {
+  COMPARISON_FILES,
+  runComparisonCsv,
+  runComparisonJson,
+  runComparisonMarkdown,
+  type ReviewRunComparison,
+} from './reportCompare';
 
 export type ReportLang = 'en' | 'zh';
 
@@ -152,9 +160,12 @@ export interface ReviewInput {
    * `evaluation.landmarkSharpness`; tracing errors and measurements render when given.
    */
   landmarks?: ReviewLandmarks | null;
+  /** Runs selected in the Experiments section (reportCompare.ts); absent/null: no such section. */
+  runComparison?: ReviewRunComparison | null;
 }
 
 export type { ReviewLandmarks } from './reportLandmarks';
+export type { ReviewRunComparison } from './reportCompare';
 
 export type FindingSeverity = 'alert' | 'warn' | 'info' | 'ok';
 
@@ -619,6 +630,7 @@ export function reportJson(input: ReviewInput, findings: readonly Finding[]): Re
     findings,
     history: input.rounds.map((r) => ({ step: r.step, ...r.values })),
     files: { ...REPORT_FILES, grid: input.figures.grid, curves: input.figures.curves },
+    ...(input.runComparison ? { runComparison: runComparisonJson(input.runComparison) } : {}),
   };
 }
 
@@ -1085,6 +1097,7 @@ export function reportMarkdown(input: ReviewInput, findings: readonly Finding[],
     lines.push(`**${preprocessingOverrideText(override, lang)}**`);
     lines.push('');
   }
+  if (input.runComparison) lines.push(...runComparisonMarkdown(input.runComparison, lang));
   lines.push(`## ${L('Run configuration (server option names)', '训练配置（服务器参数名）')}`);
   lines.push('');
   lines.push(
@@ -1132,13 +1145,17 @@ export interface ReviewBundle {
 export function reviewBundle(
   input: ReviewInput,
   lang: ReportLang,
-  pngs: { grid?: Uint8Array | null; curves?: Uint8Array | null },
+  pngs: { grid?: Uint8Array | null; curves?: Uint8Array | null; study?: Uint8Array | null },
   folder = 'review',
 ): ReviewBundle {
   const gridFile = gridFileName(input.evalCaseIds.length);
+  const rc = input.runComparison
+    ? { ...input.runComparison, studyFigure: pngs.study ? COMPARISON_FILES.study : null }
+    : input.runComparison;
   const withFigures: ReviewInput = {
     ...input,
     figures: { grid: pngs.grid ? gridFile : null, curves: pngs.curves ? REPORT_FILES.curves : null },
+    ...(rc ? { runComparison: rc } : {}),
   };
   const findings = reviewFindings(withFigures);
   const markdown = reportMarkdown(withFigures, findings, lang);
@@ -1157,5 +1174,7 @@ export function reviewBundle(
   // PNGs are compressed already: stored as they are
   if (pngs.grid) files[`${folder}/${gridFile}`] = [pngs.grid, { level: 0 }];
   if (pngs.curves) files[`${folder}/${REPORT_FILES.curves}`] = [pngs.curves, { level: 0 }];
+  if (rc) files[`${folder}/${COMPARISON_FILES.csv}`] = enc.encode(runComparisonCsv(rc, lang));
+  if (rc && pngs.study) files[`${folder}/${COMPARISON_FILES.study}`] = [pngs.study, { level: 0 }];
   return { markdown, json, findings, zip: zipSync(files, { level: 6 }) };
 }

@@ -25,6 +25,16 @@ import type { CheckpointEvaluation } from '../../engine/evaluation';
 import type { RunRecord } from '../../store';
 import { base64 } from './view';
 import { flagLabel } from '../data/texts';
+// --- Run comparison (issue 15): the Experiments section registers its selected runs here ---
+import { COMPARISON_FILES, type ReviewRunComparison } from '../../core/eval/reportCompare';
+import { studyChartPanels } from '../../core/experiments/study';
+
+let runComparisonSource: (() => ReviewRunComparison | null) | null = null;
+
+/** The Experiments section's comparison of its selected runs joins every report built from now on. */
+export function setRunComparisonSource(source: (() => ReviewRunComparison | null) | null): void {
+  runComparisonSource = source;
+}
 
 export interface ReportSources {
   run: RunRecord;
@@ -46,6 +56,8 @@ export interface ReportSources {
   appVersion?: string;
   /** Hand tracings of the evaluated checkpoint's predictions (errors, measurements), when any exist. */
   tracings?: Pick<NonNullable<ReviewInput['landmarks']>, 'tracing' | 'measurements'> | null;
+  /** Selected runs' comparison (default: the registered source's, see setRunComparisonSource). */
+  runComparison?: ReviewRunComparison | null;
 }
 
 /** The stored rounds without their per-case values (what the curves and the JSON history need). */
@@ -112,6 +124,7 @@ export function buildReviewInput(src: ReportSources, now = new Date()): ReviewIn
       src.evaluation.traceability ?? null,
       src.tracings ?? null,
     ),
+    runComparison: src.runComparison !== undefined ? src.runComparison : (runComparisonSource?.() ?? null),
   };
 }
 
@@ -137,6 +150,7 @@ export function buildBundle(
 ): ReviewBundle & {
   gridPng: Uint8Array | null;
   curvesPng: Uint8Array;
+  studyPng: Uint8Array | null;
 } {
   const input = buildReviewInput(src, now);
   const gridPng = src.grid ? encodePngRgba(src.grid) : null;
@@ -145,14 +159,18 @@ export function buildBundle(
       title: `${src.run.name} - validation rounds (step ${input.rounds[0]?.step ?? '-'} to ${input.rounds.at(-1)?.step ?? '-'})`,
     }),
   );
-  const bundle = reviewBundle(input, lang, { grid: gridPng, curves: curvesPng });
-  return { ...bundle, gridPng, curvesPng };
+  const study = input.runComparison?.study;
+  const studyPng = study
+    ? encodePngRgba(renderCurves(studyChartPanels(study.points), { title: 'Sample-size study' }))
+    : null;
+  const bundle = reviewBundle(input, lang, { grid: gridPng, curves: curvesPng, study: studyPng });
+  return { ...bundle, gridPng, curvesPng, studyPng };
 }
 
 /** The Markdown with its figures embedded as data: URIs (one self-contained file). */
 export function markdownWithEmbeddedFigures(
   markdown: string,
-  figures: { grid: Uint8Array | null; curves: Uint8Array | null },
+  figures: { grid: Uint8Array | null; curves: Uint8Array | null; study?: Uint8Array | null },
 ): string {
   let md = markdown;
   if (figures.grid)
@@ -161,5 +179,7 @@ export function markdownWithEmbeddedFigures(
   if (figures.curves) {
     md = md.split(`](${REPORT_FILES.curves})`).join(`](data:image/png;base64,${base64(figures.curves)})`);
   }
+  if (figures.study)
+    md = md.split(`](${COMPARISON_FILES.study})`).join(`](data:image/png;base64,${base64(figures.study)})`);
   return md;
 }

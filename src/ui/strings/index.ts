@@ -33,6 +33,8 @@ import { LANDMARKS_STRINGS } from './landmarks';
 import { DETECTOR_STRINGS } from './detector';
 // --- Storage full / eviction risk (issue 17) ---
 import { localizeStorageFull, STORAGE_MESSAGES } from '../../store/quota';
+// --- Experiments: run comparison and sample-size study (issue 15) ---
+import { COMPARE_STRINGS } from './compare';
 
 /** Named parts, for the uniqueness test. */
 export const DICTIONARY_PARTS = {
@@ -58,6 +60,8 @@ export const DICTIONARY_PARTS = {
   detector: DETECTOR_STRINGS,
   // --- Storage full / eviction risk (issue 17) ---
   storage: STORAGE_MESSAGES,
+  // --- Experiments: run comparison and sample-size study (issue 15) ---
+  compare: COMPARE_STRINGS,
 } as const satisfies Record<string, Record<string, Translation>>;
 
 export const DICTIONARY = {
@@ -83,6 +87,8 @@ export const DICTIONARY = {
   ...DETECTOR_STRINGS,
   // --- Storage full / eviction risk (issue 17) ---
   ...STORAGE_MESSAGES,
+  // --- Experiments: run comparison and sample-size study (issue 15) ---
+  ...COMPARE_STRINGS,
 } as const satisfies Record<string, Translation>;
 
 export type StringKey = keyof typeof DICTIONARY;
