@@ -14,7 +14,7 @@ import { generalizationGap } from './gap';
 import { ISBI_LANDMARKS } from '../data/landmarkSet';
 import { landmarkSharpnessFromValues, landmarkSharpnessValues } from './landmarkSharpnessSummary';
 import type { MetricsRegion } from './contentRegion';
-import type { CaseEval, ModelEvaluation, ValidationRound } from './round';
+import type { CaseEval, ModelEvaluation, ValidationRound } from './types';
 import {
   DEFAULT_STUCK,
   scheduleAware,
