@@ -35,6 +35,8 @@ import { DETECTOR_STRINGS } from './detector';
 import { localizeStorageFull, STORAGE_MESSAGES } from '../../store/quota';
 // --- Experiments: run comparison and sample-size study (issue 15) ---
 import { COMPARE_STRINGS } from './compare';
+// --- Experiments: sweep / study queue (issue 15) ---
+import { SWEEP_STRINGS } from './sweep';
 
 /** Named parts, for the uniqueness test. */
 export const DICTIONARY_PARTS = {
@@ -62,6 +64,8 @@ export const DICTIONARY_PARTS = {
   storage: STORAGE_MESSAGES,
   // --- Experiments: run comparison and sample-size study (issue 15) ---
   compare: COMPARE_STRINGS,
+  // --- Experiments: sweep / study queue (issue 15) ---
+  sweep: SWEEP_STRINGS,
 } as const satisfies Record<string, Record<string, Translation>>;
 
 export const DICTIONARY = {
@@ -89,6 +93,8 @@ export const DICTIONARY = {
   ...STORAGE_MESSAGES,
   // --- Experiments: run comparison and sample-size study (issue 15) ---
   ...COMPARE_STRINGS,
+  // --- Experiments: sweep / study queue (issue 15) ---
+  ...SWEEP_STRINGS,
 } as const satisfies Record<string, Translation>;
 
 export type StringKey = keyof typeof DICTIONARY;
