@@ -890,7 +890,6 @@ export class EngineCore implements EngineApi {
     return this.prepared;
   }
 
-      applyTrainSubset(prepared.train, cfg); // a train_subset beyond the split is refused before the run is stored
   // ----- runs --------------------------------------------------------------------------------
 
   private assertIdle(): void {
@@ -901,7 +900,6 @@ export class EngineCore implements EngineApi {
     this.assertIdle();
     await this.reviveBackend();
     const { storage, selection } = this.need();
-        ...(params.sweep ? { sweep: params.sweep } : {}),
     this.detectors.assertNotTraining();
     if (!this.dataset) throw new TrainError(trainMessage('engine.noDataset'));
     let cfg = withDefaults(params.config);
@@ -921,6 +919,7 @@ export class EngineCore implements EngineApi {
     this.setPhase('starting');
     try {
       const prepared = await this.prepare(cfg);
+      applyTrainSubset(prepared.train, cfg); // a train_subset beyond the split is refused before the run is stored
       // the detector is checked (landmark set) before anything of the run is stored
       const tracer = params.traceability ? await this.makeTracer(params.traceability, cfg, prepared) : null;
       const record = await createRun(storage.runs, {
@@ -931,6 +930,7 @@ export class EngineCore implements EngineApi {
         backend: selection.backend,
         adapter: this.adapterText(),
         origin: init ? init.origin : { kind: 'new' },
+        ...(params.sweep ? { sweep: params.sweep } : {}),
         // the detector that scores this run's traceability, kept with the run (issue 13)
         ...(tracer ? { traceability: runTraceabilityOf(tracer.detector.summary) } : {}),
       });
