@@ -69,6 +69,17 @@ export interface RunConfig {
   /** Random horizontal flip (server default on; `--no_flip` off). */
   flip: boolean;
   direction: 'AtoB' | 'BtoA';
+  /**
+   * Studio-only (sample-size study, issue 15): train on the first N training cases of the seeded
+   * nested order (core/experiments/subsets.ts `trainSubsetIds`; 0 = every training case). Val,
+   * test and the fixed evaluation list are unchanged. The server bundle has no such option.
+   */
+  train_subset: number;
+  /**
+   * Studio-only: stop after this many steps even if the epochs are not done (0 = the epochs'
+   * length). A study that holds steps equal sets it (CLI `study --steps`).
+   */
+  max_steps: number;
   // --- inference ---
   /** Server `--eval`: BatchNorm running stats and no dropout at inference. */
   eval_mode: boolean;
@@ -82,17 +93,6 @@ export const DEFAULT_CONFIG: RunConfig = {
   netG: 'unet_256',
   ngf: 64,
   ndf: 64,
-  /**
-   * Studio-only (sample-size study, issue 15): train on the first N training cases of the seeded
-   * nested order (core/experiments/subsets.ts `trainSubsetIds`; 0 = every training case). Val,
-   * test and the fixed evaluation list are unchanged. The server bundle has no such option.
-   */
-  train_subset: number;
-  /**
-   * Studio-only: stop after this many steps even if the epochs are not done (0 = the epochs'
-   * length). A study that holds steps equal sets it (CLI `study --steps`).
-   */
-  max_steps: number;
   n_layers_D: 3,
   num_D: 1,
   norm: 'batch',
@@ -123,6 +123,8 @@ export const DEFAULT_CONFIG: RunConfig = {
   jitter: false,
   flip: true,
   direction: 'AtoB',
+  train_subset: 0,
+  max_steps: 0,
   eval_mode: false,
   log_every: 10,
   val_every: 200,
@@ -137,8 +139,6 @@ export function numDowns(netG: NetG): number {
   return d;
 }
 
-  train_subset: 0,
-  max_steps: 0,
 export interface Preset {
   id: 'demo' | 'paper' | 'clinic_baseline' | 'clinic_p25';
   config: Partial<RunConfig>;

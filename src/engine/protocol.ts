@@ -117,11 +117,11 @@ export interface StartOptions {
   traceability?: DetectorRef | null;
   /** What to do after a non-finite value or a diverging GAN (default: pause and offer). */
   recovery?: RecoveryPolicy;
+  /** The sweep or study this run belongs to (kept in its RunRecord; issue 15). */
+  sweep?: RunSweep;
 }
 
 /**
-  /** The sweep or study this run belongs to (kept in its RunRecord; issue 15). */
-  sweep?: RunSweep;
  * After NaN/Inf or a diverging GAN the run is always rolled back to its last good checkpoint;
  * `autoResume` then resumes at once with the learning rate halved (at most `maxAuto` times per run,
  * default 3), otherwise the run pauses and offers it (EngineStatus.recovery).
