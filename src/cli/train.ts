@@ -7,7 +7,14 @@ import { basename, join, relative, sep } from 'node:path';
 import type { RunConfig } from '../core/config';
 import type { CaseSplit } from '../core/data/dataset';
 import { detectLayout } from '../core/data/layout';
-import { preprocessImage, splitAlignedImage } from '../core/data/preprocess';
+import {
+  computeTransform,
+  pointsToPreprocessed,
+  preprocessImage,
+  splitAlignedImage,
+  type PreprocessSpec,
+  type Transform,
+} from '../core/data/preprocess';
 import {
   assignSplits,
   compareIds,
@@ -19,8 +26,18 @@ import {
 import { DEFAULT_FAILURE_RULE, failureStats } from '../core/eval/failures';
 import { DEFAULT_GATE, evaluateGate } from '../core/eval/gate';
 import type { AggregateMetrics } from '../core/eval/metrics';
-import { chooseTrainSubset, evaluateModel, type EvalLandmarkOptions } from '../core/eval/round';
+import {
+  chooseTrainSubset,
+  evaluateModel,
+  type EvalLandmarkOptions,
+  type ModelEvaluation,
+} from '../core/eval/round';
+import { contentRect, type RegionPair } from '../core/eval/contentRegion';
+import { preprocessedSpacing } from '../core/eval/landmarkSharpnessSummary';
+import type { TraceabilityResult } from '../core/detector/traceability';
 import { ISBI_LANDMARKS } from '../core/data/landmarkSet';
+import { DEFAULT_MM_PER_PX } from '../core/data/dataset';
+import { parseLandmarkFile } from '../core/io/landmarks';
 import type { RgbaImage } from '../core/image';
 import { decodeFileNode } from '../core/io/decodeNode';
 import { readCheckpointFile } from '../core/io/formats';
@@ -37,7 +54,7 @@ import {
   proposedContinueConfig,
   structureMismatches,
 } from '../core/train/continue';
-import { augmentationDefaults, createInMemoryDataSource, type ImagePair } from '../core/train/data';
+import { augmentationDefaults, createInMemoryDataSource } from '../core/train/data';
 import { lastEpoch, stepsPerEpoch } from '../core/train/schedule';
 import { LOSS_NAMES, Trainer, type StepMetrics } from '../core/train/trainer';
 import {
@@ -59,6 +76,38 @@ import { startBackend } from './env';
 import { studioVersionDir } from './export';
 import { readImport } from './import';
 import { createFsStorage } from './fsStorage';
+import {
+  CliTracer,
+  detectorMismatch,
+  loadCliDetector,
+  traceCasesOf,
+  type CaseFrame,
+  type CliDetector,
+} from './trace';
+
+export type { CaseFrame } from './trace';
+
+/** Validation options shared by train, sweep and study (traceability, film pixel spacing). */
+export const VALIDATION_OPTIONS: OptionSpecs = {
+  detector: {
+    type: 'string',
+    arg: '<dir>',
+    help:
+      'landmark detector for traceability (detector on the prediction vs ground truth, mm); ' +
+      'default: the shipped public/detector/ when the data has landmarks',
+  },
+  'no-traceability': { type: 'boolean', help: 'do not score traceability (no detector runs)' },
+  preprocess: {
+    type: 'string',
+    arg: '<letterbox|stretch>',
+    help: '--data: fit non-square images by letterbox (default) or stretch (the demo is generated square)',
+  },
+  'mm-per-px': {
+    type: 'string',
+    arg: '<mm>',
+    help: `--data: pixel spacing of the original films, mm (default ${DEFAULT_MM_PER_PX}, ISBI 2015)`,
+  },
+};
 
 const TRAIN_OPTIONS: OptionSpecs = {
   demo: { type: 'boolean', help: 'train on the built-in phantom dataset (default preset: demo, 64 px)' },
@@ -104,13 +153,17 @@ const TRAIN_OPTIONS: OptionSpecs = {
     help: "with --init: the first epoch (default: the checkpoint's completed epochs + 1)",
   },
   quiet: { type: 'boolean', help: 'print only the final summary' },
+  ...VALIDATION_OPTIONS,
 };
 
 export const TRAIN_HELP = helpText(
   'train (--demo | --data <dir>) --out <dir> [--size N] [--steps N] [options]',
   'Train pix2pix (photo -> X-ray) in Node. Writes <out>/last/ (a studio checkpoint: manifest.json,\n' +
     'G/D/optim .safetensors; G.safetensors loads on the server as is) and <out>/metrics.json\n' +
-    '(loss history and validation metrics with the clinic names: mean_l1 on [0,1], mean_psnr in dB, mean_ssim).',
+    '(loss history and validation metrics with the clinic names: mean_l1 on [0,1], mean_psnr in dB, mean_ssim;\n' +
+    'sharpness ratio, 0-255 gradient/extremum diagnostics, landmark-region sharpness, train/val gap, gate and\n' +
+    "traceability MRE in mm as the Evaluate view shows them). Image metrics are computed on each case's\n" +
+    'content region (letterbox/ROI padding excluded, metrics_region "content"); mean_l1_whole etc. include it.',
   [
     ['Training', TRAIN_OPTIONS],
     ['Run config (server option names)', CONFIG_OPTIONS],
@@ -121,12 +174,25 @@ export const TRAIN_HELP = helpText(
 /** The data of a run: training pairs, the validation pairs (at most the fixed evaluation list's 20). */
 export interface LoadedData {
   source: string;
-  train: ImagePair[];
-  val: ImagePair[];
+  /**
+   * Pairs at the training size. `content` (RegionPair): the X-ray's content region (the film, not
+   * the padding) — validation metrics are computed on it; absent: derived from `frames`, else the
+   * whole image.
+   */
+  train: RegionPair[];
+  val: RegionPair[];
   hasLandmarks: boolean;
   notes: string[];
   /** mm per pixel of every image at the training size (the demo phantom), for landmark-region sharpness. */
   mmPerPx?: number;
+  /**
+   * Per case id: where the training-size X-ray sits in its original film (preprocess transform and
+   * mm per original px). Gives the content region, the landmark windows' spacing and the original
+   * frame traceability is scored in.
+   */
+  frames?: Record<string, CaseFrame>;
+  /** The landmark symbols of `landmarks` (default: ISBI 2015's 19). */
+  symbols?: string[];
 }
 
 async function listFiles(dir: string): Promise<{ path: string; size: number }[]> {
@@ -143,17 +209,29 @@ async function listFiles(dir: string): Promise<{ path: string; size: number }[]>
   return out;
 }
 
-function toSize(img: RgbaImage, cfg: RunConfig, file: string, notes: Set<string>): RgbaImage {
-  if (img.width === cfg.size && img.height === cfg.size) return img;
+function toSize(
+  img: RgbaImage,
+  cfg: RunConfig,
+  file: string,
+  notes: Set<string>,
+): { image: RgbaImage; transform: Transform } {
   const mode = cfg.preprocess === 'stretch' ? 'stretch' : 'letterbox';
+  const spec: PreprocessSpec = { mode, size: cfg.size, pad: 'constant', padColor: [0, 0, 0], roi: null };
+  if (img.width === cfg.size && img.height === cfg.size)
+    return { image: img, transform: computeTransform(img.width, img.height, spec) };
   // one note for the whole folder, naming the first such image (not one line per image)
   const note = `images that are not ${cfg.size}x${cfg.size} px are ${mode === 'stretch' ? 'stretched' : 'letterboxed'} to it`;
   if (![...notes].some((n) => n.startsWith(note))) notes.add(`${note} (e.g. ${file})`);
-  return preprocessImage(img, { mode, size: cfg.size, pad: 'constant', padColor: [0, 0, 0], roi: null })
-    .image;
+  return preprocessImage(img, spec);
 }
 
-export async function loadFolder(dir: string, cfg: RunConfig): Promise<LoadedData> {
+export async function loadFolder(
+  dir: string,
+  cfg: RunConfig,
+  opts: { mmPerPx?: number } = {},
+): Promise<LoadedData> {
+  const mmPerPx = opts.mmPerPx ?? DEFAULT_MM_PER_PX;
+  const frames: Record<string, CaseFrame> = {};
   let files;
   try {
     files = await listFiles(dir);
@@ -162,7 +240,7 @@ export async function loadFolder(dir: string, cfg: RunConfig): Promise<LoadedDat
   }
   const plan = detectLayout(files);
   const notes = new Set<string>();
-  const cases: { id: string; split?: CaseSplit; pair: ImagePair }[] = [];
+  const cases: { id: string; split?: CaseSplit; pair: RegionPair }[] = [];
   for (const c of plan.cases) {
     const read = async (p: string): Promise<RgbaImage> => {
       const r = await decodeFileNode(join(dir, p));
@@ -180,11 +258,22 @@ export async function loadFolder(dir: string, cfg: RunConfig): Promise<LoadedDat
       continue; // unpaired: reported in the plan's summary
     }
     const name = c.alignedPath ?? c.photoPath ?? c.id;
-    cases.push({
+    const x = toSize(xray, cfg, name, notes);
+    const pair: RegionPair = {
       id: c.id,
-      split: c.split,
-      pair: { id: c.id, photo: toSize(photo, cfg, name, notes), xray: toSize(xray, cfg, name, notes) },
-    });
+      photo: toSize(photo, cfg, name, notes).image,
+      xray: x.image,
+      content: contentRect(x.transform),
+    };
+    frames[c.id] = { transform: x.transform, mmPerPx };
+    if (c.landmarkPath) {
+      // per-case landmark file in original X-ray px -> training-size px
+      const text = await readFile(join(dir, c.landmarkPath), 'utf8');
+      const parsed = parseLandmarkFile(c.landmarkPath, text);
+      if (parsed.points) pair.landmarks = pointsToPreprocessed(x.transform, parsed.points);
+      else notes.add(`landmarks skipped: ${parsed.problems.map((p) => p.message).join(' ')}`);
+    }
+    cases.push({ id: c.id, split: c.split, pair });
   }
   if (cases.length === 0) {
     throw new UsageError(`--data ${dir}: no photo/X-ray pairs found. ${plan.summary}`);
@@ -227,6 +316,7 @@ export async function loadFolder(dir: string, cfg: RunConfig): Promise<LoadedDat
     val: val.slice(0, EVAL_LIST_SIZE),
     hasLandmarks: plan.counts.withLandmarks > 0,
     notes: [...notes],
+    frames,
   };
 }
 
@@ -241,7 +331,7 @@ export async function loadDemo(cfg: RunConfig, count: number): Promise<LoadedDat
     height: cfg.size,
     valCount,
   });
-  const pair = (c: (typeof ds.cases)[number]): ImagePair => ({
+  const pair = (c: (typeof ds.cases)[number]): RegionPair => ({
     id: c.id,
     photo: c.photo,
     xray: c.xray,
@@ -257,6 +347,22 @@ export async function loadDemo(cfg: RunConfig, count: number): Promise<LoadedDat
     hasLandmarks: true,
     notes: [],
     mmPerPx: ds.mmPerPx,
+    // generated at the training size: the frame is the image itself (no padding)
+    frames: Object.fromEntries(
+      ds.cases.map((c) => [
+        c.id,
+        {
+          transform: computeTransform(cfg.size, cfg.size, {
+            mode: 'letterbox',
+            size: cfg.size,
+            pad: 'constant',
+            padColor: [0, 0, 0],
+            roi: null,
+          }),
+          mmPerPx: ds.mmPerPx,
+        },
+      ]),
+    ),
   };
 }
 
@@ -267,8 +373,20 @@ type HistoryRow = { step: number; epoch: number; lr: number } & Record<string, n
  */
 export type ValRow = { step: number; eval_mode: boolean } & AggregateMetrics & Partial<FullValues>;
 
-/** The Evaluate view's figures of a round (evaluateModel), flat for metrics.json. */
+/**
+ * The Evaluate view's figures of a round (evaluateModel), flat for metrics.json. Image figures
+ * (mean_l1/psnr/ssim above them, sharpness, diagnostics, lm_sharp, train_l1) are over each case's
+ * content region when `metrics_region` is 'content' (padding excluded); `*_whole` include the padding.
+ */
 export interface FullValues {
+  /** 'content': the figures are over each case's content region; 'whole': whole image (older files). */
+  metrics_region: 'content' | 'whole';
+  /** Mean share of the image inside the content region (1 = no padding). */
+  content_fraction: number | null;
+  /** Whole-image L1 on [0,1], PSNR dB, SSIM (padding included, as the server's test.py). */
+  mean_l1_whole: number | null;
+  mean_psnr_whole: number | null;
+  mean_ssim_whole: number | null;
   /** Pooled prediction / X-ray mean Sobel gradient (the gate's sharpness ratio). */
   sharpness_ratio: number | null;
   mean_sharpness_ratio: number | null;
@@ -276,8 +394,25 @@ export interface FullValues {
   pred_grad_mean_255: number | null;
   pred_max_255: number | null;
   target_grad_mean_255: number | null;
+  /** Pooled 0-255 diagnostics: p99 gradient, p99.9 intensity, X-ray maximum. */
+  pred_grad_p99_255: number | null;
+  target_grad_p99_255: number | null;
+  pred_p999_255: number | null;
+  target_p999_255: number | null;
+  target_max_255: number | null;
+  /** pred / X-ray: p99 gradient (strong edges), maximum (the clinic's 极值), p99.9 intensity. */
+  edge_ratio: number | null;
+  max_ratio: number | null;
+  p999_ratio: number | null;
+  /** The clinic's plan-002 thresholds on the prediction: mean gradient > 3.0, maximum > 140 (0-255). */
+  plan002_grad_ok: boolean | null;
+  plan002_max_ok: boolean | null;
+  /** Mean |difference| between predictions for two different photos, 0-255 (near 0: input ignored). */
+  sensitivity_255: number | null;
   /** Landmark-region sharpness ratio (10 mm windows); null without landmarks. */
   lm_sharp: number | null;
+  /** Per landmark symbol (null where no case had a window). */
+  lm_sharp_by_landmark: Record<string, number | null> | null;
   /** Fixed training subset's mean L1 on [0,1], and val / train. */
   train_l1: number | null;
   gap_ratio: number | null;
@@ -285,6 +420,16 @@ export interface FullValues {
   failure_rate: number | null;
   /** The default gate's verdict (advisory). */
   gate: 'pass' | 'fail' | 'incomplete';
+  /**
+   * Traceability (null: no detector, no landmarks or --no-traceability): detector on the
+   * prediction vs ground truth, mean radial error mm and SDR within 2 mm (fraction); its floor on
+   * the real X-ray; cases scored; the detector used.
+   */
+  trace_mre_mm: number | null;
+  trace_sdr2: number | null;
+  trace_floor_mre_mm: number | null;
+  trace_cases: number | null;
+  trace_detector: string | null;
 }
 
 function historyRow(m: StepMetrics): HistoryRow {
@@ -313,11 +458,28 @@ function progressLine(m: StepMetrics, total: number, itPerS: number, spe: number
   );
 }
 
-function valLine(step: number, a: AggregateMetrics): string {
-  return (
+function valLine(step: number, a: ValRow): string {
+  const f = (x: number | null | undefined, d: number): string =>
+    x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d);
+  const region =
+    a.metrics_region === 'content'
+      ? (a.content_fraction ?? 1) < 1
+        ? `content region, ${(100 * (a.content_fraction ?? 1)).toFixed(0)} % of the image; whole image L1 ${f(a.mean_l1_whole, 4)}`
+        : 'content region = whole image'
+      : 'whole image';
+  let line =
     `val @ step ${step}: mean_l1 ${a.mean_l1.toFixed(4)} (on [0,1]), mean_psnr ${a.mean_psnr.toFixed(2)} dB, ` +
-    `mean_ssim ${a.mean_ssim.toFixed(4)} (${a.n_cases} cases)`
-  );
+    `mean_ssim ${a.mean_ssim.toFixed(4)} (${a.n_cases} cases; ${region})`;
+  if (a.metrics_region !== undefined)
+    line +=
+      `; sharpness ${f(a.sharpness_ratio, 3)}, pred grad ${f(a.pred_grad_mean_255, 2)} / max ${f(a.pred_max_255, 1)} (0-255)` +
+      (a.lm_sharp !== null && a.lm_sharp !== undefined
+        ? `, landmark-region sharpness ${f(a.lm_sharp, 3)}`
+        : '') +
+      (a.trace_mre_mm !== null && a.trace_mre_mm !== undefined
+        ? `, traceability MRE ${f(a.trace_mre_mm, 2)} mm (floor ${f(a.trace_floor_mre_mm, 2)} mm)`
+        : '');
+  return line;
 }
 
 async function writeJsonAtomically(path: string, value: unknown): Promise<void> {
@@ -496,11 +658,24 @@ export async function run(argv: string[]): Promise<number> {
     const v = numberOption(values, k, { integer: true, min: k === 'log_every' ? 1 : 0 });
     if (v !== undefined) overrides[k] = v;
   }
+  const pre = stringOption(values, 'preprocess');
+  if (pre !== undefined) {
+    if (pre !== 'letterbox' && pre !== 'stretch')
+      throw new UsageError(
+        `--preprocess ${pre}: use letterbox or stretch (roi needs a crop box drawn in the studio)`,
+      );
+    overrides.preprocess = pre;
+  }
   cfg = { ...cfg, ...overrides };
   checkNetworkFits(cfg);
   const count = numberOption(values, 'cases', { integer: true, min: 2 }) ?? 100;
 
-  const data = values.demo ? await loadDemo(cfg, count) : await loadFolder(dataDir as string, cfg);
+  const data = values.demo
+    ? await loadDemo(cfg, count)
+    : await loadFolder(dataDir as string, cfg, { mmPerPx: numberOption(values, 'mm-per-px', { min: 1e-9 }) });
+  const detectorDir = stringOption(values, 'detector');
+  if (detectorDir !== undefined && values['no-traceability'] === true)
+    throw new UsageError('train: give either --detector <dir> or --no-traceability, not both');
   const aug = augmentationDefaults(data.hasLandmarks);
   if (!resumeState) {
     const jitter = values.jitter === true ? true : values.no_jitter === true ? false : aug.jitter;
@@ -522,6 +697,13 @@ export async function run(argv: string[]): Promise<number> {
     evalMode: values.eval === true || cfg.eval_mode,
     resumeState,
     init,
+    // a detector folder is loaded once the backend is up; default: the shipped one (in trainRun)
+    detector:
+      values['no-traceability'] === true
+        ? null
+        : detectorDir !== undefined
+          ? await loadCliDetector(detectorDir)
+          : undefined,
     say,
   });
   return 0;
@@ -545,10 +727,16 @@ export interface TrainRunOptions {
   /** Start a new run from trained weights (`--init`). */
   init?: InitWeights;
   /**
-   * Evaluate every round as the Evaluate view does (evaluateModel: sharpness, diagnostics,
-   * landmark-region sharpness, train/val gap, failure rate, gate) instead of L1/PSNR/SSIM only.
+   * Evaluate every round as the Evaluate view does (evaluateModel: content-region metrics,
+   * sharpness, diagnostics, landmark-region sharpness, train/val gap, failure rate, gate,
+   * traceability) — the default; false: whole-image L1/PSNR/SSIM only (Trainer.evaluate).
    */
   fullEvaluation?: boolean;
+  /**
+   * Traceability detector: undefined = the shipped one when the data has landmarks and frames
+   * (loaded once per process), null = none.
+   */
+  detector?: CliDetector | null;
   say: (line: string) => void;
   /** Print the closing `done:` line (default true). */
   printDone?: boolean;
@@ -565,7 +753,7 @@ export interface TrainRunResult {
   metricsPath: string;
 }
 
-function fullValues(ev: Awaited<ReturnType<typeof evaluateModel>>): FullValues {
+function fullValues(ev: ModelEvaluation): FullValues {
   const num = (x: number | null | undefined): number | null =>
     x === null || x === undefined || Number.isNaN(x) ? null : x;
   const failures = failureStats(
@@ -588,17 +776,45 @@ function fullValues(ev: Awaited<ReturnType<typeof evaluateModel>>): FullValues {
     },
     DEFAULT_GATE,
   );
+  const d = ev.diagnosis;
+  const a = ev.aggregate;
+  const lm = ev.landmarkSharpness;
+  const tr = ev.traceability;
   return {
+    metrics_region: ev.metricsRegion ?? 'whole',
+    content_fraction: num(a.mean_content_fraction),
+    mean_l1_whole: num(a.mean_l1_whole),
+    mean_psnr_whole: num(a.mean_psnr_whole),
+    mean_ssim_whole: num(a.mean_ssim_whole),
     sharpness_ratio: sharpness,
-    mean_sharpness_ratio: num(ev.aggregate.mean_sharpness_ratio),
-    pred_grad_mean_255: num(ev.diagnosis?.pred.gradMean_255),
-    pred_max_255: num(ev.diagnosis?.pred.intensityMax_255),
-    target_grad_mean_255: num(ev.diagnosis?.target.gradMean_255),
-    lm_sharp: num(ev.landmarkSharpness?.meanRatio),
+    mean_sharpness_ratio: num(a.mean_sharpness_ratio),
+    pred_grad_mean_255: num(d?.pred.gradMean_255),
+    pred_max_255: num(d?.pred.intensityMax_255),
+    target_grad_mean_255: num(d?.target.gradMean_255),
+    pred_grad_p99_255: num(d?.pred.gradP99_255),
+    target_grad_p99_255: num(d?.target.gradP99_255),
+    pred_p999_255: num(d?.pred.intensityP999_255),
+    target_p999_255: num(d?.target.intensityP999_255),
+    target_max_255: num(d?.target.intensityMax_255),
+    edge_ratio: num(d?.edgeRatio),
+    max_ratio: num(d?.maxRatio),
+    p999_ratio: num(d?.p999Ratio),
+    plan002_grad_ok: d ? d.clinicPlan002.gradOk : null,
+    plan002_max_ok: d ? d.clinicPlan002.maxOk : null,
+    sensitivity_255: num(ev.sensitivity_255),
+    lm_sharp: num(lm?.meanRatio),
+    lm_sharp_by_landmark: lm
+      ? Object.fromEntries(lm.perLandmark.map((r) => [r.symbol, num(r.meanRatio)]))
+      : null,
     train_l1: num(ev.gap?.train_l1_01),
     gap_ratio: num(ev.gap?.ratio),
     failure_rate: ev.cases.length > 0 ? failures.rate : null,
     gate: gate.status,
+    trace_mre_mm: num(tr?.synthetic.mreMm),
+    trace_sdr2: num(tr?.synthetic.sdr['2']),
+    trace_floor_mre_mm: num(tr?.floor.mreMm),
+    trace_cases: tr ? tr.cases : null,
+    trace_detector: tr ? tr.detector.name : null,
   };
 }
 
@@ -606,8 +822,19 @@ function fullValues(ev: Awaited<ReturnType<typeof evaluateModel>>): FullValues {
  * Train one run on loaded data and write `<out>/last/` and `<out>/metrics.json` — the loop of
  * `cli train`, callable by `sweep` and `study` (same data, splits and validation cases per run).
  */
+/** The shipped detector, loaded once per process (null when it cannot be loaded). */
+let shippedDetector: Promise<CliDetector | null> | null = null;
+function defaultDetector(say: (s: string) => void): Promise<CliDetector | null> {
+  shippedDetector ??= loadCliDetector().catch((e: unknown) => {
+    say(`note: traceability off: the shipped detector could not be loaded (${(e as Error).message})`);
+    return null;
+  });
+  return shippedDetector;
+}
+
 export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const { cfg, data, out, say, resumeState, init } = o;
+  const full = o.fullEvaluation !== false;
   const started = performance.now();
   const storage = createFsStorage(out);
   const source = createInMemoryDataSource(data.train, {
@@ -650,30 +877,69 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     say(`resuming at step ${trainer.globalStep} (epoch ${trainer.epoch})`);
   }
   const evalMode = o.evalMode;
-  const trainSubset = o.fullEvaluation ? chooseTrainSubset(data.train, cfg.seed) : [];
+  // each pair's content region (from its frame when the loader did not set one): metrics never count padding
+  const frames = data.frames ?? {};
+  const withContent = (p: RegionPair): RegionPair => {
+    const f = p.content === undefined && p.id !== undefined ? frames[p.id] : undefined;
+    return f ? { ...p, content: contentRect(f.transform) } : p;
+  };
+  const val = data.val.map(withContent);
+  const trainSubset = full ? chooseTrainSubset(data.train, cfg.seed).map(withContent) : [];
   const mmPerPx = data.mmPerPx;
+  const symbols = data.symbols ?? ISBI_LANDMARKS.map((l) => l.id);
+  const hasLm = val.some((p) => p.landmarks && p.landmarks.length > 0);
+  const spacingOf = (id: string): { x: number; y: number } | null => {
+    const f = frames[id];
+    if (f) return preprocessedSpacing(f.transform, f.mmPerPx);
+    return mmPerPx !== undefined ? { x: mmPerPx, y: mmPerPx } : null;
+  };
   const landmarks: EvalLandmarkOptions | null =
-    o.fullEvaluation && mmPerPx !== undefined && data.hasLandmarks && cfg.direction !== 'BtoA'
+    full && hasLm && cfg.direction !== 'BtoA'
       ? {
-          symbols: ISBI_LANDMARKS.map((l) => l.id),
-          names: ISBI_LANDMARKS.map((l) => l.name),
-          spacingOf: () => ({ x: mmPerPx, y: mmPerPx }),
+          symbols,
+          names: symbols.map((sym) => ISBI_LANDMARKS.find((l) => l.id === sym)?.name ?? ''),
+          spacingOf,
         }
       : null;
+  // traceability: the detector on the predictions of val cases with landmarks, in the original frame
+  let tracer: CliTracer | null = null;
+  if (full && landmarks && o.detector !== null) {
+    const det = o.detector ?? (await defaultDetector(say));
+    const why = det ? detectorMismatch(det, symbols) : null;
+    const cases = det && !why ? traceCasesOf(val, (id) => frames[id]) : [];
+    if (why) say(`note: ${why}`);
+    else if (det && cases.length > 0) tracer = new CliTracer(det, cases);
+  }
   let lastLosses: Record<string, number | null> | null = null;
   const validate = async (): Promise<ValRow> => {
     let row: ValRow;
-    if (o.fullEvaluation) {
-      const ev = await evaluateModel(trainer.G, trainer.D, cfg, data.val, trainSubset, {
+    if (full) {
+      const { grid, ...ev } = await evaluateModel(trainer.G, trainer.D, cfg, val, trainSubset, {
         step: trainer.globalStep,
         epoch: trainer.epoch,
         evalMode,
         balanceCases: 0,
         losses: lastLosses,
         landmarks,
+        ...(tracer ? { gridCaseIds: tracer.caseIds } : {}),
       });
-      const { mean_l1_pm1: _a, median_l1_pm1: _b, ...agg } = ev.aggregate;
-      row = { step: trainer.globalStep, eval_mode: evalMode, ...agg, ...fullValues(ev) };
+      let traceability: TraceabilityResult | null = null;
+      if (tracer) traceability = await tracer.score(grid);
+      const {
+        mean_l1_pm1: _a,
+        median_l1_pm1: _b,
+        mean_l1_whole: _c,
+        mean_psnr_whole: _d,
+        mean_ssim_whole: _e,
+        mean_content_fraction: _f,
+        ...agg
+      } = ev.aggregate;
+      row = {
+        step: trainer.globalStep,
+        eval_mode: evalMode,
+        ...agg,
+        ...fullValues({ ...ev, traceability }),
+      };
     } else {
       const r = await trainer.evaluate(data.val, { evalMode });
       row = { step: trainer.globalStep, eval_mode: evalMode, ...r.aggregate };
