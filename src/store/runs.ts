@@ -109,7 +109,8 @@ export interface RunSweep {
   id: string;
   name: string;
   index: number;
-  vary: Record<string, number | string | boolean>;
+  /** Option name -> value (number, string or boolean; typed loosely so readers of old records check). */
+  vary: Record<string, unknown>;
   subset?: { size: number; of: number };
   held?: 'steps' | 'epochs';
 }
