@@ -33,10 +33,6 @@ import * as tf from '@tensorflow/tfjs';
 import { withDefaults, type RunConfig } from '../core/config';
 import type { PreprocessSpec } from '../core/data/preprocess';
 import type { RoundDiag } from '../core/eval/diagnostics';
-import type { EvalLandmarkOptions } from '../core/eval/round';
-import type { RegionPair } from '../core/eval/contentRegion';
-import type { PixelSpacing } from '../core/eval/landmarkSharpnessSummary';
-import { ISBI_LANDMARKS } from '../core/data/landmarkSet';
 import { aggregate, imageMetrics, type CaseMetrics } from '../core/eval/metrics';
 import type { Point, RgbaImage } from '../core/image';
 import { createGenerator, loadStateDict } from '../core/model';
@@ -73,12 +69,9 @@ import {
   appendHistory,
   createRun,
   exportCheckpoint as exportStoredCheckpoint,
-  getCases,
   getCheckpoint,
-  getDataset,
   getRun,
   heartbeat,
-  listCaseIds,
   checkpointReader,
   loadCheckpoint,
   openStudioStorage,
@@ -164,75 +157,12 @@ import type { SelfTestResult } from './selftest';
 import { RoundTracer, traceCases } from './detector/trace';
 import type { RoundTrace } from './evaluation';
 import { toTrainMessage, trainMessage, TrainError, type TrainMessage } from './trainMessages';
-import {
-  datasetSourceFromId,
-  demoDatasetId,
-  demoValCount,
-  type DemoGenerator,
-  type SourceCase,
-} from './datasetIds';
-
-// ---------------------------------------------------------------------------------------------
-// Datasets as the engine sees them
-// ---------------------------------------------------------------------------------------------
-
-interface LoadedDataset {
-  info: DatasetInfo;
-  /** The dataset's landmark symbols and full names (null without landmarks). */
-  landmarkSet?: { symbols: string[]; names: string[] } | null;
-  /**
-   * Deliver every usable case (train and val) at `spec.size`, one at a time: the demo generates
-   * them, a stored dataset is decoded and preprocessed (or read from the tensor cache) by
-   * datasetSource.ts. Returns the fixed evaluation list.
-   */
-  readCases(
-    spec: PreprocessSpec,
-    onCase: (c: SourceCase) => void,
-    onSkip: (id: string, reason: string) => void,
-  ): Promise<{ evalCaseIds: string[] }>;
-}
-
-/** Cases at the training size for one (size, preprocessing) choice. */
-interface PreparedData {
-  key: string;
-  train: ImagePair[];
-  val: ImagePair[];
-  /** The fixed evaluation list (val case ids). */
-  evalCaseIds: string[];
-  /** Case id -> pair, train and val. */
-  byId: Map<string, ImagePair>;
-  /** Landmark-region sharpness for validation (null: no landmarks, or the target is not the X-ray). */
-  landmarks: EvalLandmarkOptions | null;
-}
-
-const DEFAULT_PREPROCESS_SPEC: PreprocessSpec = {
-  mode: 'letterbox',
-  size: 256,
-  pad: 'constant',
-  padColor: [0, 0, 0],
-  roi: null,
-};
+import { datasetSourceFromId, type DemoGenerator, type SourceCase } from './datasetIds';
+import { TrainingData, type LoadedDataset, type PreparedData } from './session/trainingData';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/** Cases per split of a stored dataset that the user has not excluded (records only, no images). */
-async function countSplits(
-  storage: StudioStorage,
-  datasetId: string,
-): Promise<{ train: number; val: number }> {
-  const ids = await listCaseIds(storage.datasets, datasetId);
-  const out = { train: 0, val: 0 };
-  for (let i = 0; i < ids.length; i += 200) {
-    for (const c of await getCases(storage.datasets, datasetId, ids.slice(i, i + 200))) {
-      if (c.record.state.excluded) continue;
-      if (c.record.split === 'train') out.train++;
-      else if (c.record.split === 'val') out.val++;
-    }
-  }
-  return out;
-}
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -516,8 +446,8 @@ export class EngineCore implements EngineApi {
   private selection: BackendSelection | null = null;
   private phase: EnginePhase = 'created';
   private activity: EngineStatus['activity'] = null;
-  private dataset: LoadedDataset | null = null;
-  private prepared: PreparedData | null = null;
+  /** The loaded dataset and its prepared cases (session/trainingData.ts). */
+  private readonly trainingData: TrainingData;
   private run: ActiveRun | null = null;
   /** The last fault the active run recovered from (EngineStatus.recovery). */
   private recovery: RunRecovery | null = null;
@@ -542,6 +472,11 @@ export class EngineCore implements EngineApi {
       readAsset: options.readAsset ?? fetchAsset,
       divergence: options.divergence === undefined ? {} : options.divergence,
     };
+    this.trainingData = new TrainingData({
+      emit: (e) => this.emit(e),
+      warn: (m) => this.warn(m),
+      infoChanged: () => this.emit({ type: 'status', status: this.status() }),
+    });
     this.detectors = new DetectorService({
       storage: () => this.need().storage,
       emit: (e) => this.emit(e),
@@ -559,6 +494,10 @@ export class EngineCore implements EngineApi {
       demo: (cases, seed, size) => this.opts.demo(cases, seed, size),
       readAsset: (path) => this.opts.readAsset(path),
     });
+  }
+
+  private get dataset(): LoadedDataset | null {
+    return this.trainingData.dataset;
   }
 
   // ----- events ------------------------------------------------------------------------------
@@ -705,102 +644,13 @@ export class EngineCore implements EngineApi {
     const before = this.phase;
     this.setPhase('loadingDataset');
     try {
-      const loaded =
-        source.kind === 'demo' ? await this.loadDemo(source) : await this.loadStored(storage, source);
-      this.dataset = loaded;
-      this.prepared = null;
+      const info = await this.trainingData.load(source, storage, this.opts.demo);
       this.setPhase('ready');
-      return loaded.info;
+      return info;
     } catch (e) {
       this.setPhase(before === 'loadingDataset' ? 'ready' : before);
       throw e;
     }
-  }
-
-  private async loadDemo(source: Extract<DatasetSource, { kind: 'demo' }>): Promise<LoadedDataset> {
-    const n = Math.max(2, Math.floor(source.cases));
-    const seed = Math.floor(source.seed);
-    const demo = this.opts.demo;
-    const emit = (e: EngineEvent): void => this.emit(e);
-    const valCount = demoValCount(n);
-    const info: DatasetInfo = {
-      id: demoDatasetId(n, seed),
-      name: trainMessage('engine.dataset.demoName', { cases: n, seed }).text,
-      source: { kind: 'demo', cases: n, seed },
-      trainCount: n - valCount,
-      valCount,
-      // the phantom's case ids are known once it has generated them (at the run's size)
-      evalCaseIds: [],
-      previewCaseIds: [],
-      hasLandmarks: true,
-      landmarkSymbols: ISBI_LANDMARKS.map((l) => l.id),
-      landmarkNames: ISBI_LANDMARKS.map((l) => l.name),
-      preprocessing: { ...DEFAULT_PREPROCESS_SPEC },
-    };
-    return {
-      info,
-      landmarkSet: { symbols: ISBI_LANDMARKS.map((l) => l.id), names: ISBI_LANDMARKS.map((l) => l.name) },
-      async readCases(spec, onCase) {
-        const { cases, evalCaseIds } = await demo(n, seed, spec.size);
-        for (const c of cases) onCase(c);
-        emit({ type: 'datasetProgress', done: cases.length, total: cases.length });
-        const val = cases.filter((c) => c.split === 'val').map((c) => c.id);
-        return { evalCaseIds: evalCaseIds && evalCaseIds.length > 0 ? evalCaseIds : val.slice(0, 20) };
-      },
-    };
-  }
-
-  private async loadStored(
-    storage: StudioStorage,
-    source: Extract<DatasetSource, { kind: 'stored' }>,
-  ): Promise<LoadedDataset> {
-    const meta = await getDataset(storage.datasets, source.datasetId);
-    if (!meta) throw new TrainError(trainMessage('engine.dataset.notFound', { dataset: source.datasetId }));
-    const { loadDatasetForTraining } = await import('./datasetSource');
-    const counts = await countSplits(storage, source.datasetId);
-    if (counts.train === 0)
-      throw new TrainError(trainMessage('engine.dataset.noTrain', { dataset: meta.name }));
-    const emit = (e: EngineEvent): void => this.emit(e);
-    const info: DatasetInfo = {
-      id: meta.id,
-      name: meta.name,
-      source,
-      trainCount: counts.train,
-      valCount: counts.val,
-      evalCaseIds: [],
-      previewCaseIds: [],
-      hasLandmarks: meta.landmarkSet !== null,
-      ...(meta.landmarkSet
-        ? { landmarkSymbols: [...meta.landmarkSet.symbols], landmarkNames: [...meta.landmarkSet.names] }
-        : {}),
-      preprocessing: { ...(source.preprocessing ?? meta.preprocessing) },
-    };
-    return {
-      info,
-      landmarkSet: meta.landmarkSet
-        ? { symbols: [...meta.landmarkSet.symbols], names: [...meta.landmarkSet.names] }
-        : null,
-      async readCases(spec, onCase, onSkip) {
-        const r = await loadDatasetForTraining(storage, meta.id, spec, {
-          splits: ['train', 'val'],
-          keepImages: false,
-          onCase: (c) =>
-            onCase({
-              id: c.id,
-              split: c.split,
-              photo: c.photo,
-              xray: c.xray,
-              landmarks: c.landmarks ?? null,
-              pixelSpacingMm: c.pixelSpacingMm ?? null,
-              photoContent: c.photoContent ?? null, // validation metrics on the content region (fairmetrics)
-              xrayContent: c.xrayContent ?? null,
-            }),
-          onProgress: (p) => emit({ type: 'datasetProgress', done: p.done, total: p.total }),
-        });
-        for (const sk of r.skipped) onSkip(sk.id, sk.reason);
-        return { evalCaseIds: r.evalList };
-      },
-    };
   }
 
   /**
@@ -819,7 +669,7 @@ export class EngineCore implements EngineApi {
         trainMessage('engine.config.invalid', { errors: issues.map((i) => i.message.text).join(' ') }),
       );
     }
-    const prepared = await this.prepare(full);
+    const prepared = await this.trainingData.prepare(full);
     const id = prepared.evalCaseIds[0] ?? prepared.val[0]?.id ?? prepared.train[0]?.id ?? '';
     const pair = prepared.byId.get(id);
     if (!pair) throw new TrainError(trainMessage('engine.dataset.noTrain', { dataset: ds.info.name }));
@@ -833,61 +683,6 @@ export class EngineCore implements EngineApi {
       size: full.size,
       mode: full.preprocess === 'roi' && !base.roi ? 'letterbox' : full.preprocess,
     };
-  }
-
-  /** The dataset at the run's size and preprocessing, cached for the next run with the same choice. */
-  private async prepare(cfg: RunConfig): Promise<PreparedData> {
-    const ds = this.dataset;
-    if (!ds) throw new TrainError(trainMessage('engine.noDataset'));
-    const base = ds.info.preprocessing;
-    const spec: PreprocessSpec = {
-      ...base,
-      size: cfg.size,
-      // ROI needs a box drawn on the dataset; without one the studio letterboxes
-      mode: cfg.preprocess === 'roi' && !base.roi ? 'letterbox' : cfg.preprocess,
-    };
-    const key = `${ds.info.id}|${JSON.stringify(spec)}|${cfg.direction}`;
-    if (this.prepared?.key === key) return this.prepared;
-    this.prepared = null;
-    const train: ImagePair[] = [];
-    const val: ImagePair[] = [];
-    const byId = new Map<string, ImagePair>();
-    const spacing = new Map<string, PixelSpacing>();
-    const read = await ds.readCases(
-      spec,
-      (c) => {
-        if (c.photo.width !== cfg.size || c.xray.width !== cfg.size) {
-          throw new Error(
-            `case ${c.id}: the dataset source delivered ${c.photo.width} px images for a ${cfg.size} px run`,
-          );
-        }
-        const [photo, xray] = cfg.direction === 'BtoA' ? [c.xray, c.photo] : [c.photo, c.xray];
-        const pair: RegionPair = { id: c.id, photo, xray, landmarks: c.landmarks ?? undefined };
-        // the target's content region: validation metrics never count the padding (fairmetrics)
-        const content = cfg.direction === 'BtoA' ? c.photoContent : c.xrayContent;
-        if (content) pair.content = content;
-        if (c.pixelSpacingMm) spacing.set(c.id, c.pixelSpacingMm);
-        if (c.split === 'train') train.push(pair);
-        else if (c.split === 'val') val.push(pair);
-        byId.set(c.id, pair);
-      },
-      (id, reason) => this.warn(trainMessage('engine.dataset.caseSkipped', { case: id, reason })),
-    );
-    if (train.length === 0)
-      throw new TrainError(trainMessage('engine.dataset.noTrain', { dataset: ds.info.name }));
-    const evalCaseIds = read.evalCaseIds.filter((id) => byId.has(id));
-    if (evalCaseIds.join() !== ds.info.evalCaseIds.join()) {
-      ds.info = { ...ds.info, evalCaseIds, previewCaseIds: evalCaseIds.slice(0, 3) };
-      this.emit({ type: 'status', status: this.status() });
-    }
-    // landmark-region sharpness: the landmarks are X-ray points, so only when the X-ray is the target
-    const set = ds.landmarkSet;
-    const landmarks: EvalLandmarkOptions | null =
-      set && set.symbols.length > 0 && cfg.direction !== 'BtoA' && spacing.size > 0
-        ? { symbols: set.symbols, names: set.names, spacingOf: (id) => spacing.get(id) ?? null }
-        : null;
-    this.prepared = { key, train, val, evalCaseIds, byId, landmarks };
-    return this.prepared;
   }
 
   // ----- runs --------------------------------------------------------------------------------
@@ -918,7 +713,7 @@ export class EngineCore implements EngineApi {
     }
     this.setPhase('starting');
     try {
-      const prepared = await this.prepare(cfg);
+      const prepared = await this.trainingData.prepare(cfg);
       applyTrainSubset(prepared.train, cfg); // a train_subset beyond the split is refused before the run is stored
       // the detector is checked (landmark set) before anything of the run is stored
       const tracer = params.traceability ? await this.makeTracer(params.traceability, cfg, prepared) : null;
@@ -1041,7 +836,7 @@ export class EngineCore implements EngineApi {
         this.warn(trainMessage('engine.resume.noCheckpoint', { run: rec.name }));
       }
       const cfg = state ? state.config : rec.config;
-      const prepared = await this.prepare(cfg);
+      const prepared = await this.trainingData.prepare(cfg);
       // the run's own traceability detector (kept with its record) unless the caller chose (null: none);
       // one that can no longer be loaded (deleted) is a warning, not a failed resume
       const traceRef =
@@ -1953,7 +1748,7 @@ export class EngineCore implements EngineApi {
     return this.gpu.run(async () => {
       const model = await this.generatorFor(params.model);
       try {
-        const prepared = await this.prepare(model.cfg);
+        const prepared = await this.trainingData.prepare(model.cfg);
         let pairs = params.split === 'train' ? prepared.train : prepared.val;
         if (params.caseIds) {
           pairs = params.caseIds
@@ -1992,7 +1787,7 @@ export class EngineCore implements EngineApi {
         model = await loadCheckpointModel(storage, params.model.runId, params.model.name);
       }
       try {
-        const prepared = await this.prepare(model.cfg);
+        const prepared = await this.trainingData.prepare(model.cfg);
         const tracer = params.traceability
           ? await this.makeTracer(params.traceability, model.cfg, prepared)
           : null;
@@ -2077,8 +1872,7 @@ export class EngineCore implements EngineApi {
     await this.stop();
     await this.detectors.dispose();
     this.disposeRun();
-    this.prepared = null;
-    this.dataset = null;
+    this.trainingData.clear();
     this.setPhase('ready', null);
   }
 
