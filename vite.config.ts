@@ -3,13 +3,23 @@ import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { offlineServiceWorker } from './src/build/offline';
 
+/**
+ * Cross-origin isolation (COOP + COEP): lets the wasm backend use SharedArrayBuffer, i.e. its
+ * threaded SIMD build. Every resource the studio loads is same-origin, so `require-corp` blocks
+ * nothing. Deployments must send the same two headers (README, "Deployment").
+ */
+export const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
 export default defineConfig({
   plugins: [svelte(), offlineServiceWorker()],
   base: './',
   build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 4000 },
   worker: { format: 'es' },
-  server: { host: '127.0.0.1', port: 5173 },
-  preview: { host: '127.0.0.1', port: 4173 },
+  server: { host: '127.0.0.1', port: 5173, headers: ISOLATION_HEADERS },
+  preview: { host: '127.0.0.1', port: 4173, headers: ISOLATION_HEADERS },
   test: {
     testTimeout: 180_000,
     hookTimeout: 180_000,

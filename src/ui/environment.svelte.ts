@@ -1,19 +1,18 @@
 /**
  * State of the environment check: the backend preference (remembered in localStorage, read by
- * the training engine), the current selection, the self-test, storage figures. The engine modules
- * (and TF.js with them) are imported lazily, so the shell renders before TF.js has loaded.
+ * the training engine), the current selection, the self-test, storage figures, the device
+ * benchmark. Every device question goes to the training engine (its `init`, `selfTest`,
+ * `environmentReport` and `benchmark` commands), which answers in the home that trains under its
+ * GPU lock: the page never loads TF.js for it, and a self-test never switches the backend under a
+ * running step (issue 11 item 3).
  */
 import type { BackendChoice, BackendSelection } from '../engine/backend';
-import {
-  buildEnvReport,
-  collectBrowserInfo,
-  collectStorage,
-  type BrowserInfo,
-  type EnvReport,
-  type StorageInfo,
-} from '../engine/envReport';
+import type { BenchConfigId, BenchmarkRecord } from '../engine/benchmark';
+import type { EngineEnvReport } from '../engine/deviceQueries';
+import { collectBrowserInfo, collectStorage, type BrowserInfo, type StorageInfo } from '../engine/envReport';
+import type { Engine } from '../engine/protocol';
 import type { SelfTestResult } from '../engine/selftest';
-import { version as appVersion } from '../../package.json';
+import { train } from './train/trainState.svelte';
 
 export const BACKEND_STORAGE_KEY = 'ceph-gan-studio.backend';
 const CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
@@ -28,8 +27,13 @@ function loadPreferred(): BackendChoice {
 }
 
 function errorText(e: unknown): string {
+  const tm = (e as { trainMessage?: { text?: string } } | null)?.trainMessage;
+  if (tm?.text) return tm.text;
   return e instanceof Error ? e.message : String(e);
 }
+
+/** What the engine's home told about itself (wasm threads, cross-origin isolation). */
+export type EngineHomeInfo = EngineEnvReport['engine'];
 
 export class EnvironmentState {
   preferred = $state<BackendChoice>(loadPreferred());
@@ -41,6 +45,13 @@ export class EnvironmentState {
   testing = $state(false);
   error = $state<string | undefined>(undefined);
   persistAnswer = $state<'granted' | 'denied' | undefined>(undefined);
+  /** The engine's home, its wasm threads and isolation (from its environment report). */
+  engineHome = $state.raw<EngineHomeInfo | undefined>(undefined);
+  /** The device benchmark: running, progress of the configuration being measured, the table. */
+  benchRunning = $state(false);
+  benchProgress = $state.raw<{ config: string; done: number; total: number } | null>(null);
+  benchRecords = $state.raw<BenchmarkRecord[]>([]);
+  benchError = $state<string | undefined>(undefined);
 
   /** Training would run on a CPU-emulated GPU (SwiftShader & co.) through WebGPU or WebGL. */
   onFallbackAdapter = $derived(
@@ -67,14 +78,31 @@ export class EnvironmentState {
     return done;
   }
 
+  /** The training engine, started on first use (the Train section starts the same one). */
+  private async engine(): Promise<Engine> {
+    await train.ensureStarted(this.preferred);
+    const engine = train.engine;
+    if (!engine || !train.info) {
+      throw new Error(train.engineError?.text ?? 'the training engine did not start');
+    }
+    return engine;
+  }
+
   private async detectNow(): Promise<void> {
     this.detecting = true;
     this.error = undefined;
     try {
-      const { selectBackend } = await import('../engine/backend');
       this.browser = collectBrowserInfo();
-      this.selection = await selectBackend(this.preferred);
+      const engine = await this.engine();
+      let info = train.info;
+      // the engine was started with another preference: it selects again (refused while training)
+      if (!info || info.selection.requested !== this.preferred) {
+        info = await engine.init({ backend: this.preferred });
+        train.info = info;
+      }
+      this.selection = info.selection;
       this.selfTest = undefined;
+      this.engineHome = (await engine.environmentReport()).engine;
     } catch (e) {
       this.error = errorText(e);
     } finally {
@@ -99,8 +127,7 @@ export class EnvironmentState {
       if (!this.selection) await this.detect();
       const sel = this.selection;
       if (!sel) return;
-      const { runSelfTest } = await import('../engine/selftest');
-      const result = await runSelfTest(sel.backend);
+      const result = await (await this.engine()).selfTest();
       if (this.selection === sel) this.selfTest = result; // a newer selection was made meanwhile otherwise
     } catch (e) {
       this.error = errorText(e);
@@ -149,15 +176,35 @@ export class EnvironmentState {
     await this.refreshStorage();
   }
 
-  async report(): Promise<EnvReport | undefined> {
+  /** The environment report from the engine (its home's view), with the page's storage figures. */
+  async report(): Promise<EngineEnvReport | undefined> {
     if (!this.selection) return undefined;
-    return buildEnvReport({
-      appVersion,
-      selection: this.selection,
-      browser: this.browser,
-      selfTest: this.selfTest,
-      storage: this.storage,
-    });
+    const report = await (await this.engine()).environmentReport();
+    return { ...report, browser: report.browser ?? this.browser, storage: this.storage ?? report.storage };
+  }
+
+  /** Measure training steps on this device through the engine (refused while a run trains). */
+  async runBenchmark(configs: BenchConfigId[], steps: number): Promise<void> {
+    if (this.benchRunning) return;
+    this.benchRunning = true;
+    this.benchError = undefined;
+    this.benchProgress = null;
+    let off: (() => void) | undefined;
+    try {
+      const engine = await this.engine();
+      off = engine.onEvent((e) => {
+        if (e.type === 'benchmarkProgress')
+          this.benchProgress = { config: e.config, done: e.done, total: e.total };
+      });
+      const records = await engine.benchmark({ configs, steps, warmup: 2, inferRuns: 3, budgetSec: 600 });
+      this.benchRecords = records;
+    } catch (e) {
+      this.benchError = errorText(e);
+    } finally {
+      off?.();
+      this.benchRunning = false;
+      this.benchProgress = null;
+    }
   }
 }
 

@@ -2,11 +2,14 @@
  * Environment page in headless Chromium with WebGPU on SwiftShader (the CPU fallback adapter these
  * machines have): backend webgpu is chosen, the adapter is shown as a fallback with the warning,
  * the self-test passes, the report exports as JSON and Markdown; switching to wasm re-runs
- * detection and the self-test with the wasm binary served from 127.0.0.1.
+ * detection and the self-test with the wasm binary served from 127.0.0.1. Device questions go to
+ * the training engine (its worker here); the page is served cross-origin isolated (COOP/COEP) and
+ * shows the wasm thread count; the in-app benchmark (3 steps of the small config on wasm) fills its table.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openEnvironmentAndWaitForSelfTest, openStudio } from './browser';
+import { bothLanguages } from './helpers';
 
 describe('Environment page', () => {
   it('reports webgpu on the SwiftShader fallback adapter, warns, and passes the self-test', async () => {
@@ -75,6 +78,12 @@ describe('Environment page', () => {
       expect(md).toContain('| CPU fallback adapter (isFallbackAdapter) | yes |');
       expect(md).toMatch(/\*\*Result: passed\*\*/);
 
+      // the answers come from the training engine in its worker; the page is cross-origin isolated
+      expect(report.engine).toMatchObject({ home: 'worker', wasmThreads: null, crossOriginIsolated: true });
+      expect(report.browser.crossOriginIsolated).toBe(true);
+      expect(await page.getByTestId('env-engine-home').getAttribute('data-home')).toBe('worker');
+      expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+
       s.expectClean();
     } finally {
       await s.close();
@@ -94,6 +103,37 @@ describe('Environment page', () => {
         .poll(() => verdict.textContent(), { timeout: 60_000 })
         .toContain('wasm agrees with the cpu reference');
       expect(await verdict.getAttribute('data-passed')).toBe('true');
+      // the thread count the wasm backend runs with (TF.js caps it at half the logical cores)
+      await expect
+        .poll(() => page.getByTestId('env-wasm-threads').getAttribute('data-threads'))
+        .toMatch(/^[1-9]\d*$/);
+      // the in-app benchmark on wasm (WebGPU on SwiftShader takes ~30 s a step): the small
+      // configuration, 3 measured steps, through the engine
+      await page.getByTestId('env-bench-steps').selectOption('3');
+      await page.getByTestId('env-bench-run').click();
+      const row = page.locator('[data-testid=env-bench-row][data-config="unet_128-ngf16-128"]');
+      await row.waitFor({ timeout: 240_000 });
+      const stepText = (await row.getByTestId('env-bench-step').textContent()) ?? '';
+      const gflopsText = (await row.getByTestId('env-bench-gflops').textContent()) ?? '';
+      expect(stepText).toMatch(/^\d+ ms$/);
+      expect(gflopsText).toMatch(/^\d+\.\d\d GFLOP\/s$/);
+      const stepMs = Number(stepText.split(' ')[0]);
+      const gflops = Number(gflopsText.split(' ')[0]);
+      expect(stepMs).toBeGreaterThan(0);
+      // achieved GFLOP/s is the arithmetic (1.56 GFLOP per step) over the median step
+      expect(gflops).toBeCloseTo(1.5604 / (stepMs / 1000), 0);
+      expect(await row.textContent()).toContain('wasm');
+      expect(await row.textContent()).toContain('wasm heap');
+      const [benchMd] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Download table (Markdown)' }).click(),
+      ]);
+      const table = readFileSync(await benchMd.path(), 'utf8');
+      expect(table).toMatch(/\| unet_128 ngf16 @128 \| wasm \| browser \| \d+ \| \d+ \|/);
+      console.log(`[e2e] in-app benchmark on wasm: ${stepText} per step, ${gflopsText}`);
+      await bothLanguages(page, page.getByTestId('env-bench'), 'environment-benchmark', async () => {
+        expect(await page.getByTestId('env-bench').textContent()).toContain('本机训练速度');
+      });
       // the wasm backend's binary was fetched from the app's own origin
       const wasm = s.requests.filter((r) => r.url.endsWith('.wasm'));
       expect(wasm.length).toBeGreaterThan(0);

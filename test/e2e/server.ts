@@ -2,12 +2,19 @@
  * A tiny static file server for the built app (dist/) on 127.0.0.1, node:http only.
  * Correct MIME types (application/wasm for TF.js's binaries, text/javascript for modules),
  * `Cache-Control: no-cache` so every test sees the current build, 404 for anything missing,
- * and no directory escapes.
+ * and no directory escapes. Every response carries the cross-origin isolation headers the studio is
+ * deployed with (COOP same-origin + COEP require-corp, vite.config.ts), so wasm threads can load.
  */
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+
+/** The studio's cross-origin isolation (the same as vite.config.ts's dev and preview servers). */
+export const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+} as const;
 
 export const MIME_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -51,6 +58,7 @@ export async function serveStatic(rootDir: string, port = 0): Promise<StaticServ
         'Content-Type': MIME_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
         'Content-Length': stat.size,
         'Cache-Control': 'no-cache',
+        ...ISOLATION_HEADERS,
       });
       if (req.method === 'HEAD') {
         res.end();
@@ -58,7 +66,9 @@ export async function serveStatic(rootDir: string, port = 0): Promise<StaticServ
       }
       createReadStream(file).pipe(res);
     } catch {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`not found: ${pathname}`);
+      res
+        .writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', ...ISOLATION_HEADERS })
+        .end(`not found: ${pathname}`);
     }
   });
   await new Promise<void>((ok, fail) => {
