@@ -8,6 +8,11 @@ export type NetG = `unet_${number}`;
 export type Norm = 'batch' | 'instance';
 export type GanMode = 'vanilla' | 'lsgan';
 export type Preprocess = 'letterbox' | 'stretch' | 'roi';
+/** When the linear LR policy steps: after each epoch (the server's train.py since 2025) or before (2020). */
+export type LrStepAt = 'epoch_end' | 'epoch_start';
+export const LR_STEP_AT: readonly LrStepAt[] = ['epoch_end', 'epoch_start'];
+/** What a config stored without `lr_step_at` ran: the studio followed the 2020 train.py until then. */
+export const LEGACY_LR_STEP_AT: LrStepAt = 'epoch_start';
 
 export interface RunConfig {
   // --- networks (server names) ---
@@ -57,6 +62,14 @@ export interface RunConfig {
   n_epochs_decay: number;
   /** Studio-only: linear warmup over this many steps (0 = off). */
   warmup_steps: number;
+  /**
+   * When the server's linear policy steps (core/train/schedule.ts): `epoch_end` = the current
+   * upstream train.py (2025), `update_learning_rate()` after each epoch, so epoch E runs at
+   * 1 - max(0, E - n_epochs) / (n_epochs_decay + 1) and no epoch at lr 0; `epoch_start` = the 2020
+   * train.py, one epoch ahead, its last epoch at lr 0. Configs stored before this option existed ran
+   * `epoch_start` (storedConfig).
+   */
+  lr_step_at: LrStepAt;
   /** Server `--epoch_count` (starting epoch, 1-based). */
   epoch_count: number;
   seed: number;
@@ -116,6 +129,7 @@ export const DEFAULT_CONFIG: RunConfig = {
   n_epochs: 100,
   n_epochs_decay: 100,
   warmup_steps: 0,
+  lr_step_at: 'epoch_end',
   epoch_count: 1,
   seed: 42,
   size: 256,
@@ -210,4 +224,14 @@ export function isGTerm(name: string): name is GTerm {
 
 export function withDefaults(partial: Partial<RunConfig>): RunConfig {
   return { ...DEFAULT_CONFIG, ...partial };
+}
+
+/**
+ * A config read back from storage (a run record, a checkpoint manifest, a studio file's metadata):
+ * the defaults for missing options, except `lr_step_at`, which such a config only lacks when it was
+ * written before the option existed — that run stepped its schedule at the start of each epoch, so
+ * resuming or continuing it keeps that schedule.
+ */
+export function storedConfig(partial: Partial<RunConfig>): RunConfig {
+  return withDefaults({ ...partial, lr_step_at: partial.lr_step_at ?? LEGACY_LR_STEP_AT });
 }

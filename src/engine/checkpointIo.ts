@@ -29,7 +29,7 @@
  * like the run) or of the demo phantom.
  */
 import { completedEpochs as completedEpochsOfPosition } from '../core/train/continue';
-import { withDefaults, type RunConfig } from '../core/config';
+import { storedConfig, withDefaults, type RunConfig } from '../core/config';
 import type { PreprocessSpec } from '../core/data/preprocess';
 import type { RgbaImage } from '../core/image';
 import { CheckpointFormatError } from '../core/io/checkpointError';
@@ -265,8 +265,15 @@ function sizeFromNetG(netG: string): number {
   return Number.isSafeInteger(n) && n > 0 ? n : 256;
 }
 
-function completeConfig(partial: Partial<RunConfig>): { config: RunConfig; sizeFromFiles: boolean } {
-  const config = withDefaults(partial);
+/**
+ * `stored`: the config is a studio run's own (a file's `studio_config` metadata), so a missing
+ * `lr_step_at` means the legacy convention (storedConfig); a server's options get today's defaults.
+ */
+function completeConfig(
+  partial: Partial<RunConfig>,
+  stored = false,
+): { config: RunConfig; sizeFromFiles: boolean } {
+  const config = stored ? storedConfig(partial) : withDefaults(partial);
   if (partial.size === undefined)
     return { config: { ...config, size: sizeFromNetG(config.netG) }, sizeFromFiles: false };
   return { config, sizeFromFiles: true };
@@ -281,7 +288,7 @@ async function planStudio(
   for (const f of files) map.set(baseName(f.path), await readSource(f));
   const where = dir || 'studio checkpoint';
   const state = loadTrainerState(map, where);
-  const cfg = withDefaults(state.config);
+  const cfg = storedConfig(state.config);
   const name = baseName(dir) || 'studio checkpoint';
   return {
     kind: 'studio',
@@ -324,7 +331,7 @@ async function planServerRun(
   }
   const hasOpt = used.some((f) => baseName(f.name) === 'train_opt.txt');
   const hasLog = used.some((f) => baseName(f.name) === 'loss_log.txt');
-  const { config, sizeFromFiles } = completeConfig(run.config);
+  const { config, sizeFromFiles } = completeConfig(run.config, !hasOpt && run.G.configSource === 'metadata');
   return {
     kind: 'serverRun',
     origin: hasOpt || hasLog ? 'server' : 'file',
@@ -439,7 +446,7 @@ async function planNetworks(files: readonly ImportSource[], ignored: IgnoredFile
       `ndf is not in the files (no discriminator): the fresh discriminator gets ndf = ngf = ${partial.ngf}, as in the server's defaults (64, 64) and the studio's presets`,
     );
   }
-  const { config, sizeFromFiles } = completeConfig(partial);
+  const { config, sizeFromFiles } = completeConfig(partial, g.loaded.configSource === 'metadata');
   if (d) checkStateDictAgainstConfig(d.loaded.stateDict, config, 'D', d.path);
   const m = /^(\d+)_net_G$/.exec(stemOf(g.path));
   const serverName = /^(latest|\d+|iter_\d+)_net_G$/.test(stemOf(g.path));
@@ -842,7 +849,7 @@ export async function exportCheckpointFiles(
       [...files].map(([n, b]) => ({ name: `${base}/${n}`, bytes: b })),
     );
   }
-  const cfg = withDefaults(manifest.config);
+  const cfg = storedConfig(manifest.config);
   const label = req.label === 'epoch' ? String(completedEpochs(manifest)) : 'latest';
   const kinds: NetKind[] = req.nets === 'both' ? ['G', 'D'] : [req.nets];
   const out: NamedFile[] = [];
@@ -921,7 +928,7 @@ export async function describeServerBundle(
   gpus = 2,
 ): Promise<BundleDescription> {
   const { run, manifest } = await lazyCheckpoint(storage, runId, name);
-  const cfg = withDefaults(manifest.config);
+  const cfg = storedConfig(manifest.config);
   const bundleName = safeFileStem(run?.name ?? runId);
   const epoch = completedEpochs(manifest);
   let problem: string | null = null;
@@ -1076,7 +1083,7 @@ export async function writeServerBundleFromStore<R>(
   signal?.throwIfAborted();
   deps.onProgress?.({ phase: 'checkpoint', done: 0, total: 1 });
   const { run, manifest, get } = await lazyCheckpoint(storage, req.runId, req.name);
-  const cfg = withDefaults(manifest.config);
+  const cfg = storedConfig(manifest.config);
   assertServerCompatible(cfg);
   const datasetId = req.datasetId ?? run?.datasetId ?? '';
   if (!datasetId) {

@@ -7,9 +7,10 @@
  *     the gate verdict and the 20-case grid of the best checkpoint (evaluated on opening);
  *     the grid PNG and the review ZIP download; the ZIP's report.md holds the metrics and the
  *     gate verdict, its JSON the same mean L1 as the page, its viz_grid_20.png decodes;
- *  2. a second run with n_epochs 1 + n_epochs_decay 0 (the server's schedule then gives lr 0 to its
- *     only epoch: the generator never changes while the losses move batch to batch) raises the
- *     stuck-output alert with the checklist answered — the learning-rate item fails.
+ *  2. a second run with n_epochs 1 + n_epochs_decay 0 and lr_step_at epoch_start (the 2020 server
+ *     schedule then gives lr 0 to its only epoch: the generator never changes while the losses move
+ *     batch to batch) raises the stuck-output alert with the checklist answered — the learning-rate
+ *     item fails. (With the default epoch_end that epoch runs at the full lr.)
  * Screenshots (English and 简体中文) are copied to /tmp/evaluate-*.png, the review ZIP to
  * /tmp/evaluate-review.zip.
  *
@@ -52,7 +53,13 @@ const evalDebug = (page: Page): Promise<EvalDebug> =>
 /** Configure and run one short demo run to its end; returns its id. */
 async function shortRun(
   page: Page,
-  opts: { name: string; nEpochs: number; valEvery: number; rounds: number },
+  opts: {
+    name: string;
+    nEpochs: number;
+    valEvery: number;
+    rounds: number;
+    lrStepAt?: 'epoch_end' | 'epoch_start';
+  },
 ): Promise<string> {
   await page.getByLabel('Preset', { exact: true }).selectOption('demo');
   const more = page.getByText(/^More options/);
@@ -66,6 +73,7 @@ async function shortRun(
   await setOption(page, 'batch_size', '8');
   await setOption(page, 'n_epochs', String(opts.nEpochs));
   await setOption(page, 'n_epochs_decay', '0');
+  await page.getByLabel('lr_step_at', { exact: true }).selectOption(opts.lrStepAt ?? 'epoch_end');
   await setOption(page, 'val_every', String(opts.valEvery));
   await setOption(page, 'save_every', '10');
   await setOption(page, 'log_every', '1');
@@ -258,10 +266,17 @@ describe('Evaluate section', () => {
         await page.getByRole('button', { name: 'English' }).click();
         await page.getByRole('heading', { name: 'Evaluate', exact: true }).waitFor();
 
-        // --- a generator that never changes: n_epochs 1 + n_epochs_decay 0 puts lr at 0 (the server's
-        // linear policy runs the last epoch at 0) while D and the losses still move ---
+        // --- a generator that never changes: n_epochs 1 + n_epochs_decay 0 with lr_step_at epoch_start
+        // puts lr at 0 (the 2020 server's linear policy runs the last epoch at 0) while D and the
+        // losses still move ---
         await page.getByRole('tab', { name: 'Train' }).click();
-        const frozenId = await shortRun(page, { name: 'frozen-lr', nEpochs: 1, valEvery: 3, rounds: 4 });
+        const frozenId = await shortRun(page, {
+          name: 'frozen-lr',
+          nEpochs: 1,
+          valEvery: 3,
+          rounds: 4,
+          lrStepAt: 'epoch_start',
+        });
         await page.getByRole('tab', { name: 'Evaluate' }).click();
         await page.getByTestId('eval-run').selectOption(frozenId);
         await poll(

@@ -12,7 +12,8 @@ Re-states models/pix2pix_model.py of pytorch-CycleGAN-and-pix2pix (see
   Adam(lr, betas=(beta1, 0.999)) with PyTorch's default eps 1e-8 (the server sets no eps);
   GANLoss: vanilla = BCEWithLogitsLoss against 1/0, lsgan = MSELoss; networks in train() mode.
   LR policy linear: LambdaLR(lambda_rule), lambda_rule(k) = 1 - max(0, k + epoch_count - n_epochs)
-  / (n_epochs_decay + 1), stepped at the BEGINNING of every epoch (the server's train.py).
+  / (n_epochs_decay + 1), stepped once per epoch: at its END ("lr_step_at": "epoch_end", the current
+  train.py, 2025) or at its BEGINNING ("epoch_start", the 2020 train.py).
   The data loader takes the cases in the given per-epoch order, batch_size at a time, keeping a
   last partial batch (drop_last False). No dropout (--no_dropout), no augmentation.
 
@@ -27,7 +28,7 @@ runs several in one process (importing torch takes seconds) and prints one JSON 
   shape_photo/shape_xray  [1, C, S, S]
   orders          {"<epoch>": [case indices]} for every epoch the run reaches
   batch_size, steps, lr, beta1, beta2, eps (optional), lambda_L1, gan_mode,
-  epoch_count, n_epochs, n_epochs_decay
+  epoch_count, n_epochs, n_epochs_decay, lr_step_at ("epoch_end" | "epoch_start")
   save_prefix     after step s (1-based) the state_dicts go to <prefix>G_<s>.pth and <prefix>D_<s>.pth,
                   and the gradients that step's Adam updates used to <prefix>gradG_<s>.pth / gradD_<s>.pth
                   (an OrderedDict parameter name -> gradient, read like a state_dict)
@@ -188,8 +189,11 @@ def train(spec):
     model = Pix2PixTrainer(netG, netD, spec)
     bs, steps = spec['batch_size'], spec['steps']
     done, epoch, log = 0, spec['epoch_count'], []
+    at_start = {'epoch_start': True, 'epoch_end': False}[spec['lr_step_at']]
     while done < steps:
-        lr = model.update_learning_rate()  # the server's train.py: at the beginning of every epoch
+        if at_start:
+            model.update_learning_rate()  # the 2020 train.py: at the beginning of every epoch
+        lr = model.optimizers[0].param_groups[0]['lr']
         order = spec['orders'][str(epoch)]
         for start in range(0, len(order), bs):
             if done == steps:
@@ -205,6 +209,8 @@ def train(spec):
                 # D's gradients are backward_D's (D has requires_grad False during backward_G)
                 grads = OrderedDict((k, p.grad.detach().clone()) for k, p in net.named_parameters())
                 torch.save(grads, '%sgrad%s_%d.pth' % (prefix, name, done))
+        if not at_start:
+            model.update_learning_rate()  # the current train.py: at the end of every epoch
         epoch += 1
     return {'steps': log,
             'biasesBeforeInstanceNorm': {'G': biases_before_instance_norm(netG),

@@ -18,8 +18,12 @@
  * cpu backend's own Conv2DBackpropFilter, the unet_64 runs the studio's custom filter gradient (the
  * path wasm takes; also 5x faster on cpu). And the continue path: weights initialised and saved by
  * torch.save in PyTorch → readPth → Trainer.fromWeights with continuedConfig (epoch_count 3 after 2
- * completed epochs; linear policy with n_epochs 2, n_epochs_decay 4: epoch 3 runs at 0.6 lr and
- * epoch 4 at 0.4 lr on both sides).
+ * completed epochs; linear policy with n_epochs 2, n_epochs_decay 4).
+ *
+ * Both lr_step_at conventions: the reference steps its LambdaLR after each epoch like the current
+ * train.py (epoch_end, the default) or before each epoch like the 2020 one (epoch_start). The
+ * continued run goes both ways (epoch 3 at 0.8 then epoch 4 at 0.6 lr / 0.6 then 0.4), and two
+ * fresh runs with n_epochs 1, n_epochs_decay 2 decay inside their 3 steps, one per convention.
  *
  * Why weights are not compared with one elementwise bound. Adam's first step moves a weight by
  * lr * g / (|g| + eps), about ±lr whatever |g| is once |g| ≫ eps, and later steps by lr * m̂/√v̂, a
@@ -197,6 +201,11 @@ const continued = continuedConfig(tiny({ n_epochs: 2, n_epochs_decay: 4, seed: 1
   config: tiny({}),
   completedEpochs: 2,
 });
+/** The same with the 2020 convention (the checkpoint's, kept by the continued config). */
+const continuedStart = continuedConfig(
+  tiny({ n_epochs: 2, n_epochs_decay: 4, seed: 12, lr_step_at: 'epoch_start' }),
+  { config: tiny({ lr_step_at: 'epoch_start' }), completedEpochs: 2 },
+);
 
 const scenario = (
   name: string,
@@ -206,10 +215,21 @@ const scenario = (
 
 const SCENARIOS: Scenario[] = [
   scenario('unet_32 batch vanilla bs1', tiny({ norm: 'batch', gan_mode: 'vanilla', batch_size: 1 })),
-  scenario('unet_32 batch lsgan bs2', tiny({ norm: 'batch', gan_mode: 'lsgan', batch_size: 2, seed: 8 })),
   scenario(
-    'unet_32 instance vanilla bs2',
-    tiny({ norm: 'instance', gan_mode: 'vanilla', batch_size: 2, seed: 9 }),
+    'unet_32 batch lsgan bs2, decaying',
+    tiny({ norm: 'batch', gan_mode: 'lsgan', batch_size: 2, seed: 8, n_epochs: 1, n_epochs_decay: 2 }),
+  ),
+  scenario(
+    'unet_32 instance vanilla bs2, lr_step_at epoch_start, decaying',
+    tiny({
+      norm: 'instance',
+      gan_mode: 'vanilla',
+      batch_size: 2,
+      seed: 9,
+      n_epochs: 1,
+      n_epochs_decay: 2,
+      lr_step_at: 'epoch_start',
+    }),
   ),
   scenario('unet_64 ngf8 batch vanilla bs2', mid({ norm: 'batch', gan_mode: 'vanilla', batch_size: 2 }), {
     convGrad: 'custom',
@@ -221,9 +241,16 @@ const SCENARIOS: Scenario[] = [
       convGrad: 'custom',
     },
   ),
+  scenario('continue from torch.save, epoch_count 3, linear lr, epoch_start', continuedStart, {
+    cases: 2,
+    init: 'torch',
+  }),
   scenario('continue from torch.save, epoch_count 3, linear lr', continued, { cases: 2, init: 'torch' }),
 ];
 const CONTINUED = SCENARIOS[SCENARIOS.length - 1];
+const CONTINUED_START = SCENARIOS[SCENARIOS.length - 2];
+const DECAYING_END = SCENARIOS[1];
+const DECAYING_START = SCENARIOS[2];
 
 /** SCENARIOS[0] with TF.js's Adam epsilon 1e-7 (the studio's old default): must fail the bounds. */
 const EPS_1E7 = scenario(
@@ -320,6 +347,7 @@ async function prepare(s: Scenario, tag: string): Promise<Prepared> {
     epoch_count: cfg.epoch_count,
     n_epochs: cfg.n_epochs,
     n_epochs_decay: cfg.n_epochs_decay,
+    lr_step_at: cfg.lr_step_at,
     save_prefix: path(`${tag}_py_`),
     init:
       s.init === 'torch'
@@ -814,15 +842,33 @@ describe.each(SCENARIOS.map((s) => [s.name]))('training parity with the server: 
   });
 });
 
-describe('the continued run (Trainer.fromWeights from torch.save weights)', () => {
-  it('starts at epoch 3 with the linear policy’s lr (0.6 lr, then 0.4 lr in epoch 4), like the server', () => {
-    const { studio, py, p } = runs(CONTINUED.name);
-    expect(p.scenario.cfg.epoch_count).toBe(3);
+describe('the learning-rate schedule on both sides, both lr_step_at conventions', () => {
+  const lrFactors = (name: string, epochs: number[], f: number[]) => {
+    const { studio, py, p } = runs(name);
     const lr = p.scenario.cfg.lr;
-    const factors = [0.6, 0.6, 0.4].map((f) => expect.closeTo(f, 12) as number);
-    expect(studio.metrics.map((m) => m.epoch)).toEqual([3, 3, 4]);
+    const factors = f.map((x) => expect.closeTo(x, 12) as number);
+    expect(studio.metrics.map((m) => m.epoch)).toEqual(epochs);
     expect(studio.metrics.map((m) => m.lr / lr)).toEqual(factors);
     expect(py.map((s) => s.lr / lr)).toEqual(factors);
+  };
+
+  it('continued at epoch 3, epoch_end (the current train.py): 0.8 lr, then 0.6 lr in epoch 4', () => {
+    expect([CONTINUED.cfg.epoch_count, CONTINUED.cfg.lr_step_at]).toEqual([3, 'epoch_end']);
+    lrFactors(CONTINUED.name, [3, 3, 4], [0.8, 0.8, 0.6]);
+  });
+
+  it('continued at epoch 3, epoch_start (the 2020 train.py): 0.6 lr, then 0.4 lr in epoch 4', () => {
+    expect([CONTINUED_START.cfg.epoch_count, CONTINUED_START.cfg.lr_step_at]).toEqual([3, 'epoch_start']);
+    lrFactors(CONTINUED_START.name, [3, 3, 4], [0.6, 0.6, 0.4]);
+  });
+
+  it('a fresh epoch_end run of 1 + 2 epochs: its first epoch at the full lr, then 2/3', () => {
+    expect(DECAYING_END.cfg.lr_step_at).toBe('epoch_end');
+    lrFactors(DECAYING_END.name, [1, 1, 2], [1, 1, 2 / 3]);
+  });
+
+  it('a fresh epoch_start run of 1 + 2 epochs decays from its first epoch: 2/3 lr, then 1/3', () => {
+    lrFactors(DECAYING_START.name, [1, 1, 2], [2 / 3, 2 / 3, 1 / 3]);
   });
 });
 

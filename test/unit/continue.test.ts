@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withDefaults, type RunConfig } from '../../src/core/config';
+import { storedConfig, withDefaults, type RunConfig } from '../../src/core/config';
 import { readCheckpointFile } from '../../src/core/io/formats';
 import { writePth } from '../../src/core/io/pth';
 import { stateDictOf, type StateDict } from '../../src/core/model';
@@ -89,6 +89,39 @@ describe('continue: config rules', () => {
     expect(structureMismatches(cfg, ckpt)).toEqual([]);
   });
 
+  it('--continue_train --epoch_count N: the continued run gets the lr the checkpoint’s schedule had at N, either convention', () => {
+    for (const at of ['epoch_end', 'epoch_start'] as const) {
+      const ckpt = tiny({ n_epochs: 3, n_epochs_decay: 4, lr_step_at: at });
+      const uninterrupted = (e: number): number => learningRateAt(ckpt, e, 0);
+      for (const completed of [1, 3, 5]) {
+        const next = proposedContinueConfig({ config: ckpt, completedEpochs: completed });
+        expect([next.epoch_count, next.lr_step_at]).toEqual([completed + 1, at]);
+        for (let e = next.epoch_count; e <= 7; e++) expect(learningRateAt(next, e, 0)).toBe(uninterrupted(e));
+      }
+      // the new run's own choice wins over the checkpoint's (like running another train.py)
+      const other = at === 'epoch_end' ? 'epoch_start' : 'epoch_end';
+      const asked = continuedConfig(tiny({ n_epochs: 3, n_epochs_decay: 4, lr_step_at: other }), {
+        config: ckpt,
+        completedEpochs: 3,
+      });
+      expect([asked.epoch_count, asked.lr_step_at]).toEqual([4, other]);
+    }
+    // epoch 4 of 3 + 4: 1 - 1/5 at epoch_end, 1 - 2/5 at epoch_start
+    const end = continuedConfig(tiny({ n_epochs: 3, n_epochs_decay: 4 }), {
+      config: tiny(),
+      completedEpochs: 3,
+    });
+    expect(learningRateAt(end, 4, 0) / end.lr).toBeCloseTo(0.8, 15);
+    expect(learningRateAt({ ...end, lr_step_at: 'epoch_start' }, 4, 0) / end.lr).toBeCloseTo(0.6, 15);
+  });
+
+  it('a checkpoint stored without lr_step_at continues with the convention it ran (epoch_start)', () => {
+    const { lr_step_at: _omit, ...stored } = tiny({ n_epochs: 3, n_epochs_decay: 4 });
+    const next = proposedContinueConfig({ config: storedConfig(stored), completedEpochs: 5 });
+    expect(next.lr_step_at).toBe('epoch_start');
+    expect(learningRateAt(next, 6, 0) / next.lr).toBeCloseTo(1 - 4 / 5, 15);
+  });
+
   it('extends a finished schedule by its own n_epochs, keeps one with epochs left', () => {
     const done = proposedContinueConfig({
       config: tiny({ n_epochs: 1, n_epochs_decay: 1 }),
@@ -96,8 +129,17 @@ describe('continue: config rules', () => {
     });
     expect([done.epoch_count, done.n_epochs, done.n_epochs_decay]).toEqual([3, 3, 1]);
     expect(checkRunConfig(done)).toEqual([]);
-    // epoch 3 at half the lr (the decay starts in epoch n_epochs), epoch 4 at 0: the server's policy
-    expect(learningRateAt(done, 3, 0)).toBeCloseTo(done.lr * 0.5, 12);
+    // lr_step_at epoch_end (the current train.py): epoch 3 at the full lr, epoch 4 at half
+    expect(done.lr_step_at).toBe('epoch_end');
+    expect([3, 4].map((e) => learningRateAt(done, e, 0) / done.lr)).toEqual([1, 0.5]);
+    // a run with epoch_start (the 2020 train.py) continues with its own convention: epoch 3 at
+    // half the lr (the decay starts in epoch n_epochs), epoch 4 at 0
+    const old = proposedContinueConfig({
+      config: tiny({ n_epochs: 1, n_epochs_decay: 1, lr_step_at: 'epoch_start' }),
+      completedEpochs: 2,
+    });
+    expect([old.epoch_count, old.n_epochs, old.lr_step_at]).toEqual([3, 3, 'epoch_start']);
+    expect([3, 4].map((e) => learningRateAt(old, e, 0) / old.lr)).toEqual([0.5, 0]);
     const left = proposedContinueConfig({
       config: tiny({ n_epochs: 100, n_epochs_decay: 100 }),
       completedEpochs: 40,

@@ -381,9 +381,11 @@ describe('engine core (cpu backend, fake-indexeddb)', () => {
     ).toBe(true);
     const hist = await readHistory(storage.runs, started.run.id, 'train');
     expect(hist.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    // epoch 3 of n_epochs 3 + decay 1 runs at half the lr, epoch 4 at 0 (the server's linear policy)
-    expect(hist[0].values.lr).toBeCloseTo(2e-4 * 0.5, 12);
-    expect(hist[5].values.lr).toBe(0);
+    // lr_step_at epoch_end (the default, the current train.py): epoch 3 of n_epochs 3 + decay 1
+    // runs at the full lr, epoch 4 at half
+    expect(started.run.config.lr_step_at).toBe('epoch_end');
+    expect(hist[0].values.lr).toBeCloseTo(2e-4, 12);
+    expect(hist[5].values.lr).toBeCloseTo(2e-4 * 0.5, 12);
     const rec = await getRun(storage.runs, started.run.id);
     expect([rec?.status, rec?.step]).toEqual(['finished', 10]);
     const last = (await listCheckpoints(storage.checkpoints, started.run.id)).find((c) => c.name === 'last');
@@ -413,7 +415,7 @@ describe('engine core (cpu backend, fake-indexeddb)', () => {
       },
     });
     const fromPth = await engine.start({
-      config: { ...more, n_epochs: 3, n_epochs_decay: 0 },
+      config: { ...more, n_epochs: 3, n_epochs_decay: 0, lr_step_at: 'epoch_start' },
       name: 'continued from pth',
       init: { runId: imported.run.id, checkpoint: 'last' },
     });
@@ -426,7 +428,8 @@ describe('engine core (cpu backend, fake-indexeddb)', () => {
     await until(events, finishedRun(fromPth.run.id));
     const h2 = await readHistory(storage.runs, fromPth.run.id, 'train');
     expect(h2.map((p) => p.step)).toEqual([1, 2, 3, 4, 5]);
-    expect(h2[0].values.lr).toBe(0); // n_epochs 3, decay 0: the server runs its last epoch at lr 0
+    // n_epochs 3, decay 0, lr_step_at epoch_start (the 2020 train.py): the last epoch runs at lr 0
+    expect(h2[0].values.lr).toBe(0);
     expect(h2.every((p) => Number.isFinite(p.values.G_L1))).toBe(true);
     // same G, same data order and seeds, but a fresh D: G_L1 of step 1 equals the continued run's
     expect(h2[0].values.G_L1).toBeCloseTo(hist[0].values.G_L1 as number, 5);

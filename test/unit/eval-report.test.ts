@@ -46,36 +46,67 @@ const status = (items: ReturnType<typeof stuckChecklist>): Record<string, string
   Object.fromEntries(items.map((i) => [i.id, i.status]));
 
 describe('the learning-rate schedule and the stuck verdict', () => {
-  // the server's linear policy runs the last epoch (n_epochs + n_epochs_decay) at lr 0
   const frozen = {
     stuck: true,
     kind: 'frozen' as const,
     reason: 'prediction mean gradient 2.133 stayed frozen',
   };
+  // lr_step_at epoch_start (the server's 2020 train.py): the last epoch (n_epochs + n_epochs_decay) runs at lr 0
+  const START = { ...CFG, lr_step_at: 'epoch_start' as const };
 
-  it('n_epochs 1 + n_epochs_decay 0 never learns: the lr item fails and the alert stays', () => {
-    const cfg = { ...CFG, n_epochs: 1, n_epochs_decay: 0 };
+  it('epoch_start, n_epochs 1 + n_epochs_decay 0 never learns: the lr item fails and the alert stays', () => {
+    const cfg = { ...START, n_epochs: 1, n_epochs_decay: 0 };
     const lr = stuckChecklist(inputs({ cfg, lrNow: 0 })).find((i) => i.id === 'lr');
     expect(lr?.status).toBe('fail');
-    expect(lr?.answer.en).toContain('Set n_epochs ≥ 2 or n_epochs_decay ≥ 1');
+    expect(lr?.answer.en).toContain('Choose lr_step_at epoch_end');
+    expect(lr?.answer.en).toContain('set n_epochs ≥ 2 or n_epochs_decay ≥ 1');
     const v = scheduleAware(frozen, cfg, 0);
     expect([v.stuck, v.kind]).toEqual([true, 'frozen']);
     expect(v.reason).toContain('the learning rate is 0 from the first epoch on');
   });
 
-  it('a frozen last epoch at lr 0 is the schedule, not a stuck generator', () => {
-    const cfg = { ...CFG, n_epochs: 2, n_epochs_decay: 0 };
+  it('epoch_start: a frozen last epoch at lr 0 is the schedule, not a stuck generator', () => {
+    const cfg = { ...START, n_epochs: 2, n_epochs_decay: 0 };
     const v = scheduleAware(frozen, cfg, 0);
     expect([v.stuck, v.kind]).toEqual([false, 'plateau']);
-    expect(v.reason).toContain("the learning rate is 0 in the schedule's last epoch");
+    expect(v.reason).toContain("the learning rate is 0 in the schedule's last epoch (lr_step_at epoch_start");
     const lr = stuckChecklist(inputs({ cfg, lrNow: 0 })).find((i) => i.id === 'lr');
     expect(lr?.status).toBe('ok');
-    expect(lr?.answer.en).toContain('It is 0 now');
+    expect(lr?.answer.en).toContain('It is 0 now: with lr_step_at epoch_start');
+    expect(lr?.answer.en).toContain('stepped at the start of each epoch');
     // with a learning rate the verdict is the detector's
     expect(scheduleAware(frozen, cfg, 1e-4)).toBe(frozen);
     expect(scheduleAware(frozen, cfg, null)).toBe(frozen);
     const moving = { stuck: false, kind: 'moving' as const, reason: 'x' };
     expect(scheduleAware(moving, cfg, 0)).toBe(moving);
+  });
+
+  it('epoch_end (the default, the current train.py): no epoch of the schedule runs at lr 0', () => {
+    expect(CFG.lr_step_at).toBe('epoch_end');
+    const one = { ...CFG, n_epochs: 1, n_epochs_decay: 0 };
+    const lr = stuckChecklist(inputs({ cfg: one, lrNow: one.lr })).find((i) => i.id === 'lr');
+    expect(lr?.status).toBe('ok');
+    expect(lr?.answer.en).toContain('stepped at the end of each epoch (lr_step_at epoch_end');
+    // lr 0 only past the schedule's end: a plateau that names the end, not the last epoch
+    const v = scheduleAware(frozen, { ...CFG, n_epochs: 2, n_epochs_decay: 0 }, 0);
+    expect([v.stuck, v.kind]).toEqual([false, 'plateau']);
+    expect(v).toHaveProperty('explanation', [{ key: 'lrZeroPastEnd', params: { last: 2 } }]);
+    expect(v.reason).toContain('the schedule ended with epoch 2');
+    const past = stuckChecklist(inputs({ cfg: { ...CFG, n_epochs: 2, n_epochs_decay: 0 }, lrNow: 0 }));
+    expect(past.find((i) => i.id === 'lr')?.answer.en).toContain(
+      'It is 0 now: the schedule ended with epoch 2',
+    );
+    // a first epoch past the end never learns in either convention
+    const late = { ...CFG, n_epochs: 2, n_epochs_decay: 0, epoch_count: 3 };
+    expect(stuckChecklist(inputs({ cfg: late, lrNow: 0 })).find((i) => i.id === 'lr')?.status).toBe('fail');
+    expect(scheduleAware(frozen, late, 0)).toMatchObject({ stuck: true, kind: 'frozen' });
+  });
+
+  it('a config stored without lr_step_at ran epoch_start and is judged so', () => {
+    const { lr_step_at: _omit, ...old } = { ...CFG, n_epochs: 1, n_epochs_decay: 0 };
+    const cfg = old as RunConfig;
+    expect(stuckChecklist(inputs({ cfg, lrNow: 0 })).find((i) => i.id === 'lr')?.status).toBe('fail');
+    expect(scheduleAware(frozen, cfg, 0)).toMatchObject({ stuck: true, kind: 'frozen' });
   });
 });
 

@@ -307,10 +307,14 @@ describe('the stuck verdict on the page', () => {
   it('follows the learning-rate schedule like the engine (lr 0 in the last epoch is a plateau)', () => {
     const earlier = [point(10, { loss_G_L1: 14 }), point(15, { loss_G_L1: 13 })];
     const last = point(20, { lr_now: 0 }).values;
-    const plateau = stuckOfStoredRound(20, last, { ...cfg, n_epochs: 2, n_epochs_decay: 0 }, earlier);
+    const start = { ...cfg, lr_step_at: 'epoch_start' as const };
+    const plateau = stuckOfStoredRound(20, last, { ...start, n_epochs: 2, n_epochs_decay: 0 }, earlier);
     expect([plateau.stuck, plateau.kind]).toEqual([false, 'plateau']);
     expect(plateau.explanation.map((m) => m.key)).toEqual(['frozen', 'valL1', 'lrZeroLastEpoch']);
-    const never = stuckOfStoredRound(20, last, { ...cfg, n_epochs: 1, n_epochs_decay: 0 }, earlier);
+    // lr_step_at epoch_end (the default): lr 0 only past the schedule's end
+    const past = stuckOfStoredRound(20, last, { ...cfg, n_epochs: 2, n_epochs_decay: 0 }, earlier);
+    expect(past.explanation.map((m) => m.key)).toEqual(['frozen', 'valL1', 'lrZeroPastEnd']);
+    const never = stuckOfStoredRound(20, last, { ...start, n_epochs: 1, n_epochs_decay: 0 }, earlier);
     expect([never.stuck, never.kind]).toEqual([true, 'frozen']);
     expect(never.explanation.at(-1)).toEqual({ key: 'lrZeroWholeRun', params: { nEpochs: 1, nDecay: 0 } });
     expect(stuckExplanation(never, 'zh')).toContain(
@@ -368,6 +372,7 @@ describe('the stuck verdict on the page', () => {
       stuckMessage('valL1', { from: '0.2000', to: '0.1000' }),
       stuckMessage('lrZeroWholeRun', { nEpochs: 1, nDecay: 0 }),
       stuckMessage('lrZeroLastEpoch', {}),
+      stuckMessage('lrZeroPastEnd', { last: 10 }),
       stuckMessage('stored', { step: 3 }),
       stuckMessage('noDiagnostics', { step: 3 }),
       stuckMessage('latestRound', { step: 3 }),

@@ -48,6 +48,7 @@ import { createZipWriter, memorySink, readZip, writeZip, type ZipSink } from '..
 import { encodeTrainerState } from '../../src/core/train/checkpoint';
 import {
   buildServerBundleFromStore,
+  describeServerBundle,
   streamBundleCases,
   writeServerBundleFromStore,
   type BundleProgress,
@@ -174,6 +175,37 @@ describe('buildServerBundle', () => {
     const d = readPth(z.get('checkpoints/ceph1/latest_net_D.pth')!, 'D');
     expect(d.every((t) => t.key.startsWith('model.'))).toBe(true);
     expect(d).toHaveLength(expectedEntries(cfg, 'D').length);
+  });
+
+  it("says when the studio stepped the lr and what the server's current train.py does with it", () => {
+    // n_epochs 4 + n_epochs_decay 6, 7 epochs done: the server continues with epoch 8
+    const sched = { ...cfg, n_epochs: 4, n_epochs_decay: 6 };
+    const lr = (f: number): string => pyFloat(2e-4 * f);
+    const end = text(readZip(buildServerBundle(input({}, sched)), 'e.zip').get('README.md'));
+    expect(end).toContain('## Learning-rate schedule');
+    expect(end).toContain('at the END of each epoch (`lr_step_at` = `epoch_end`), like the current train.py');
+    expect(end).toContain(`epoch 8: ${lr(1 - 4 / 7)}, epoch 9: ${lr(1 - 5 / 7)}, epoch 10: ${lr(1 - 6 / 7)}`);
+    expect(end).toContain('None: this run uses only options the server has.');
+    const start = text(
+      readZip(buildServerBundle(input({}, { ...sched, lr_step_at: 'epoch_start' })), 's.zip').get(
+        'README.md',
+      ),
+    );
+    expect(start).toContain(
+      'at the START of each epoch (`lr_step_at` = `epoch_start`), like the 2020 train.py',
+    );
+    // the server's current code vs the studio's schedule, epoch by epoch
+    expect(start).toContain(
+      `would use epoch 8: ${lr(1 - 4 / 7)}, epoch 9: ${lr(1 - 5 / 7)}, epoch 10: ${lr(1 - 6 / 7)} where the studio's ` +
+        `schedule has epoch 8: ${lr(1 - 5 / 7)}, epoch 9: ${lr(1 - 6 / 7)}, epoch 10: 0.0`,
+    );
+    expect(start).toContain('move `model.update_learning_rate()` in train.py from the end of the epoch loop');
+    expect(start).toContain(
+      '- `lr_step_at` = epoch_start: the linear policy stepped at the start of each epoch',
+    );
+    // the server's command line is the same either way (the server has no such option)
+    const cmd = (r: string) => r.split('\n').filter((l) => l.startsWith('python train.py'));
+    expect(cmd(start)).toEqual(cmd(end));
   });
 
   it('refuses what the server cannot express, with a suggestion', () => {
@@ -343,10 +375,12 @@ describe('streaming ZIP writer', () => {
 
 describe('streaming server bundle', () => {
   // SHA-256 of the archive the in-memory builder made before streaming existed (commit ab7bd62),
-  // for these 12 cases, this G / D (num_D 2: scale 1 dropped), epoch 7 and 3 GPUs
+  // for these 12 cases, this G / D (num_D 2: scale 1 dropped), epoch 7 and 3 GPUs; updated once
+  // since, when README.md gained its "Learning-rate schedule" section (issue 15, 1,327,924 -> 1,328,449
+  // bytes; the README is the only entry that change touches)
   const OLD_ARCHIVE = {
-    bytes: 1_327_924,
-    sha256: 'b39c2cfaae0345e3c5ca0a6b74994abf32a02a67d6a65aa3d641c8f48c8d60d3',
+    bytes: 1_328_449,
+    sha256: '7d1406ee172fbf594e6c95fdb5657c9ee409cb10e6e0a2da1562e36bcc4a91ff',
   };
 
   it('makes the same archive as before, in memory and streamed from a lazy source', async () => {
@@ -439,7 +473,7 @@ describe('streaming server bundle', () => {
 });
 
 describe('streaming server bundle from the store', () => {
-  async function storedCheckpoint() {
+  async function storedCheckpoint(config: RunConfig = streamCfg) {
     const storage = await openStudioStorage({ prefix: `sb-${globalThis.crypto.randomUUID()}` });
     const G = fakeStateDict(streamCfg, 'G');
     const D = fakeStateDict(streamCfg, 'D');
@@ -452,7 +486,7 @@ describe('streaming server bundle from the store', () => {
       adapter: null,
     });
     const state = {
-      config: streamCfg,
+      config,
       step: 40,
       epoch: 4,
       iterInEpoch: 0,
@@ -496,6 +530,25 @@ describe('streaming server bundle from the store', () => {
     );
     expect(out.usable).toBe(n);
   }
+
+  it('a checkpoint stored before lr_step_at existed is described and bundled as epoch_start (what it ran)', async () => {
+    const { lr_step_at: _omit, ...old } = streamCfg;
+    const { storage, run } = await storedCheckpoint(old as RunConfig);
+    const described = await describeServerBundle(storage, run.id, 'last');
+    expect(described.config.lr_step_at).toBe('epoch_start');
+    expect(described.studioOnly.map((o) => o.name)).toContain('lr_step_at');
+    const current = await storedCheckpoint();
+    const now = await describeServerBundle(current.storage, current.run.id, 'last');
+    expect(now.config.lr_step_at).toBe('epoch_end');
+    expect(now.studioOnly.map((o) => o.name)).not.toContain('lr_step_at');
+    const bundle = await buildServerBundleFromStore(
+      storage,
+      { runId: run.id, name: 'last', gpus: 2 },
+      { loadCases: async () => [makeCase(0, 128)] },
+    );
+    const readme = text(readZip(bundle.bytes, 'old.zip').get('README.md'));
+    expect(readme).toContain('at the START of each epoch (`lr_step_at` = `epoch_start`)');
+  });
 
   it('streams a stored dataset through the loader one case at a time, the same archive as loading it whole', async () => {
     const { storage, run } = await storedCheckpoint();
@@ -755,10 +808,16 @@ describe('cli import helpers', () => {
     const rec = (epoch: number, iters: number) => ({ epoch, iters, losses: { G_L1: epoch } });
     const rows = historyFromLossLog([rec(1, 200), rec(1, 400), rec(2, 200), rec(2, 400), rec(3, 400)], c);
     expect(rows.map((r) => r.step)).toEqual([50, 100, 150, 200, 300]);
-    // server linear policy: epoch E runs at 1 - max(0, E + 1 - n_epochs) / (n_epochs_decay + 1)
-    const expected = [1, 1, 0.75, 0.75, 0.5].map((f) => 2e-4 * f);
+    // the current train.py (lr_step_at epoch_end): epoch E runs at 1 - max(0, E - n_epochs) / (n_epochs_decay + 1)
+    const expected = [1, 1, 1, 1, 0.75].map((f) => 2e-4 * f);
     rows.forEach((r, i) => expect(r.lr).toBeCloseTo(expected[i], 12));
     expect(rows[4]).toMatchObject({ epoch: 3, G_L1: 3 });
+    // the 2020 train.py (epoch_start): 1 - max(0, E + 1 - n_epochs) / (n_epochs_decay + 1)
+    const old = historyFromLossLog([rec(1, 400), rec(2, 400), rec(3, 400)], {
+      ...c,
+      lr_step_at: 'epoch_start',
+    });
+    old.forEach((r, i) => expect(r.lr).toBeCloseTo(2e-4 * [1, 0.75, 0.5][i], 12));
   });
 
   it('gives a fresh Adam state: zero moments in TF layout for parameters only', () => {

@@ -244,9 +244,9 @@ describe('Trainer (wasm backend)', () => {
         [2, 2, true],
         [3, 1, false],
       ]);
-      // factor(E) = 1 - max(0, E + 1 - 1) / 4
+      // lr_step_at epoch_end (the default): factor(E) = 1 - max(0, E - 1) / 4
       expect(infos.map((i) => i.lr)).toEqual(
-        [0.75e-3, 0.75e-3, 0.5e-3, 0.5e-3, 0.25e-3].map((x) => expect.closeTo(x, 15)),
+        [1e-3, 1e-3, 0.75e-3, 0.75e-3, 0.5e-3].map((x) => expect.closeTo(x, 15)),
       );
     } finally {
       trainer.dispose();

@@ -11,7 +11,7 @@
  */
 import { TERM_WEIGHT, type RunConfig } from '../config';
 import type { GTerm, TermBalance } from '../losses';
-import { epochLrFactor } from '../train/schedule';
+import { epochLrFactor, lastEpoch, lrStepAt } from '../train/schedule';
 
 /** A sentence in both UI languages. */
 export interface Bi {
@@ -276,10 +276,21 @@ function checkLr(inp: ChecklistInputs): ChecklistItem {
   };
   const c = inp.cfg;
   const ratio = c.lr / PIX2PIX_LR;
+  const stepAt = lrStepAt(c);
+  const atStart = stepAt === 'epoch_start';
   const schedule: Bi = {
-    en: `constant for ${c.n_epochs} epochs, then linear decay to 0 over ${c.n_epochs_decay}${c.warmup_steps > 0 ? `, after a warmup of ${c.warmup_steps} steps` : ''}`,
-    zh: `前 ${c.n_epochs} 个 epoch 保持不变，之后 ${c.n_epochs_decay} 个 epoch 线性衰减到 0${c.warmup_steps > 0 ? `，此前先预热 ${c.warmup_steps} 步` : ''}`,
+    en: `constant for ${c.n_epochs} epochs, then linear decay to 0 over ${c.n_epochs_decay}, stepped at the ${atStart ? 'start' : 'end'} of each epoch (lr_step_at ${stepAt}: the server's ${atStart ? '2020' : 'current'} train.py)${c.warmup_steps > 0 ? `, after a warmup of ${c.warmup_steps} steps` : ''}`,
+    zh: `前 ${c.n_epochs} 个 epoch 保持不变，之后 ${c.n_epochs_decay} 个 epoch 线性衰减到 0，在每个 epoch ${atStart ? '开始' : '结束'}时更新（lr_step_at ${stepAt}：服务器${atStart ? ' 2020 年' : '当前'}的 train.py）${c.warmup_steps > 0 ? `，此前先预热 ${c.warmup_steps} 步` : ''}`,
   };
+  const zeroNow: Bi = atStart
+    ? {
+        en: ' It is 0 now: with lr_step_at epoch_start (the 2020 train.py) the last epoch of the linear decay runs at 0, so the images stop changing by design.',
+        zh: '当前为 0：lr_step_at 为 epoch_start（2020 年的 train.py）时，线性衰减的最后一个 epoch 学习率为 0，此时图像不再变化是调度所致。',
+      }
+    : {
+        en: ` It is 0 now: the schedule ended with epoch ${lastEpoch(c)} (n_epochs + n_epochs_decay), so the images stop changing by design.`,
+        zh: `当前为 0：调度已在第 ${lastEpoch(c)} 个 epoch（n_epochs + n_epochs_decay）结束，此时图像不再变化是调度所致。`,
+      };
   const now: Bi =
     inp.lrNow === null
       ? { en: '', zh: '' }
@@ -293,8 +304,12 @@ function checkLr(inp: ChecklistInputs): ChecklistItem {
       status: 'fail',
       question,
       answer: {
-        en: `No: the schedule gives lr 0 from the first epoch on (n_epochs ${c.n_epochs} + n_epochs_decay ${c.n_epochs_decay}: like the server, the last epoch runs at 0, and here the first epoch is the last), so the weights never change. Set n_epochs ≥ 2 or n_epochs_decay ≥ 1.`,
-        zh: `否：按此调度从第一个 epoch 起学习率就是 0（n_epochs ${c.n_epochs} + n_epochs_decay ${c.n_epochs_decay}：与服务器相同，最后一个 epoch 的学习率为 0，而这里第一个 epoch 就是最后一个），权重从不更新。请设置 n_epochs ≥ 2 或 n_epochs_decay ≥ 1。`,
+        en: atStart
+          ? `No: the schedule gives lr 0 from the first epoch on (n_epochs ${c.n_epochs} + n_epochs_decay ${c.n_epochs_decay} with lr_step_at epoch_start: like the server's 2020 train.py, the last epoch runs at 0, and here the first epoch is the last), so the weights never change. Choose lr_step_at epoch_end (the current train.py), or set n_epochs ≥ 2 or n_epochs_decay ≥ 1.`
+          : `No: the run starts at epoch ${c.epoch_count}, after the schedule's last epoch ${lastEpoch(c)} (n_epochs ${c.n_epochs} + n_epochs_decay ${c.n_epochs_decay}), so the lr is 0 and the weights never change. Raise n_epochs or n_epochs_decay.`,
+        zh: atStart
+          ? `否：按此调度从第一个 epoch 起学习率就是 0（n_epochs ${c.n_epochs} + n_epochs_decay ${c.n_epochs_decay}，lr_step_at 为 epoch_start：与服务器 2020 年的 train.py 相同，最后一个 epoch 的学习率为 0，而这里第一个 epoch 就是最后一个），权重从不更新。请选择 lr_step_at epoch_end（当前的 train.py），或设置 n_epochs ≥ 2 或 n_epochs_decay ≥ 1。`
+          : `否：训练从第 ${c.epoch_count} 个 epoch 开始，已在调度的最后一个 epoch ${lastEpoch(c)}（n_epochs ${c.n_epochs} + n_epochs_decay ${c.n_epochs_decay}）之后，学习率为 0，权重从不更新。请增大 n_epochs 或 n_epochs_decay。`,
       },
     };
   }
@@ -314,15 +329,17 @@ function checkLr(inp: ChecklistInputs): ChecklistItem {
     status: 'ok',
     question,
     answer: {
-      en: `Yes: ${base}${now.en}; schedule ${schedule.en}.${inp.lrNow === 0 ? ' It is 0 now: the last epoch of the linear decay runs at 0 (like the server), so the images stop changing by design.' : decayed ? ' The rate has decayed below 5 % of its start, so the images change little now by design.' : ''}`,
-      zh: `是：${base}${now.zh}；调度为${schedule.zh}。${inp.lrNow === 0 ? '当前为 0：线性衰减的最后一个 epoch 学习率为 0（与服务器相同），此时图像不再变化是调度所致。' : decayed ? '学习率已衰减到初始值的 5 % 以下，此时图像变化很小是调度所致。' : ''}`,
+      en: `Yes: ${base}${now.en}; schedule ${schedule.en}.${inp.lrNow === 0 ? zeroNow.en : decayed ? ' The rate has decayed below 5 % of its start, so the images change little now by design.' : ''}`,
+      zh: `是：${base}${now.zh}；调度为${schedule.zh}。${inp.lrNow === 0 ? zeroNow.zh : decayed ? '学习率已衰减到初始值的 5 % 以下，此时图像变化很小是调度所致。' : ''}`,
     },
   };
 }
 
 /**
- * The schedule gives lr 0 already in the run's first epoch: the server's linear policy runs its
- * last epoch (n_epochs + n_epochs_decay) at 0, so n_epochs 1 with n_epochs_decay 0 never learns.
+ * The schedule gives lr 0 already in the run's first epoch. With lr_step_at epoch_start (the 2020
+ * train.py) the linear policy runs its last epoch (n_epochs + n_epochs_decay) at 0, so n_epochs 1
+ * with n_epochs_decay 0 never learns; with epoch_end (the current train.py) no epoch of the
+ * schedule is at 0, only a first epoch past its end.
  */
 export function zeroWholeRun(cfg: RunConfig): boolean {
   return cfg.lr > 0 && epochLrFactor(cfg.epoch_count, cfg) === 0;

@@ -10,6 +10,7 @@
  * rendering for logs, the CLI and report.json.
  */
 import type { RunConfig } from '../config';
+import { lastEpoch, lrStepAt } from '../train/schedule';
 import { zeroWholeRun } from './checklist';
 
 /** Diagnostics of one validation round, as the stuck detector consumes them. */
@@ -71,6 +72,7 @@ export interface StuckMessageParams {
   valL1: { from: string; to: string };
   lrZeroWholeRun: { nEpochs: number; nDecay: number };
   lrZeroLastEpoch: Record<string, never>;
+  lrZeroPastEnd: { last: number };
   /** A verdict an earlier version stored with a round that cannot be judged again. */
   stored: { step: number };
   noDiagnostics: { step: number };
@@ -130,8 +132,12 @@ export const STUCK_MESSAGES: {
     zh: '学习率从第一个 epoch 起就是 0（n_epochs {nEpochs} + n_epochs_decay {nDecay}），模型什么也学不到',
   },
   lrZeroLastEpoch: {
-    en: "expected: the learning rate is 0 in the schedule's last epoch (like the server), so the weights no longer change",
-    zh: '属预期：按调度最后一个 epoch 的学习率为 0（与服务器相同），权重不再更新',
+    en: "expected: the learning rate is 0 in the schedule's last epoch (lr_step_at epoch_start, the server's 2020 train.py), so the weights no longer change",
+    zh: '属预期：按调度最后一个 epoch 的学习率为 0（lr_step_at epoch_start，即服务器 2020 年的 train.py），权重不再更新',
+  },
+  lrZeroPastEnd: {
+    en: 'expected: the schedule ended with epoch {last} (n_epochs + n_epochs_decay); past it the learning rate is 0, so the weights no longer change',
+    zh: '属预期：调度已在第 {last} 个 epoch（n_epochs + n_epochs_decay）结束；此后学习率为 0，权重不再更新',
   },
   stored: {
     en: 'verdict recorded with the validation round at step {step} (the round has no image diagnostics to judge again)',
@@ -280,9 +286,11 @@ function withNote(v: VerdictCore, stuck: boolean, kind: StuckKind, note: StuckMe
 
 /**
  * A frozen output while the learning rate is 0 is the schedule's doing, not a stuck generator:
- * the server's linear policy runs the last epoch at lr 0, so the last rounds of every run freeze.
- * Then the verdict becomes a plateau with that reason — unless the schedule is 0 from the first
- * epoch on (n_epochs 1, n_epochs_decay 0), where nothing ever learns and the alert stays.
+ * with `lr_step_at` epoch_start (the server's 2020 train.py) the linear policy runs the last epoch
+ * at lr 0, so the last rounds of such a run freeze; with epoch_end (the current train.py) no epoch
+ * of the schedule is at 0 and lr 0 only comes past its end. Then the verdict becomes a plateau with
+ * that reason — unless the schedule is 0 from the first epoch on (epoch_start with n_epochs 1,
+ * n_epochs_decay 0), where nothing ever learns and the alert stays.
  * Any other verdict is returned as it came (the same object).
  */
 export function scheduleAware<V extends VerdictCore>(
@@ -299,7 +307,11 @@ export function scheduleAware<V extends VerdictCore>(
       stuckMessage('lrZeroWholeRun', { nEpochs: cfg.n_epochs, nDecay: cfg.n_epochs_decay }),
     );
   }
-  return withNote(v, false, 'plateau', stuckMessage('lrZeroLastEpoch', {}));
+  const note =
+    lrStepAt(cfg) === 'epoch_start'
+      ? stuckMessage('lrZeroLastEpoch', {})
+      : stuckMessage('lrZeroPastEnd', { last: lastEpoch(cfg) });
+  return withNote(v, false, 'plateau', note);
 }
 
 /** Verdict kinds in the order of their stored code (`stuck_kind` of a round's history values). */

@@ -18,6 +18,7 @@
  */
 import { encode as encodePng } from 'fast-png';
 import type { RunConfig } from '../config';
+import { epochLrFactor, lastEpoch, lrStepAt } from '../train/schedule';
 import type { RgbaImage } from '../image';
 import type { StateDict } from '../model/types';
 import { CheckpointFormatError } from './checkpointError';
@@ -92,7 +93,59 @@ export function studioOnlyOptions(cfg: RunConfig): { name: string; value: string
     'multi-scale discriminator; only scale 0 (the server PatchGAN) is exported in latest_net_D.pth',
   );
   add('warmup_steps', cfg.warmup_steps > 0, 'learning-rate warmup');
+  if (lrStepAt(cfg) === 'epoch_start') {
+    out.push({
+      name: 'lr_step_at',
+      value: 'epoch_start',
+      note:
+        "the linear policy stepped at the start of each epoch, like the server's 2020 train.py; the current " +
+        'train.py steps at the end, one epoch later (see "Learning-rate schedule")',
+    });
+  }
   return out;
+}
+
+/**
+ * The README's learning-rate section: which convention the studio run used (`lr_step_at`), the lr
+ * of the server's next epochs under the current train.py (`update_learning_rate()` at the end of
+ * each epoch), and, for the 2020 convention, the one-line change that makes the server match.
+ */
+export function lrScheduleNotes(cfg: RunConfig, epoch: number): string[] {
+  const at = lrStepAt(cfg);
+  const first = epoch + 1;
+  const last = lastEpoch(cfg);
+  const epochs = [first, first + 1, first + 2].filter((e) => e <= last);
+  const lrOf = (e: number, mode: RunConfig['lr_step_at']): string =>
+    pyFloat(cfg.lr * epochLrFactor(e, { ...cfg, lr_step_at: mode }));
+  const list = (mode: RunConfig['lr_step_at']): string =>
+    epochs.map((e) => `epoch ${e}: ${lrOf(e, mode)}`).join(', ');
+  const policy =
+    `The linear policy keeps lr ${pyFloat(cfg.lr)} for n_epochs ${cfg.n_epochs} epochs, then decays it over ` +
+    `n_epochs_decay ${cfg.n_epochs_decay} (lambda_rule(k) = 1 - max(0, k + epoch_count - n_epochs) / (n_epochs_decay + 1)).`;
+  if (epochs.length === 0) {
+    return [
+      policy,
+      `The schedule ends with epoch ${last}, before the server's first epoch ${first}: raise --n_epochs or ` +
+        '--n_epochs_decay to train on.',
+    ];
+  }
+  if (at === 'epoch_end') {
+    return [
+      policy,
+      'The studio run stepped it at the END of each epoch (`lr_step_at` = `epoch_end`), like the current ' +
+        "train.py (`model.update_learning_rate()` after each epoch), so the server's schedule is the studio's: " +
+        `${list('epoch_end')}; the last epoch ${last} runs at ${lrOf(last, 'epoch_end')}, no epoch at 0.`,
+    ];
+  }
+  return [
+    policy,
+    'The studio run stepped it at the START of each epoch (`lr_step_at` = `epoch_start`), like the 2020 ' +
+      "train.py: one epoch ahead, its last epoch runs at lr 0. The current train.py steps after each epoch, so the server's " +
+      `run would use ${list('epoch_end')} where the studio's schedule has ${list('epoch_start')}.`,
+    '',
+    "To continue with the studio's schedule, move `model.update_learning_rate()` in train.py from the end of " +
+      'the epoch loop to its beginning (before the loop over the data), as the 2020 code had it.',
+  ];
 }
 
 /** Throws a CheckpointFormatError when the server cannot express the config's networks. */
@@ -257,6 +310,10 @@ function readme(input: ServerBundleHead, counts: Record<string, number>): string
         `batch_size ${cfg.batch_size}. Change \`--nproc_per_node\` to the number of GPUs.`
       : `InstanceNorm has no batch statistics, so the ${gpus}-GPU run only changes the effective batch to ` +
         `${gpus} × batch_size = ${gpus * cfg.batch_size} images. Change \`--nproc_per_node\` to the number of GPUs.`,
+    '',
+    '## Learning-rate schedule',
+    '',
+    ...lrScheduleNotes(cfg, epoch),
     '',
     '## Studio-only options (not passed to the server)',
     '',

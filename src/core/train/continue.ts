@@ -10,7 +10,12 @@
  * - Adam starts fresh (zero moments: the server's .pth files hold no optimizer state, and an
  *   imported checkpoint has none either);
  * - the epoch counter continues: the first epoch is the checkpoint's epoch in progress
- *   (= completed epochs + 1), so the linear LR policy picks up where the schedule was;
+ *   (= completed epochs + 1), so the linear LR policy picks up where the schedule was — in either
+ *   `lr_step_at` convention the factor of epoch E does not depend on epoch_count, and the server's
+ *   `--epoch_count N` with a LambdaLR restarted at 0 gives epoch N the same factor (schedule.ts);
+ * - the convention is part of "everything else": the proposal (proposedContinueConfig) keeps the
+ *   checkpoint's (a checkpoint stored before the option existed ran `epoch_start`: storedConfig),
+ *   the user may choose the other one, as the server would run another train.py;
  * - the step counter, curves and data order start at 0 in the new run.
  *
  * This is different from *resuming* a run (Trainer.restore), which continues the same run

@@ -2,20 +2,51 @@
  * Learning-rate schedule: the server's `--lr_policy linear` per epoch, times an optional linear
  * warmup per step (studio-only, `warmup_steps`).
  *
- * The server (pytorch-CycleGAN-and-pix2pix, 2025 `train.py`) builds a `LambdaLR` whose counter k
- * starts at 0 and calls `scheduler.step()` at the BEGINNING of every epoch, so training epoch E
- * (1-based, starting at `epoch_count`) runs with k = E - epoch_count + 1 and
+ * The server (pytorch-CycleGAN-and-pix2pix, models/networks.py `get_scheduler`) builds a `LambdaLR`
+ * whose counter k starts at 0, with
  *
- *     factor(k) = 1 - max(0, k + epoch_count - n_epochs) / (n_epochs_decay + 1)
- *               = 1 - max(0, E + 1 - n_epochs) / (n_epochs_decay + 1).
+ *     lambda_rule(k) = 1 - max(0, k + epoch_count - n_epochs) / (n_epochs_decay + 1),
  *
- * Consequences, kept on purpose so a run matches the server's: the decay starts in epoch
- * `n_epochs` (factor 1 - 1/(n_epochs_decay+1)), and the last epoch (`n_epochs + n_epochs_decay`)
- * runs at factor 0. Epochs past the end stay at 0 (the factor is clamped, never negative).
+ * and train.py steps it (`model.update_learning_rate()`) once per epoch. WHEN it steps is the
+ * run config's `lr_step_at`:
+ *
+ * - `epoch_end` (default; the current upstream train.py, 2025 "upgrade code to python 3.11 and
+ *   pytorch 2.4", kept by its DDP version): after each epoch, so training epoch E (1-based, first
+ *   = epoch_count) runs with k = E - epoch_count and
+ *       factor(E) = 1 - max(0, E - n_epochs) / (n_epochs_decay + 1).
+ *   The decay starts in epoch n_epochs + 1 and the last epoch (n_epochs + n_epochs_decay) runs at
+ *   1 / (n_epochs_decay + 1): no epoch of the schedule runs at lr 0.
+ * - `epoch_start` (the 2020 train.py, "update lr in the beginning of each epoch", and the studio's
+ *   only convention before the option existed): before each epoch, one epoch ahead, k = E -
+ *   epoch_count + 1 and
+ *       factor(E) = 1 - max(0, E + 1 - n_epochs) / (n_epochs_decay + 1).
+ *   The decay starts in epoch n_epochs and the last epoch runs at factor 0.
+ *
+ * Either way the factor of epoch E does not depend on epoch_count, so `--continue_train
+ * --epoch_count N` picks the schedule up where it was. Epochs past the end stay at 0 (the factor is
+ * clamped, never negative). A config without `lr_step_at` (stored before the option existed) ran
+ * `epoch_start` and keeps it here.
  */
-import type { RunConfig } from '../config';
+import { LEGACY_LR_STEP_AT, type LrStepAt, type RunConfig } from '../config';
 
-type ScheduleConfig = Pick<RunConfig, 'lr' | 'n_epochs' | 'n_epochs_decay' | 'epoch_count' | 'warmup_steps'>;
+type ScheduleConfig = Pick<
+  RunConfig,
+  'lr' | 'n_epochs' | 'n_epochs_decay' | 'epoch_count' | 'warmup_steps'
+> & {
+  /** Missing in configs stored before the option existed: they ran LEGACY_LR_STEP_AT. */
+  lr_step_at?: LrStepAt;
+};
+
+/** The convention of a config (a missing option is the legacy `epoch_start`); throws on anything else. */
+export function lrStepAt(cfg: { lr_step_at?: LrStepAt }): LrStepAt {
+  const v = cfg.lr_step_at ?? LEGACY_LR_STEP_AT;
+  if (v !== 'epoch_end' && v !== 'epoch_start') {
+    throw new Error(
+      `lr_step_at is "${String(v)}"; it must be epoch_end (train.py 2025) or epoch_start (2020)`,
+    );
+  }
+  return v;
+}
 
 /** The server's `lambda_rule(k)` for scheduler counter k (k = number of `scheduler.step()` calls). */
 export function linearPolicyFactor(k: number, cfg: ScheduleConfig): number {
@@ -23,9 +54,14 @@ export function linearPolicyFactor(k: number, cfg: ScheduleConfig): number {
   return Math.max(0, f);
 }
 
+/** Scheduler steps taken before training epoch `epoch` runs (0 for the first epoch at `epoch_end`). */
+export function schedulerCounter(epoch: number, cfg: ScheduleConfig): number {
+  return epoch - cfg.epoch_count + (lrStepAt(cfg) === 'epoch_start' ? 1 : 0);
+}
+
 /** LR factor during training epoch `epoch` (1-based server numbering, first epoch = epoch_count). */
 export function epochLrFactor(epoch: number, cfg: ScheduleConfig): number {
-  return linearPolicyFactor(epoch - cfg.epoch_count + 1, cfg);
+  return linearPolicyFactor(schedulerCounter(epoch, cfg), cfg);
 }
 
 /** Warmup factor for global step `step` (0-based): (step+1)/warmup_steps up to 1; 1 when warmup is off. */

@@ -179,6 +179,10 @@ export const TRAIN_STRINGS = {
     en: 'Steps of linear learning-rate warm-up at the start; 0 = off.',
     zh: '开始时学习率线性预热的步数；0 为关闭。',
   },
+  'train.opt.lr_step_at': {
+    en: 'When the linear decay steps: epoch_end = after each epoch, like the server’s current train.py (the last epoch at 1/(n_epochs_decay+1) of lr); epoch_start = before each epoch, like the 2020 train.py and runs made before this option (one epoch ahead, the last epoch at lr 0).',
+    zh: '线性衰减在何时更新：epoch_end = 每个 epoch 结束后，与服务器当前的 train.py 相同（最后一个 epoch 为 lr 的 1/(n_epochs_decay+1)）；epoch_start = 每个 epoch 开始前，与 2020 年的 train.py 及此选项出现前的训练相同（提前一个 epoch，最后一个 epoch 学习率为 0）。',
+  },
   'train.opt.epoch_count': {
     en: 'Number of the first epoch (the learning-rate schedule counts from it).',
     zh: '起始轮次编号（学习率计划从此开始计数）。',

@@ -3,7 +3,7 @@
  * server's option name beside it (`--lambda_L1`) or the mark "studio only", and the i18n key of
  * its one-line explanation (`train.opt.<key>`).
  */
-import type { RunConfig } from '../../core/config';
+import { LR_STEP_AT, type RunConfig } from '../../core/config';
 
 export type OptionGroup = 'networks' | 'losses' | 'optimisation' | 'data' | 'inference' | 'logging';
 export const OPTION_GROUPS: readonly OptionGroup[] = [
@@ -129,6 +129,12 @@ export const OPTIONS: readonly OptionInfo[] = [
     main: true,
   },
   { key: 'warmup_steps', group: 'optimisation', kind: { type: 'int', min: 0 }, server: null },
+  {
+    key: 'lr_step_at',
+    group: 'optimisation',
+    kind: { type: 'choice', choices: LR_STEP_AT },
+    server: null,
+  },
   { key: 'epoch_count', group: 'optimisation', kind: { type: 'int', min: 1 }, server: '--epoch_count' },
   { key: 'seed', group: 'optimisation', kind: { type: 'int', min: 0 }, server: null },
   // data

@@ -13,7 +13,7 @@
  * Debug hook (read-only, for e2e tests and the console): `window.__studio.train` returns counts —
  * `{ phase, activity, runId, step, seriesCounts, gradNormCounts, valPoints, checkpoints, home, previewStep }`.
  */
-import { LOSS_NAMES, PRESETS, withDefaults, type RunConfig } from '../../core/config';
+import { LOSS_NAMES, PRESETS, storedConfig, withDefaults, type RunConfig } from '../../core/config';
 import type { BackendChoice } from '../../engine/backend';
 import type { EngineChoice } from '../../engine/client';
 import { checkRunConfig, type ConfigIssue } from '../../engine/configCheck';
@@ -491,7 +491,7 @@ export class TrainState {
         runName: run.name,
         checkpoint,
         label: reader.record.label,
-        config: withDefaults(manifest.config),
+        config: storedConfig(manifest.config),
         completedEpochs: completedEpochs(manifest),
         step: manifest.step,
         datasetId: run.datasetId,
