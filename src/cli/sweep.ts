@@ -234,6 +234,15 @@ export function valPoint(r: ValRow): ValPoint {
     train_l1: r.train_l1 ?? null,
     gap_ratio: r.gap_ratio ?? null,
     failure_rate: r.failure_rate ?? null,
+    // content-region metrics and traceability (fairmetrics); absent in older metrics.json files
+    metrics_region: r.metrics_region ?? null,
+    mean_l1_whole: r.mean_l1_whole ?? null,
+    content_fraction: r.content_fraction ?? null,
+    edge_ratio: r.edge_ratio ?? null,
+    max_ratio: r.max_ratio ?? null,
+    trace_mre_mm: r.trace_mre_mm ?? null,
+    trace_floor_mre_mm: r.trace_floor_mre_mm ?? null,
+    trace_sdr2: r.trace_sdr2 ?? null,
   };
 }
 

@@ -9,7 +9,12 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { encode as encodePng } from 'fast-png';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { main } from '../../src/cli';
+import { generatePhantomDataset } from '../../src/core/data/phantom';
+import { writeIsbiText } from '../../src/core/io/landmarks';
+import type { RgbaImage } from '../../src/core/image';
 
 async function runMain(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out: string[] = [];
@@ -51,6 +56,85 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** A folder of non-square phantom pairs (photo/, xray/, landmarks/<id>.txt in original px). */
+async function nonSquareFolder(path: string, n: number, width: number, height: number): Promise<void> {
+  const ds = generatePhantomDataset({ n, seed: 3, width, height, valCount: 2 });
+  for (const d of ['photo', 'xray', 'landmarks']) await mkdir(join(path, d), { recursive: true });
+  const png = (img: RgbaImage): Uint8Array =>
+    encodePng({ width: img.width, height: img.height, data: img.data, channels: 4, depth: 8 });
+  for (const c of ds.cases) {
+    await writeFile(join(path, 'photo', `${c.id}.png`), png(c.photo));
+    await writeFile(join(path, 'xray', `${c.id}.png`), png(c.xray));
+    await writeFile(join(path, 'landmarks', `${c.id}.txt`), writeIsbiText(c.landmarks));
+  }
+}
+
+describe('cli train: the validation summary', () => {
+  it('letterboxed non-square films: content-region metrics, whole-image figures beside them, diagnostics, landmark sharpness, traceability', async () => {
+    const data = join(dir, 'films');
+    await nonSquareFolder(data, 10, 48, 32);
+    const out = join(dir, 'train-lb');
+    const base = ['train', '--data', data, '--size', '32', '--netG', 'unet_32', '--ngf', '4', '--ndf', '4'];
+    const t0 = performance.now();
+    const r = await runMain([...base, '--steps', '2', '--log_every', '2', '--out', out, '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const m = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
+    const f = m.final;
+    expect(m.config.preprocess).toBe('letterbox');
+    // 48 x 32 letterboxed into 32 px: rows 5..26 hold the film (21.3 px high, whole pixels inside)
+    expect(f.metrics_region).toBe('content');
+    expect(f.content_fraction).toBeCloseTo(21 / 32, 9);
+    for (const k of ['mean_l1_whole', 'mean_psnr_whole', 'mean_ssim_whole'])
+      expect(typeof f[k]).toBe('number');
+    expect(f.mean_l1_whole).not.toBeCloseTo(f.mean_l1, 6);
+    for (const k of [
+      'sharpness_ratio',
+      'mean_sharpness_ratio',
+      'pred_grad_mean_255',
+      'pred_max_255',
+      'target_grad_mean_255',
+      'target_max_255',
+      'pred_grad_p99_255',
+      'edge_ratio',
+      'max_ratio',
+      'p999_ratio',
+      'lm_sharp',
+      'train_l1',
+      'gap_ratio',
+      'trace_mre_mm',
+      'trace_floor_mre_mm',
+    ])
+      expect(f[k], k).toBeGreaterThan(0);
+    expect(typeof f.plan002_grad_ok).toBe('boolean');
+    expect(Object.keys(f.lm_sharp_by_landmark)).toHaveLength(19);
+    expect(f.trace_cases).toBe(m.data.val_cases); // every val case has landmarks
+    expect(f.trace_detector).toMatch(/shipped/);
+    expect(r.stdout).toMatch(/content region, 66 % of the image; whole image L1 /);
+    expect(r.stdout).toMatch(/traceability MRE \d+\.\d+ mm/);
+    // --no-traceability: no detector runs; a wrong --preprocess is refused
+    const off = await runMain([
+      ...base,
+      '--steps',
+      '1',
+      '--out',
+      join(dir, 'train-off'),
+      '--quiet',
+      '--no-traceability',
+    ]);
+    expect(off.code).toBe(0);
+    const mo = JSON.parse(await readFile(join(dir, 'train-off', 'metrics.json'), 'utf8'));
+    expect(mo.final.trace_mre_mm).toBeNull();
+    expect(mo.final.lm_sharp).toBeGreaterThan(0);
+    const bad = await runMain([...base, '--out', join(dir, 'x'), '--preprocess', 'roi']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--preprocess roi: use letterbox or stretch/);
+    console.log(
+      `cli train summary (2 + 1 steps, 32 px, in-process): ${(performance.now() - t0).toFixed(0)} ms`,
+    );
+  });
+});
+
 describe('cli sweep and study', () => {
   it('sweep: two runs, the comparison with only the differing option, a rerun skips and resumes', async () => {
     const out = join(dir, 'sweep');
@@ -71,6 +155,14 @@ describe('cli sweep and study', () => {
       expect(m.final.train_l1).toBeGreaterThan(0);
       expect(m.final.lm_sharp).toBeGreaterThan(0);
       expect(['pass', 'fail', 'incomplete']).toContain(m.final.gate);
+      // the demo is generated square: its content region is the whole image
+      expect(m.final.metrics_region).toBe('content');
+      expect(m.final.content_fraction).toBe(1);
+      expect(m.final.mean_l1_whole).toBeCloseTo(m.final.mean_l1, 9);
+      // traceability with the shipped detector (the demo has landmarks), in mm
+      expect(m.final.trace_mre_mm).toBeGreaterThan(0);
+      expect(m.final.trace_floor_mre_mm).toBeGreaterThan(0);
+      expect(m.final.trace_cases).toBeGreaterThan(0);
       expect((await stat(join(out, 'runs', name, 'last', 'current'))).isFile()).toBe(true);
     }
     const cmp = JSON.parse(await readFile(join(out, 'comparison.json'), 'utf8'));
@@ -86,6 +178,8 @@ describe('cli sweep and study', () => {
     expect(header).not.toMatch(/\| (ngf|lambda_grad|size|netG) \|/);
     expect(header).toContain('best val L1 (on [0,1])');
     expect(header).toContain('pred. mean gradient (0-255)');
+    expect(header).toContain('traceability MRE (mm)');
+    expect(header).toContain('metrics over');
     expect(md).toContain('Steps held equal: 3 steps per run.');
     expect(md).toContain('| 训练 | lambda_L1 | 训练病例数 |');
     expect(md).toContain('步数相同：每个训练 3 步。');

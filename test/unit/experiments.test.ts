@@ -233,6 +233,46 @@ describe('run comparison', () => {
     expect(csv[1].startsWith('"lambda_L1=100,lambda_grad=0",100,0,80,30,1,20,0.15,')).toBe(true);
     expect(comparisonCsv(t, 'zh').split('\n')[0]).toContain('最终 PSNR（dB）');
   });
+
+  it('says where the metrics were computed, with the whole-image figure and traceability columns, and warns when runs mix the two', () => {
+    const content = (name: string, preprocess: 'stretch' | 'letterbox', frac: number): RunSummary => {
+      const r = run(name, { preprocess }, [0.12]);
+      const last = {
+        ...(r.last as NonNullable<RunSummary['last']>),
+        metrics_region: 'content' as const,
+        content_fraction: frac,
+        mean_l1_whole: 0.12 * frac,
+        trace_mre_mm: 3.2,
+        trace_floor_mre_mm: 1.9,
+        trace_sdr2: 0.41,
+      };
+      return { ...r, best: last, last };
+    };
+    const fair = comparisonTable([content('stretch', 'stretch', 1), content('letterbox', 'letterbox', 0.8)]);
+    const md = comparisonMarkdown(fair, 'en');
+    const head = md.split('\n')[0];
+    for (const h of [
+      'metrics over',
+      'content region (% of the image)',
+      'last val L1, whole image incl. padding (on [0,1])',
+      'traceability MRE (mm)',
+      'traceability floor: detector on the real X-ray, MRE (mm)',
+      'traceability SDR 2 mm (%)',
+    ])
+      expect(head).toContain(h);
+    expect(md.split('\n')[3]).toContain('| content region |');
+    expect(md.split('\n')[3]).toContain('| 80 |');
+    expect(md.split('\n')[3]).toContain('| 0.0960 |');
+    expect(md).not.toContain('not measured on the same pixels');
+    expect(comparisonMarkdown(fair, 'zh')).toContain('| 内容区域 |');
+    // a run stored before content-region metrics reads as whole-image and the table warns
+    const mixed = comparisonMarkdown(comparisonTable([content('new', 'letterbox', 0.8), runs[0]]), 'en');
+    expect(mixed).toContain('| whole image (incl. padding) |');
+    expect(mixed).toContain('not measured on the same pixels');
+    expect(comparisonMarkdown(comparisonTable([content('new', 'letterbox', 0.8), runs[0]]), 'zh')).toContain(
+      '并非在相同像素上计算',
+    );
+  });
 });
 
 /** A study point with val L1 `l1` at `cases`. */

@@ -29,6 +29,22 @@ export interface ValPoint {
   gap_ratio?: number | null;
   /** Failed / evaluated validation cases (fraction). */
   failure_rate?: number | null;
+  /**
+   * Where the image figures were computed: 'content' = each case's content region (letterbox /
+   * ROI padding excluded, so runs with different preprocessing compare on the same pixels);
+   * 'whole' (or absent: older files) = whole image, padding included.
+   */
+  metrics_region?: 'content' | 'whole' | null;
+  /** Whole-image val L1 on [0,1] (padding included) beside the content-region one. */
+  mean_l1_whole?: number | null;
+  /** Mean share of the image inside the content region (1 = no padding). */
+  content_fraction?: number | null;
+  /** pred / X-ray: p99 gradient (strong edges) and maximum intensity (the clinic's 极值). */
+  edge_ratio?: number | null;
+  max_ratio?: number | null;
+  /** Traceability: the detector on the REAL X-ray vs ground truth (its floor), mm; SDR within 2 mm on the prediction. */
+  trace_floor_mre_mm?: number | null;
+  trace_sdr2?: number | null;
 }
 
 export type GateStatus = 'pass' | 'fail' | 'incomplete';
@@ -91,7 +107,20 @@ export function sharedConfig(configs: readonly Readonly<Record<string, unknown>>
 }
 
 export type ColumnKind =
-  'text' | 'config' | 'int' | 'l1' | 'db' | 'ratio' | 'ssim' | 'grad' | 'mm' | 'frac' | 'gate' | 's';
+  | 'text'
+  | 'config'
+  | 'int'
+  | 'l1'
+  | 'db'
+  | 'ratio'
+  | 'ssim'
+  | 'grad'
+  | 'mm'
+  | 'frac'
+  | 'gate'
+  | 's'
+  /** 'content' / 'whole': where the image metrics were computed. */
+  | 'region';
 
 export interface ComparisonColumn {
   key: string;
@@ -213,6 +242,56 @@ const METRIC_COLUMNS: MetricColumn[] = [
     get: (r) => v(r.last?.trace_mre_mm),
   },
   {
+    key: 'trace_floor_mre_mm',
+    en: 'traceability floor: detector on the real X-ray, MRE (mm)',
+    zh: '可描点性下限：真实 X 线上的检测 MRE（mm）',
+    kind: 'mm',
+    get: (r) => v(r.last?.trace_floor_mre_mm),
+  },
+  {
+    key: 'trace_sdr2',
+    en: 'traceability SDR 2 mm (%)',
+    zh: '可描点性 2 mm 成功率（%）',
+    kind: 'frac',
+    get: (r) => v(r.last?.trace_sdr2),
+  },
+  {
+    key: 'edge_ratio',
+    en: 'edge ratio (pred / X-ray p99 gradient)',
+    zh: '边缘比（预测 / X 线 p99 梯度）',
+    kind: 'ratio',
+    get: (r) => v(r.last?.edge_ratio),
+  },
+  {
+    key: 'max_ratio',
+    en: 'maximum ratio (pred / X-ray, 0-255)',
+    zh: '最大值比（预测 / X 线，0-255）',
+    kind: 'ratio',
+    get: (r) => v(r.last?.max_ratio),
+  },
+  {
+    key: 'metrics_region',
+    en: 'metrics over',
+    zh: '指标计算区域',
+    kind: 'region',
+    always: true,
+    get: (r) => (r.last ? (r.last.metrics_region ?? 'whole') : null),
+  },
+  {
+    key: 'content_fraction',
+    en: 'content region (% of the image)',
+    zh: '内容区域（占图像 %）',
+    kind: 'frac',
+    get: (r) => v(r.last?.content_fraction),
+  },
+  {
+    key: 'last_l1_whole',
+    en: 'last val L1, whole image incl. padding (on [0,1])',
+    zh: '最终验证 L1，整幅图像含填充（[0,1]）',
+    kind: 'l1',
+    get: (r) => v(r.last?.mean_l1_whole),
+  },
+  {
     key: 'train_l1',
     en: 'train-subset L1 (on [0,1])',
     zh: '训练子集 L1（[0,1]）',
@@ -276,6 +355,11 @@ export function comparisonTable(runs: readonly RunSummary[]): ComparisonTable {
 
 export type Lang = 'en' | 'zh';
 
+const REGION_TEXT: Record<'content' | 'whole', Record<Lang, string>> = {
+  content: { en: 'content region', zh: '内容区域' },
+  whole: { en: 'whole image (incl. padding)', zh: '整幅图像（含填充）' },
+};
+
 const GATE_TEXT: Record<GateStatus, Record<Lang, string>> = {
   pass: { en: 'pass', zh: '通过' },
   fail: { en: 'fail', zh: '未通过' },
@@ -287,6 +371,7 @@ export function formatCell(c: Cell, kind: ColumnKind, lang: Lang = 'en'): string
   if (c === null) return '—';
   if (typeof c !== 'number') {
     if (kind === 'gate' && typeof c === 'string' && c in GATE_TEXT) return GATE_TEXT[c as GateStatus][lang];
+    if (kind === 'region' && (c === 'content' || c === 'whole')) return REGION_TEXT[c][lang];
     if (kind === 'text' && lang === 'zh' && c === 'done') return '完成';
     if (kind === 'text' && lang === 'zh' && typeof c === 'string' && c.startsWith('failed: '))
       return `失败：${c.slice(8)}`;
@@ -323,7 +408,7 @@ export function comparisonMarkdown(t: ComparisonTable, lang: Lang = 'en'): strin
   const head = t.columns.map((c) => mdEscape(c[lang]));
   const lines = [
     `| ${head.join(' | ')} |`,
-    `|${t.columns.map((c) => (c.kind === 'text' || c.kind === 'config' || c.kind === 'gate' ? ' --- ' : ' ---: ')).join('|')}|`,
+    `|${t.columns.map((c) => (c.kind === 'text' || c.kind === 'config' || c.kind === 'gate' || c.kind === 'region' ? ' --- ' : ' ---: ')).join('|')}|`,
   ];
   for (const row of t.rows)
     lines.push(`| ${row.map((c, i) => mdEscape(formatCell(c, t.columns[i].kind, lang))).join(' | ')} |`);
@@ -331,6 +416,15 @@ export function comparisonMarkdown(t: ComparisonTable, lang: Lang = 'en'): strin
     .map(([k, x]) => `${k} ${typeof x === 'object' ? JSON.stringify(x) : String(x)}`)
     .join(', ');
   lines.push('');
+  const regionCol = t.columns.findIndex((c) => c.key === 'metrics_region');
+  const regions = new Set(t.rows.map((r) => r[regionCol]).filter((c) => c !== null));
+  if (regionCol >= 0 && regions.size > 1)
+    lines.push(
+      lang === 'en'
+        ? 'Warning: these runs were not measured on the same pixels — some over the content region, some over the whole image including letterbox padding (stored before content-region metrics); compare their L1/PSNR with care.'
+        : '注意：这些训练的指标并非在相同像素上计算——部分仅在内容区域，部分在含信箱填充的整幅图像上（内容区域指标之前保存的结果）；比较其 L1/PSNR 时请谨慎。',
+      '',
+    );
   lines.push(
     lang === 'en'
       ? `Options that differ: ${t.differingKeys.length ? t.differingKeys.join(', ') : 'none'}. Same in every run: ${shared || '—'}.`
