@@ -50,6 +50,13 @@ export interface RunGrid {
   /** Per-case L1 on [0,1]. */
   l1: Record<string, number>;
   error?: TrainMessage;
+  /** What was predicted (gridRunKey): the same key is not predicted again unless asked. */
+  key?: string;
+}
+
+/** A run's checkpoint choice and progress: when it changes, its predictions are out of date. */
+function gridRunKey(r: RunRecord): string {
+  return `${r.id}:${r.checkpointNames.join('+')}:${r.best?.step ?? ''}:${r.step}`;
 }
 
 /** At most this many training-loss points per run on the overlay (evenly thinned). */
@@ -200,7 +207,7 @@ export class CompareState {
    * Evaluate each grid run's best (else last) checkpoint on its dataset in the engine and keep the
    * grid cases' images. Runs evaluated already (same checkpoint step) are kept.
    */
-  async predictGrid(): Promise<void> {
+  async predictGrid(force = false): Promise<void> {
     const engine = train.engine;
     const runs = this.gridRuns;
     if (!engine || runs.length === 0 || this.gridBusy) return;
@@ -208,6 +215,19 @@ export class CompareState {
     this.gridError = null;
     this.gridBlocked = false;
     try {
+      // runs without any checkpoint have nothing to predict with (no dataset load for them)
+      for (const run of runs)
+        if (run.checkpointNames.length === 0)
+          this.setGrid({
+            runId: run.id,
+            status: 'none',
+            checkpoint: null,
+            step: null,
+            cases: [],
+            l1: {},
+            key: gridRunKey(run),
+          });
+      if (runs.every((r) => r.checkpointNames.length === 0)) return;
       const datasetId = runs[0].datasetId;
       if (train.dataset?.id !== datasetId) {
         if (train.activeRunId) {
@@ -228,14 +248,18 @@ export class CompareState {
           : run.checkpointNames.includes('last')
             ? 'last'
             : (run.checkpointNames.at(-1) ?? null);
+        const key = gridRunKey(run);
         const have = this.grids[run.id];
-        if (have?.status === 'done' && have.checkpoint === name && have.step === (run.best?.step ?? run.step))
-          continue;
-        if (!name) {
-          this.setGrid({ runId: run.id, status: 'none', checkpoint: null, step: null, cases: [], l1: {} });
-          continue;
-        }
-        this.setGrid({ runId: run.id, status: 'pending', checkpoint: name, step: null, cases: [], l1: {} });
+        if (!name || (!force && have && have.key === key && have.status !== 'pending')) continue;
+        this.setGrid({
+          runId: run.id,
+          status: 'pending',
+          checkpoint: name,
+          step: null,
+          cases: [],
+          l1: {},
+          key,
+        });
         try {
           const ev = await engine.evaluateCheckpoint({
             model: { kind: 'checkpoint', runId: run.id, name },
@@ -250,6 +274,7 @@ export class CompareState {
             step: name === 'best' ? (run.best?.step ?? ev.step) : ev.step,
             cases: ev.grid,
             l1,
+            key,
           });
         } catch (e) {
           this.setGrid({
@@ -260,6 +285,7 @@ export class CompareState {
             cases: [],
             l1: {},
             error: toTrainMessage(e),
+            key,
           });
         }
       }
@@ -268,6 +294,21 @@ export class CompareState {
     } finally {
       this.gridBusy = false;
     }
+  }
+
+  /** What the grid shows: its runs and their checkpoints (a change asks for new predictions). */
+  gridKey = $derived(this.gridRuns.map(gridRunKey).join(','));
+  private autoKey = '';
+
+  /**
+   * Predict once per set of grid runs and checkpoints, and only while nothing trains (a sweep in
+   * progress keeps the GPU); the grid's button predicts on demand.
+   */
+  autoPredict(): void {
+    const key = this.gridKey;
+    if (!key || key === this.autoKey || !train.engine || train.activeRunId || this.gridBusy) return;
+    this.autoKey = key;
+    void this.predictGrid();
   }
 
   private setGrid(g: RunGrid): void {

@@ -130,7 +130,10 @@ export const COMPARE_STRINGS = {
     en: 'Sharpness ratios (1 = as sharp as the X-ray)',
     zh: '清晰度比（1 = 与 X 线片一样清晰）',
   },
-  'study.chart.gap': { en: 'Train/val gap (val / train L1)', zh: '训练/验证差距（验证 / 训练 L1）' },
+  'study.chart.gap': {
+    en: 'Train/val gap (val / train L1; above {alert}× = overfitting alert)',
+    zh: '训练/验证差距（验证 / 训练 L1；高于 {alert}× 提示过拟合）',
+  },
   'study.chart.mre': { en: 'Traceability MRE (mm)', zh: '可描点性 MRE（mm）' },
   'study.series.val': { en: 'val L1', zh: '验证 L1' },
   'study.series.train': { en: 'training-subset L1', zh: '训练子集 L1' },
