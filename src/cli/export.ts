@@ -6,7 +6,7 @@
  */
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { withDefaults, type RunConfig } from '../core/config';
+import { storedConfig, withDefaults, type RunConfig } from '../core/config';
 import {
   readCheckpointFile,
   writeCheckpointFiles,
@@ -114,7 +114,8 @@ export async function loadNetworks(path: string, which: NetKind[]): Promise<Load
         epoch = manifest.epoch;
         nets.push({ kind, stateDict });
       }
-      return { config: config ?? {}, nets, source: `studio checkpoint ${version}`, epoch };
+      // a studio manifest's config is a stored one: without lr_step_at it ran the 2020 schedule
+      return { config: storedConfig(config ?? {}), nets, source: `studio checkpoint ${version}`, epoch };
     }
     if (await exists(join(path, 'model.json'))) return loadNetworks(join(path, 'model.json'), which);
     throw new UsageError(
@@ -130,7 +131,7 @@ export async function loadNetworks(path: string, which: NetKind[]): Promise<Load
     throw new UsageError(`${path}: not a pix2pix generator or discriminator (${loaded.warnings.join('; ')})`);
   }
   return {
-    config: loaded.config,
+    config: loaded.configSource === 'metadata' ? storedConfig(loaded.config) : loaded.config,
     nets: [{ kind: loaded.kind, stateDict: loaded.stateDict }],
     source: `${loaded.format} file ${path}`,
   };

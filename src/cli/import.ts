@@ -11,7 +11,7 @@
  */
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
-import { withDefaults, type RunConfig } from '../core/config';
+import { storedConfig, withDefaults, type RunConfig } from '../core/config';
 import { CheckpointFormatError } from '../core/io/checkpointError';
 import {
   detectCheckpointFormat,
@@ -114,7 +114,8 @@ function fromSingle(loaded: LoadedCheckpoint, source: string): ImportResult {
     throw new UsageError(`${source}: not a pix2pix U-Net generator (${loaded.warnings.join('; ')})`);
   }
   return {
-    config: withDefaults(loaded.config),
+    // studio metadata is a stored config (no lr_step_at = the 2020 schedule it ran); inferred keys get defaults
+    config: loaded.configSource === 'metadata' ? storedConfig(loaded.config) : withDefaults(loaded.config),
     G: loaded.stateDict,
     epoch: 0,
     lossLog: [],
