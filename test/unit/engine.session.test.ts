@@ -1,0 +1,231 @@
+/**
+ * The engine's parts on their own (src/engine/session/): the recorder (metric events at most every
+ * eventEveryMs, history written when due and before a checkpoint, heartbeats, a rollback dropping
+ * buffered points, a failed history write warned once) and the training data (demo dataset info,
+ * the prepared-cases cache keyed by size + preprocessing + direction, the evaluation list reported
+ * once known). No TF.js: fake-indexeddb and a tiny generated demo.
+ */
+import 'fake-indexeddb/auto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { withDefaults } from '../../src/core/config';
+import type { RgbaImage } from '../../src/core/image';
+import { createRun, openStudioStorage, readHistory, getRun, type StudioStorage } from '../../src/store';
+import { demoValCount, type DemoGenerator, type SourceCase } from '../../src/engine/datasetIds';
+import type { EngineEvent } from '../../src/engine/protocol';
+import { RunRecorder } from '../../src/engine/session/recorder';
+import { TrainingData } from '../../src/engine/session/trainingData';
+import type { TrainMessage } from '../../src/engine/trainMessages';
+
+let storage: StudioStorage;
+beforeEach(async () => {
+  storage = await openStudioStorage({ prefix: `session-${globalThis.crypto.randomUUID()}` });
+});
+afterEach(() => undefined);
+
+const point = (
+  step: number,
+  v = step,
+): { step: number; epoch: number; timeMs: number; values: Record<string, number> } => ({
+  step,
+  epoch: 1,
+  timeMs: step,
+  values: { G_L1: v },
+});
+
+function recorderWith(runId: string, runs: StudioStorage['runs'] = storage.runs) {
+  let clock = 1000;
+  const events: EngineEvent[] = [];
+  const warnings: TrainMessage[] = [];
+  let step = 0;
+  const rec = new RunRecorder(
+    runId,
+    {
+      runs,
+      emit: (e) => events.push(e),
+      warn: (m) => warnings.push(m),
+      now: () => clock,
+      progress: () => ({ step }) as never,
+      position: () => ({ durationMs: 1234.4, step, epoch: 2 }),
+    },
+    { eventEveryMs: 250, historyEveryMs: 2000, heartbeatMs: 60_000 },
+  );
+  return {
+    rec,
+    events,
+    warnings,
+    tick: (ms: number) => (clock += ms),
+    setStep: (s: number) => (step = s),
+  };
+}
+
+describe('RunRecorder', () => {
+  it('sends metric events at most every eventEveryMs (forced flushes always), then writes history when due', async () => {
+    const run = await createRun(storage.runs, {
+      name: 'r',
+      datasetId: 'demo-8-1',
+      config: withDefaults({}),
+    } as never);
+    const r = recorderWith(run.id);
+    r.rec.train(point(1));
+    r.rec.flushEvents(false);
+    // first flush is due (nothing sent yet): one metrics event with the point, one progress event
+    expect(r.events.map((e) => e.type)).toEqual(['metrics', 'progress']);
+    r.rec.train(point(2));
+    r.tick(100);
+    r.rec.flushEvents(false);
+    expect(r.events).toHaveLength(2); // not due
+    r.rec.flushEvents(true);
+    expect(r.events.map((e) => e.type)).toEqual(['metrics', 'progress', 'metrics', 'progress']);
+    const sent = r.events
+      .filter((e) => e.type === 'metrics')
+      .flatMap((e) => (e.type === 'metrics' ? e.points : []));
+    expect(sent.map((p) => p.step)).toEqual([1, 2]);
+
+    expect(r.rec.historyDue()).toBe(false);
+    expect(await readHistory(storage.runs, run.id, 'train')).toEqual([]);
+    r.tick(2000);
+    expect(r.rec.historyDue()).toBe(true);
+    r.rec.val(point(2, 0.5));
+    await r.rec.flushHistory();
+    expect((await readHistory(storage.runs, run.id, 'train')).map((p) => p.step)).toEqual([1, 2]);
+    expect((await readHistory(storage.runs, run.id, 'val')).map((p) => p.values.G_L1)).toEqual([0.5]);
+    expect(r.rec.historyDue()).toBe(false);
+    // written once: a second flush adds nothing
+    await r.rec.flushHistory();
+    expect(await readHistory(storage.runs, run.id, 'train')).toHaveLength(2);
+  });
+
+  it('a rollback drops buffered points after its step (history and events)', async () => {
+    const run = await createRun(storage.runs, {
+      name: 'r',
+      datasetId: 'demo-8-1',
+      config: withDefaults({}),
+    } as never);
+    const r = recorderWith(run.id);
+    for (const s of [1, 2, 3, 4]) r.rec.train(point(s));
+    r.rec.val(point(4));
+    r.rec.dropAfter(2);
+    r.rec.flushEvents(true);
+    await r.rec.flushHistory();
+    const sent = r.events.flatMap((e) => (e.type === 'metrics' ? e.points : []));
+    expect(sent.map((p) => p.step)).toEqual([1, 2]);
+    expect((await readHistory(storage.runs, run.id, 'train')).map((p) => p.step)).toEqual([1, 2]);
+    expect(await readHistory(storage.runs, run.id, 'val')).toEqual([]);
+  });
+
+  it('heartbeats write the position while beating, never after stopHeartbeat', async () => {
+    const run = await createRun(storage.runs, {
+      name: 'r',
+      datasetId: 'demo-8-1',
+      config: withDefaults({}),
+    } as never);
+    const r = recorderWith(run.id);
+    r.setStep(7);
+    await r.rec.beat();
+    expect((await getRun(storage.runs, run.id))!.step).toBe(0); // not started: no write
+    r.rec.startHeartbeat();
+    expect(r.rec.beating).toBe(true);
+    await r.rec.beat();
+    const rec = (await getRun(storage.runs, run.id))!;
+    expect(rec.step).toBe(7);
+    expect(rec.durationMs).toBe(1234);
+    r.rec.stopHeartbeat();
+    r.setStep(9);
+    await r.rec.beat();
+    expect((await getRun(storage.runs, run.id))!.step).toBe(7);
+  });
+
+  it('a failing history write is one warning, and the run goes on', async () => {
+    const failing = {
+      ...storage.runs,
+      set: () => Promise.reject(new Error('QuotaExceededError')),
+      setMany: () => Promise.reject(new Error('QuotaExceededError')),
+      update: () => Promise.reject(new Error('QuotaExceededError')),
+    } as unknown as StudioStorage['runs'];
+    const r = recorderWith('no-such-run', failing);
+    r.rec.train(point(1));
+    await r.rec.flushHistory();
+    r.rec.train(point(2));
+    await r.rec.flushHistory();
+    expect(r.warnings.map((w) => w.code)).toEqual(['engine.history.writeFailed']);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+function img(size: number, v: number): RgbaImage {
+  return { width: size, height: size, data: new Uint8ClampedArray(size * size * 4).fill(v) };
+}
+
+/** A tiny demo: n cases at the asked size, counting its calls. */
+function tinyDemo(): { demo: DemoGenerator; calls: number[] } {
+  const calls: number[] = [];
+  const demo: DemoGenerator = async (n, _seed, size) => {
+    calls.push(size);
+    const val = demoValCount(n);
+    const cases: SourceCase[] = Array.from({ length: n }, (_, i) => ({
+      id: `c${i}`,
+      split: i < n - val ? 'train' : 'val',
+      photo: img(size, 10 + i),
+      xray: img(size, 200 - i),
+      landmarks: [[1, 2]],
+      pixelSpacingMm: { x: 0.5, y: 0.5 },
+    }));
+    return { cases };
+  };
+  return { demo, calls };
+}
+
+describe('TrainingData', () => {
+  it('loads the demo, prepares at a size once (cache), reports the evaluation list once known', async () => {
+    const { demo, calls } = tinyDemo();
+    const events: EngineEvent[] = [];
+    let infoChanged = 0;
+    const td = new TrainingData({
+      emit: (e) => events.push(e),
+      warn: () => undefined,
+      infoChanged: () => infoChanged++,
+    });
+    const info = await td.load({ kind: 'demo', cases: 10, seed: 3 }, storage, demo);
+    expect(info).toMatchObject({ id: 'demo-10-3', trainCount: 8, valCount: 2, evalCaseIds: [] });
+    const cfg = withDefaults({ size: 16 });
+    const a = await td.prepare(cfg);
+    expect(a.train).toHaveLength(8);
+    expect(a.val.map((p) => p.id)).toEqual(['c8', 'c9']);
+    expect(a.evalCaseIds).toEqual(['c8', 'c9']);
+    expect(td.dataset!.info.evalCaseIds).toEqual(['c8', 'c9']);
+    expect(infoChanged).toBe(1);
+    expect(a.landmarks?.spacingOf('c8')).toEqual({ x: 0.5, y: 0.5 });
+    // the same choice: the cache, no new generation
+    expect(await td.prepare(withDefaults({ size: 16, lr: 0.1 }))).toBe(a);
+    expect(calls).toEqual([16]);
+    // another direction: photo and X-ray swap, and no landmark sharpness (the target is the photo)
+    const b = await td.prepare(withDefaults({ size: 16, direction: 'BtoA' }));
+    expect(b).not.toBe(a);
+    expect(b.train[0].photo.data[0]).toBe(200);
+    expect(b.landmarks).toBeNull();
+    expect(calls).toEqual([16, 16]);
+    expect(infoChanged).toBe(1);
+    expect(events.some((e) => e.type === 'datasetProgress')).toBe(true);
+    td.clear();
+    expect(td.dataset).toBeNull();
+    await expect(td.prepare(cfg)).rejects.toThrow();
+  });
+
+  it('refuses cases at the wrong size and a stored dataset that does not exist, naming it', async () => {
+    const wrong: DemoGenerator = async (n, s, size) => {
+      const r = await tinyDemo().demo(n, s, size);
+      return { cases: r.cases.map((c) => ({ ...c, photo: img(size / 2, 0) })) };
+    };
+    const td = new TrainingData({
+      emit: () => undefined,
+      warn: () => undefined,
+      infoChanged: () => undefined,
+    });
+    await td.load({ kind: 'demo', cases: 5, seed: 1 }, storage, wrong);
+    await expect(td.prepare(withDefaults({ size: 16 }))).rejects.toThrow(
+      /case c0: .*8 px images for a 16 px run/,
+    );
+    await expect(td.load({ kind: 'stored', datasetId: 'nope' }, storage, wrong)).rejects.toThrow(/nope/);
+  });
+});
