@@ -112,6 +112,28 @@ export function validationPointValues(round: ValidationRound): {
   return { summary, all: { ...summary, ...caseValues(round) } };
 }
 
+/** Best-checkpoint keys whose values are image metrics (computed on the content region since fairmetrics). */
+const IMAGE_BEST_KEYS = new Set(['mean_l1', 'mean_psnr', 'mean_ssim', 'lm_sharp']);
+
+/**
+ * A run's stored best value as a resumed run may compare its new rounds with: a best judged on an
+ * image metric over the whole image (stored before content-region metrics, no `region`) is not
+ * comparable with content-region values, so it gives null and the next round becomes the best.
+ * Traceability (mm, original frame) is kept.
+ */
+export function comparableBest<T extends { metric: string; region?: 'content' }>(best: T | null): T | null {
+  if (!best) return null;
+  return IMAGE_BEST_KEYS.has(best.metric) && best.region !== 'content' ? null : best;
+}
+
+/** A new best value, marked with the region its round's metrics were computed on. */
+export function bestOfRound<T extends { metric: string }>(
+  best: T,
+  round: { metricsRegion?: 'content' | 'whole' },
+): T & { region?: 'content' } {
+  return round.metricsRegion === 'content' ? { ...best, region: 'content' } : best;
+}
+
 /** The stuck detector's history from stored `val` points (rounds without diagnostics skipped). */
 export function historyFromValPoints(points: readonly MetricPoint[]): RoundDiag[] {
   const out: RoundDiag[] = [];

@@ -45,6 +45,12 @@ export interface BestMetric {
   value: number;
   step: number;
   epoch: number;
+  /**
+   * 'content': judged on content-region metrics (padding excluded, core/eval/contentRegion.ts);
+   * absent on bests stored before them (whole-image figures, not comparable: engine/evaluation.ts
+   * `comparableBest`).
+   */
+  region?: 'content';
 }
 
 /**

@@ -47,6 +47,8 @@ import {
   roundDiag,
   runValidationRound,
   validationPointValues,
+  bestOfRound,
+  comparableBest,
   type ValidationRound,
 } from '../../src/engine/evaluation';
 import { openStudioStorage, saveCheckpoint } from '../../src/store';
@@ -595,6 +597,23 @@ describe('content region: runs that differ in preprocessing are scored on the sa
     const legacy = await evaluateModel(identity, null, cfg, [{ ...lb, content: null }], [], { step: 1 });
     expect(legacy.aggregate.mean_l1).toBeLessThan(0.7 * evS.aggregate.mean_l1);
     expect(legacy.aggregate.mean_l1).toBeCloseTo(evL.aggregate.mean_l1_whole as number, 9);
+  });
+
+  it('best-checkpoint selection: a whole-image best stored before content-region metrics is not compared with new rounds', () => {
+    const old = { metric: 'mean_l1', value: 0.05, step: 100, epoch: 2 };
+    expect(comparableBest(old)).toBeNull();
+    expect(comparableBest({ ...old, metric: 'lm_sharp' })).toBeNull();
+    // traceability is scored in the original film frame: unaffected by the padding
+    expect(comparableBest({ ...old, metric: 'trace_mre', value: 2.1 })).toEqual({
+      ...old,
+      metric: 'trace_mre',
+      value: 2.1,
+    });
+    const marked = bestOfRound(old, { metricsRegion: 'content' });
+    expect(marked.region).toBe('content');
+    expect(comparableBest(marked)).toEqual(marked);
+    expect(bestOfRound(old, {})).toEqual(old);
+    expect(comparableBest(null)).toBeNull();
   });
 
   it('a stored round without the flag reads as whole-image, and a bad region is refused with the case named', async () => {
