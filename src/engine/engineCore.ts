@@ -66,12 +66,10 @@ import {
 } from '../core/train/divergence';
 import { stuckChecklist, type InputRange } from '../core/eval/checklist';
 import {
-  appendHistory,
   createRun,
   exportCheckpoint as exportStoredCheckpoint,
   getCheckpoint,
   getRun,
-  heartbeat,
   checkpointReader,
   loadCheckpoint,
   openStudioStorage,
@@ -161,6 +159,7 @@ import type { RoundTrace } from './evaluation';
 import { toTrainMessage, trainMessage, TrainError, type TrainMessage } from './trainMessages';
 import { datasetSourceFromId, type DemoGenerator, type SourceCase } from './datasetIds';
 import { TrainingData, type LoadedDataset, type PreparedData } from './session/trainingData';
+import { RunRecorder } from './session/recorder';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -369,12 +368,8 @@ interface ActiveRun {
   /** Active time before the current running stretch, ms. */
   durationBaseMs: number;
   runningSince: number | null;
-  /** Points not yet written to the store / not yet sent as events. */
-  unsavedTrain: MetricPoint[];
-  unsavedVal: MetricPoint[];
-  unsent: MetricPoint[];
-  lastEventAt: number;
-  lastHistoryFlushAt: number;
+  /** History buffers, metric events, heartbeats (session/recorder.ts). */
+  recorder: RunRecorder;
   lastSavedStep: number;
   lastValStep: number;
   lastValues: Record<string, number | null>;
@@ -387,9 +382,6 @@ interface ActiveRun {
   lastLr: number;
   speed: SpeedSample[];
   releaseLock: () => void;
-  heartbeatTimer: ReturnType<typeof setInterval> | null;
-  heartbeatBusy: boolean;
-  historyWarned: boolean;
   /** Traceability scorer of the run's validation rounds (StartOptions.traceability), or null. */
   tracer: RoundTracer | null;
   /** After a fault: resume by itself with the lr halved (at most maxAuto times), else pause and offer. */
@@ -983,11 +975,22 @@ export class EngineCore implements EngineApi {
       loop: null,
       durationBaseMs: record.durationMs,
       runningSince: now,
-      unsavedTrain: [],
-      unsavedVal: [],
-      unsent: [],
-      lastEventAt: 0,
-      lastHistoryFlushAt: now,
+      recorder: new RunRecorder(
+        record.id,
+        {
+          runs: this.need().storage.runs,
+          emit: (e) => this.emit(e),
+          warn: (m) => this.warn(m),
+          now: () => this.opts.now(),
+          progress: () => this.progress(run),
+          position: () => ({
+            durationMs: this.durationMs(run),
+            step: run.trainer.globalStep,
+            epoch: run.trainer.epoch,
+          }),
+        },
+        this.opts,
+      ),
       lastSavedStep: trainer.globalStep,
       lastValStep: p.state ? trainer.globalStep : -1,
       lastValues: {},
@@ -997,9 +1000,6 @@ export class EngineCore implements EngineApi {
       lastLr: trainer.nextLearningRate,
       speed: [],
       releaseLock: () => undefined,
-      heartbeatTimer: null,
-      heartbeatBusy: false,
-      historyWarned: false,
       tracer,
       policy: {
         autoResume: p.recovery?.autoResume ?? false,
@@ -1017,9 +1017,7 @@ export class EngineCore implements EngineApi {
     this.recovery = null;
     if (this.opts.useLocks) run.releaseLock = await holdRunLock(run.id);
     this.run = run;
-    run.heartbeatTimer = setInterval(() => void this.beat(run), this.opts.heartbeatMs);
-    // in Node (CLI, tests) the heartbeat alone must not keep the process alive
-    (run.heartbeatTimer as { unref?: () => void }).unref?.();
+    run.recorder.startHeartbeat();
     this.setPhase('running', 'training');
     this.emit({ type: 'run', run: record });
     if (previewPairs.length > 0) {
@@ -1038,22 +1036,6 @@ export class EngineCore implements EngineApi {
 
   private durationMs(run: ActiveRun): number {
     return run.durationBaseMs + (run.runningSince !== null ? this.opts.now() - run.runningSince : 0);
-  }
-
-  private async beat(run: ActiveRun): Promise<void> {
-    if (run.ended || run.heartbeatBusy || !this.storage) return;
-    run.heartbeatBusy = true;
-    try {
-      await heartbeat(this.storage.runs, run.id, {
-        durationMs: Math.round(this.durationMs(run)),
-        step: run.trainer.globalStep,
-        epoch: run.trainer.epoch,
-      });
-    } catch {
-      // the next beat retries; a missed beat is harmless with the run lock held
-    } finally {
-      run.heartbeatBusy = false;
-    }
   }
 
   private async patchRun(run: ActiveRun, patch: RunPatch): Promise<RunRecord> {
@@ -1101,37 +1083,6 @@ export class EngineCore implements EngineApi {
 
   private emitProgress(run: ActiveRun): void {
     this.emit({ type: 'progress', progress: this.progress(run) });
-  }
-
-  /** Send buffered metric points (and progress) if due or forced. */
-  private flushEvents(run: ActiveRun, force: boolean): void {
-    const now = this.opts.now();
-    if (!force && now - run.lastEventAt < this.opts.eventEveryMs) return;
-    run.lastEventAt = now;
-    if (run.unsent.length > 0) {
-      this.emit({ type: 'metrics', runId: run.id, points: run.unsent });
-      run.unsent = [];
-    }
-    this.emitProgress(run);
-  }
-
-  /** Write buffered history points to the store. */
-  private async flushHistory(run: ActiveRun): Promise<void> {
-    const storage = this.need().storage;
-    run.lastHistoryFlushAt = this.opts.now();
-    const train = run.unsavedTrain;
-    const val = run.unsavedVal;
-    run.unsavedTrain = [];
-    run.unsavedVal = [];
-    try {
-      if (train.length > 0) await appendHistory(storage.runs, run.id, 'train', train);
-      if (val.length > 0) await appendHistory(storage.runs, run.id, 'val', val);
-    } catch (e) {
-      if (!run.historyWarned) {
-        run.historyWarned = true;
-        this.warn(trainMessage('engine.history.writeFailed', { error: errorText(e) }));
-      }
-    }
   }
 
   private async loop(run: ActiveRun): Promise<void> {
@@ -1206,8 +1157,7 @@ export class EngineCore implements EngineApi {
       const point = metricPoint(m, Date.now());
       // history and charts also get the gradient norms; lastValues stays losses + lr
       const logged = { ...point, values: { ...point.values, ...gradNormPointValues(m) } };
-      run.unsavedTrain.push(logged);
-      run.unsent.push(logged);
+      run.recorder.train(logged);
       run.lastValues = point.values;
       const bad = m.finite ? null : (firstNonFinite(m) ?? { name: 'a loss', value: NaN });
       if (bad) {
@@ -1235,7 +1185,7 @@ export class EngineCore implements EngineApi {
     const valDue = run.cfg.val_every > 0 && step % run.cfg.val_every === 0;
     const saveDue = step % run.cfg.save_every === 0 || info.epochEnded;
     // the page sees this step's losses and counter before a long validation or save
-    if (valDue || saveDue) this.flushEvents(run, true);
+    if (valDue || saveDue) run.recorder.flushEvents(true);
     if (previewDue) await this.preview(run);
     if (valDue) await this.validate(run);
     if (saveDue) await this.saveNow(run, 'last');
@@ -1254,10 +1204,10 @@ export class EngineCore implements EngineApi {
       });
       return 'fault';
     }
-    if (now() - run.lastHistoryFlushAt >= this.opts.historyEveryMs) await this.flushHistory(run);
+    if (run.recorder.historyDue()) await run.recorder.flushHistory();
     clock.otherMs += now() - t0;
     this.setActivity('training');
-    this.flushEvents(run, false);
+    run.recorder.flushEvents(false);
     return 'ok';
   }
 
@@ -1292,9 +1242,7 @@ export class EngineCore implements EngineApi {
     const step = fresh.globalStep;
     await truncateHistoryAfterStep(storage.runs, run.id, 'train', step);
     await truncateHistoryAfterStep(storage.runs, run.id, 'val', step);
-    run.unsavedTrain = run.unsavedTrain.filter((p) => p.step <= step);
-    run.unsavedVal = run.unsavedVal.filter((p) => p.step <= step);
-    run.unsent = run.unsent.filter((p) => p.step <= step);
+    run.recorder.dropAfter(step);
     try {
       run.roundDiags = historyFromValPoints(await readHistory(storage.runs, run.id, 'val'));
     } catch {
@@ -1329,8 +1277,8 @@ export class EngineCore implements EngineApi {
    * halved (auto policy) or pause and offer it (EngineStatus.recovery + a warning, en/zh).
    */
   private async onFault(run: ActiveRun, f: Fault): Promise<void> {
-    await this.flushHistory(run);
-    this.flushEvents(run, true);
+    await run.recorder.flushHistory();
+    run.recorder.flushEvents(true);
     const lr = run.cfg.lr;
     const newLr = lr / 2;
     const restored = await this.rollback(run, true);
@@ -1537,7 +1485,7 @@ export class EngineCore implements EngineApi {
     const step = run.trainer.globalStep;
     run.lastValStep = step;
     const stored: MetricPoint = { step, epoch: run.trainer.epoch, timeMs: Date.now(), values: all };
-    run.unsavedVal.push(stored);
+    run.recorder.val(stored);
     run.lastVal = summary;
     const key = BEST_KEYS[run.bestMetric];
     const value = summary[key] ?? null;
@@ -1574,7 +1522,7 @@ export class EngineCore implements EngineApi {
         return null;
       }
       const files = encodeTrainerState(state);
-      await this.flushHistory(run);
+      await run.recorder.flushHistory();
       const rec = await saveStoredCheckpoint(storage.checkpoints, run.id, name, files);
       if (name === 'last') run.lastSavedStep = state.step;
       const names = run.record.checkpointNames.includes(name)
@@ -1601,16 +1549,15 @@ export class EngineCore implements EngineApi {
       run.durationBaseMs += this.opts.now() - run.runningSince;
       run.runningSince = null;
     }
-    if (run.heartbeatTimer !== null) clearInterval(run.heartbeatTimer);
-    run.heartbeatTimer = null;
+    run.recorder.stopHeartbeat();
     run.releaseLock();
   }
 
   private async finish(run: ActiveRun): Promise<void> {
     if (run.cfg.val_every > 0 && run.lastValStep !== run.trainer.globalStep) await this.validate(run);
     if (run.lastSavedStep !== run.trainer.globalStep) await this.saveNow(run, 'last');
-    await this.flushHistory(run);
-    this.flushEvents(run, true);
+    await run.recorder.flushHistory();
+    run.recorder.flushEvents(true);
     this.endRun(run);
     await this.patchRun(run, {
       status: 'finished',
@@ -1631,8 +1578,8 @@ export class EngineCore implements EngineApi {
 
   private async failRun(run: ActiveRun, msg: TrainMessage): Promise<void> {
     try {
-      await this.flushHistory(run);
-      this.flushEvents(run, true);
+      await run.recorder.flushHistory();
+      run.recorder.flushEvents(true);
     } catch {
       // report the original failure
     }
@@ -1652,8 +1599,8 @@ export class EngineCore implements EngineApi {
 
   private async stopNow(run: ActiveRun): Promise<void> {
     if (run.lastSavedStep !== run.trainer.globalStep) await this.saveNow(run, 'last');
-    await this.flushHistory(run);
-    this.flushEvents(run, true);
+    await run.recorder.flushHistory();
+    run.recorder.flushEvents(true);
     this.endRun(run);
     await this.patchRun(run, {
       status: 'stopped',
@@ -1680,8 +1627,8 @@ export class EngineCore implements EngineApi {
     }
     // wait for the step in flight, then write everything down
     await this.gpu.run(async () => {
-      await this.flushHistory(run);
-      this.flushEvents(run, true);
+      await run.recorder.flushHistory();
+      run.recorder.flushEvents(true);
     });
     this.setPhase('paused', null);
     await this.patchRun(run, {
