@@ -147,6 +147,21 @@ describe('comparison table from stored runs', () => {
     expect(compareTable(runs, { ...OPTS, lang: 'zh' }).rows[2][keys.indexOf('status')]).toBe('训练中');
   });
 
+  it('says where each run was measured: content region (stored with content_region = 1) or whole image', () => {
+    const content = round(40, 0.1, { content_region: 1, content_fraction: 0.66, mean_l1_whole: 0.07 });
+    const t = compareTable(
+      [
+        { run: a, val: [content], trainCases: 80 },
+        { run: b, val: [round(40, 0.1)], trainCases: 80 },
+      ],
+      OPTS,
+    );
+    const col = (key: string): unknown[] => t.rows.map((r) => r[t.columns.findIndex((c) => c.key === key)]);
+    expect(col('metrics_region')).toEqual(['content', 'whole']);
+    expect(col('last_l1_whole')).toEqual([0.07, null]);
+    expect(col('content_fraction')).toEqual([0.66, null]);
+  });
+
   it('passes the gate when every criterion passes', () => {
     const good: HistPoint = { step: 40, values: { mean_l1: 0.05, mean_psnr: 25, sharpness_ratio: 0.9 } };
     const t = compareTable([{ run: a, val: [good], trainCases: 80 }], OPTS);

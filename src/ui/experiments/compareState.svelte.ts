@@ -18,7 +18,8 @@ import type { GridCase } from '../../core/eval/round';
 import type { ReviewRunComparison } from '../../core/eval/reportCompare';
 import type { RunRecord, StudioStorage } from '../../store';
 import { toTrainMessage, type TrainMessage } from '../../engine/trainMessages';
-import { datasetSourceOf, evaluate } from '../evaluate/evaluateState.svelte';
+import { datasetSourceFromId } from '../../engine/datasetIds';
+import { evaluate } from '../evaluate/evaluateState.svelte';
 import { setRunComparisonSource } from '../evaluate/reportDownload';
 import { i18n } from '../i18n.svelte';
 import { train } from '../train/trainState.svelte';
@@ -234,7 +235,7 @@ export class CompareState {
           this.gridBlocked = true;
           return;
         }
-        await train.loadDataset(datasetSourceOf(datasetId));
+        await train.loadDataset(datasetSourceFromId(datasetId));
         if (train.dataset?.id !== datasetId) {
           this.gridError = train.messages.at(-1)?.message ?? null;
           return;

@@ -25,7 +25,7 @@ import {
 import { readStudy, type StudyPoint, type StudyReading } from '../../core/experiments/study';
 import { failureStats, type FailureRule } from '../../core/eval/failures';
 import { evaluateGate, type GateThresholds } from '../../core/eval/gate';
-import { casesFromValues } from '../../core/eval/roundValues';
+import { casesFromValues, metricsRegionOfValues } from '../../core/eval/roundValues';
 import { EmaSmoother } from '../../core/eval/ema';
 import type { RunRecord, RunStatus } from '../../store/runs';
 
@@ -101,6 +101,14 @@ export function valPointOf(p: HistPoint, rule: FailureRule): ValPoint {
     train_l1: num(v.train_l1),
     gap_ratio: num(v.gap_ratio),
     failure_rate: fs && fs.total > 0 ? fs.rate : null,
+    // content-region metrics (rounds stored before them are whole-image) and traceability extras
+    metrics_region: metricsRegionOfValues(v),
+    mean_l1_whole: num(v.mean_l1_whole),
+    content_fraction: num(v.content_fraction),
+    edge_ratio: num(v.edge_ratio),
+    max_ratio: num(v.max_ratio),
+    trace_floor_mre_mm: num(v.trace_floor_mre),
+    trace_sdr2: num(v.trace_sdr2),
   };
 }
 

@@ -44,6 +44,10 @@ export const COMPARE_STRINGS = {
     en: 'No option differs: the runs share one configuration.',
     zh: '没有不同的选项：这些训练的配置相同。',
   },
+  'compare.table.mixedRegions': {
+    en: 'Not measured on the same pixels: some runs over the content region, others over the whole image including letterbox padding (rounds stored before content-region metrics). Compare their L1 and PSNR with care.',
+    zh: '并非在相同像素上测得：部分训练按内容区域计算，其他训练按整幅图像（含信箱填充）计算（在内容区域指标之前保存的验证轮）。比较其 L1 和 PSNR 时请谨慎。',
+  },
   'compare.table.shared': { en: 'Same in every run', zh: '所有训练相同的选项' },
   'compare.table.caption': {
     en: 'Comparison of {n} runs (best = the round with the lowest val L1; gate = the last round, advisory)',
