@@ -1,16 +1,16 @@
 /**
  * The training-step benchmark's configurations, record and arithmetic (TF.js-free: the page, the
  * CLI bench script and the engine all import it). The measurement itself runs in the engine
- * (deviceQueries.ts) under its GPU lock; `npm run bench -- steps` (test/bench/steps.ts) runs the same
+ * (deviceQueries.ts, which also holds the run config and the GFLOP arithmetic: they need core's
+ * model code) under its GPU lock; `npm run bench -- steps` (test/bench/steps.ts) runs the same
  * measurement in Node and in Chromium and adds PyTorch CPU beside it.
  *
  * Every configuration is batch 1, G + D full step (the server's order: D on fake and real, then G),
  * losses GAN (vanilla) + L1 (λ 100) + Sobel gradient (λ 5), no augmentation. GFLOP per step comes
- * from the layer shapes (core/train/info.ts describeConfig: 2 × MACs × 3 for forward + backward,
+ * from the layer shapes (core/train/info.ts describeConfig, in deviceQueries.ts benchArithmetic: 2 × MACs × 3 for forward + backward,
  * three D forwards per step); achieved GFLOP/s = that ÷ the median step time.
  */
-import { withDefaults, type RunConfig } from '../core/config';
-import { describeConfig } from '../core/train/info';
+import type { EnvReport } from './envReport';
 
 export type BenchConfigId = 'unet_128-ngf16-128' | 'unet_256-ngf64-256' | 'unet_256-ngf64-512';
 
@@ -41,30 +41,6 @@ export function benchConfig(id: BenchConfigId): BenchConfig {
 
 export function isBenchConfigId(s: string): s is BenchConfigId {
   return BENCH_CONFIGS.some((c) => c.id === s);
-}
-
-/** The run config a benchmark configuration trains with. */
-export function benchRunConfig(c: BenchConfig): RunConfig {
-  return withDefaults({
-    netG: c.netG,
-    ngf: c.ngf,
-    ndf: c.ndf,
-    size: c.size,
-    batch_size: 1,
-    gan_mode: 'vanilla',
-    lambda_L1: 100,
-    lambda_grad: 5,
-    jitter: false,
-    flip: false,
-    seed: 1,
-    log_every: 1,
-  });
-}
-
-/** GFLOP of one training step and of one inference (G forward, one image), from the layer shapes. */
-export function benchArithmetic(c: BenchConfig): { gflopPerStep: number; gflopInference: number } {
-  const info = describeConfig(benchRunConfig(c));
-  return { gflopPerStep: info.flopsPerStep / 1e9, gflopInference: info.flopsInference / 1e9 };
 }
 
 export interface BenchmarkOptions {
@@ -156,7 +132,7 @@ export function benchmarkMarkdown(records: readonly BenchmarkRecord[]): string {
       ? `| ${r.config} | ${r.backend} | ${r.where} | ${r.threads} | skipped: ${r.skipped} | | ${r.gflops_per_step.toFixed(1)} | | | | | ${fmt(r.pytorch_step_ms_median)} | |`
       : `| ${r.config} | ${r.backend} | ${r.where} | ${r.threads} | ${fmt(r.step_ms_median)} | ${fmt(r.infer_ms_median, 1)} | ` +
         `${r.gflops_per_step.toFixed(1)} | ${fmt(r.gflops_per_s, 2)} | ${fmt(r.first_step_ms)} | ` +
-        `${mib(r.peak_bytes)} (${r.peak_bytes_kind}) | ${fmt(r.tensors_leaked_per_step, 1)} | ` +
+        `${r.peak_bytes === null ? '–' : `${mib(r.peak_bytes)} (${r.peak_bytes_kind})`} | ${fmt(r.tensors_leaked_per_step, 1)} | ` +
         `${fmt(r.pytorch_step_ms_median)} | ${r.ratio_vs_pytorch === null ? '–' : `${r.ratio_vs_pytorch.toFixed(2)}×`} |`,
   );
   return [head, rule, ...rows].join('\n') + '\n';
@@ -179,4 +155,15 @@ export function profileMarkdown(r: BenchmarkRecord, n = 12): string {
       ),
   ];
   return lines.join('\n') + '\n';
+}
+
+/** The environment report with what only the engine's home knows (the `environmentReport` command). */
+export interface EngineEnvReport extends EnvReport {
+  engine: {
+    home: 'worker' | 'page' | 'node';
+    /** Threads of the wasm backend (null: wasm is not the backend in use). */
+    wasmThreads: number | null;
+    /** The engine's global scope is cross-origin isolated (needed for wasm threads). */
+    crossOriginIsolated: boolean;
+  };
 }

@@ -18,32 +18,22 @@ import { createInMemoryDataSource, type ImagePair } from '../core/train/data';
 import { Trainer } from '../core/train/trainer';
 import { detectRuntime } from './adapter';
 import type { BackendSelection } from './backend';
+import { withDefaults, type RunConfig } from '../core/config';
+import { describeConfig } from '../core/train/info';
 import {
-  benchArithmetic,
   benchConfig,
-  benchRunConfig,
   kernelTable,
   median,
   type BenchConfig,
   type BenchConfigId,
   type BenchmarkOptions,
   type BenchmarkRecord,
+  type EngineEnvReport,
   type PeakBytesKind,
 } from './benchmark';
-import { buildEnvReport, collectBrowserInfo, collectStorage, type EnvReport } from './envReport';
+import { buildEnvReport, collectBrowserInfo, collectStorage } from './envReport';
 import type { EngineEvent, EngineHome } from './protocol';
 import { runSelfTest, type SelfTestResult } from './selftest';
-
-/** The environment report with what only the engine's home knows. */
-export interface EngineEnvReport extends EnvReport {
-  engine: {
-    home: EngineHome;
-    /** Threads of the wasm backend (null: wasm is not the backend in use). */
-    wasmThreads: number | null;
-    /** The engine's global scope is cross-origin isolated (needed for wasm threads). */
-    crossOriginIsolated: boolean;
-  };
-}
 
 /** What the engine lends the device questions. */
 export interface DeviceHost {
@@ -56,6 +46,32 @@ export interface DeviceHost {
   assertIdle(): void;
   emit(event: EngineEvent): void;
   yieldNow(): Promise<void>;
+}
+
+export type { EngineEnvReport };
+
+/** The run config a benchmark configuration trains with. */
+export function benchRunConfig(c: BenchConfig): RunConfig {
+  return withDefaults({
+    netG: c.netG,
+    ngf: c.ngf,
+    ndf: c.ndf,
+    size: c.size,
+    batch_size: 1,
+    gan_mode: 'vanilla',
+    lambda_L1: 100,
+    lambda_grad: 5,
+    jitter: false,
+    flip: false,
+    seed: 1,
+    log_every: 1,
+  });
+}
+
+/** GFLOP of one training step and of one inference (G forward, one image), from the layer shapes. */
+export function benchArithmetic(c: BenchConfig): { gflopPerStep: number; gflopInference: number } {
+  const info = describeConfig(benchRunConfig(c));
+  return { gflopPerStep: info.flopsPerStep / 1e9, gflopInference: info.flopsInference / 1e9 };
 }
 
 const now = (): number => performance.now();

@@ -96,9 +96,7 @@ import {
 } from './backend';
 import { checkRunConfig } from './configCheck';
 import {
-  bestOfRound,
   chooseTrainSubset,
-  comparableBest,
   evaluateCheckpoint as evaluateModelOnData,
   historyFromValPoints,
   loadCheckpointModel,
@@ -151,8 +149,8 @@ import type {
 import { holdRunLock } from './runLocks';
 import { fetchAsset, type AssetReader } from './detector/assets';
 import { DetectorService } from './detector/service';
-import { DeviceQueries, type EngineEnvReport } from './deviceQueries'; // device questions (bench)
-import type { BenchmarkOptions, BenchmarkRecord } from './benchmark';
+import { DeviceQueries } from './deviceQueries'; // device questions (bench)
+import type { BenchmarkOptions, BenchmarkRecord, EngineEnvReport } from './benchmark';
 import type { SelfTestResult } from './selftest';
 import { RoundTracer, traceCases } from './detector/trace';
 import type { RoundTrace } from './evaluation';
@@ -964,7 +962,7 @@ export class EngineCore implements EngineApi {
       previewPairs,
       valPairs,
       bestMetric: this.usableBest(p.bestMetric, prepared, tracer),
-      best: comparableBest(record.best), // a whole-image best is not compared with content-region rounds
+      best: record.best,
       previewEvery: Math.max(1, Math.floor(p.previewEvery ?? Math.max(20, cfg.log_every * 4))),
       totalSteps: runTotalSteps(cfg, Math.max(0, epochs) * spe),
       record,
@@ -1494,7 +1492,7 @@ export class EngineCore implements EngineApi {
       isBetter(run.bestMetric, value, run.best && run.best.metric === key ? run.best.value : null);
     this.emit({ type: 'validation', runId: run.id, point: { ...stored, values: summary }, isBest, round });
     if (isBest && value !== null) {
-      run.best = bestOfRound({ metric: key, value, step, epoch: run.trainer.epoch }, round);
+      run.best = { metric: key, value, step, epoch: run.trainer.epoch };
       await this.saveNow(run, 'best');
       await this.patchRun(run, { best: run.best });
     }

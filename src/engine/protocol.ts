@@ -25,8 +25,7 @@ import type { ConfigEstimate } from './memoryEstimate';
 import type { CheckpointEvaluation, EvaluateCheckpointOptions, ValidationRound } from './evaluation';
 import type { TrainMessage } from './trainMessages';
 import type { ChecklistItem } from '../core/eval/checklist';
-import type { BenchmarkOptions, BenchmarkRecord } from './benchmark';
-import type { EngineEnvReport } from './deviceQueries';
+import type { BenchmarkOptions, BenchmarkRecord, EngineEnvReport } from './benchmark';
 import type { SelfTestResult } from './selftest';
 
 // ---------------------------------------------------------------------------------------------

@@ -7,8 +7,7 @@
  * running step (issue 11 item 3).
  */
 import type { BackendChoice, BackendSelection } from '../engine/backend';
-import type { BenchConfigId, BenchmarkRecord } from '../engine/benchmark';
-import type { EngineEnvReport } from '../engine/deviceQueries';
+import type { BenchConfigId, BenchmarkOptions, BenchmarkRecord, EngineEnvReport } from '../engine/benchmark';
 import { collectBrowserInfo, collectStorage, type BrowserInfo, type StorageInfo } from '../engine/envReport';
 import type { Engine } from '../engine/protocol';
 import type { SelfTestResult } from '../engine/selftest';
@@ -63,6 +62,15 @@ export class EnvironmentState {
   onCpuOnly = $derived(this.selection?.backend === 'wasm' || this.selection?.backend === 'cpu');
 
   private detection: { choice: BackendChoice; done: Promise<void> } | undefined;
+
+  constructor() {
+    // `npm run bench -- steps` (test/bench/steps.ts) measures the built app's engine in Chromium through this
+    if (typeof window !== 'undefined') {
+      const root = ((window as unknown as { __studio?: Record<string, unknown> }).__studio ??= {});
+      root.benchmark = async (options: BenchmarkOptions): Promise<BenchmarkRecord[]> =>
+        (await this.engine()).benchmark(options);
+    }
+  }
 
   /** Select the backend for `preferred`. Concurrent calls for the same choice share one run. */
   detect(): Promise<void> {

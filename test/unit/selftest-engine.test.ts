@@ -15,7 +15,8 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../src/core/config';
 import { Rng } from '../../src/core/rng';
-import { benchArithmetic, benchConfig } from '../../src/engine/benchmark';
+import { benchConfig, kernelTable, median } from '../../src/engine/benchmark';
+import { benchArithmetic } from '../../src/engine/deviceQueries';
 import { demoValCount, type DemoGenerator, type SourceCase } from '../../src/engine/datasetIds';
 import { EngineCore } from '../../src/engine/engineCore';
 import { engineFromCore } from '../../src/engine/inPage';
@@ -159,5 +160,34 @@ describe('device questions through the engine (in-page home, wasm)', () => {
     expect(progress.at(-1)).toBe(3);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
     await engine.dispose();
+  });
+});
+
+describe('benchmark arithmetic and table', () => {
+  it("GFLOP per step from the layer shapes: the issue's ≈ 87 / 352 GFLOP at 256 / 512 px, ×4 per doubling", () => {
+    const g256 = benchArithmetic(benchConfig('unet_256-ngf64-256')).gflopPerStep;
+    const g512 = benchArithmetic(benchConfig('unet_256-ngf64-512')).gflopPerStep;
+    // the hand count left out the D forward of the G step's backward; ours is 3 × (G + 3 D)
+    expect(g256).toBeGreaterThan(85);
+    expect(g256).toBeLessThan(100);
+    expect(g512 / g256).toBeGreaterThan(3.9);
+    expect(g512 / g256).toBeLessThan(4.1);
+    expect(benchArithmetic(benchConfig('unet_256-ngf64-256')).gflopInference).toBeCloseTo(12.1, 1);
+  });
+  it('median, kernel table and Markdown', () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNull();
+    const k = kernelTable([
+      { name: 'Conv2D', ms: 2 },
+      { name: 'Add', ms: 1 },
+      { name: 'Conv2D', ms: 3 },
+      { name: 'Add', ms: Number.NaN },
+    ]);
+    expect(k).toEqual([
+      { kernel: 'Conv2D', calls: 2, ms: 5 },
+      { kernel: 'Add', calls: 2, ms: 1 },
+    ]);
+    expect(() => benchConfig('unet_999' as never)).toThrow(/unknown benchmark configuration/);
   });
 });

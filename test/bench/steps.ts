@@ -1,0 +1,293 @@
+/**
+ * `npm run bench -- steps` (or `npx tsx test/bench/steps.ts`): the training-step table of issue 16
+ * (not a test; nothing depends on an absolute time).
+ *
+ * For `unet_128 ngf16 @128`, `unet_256 ngf64 @256` and `unet_256 ngf64 @512` (batch 1, G + D full
+ * step, GAN + L1 + gradient loss; src/engine/benchmark.ts) it measures, per backend, the median step
+ * and inference time over the measured steps after warm-up, GFLOP per step from the layer shapes and
+ * the achieved GFLOP/s, peak bytes (WebGPU `numBytesAllocatedInGPU`, the wasm heap), tensors leaked
+ * per step and the first step (kernel / shader warm-up):
+ *   - node-wasm, node-cpu: the engine's own measurement (deviceQueries.ts measureConfig) in Node;
+ *   - chromium-webgpu, chromium-webgl, chromium-wasm: the built app (STUDIO_DIST, default dist) in
+ *     headless Chromium (WebGPU on SwiftShader here), through the engine's `benchmark` command in its
+ *     worker — exactly what the Environment page's button runs;
+ *   - pytorch: the server's networks in PyTorch CPU at the same thread count (steps_torch.py), and
+ *     each record's ratio studio ÷ PyTorch.
+ * A per-kernel profile of one step (tf.profile, time per kernel type) is printed for wasm and WebGPU.
+ *
+ *   npx tsx test/bench/steps.ts [--quick] [--configs unet_128-ngf16-128,...] [--steps 10]
+ *     [--backends node-wasm,node-cpu,chromium-webgpu,chromium-webgl,chromium-wasm]
+ *     [--gpu-steps N] [--threads 1] [--budget 600] [--no-pytorch] [--no-profile] [--json out.json]
+ * `--quick` = the smallest configuration only. A configuration whose steps would exceed the budget
+ * (seconds per configuration and backend) is reported as "skipped: …" with the time of one step.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import {
+  BENCH_CONFIGS,
+  benchConfig,
+  benchmarkMarkdown,
+  isBenchConfigId,
+  profileMarkdown,
+  type BenchConfig,
+  type BenchConfigId,
+  type BenchmarkOptions,
+  type BenchmarkRecord,
+} from '../../src/engine/benchmark';
+
+const args = process.argv.slice(2).filter((a) => a !== 'steps');
+const flag = (name: string): boolean => args.includes(`--${name}`);
+const arg = (name: string, dflt: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : dflt;
+};
+
+const quick = flag('quick');
+const configIds = arg('configs', quick ? 'unet_128-ngf16-128' : BENCH_CONFIGS.map((c) => c.id).join(','))
+  .split(',')
+  .filter(Boolean);
+for (const id of configIds) if (!isBenchConfigId(id)) throw new Error(`unknown --configs entry "${id}"`);
+const configs = (configIds as BenchConfigId[]).map(benchConfig);
+const steps = Number(arg('steps', '10'));
+const gpuSteps = Number(arg('gpu-steps', String(steps)));
+const threads = Number(arg('threads', '1'));
+const budgetSec = Number(arg('budget', '600'));
+const backends = arg('backends', 'node-wasm,node-cpu,chromium-webgpu,chromium-webgl,chromium-wasm').split(
+  ',',
+);
+const profile = !flag('no-profile');
+const jsonOut = arg('json', '');
+
+function log(s: string): void {
+  process.stderr.write(`${s}\n`);
+}
+
+async function nodeRecords(backend: 'wasm' | 'cpu'): Promise<BenchmarkRecord[]> {
+  const { selectBackend } = await import('../../src/engine/backend');
+  const { measureConfig } = await import('../../src/engine/deviceQueries');
+  const sel = await selectBackend(backend);
+  if (sel.backend !== backend) throw new Error(`the ${backend} backend did not start in Node`);
+  const out: BenchmarkRecord[] = [];
+  for (const c of configs) {
+    log(`node ${backend}: ${c.label} …`);
+    const r = await measureConfig(
+      c,
+      { steps, warmup: 2, inferRuns: 5, profile: profile && backend === 'wasm', budgetSec },
+      { where: 'node', emit: () => undefined, yieldNow: () => Promise.resolve() },
+    );
+    out.push(r);
+    log(`  ${r.skipped ? `skipped: ${r.skipped}` : `${r.step_ms_median?.toFixed(0)} ms/step`}`);
+  }
+  return out;
+}
+
+async function chromiumRecords(backend: 'webgpu' | 'webgl' | 'wasm'): Promise<BenchmarkRecord[]> {
+  const dist = resolve(process.env.STUDIO_DIST ?? 'dist');
+  if (!existsSync(resolve(dist, 'index.html'))) {
+    log(`chromium ${backend} skipped: no build in ${dist} (npx vite build, or set STUDIO_DIST)`);
+    return configs.map((c) => skippedRecord(c, backend, 'chromium', `no build in ${dist}`));
+  }
+  const { chromium } = await import('playwright-core');
+  const { serveStatic } = await import('../e2e/server');
+  const server = await serveStatic(dist);
+  // the e2e tests' browser (test/e2e/browser.ts needs vitest's injected context, so not imported)
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--enable-unsafe-webgpu',
+      '--enable-unsafe-swiftshader',
+    ],
+  });
+  try {
+    const context = await browser.newContext();
+    await context.addInitScript(
+      (b: string) => localStorage.setItem('ceph-gan-studio.backend', b),
+      backend as string,
+    );
+    const page = await context.newPage();
+    await page.goto(`${server.url}#/environment`);
+    const chosen = page.getByTestId('env-backend');
+    await chosen.waitFor({ timeout: 180_000 });
+    const actual = (await chosen.getAttribute('data-backend')) ?? '?';
+    if (actual !== backend) {
+      return configs.map((c) =>
+        skippedRecord(c, backend, 'chromium', `the engine selected ${actual}, not ${backend}`),
+      );
+    }
+    const out: BenchmarkRecord[] = [];
+    for (const c of configs) {
+      log(`chromium ${backend}: ${c.label} …`);
+      const opts: BenchmarkOptions = {
+        configs: [c.id],
+        steps: backend === 'wasm' ? steps : gpuSteps,
+        warmup: 2,
+        inferRuns: 5,
+        profile: profile && backend !== 'webgl',
+        budgetSec,
+      };
+      const [r] = await page.evaluate(
+        (o) =>
+          (
+            window as unknown as {
+              __studio: { benchmark(o: BenchmarkOptions): Promise<BenchmarkRecord[]> };
+            }
+          ).__studio.benchmark(o),
+        opts,
+      );
+      out.push({ ...r, where: 'chromium' });
+      log(`  ${r.skipped ? `skipped: ${r.skipped}` : `${r.step_ms_median?.toFixed(0)} ms/step`}`);
+    }
+    return out;
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+function skippedRecord(
+  c: BenchConfig,
+  backend: string,
+  where: BenchmarkRecord['where'],
+  why: string,
+): BenchmarkRecord {
+  return {
+    config: c.label,
+    config_id: c.id,
+    backend,
+    where,
+    threads,
+    steps: 0,
+    step_ms_median: null,
+    step_ms_min: null,
+    infer_ms_median: null,
+    first_step_ms: null,
+    warmup_ms: null,
+    gflops_per_step: 0,
+    gflops_inference: 0,
+    gflops_per_s: null,
+    peak_bytes: null,
+    peak_bytes_kind: 'tensorBytes',
+    tensors_leaked_per_step: null,
+    pytorch_step_ms_median: null,
+    ratio_vs_pytorch: null,
+    skipped: why,
+  };
+}
+
+interface TorchResult {
+  id: BenchConfigId;
+  step_ms_median?: number;
+  infer_ms_median?: number;
+  first_step_ms?: number;
+  steps?: number;
+  threads?: number;
+  torch?: string;
+  skipped?: string;
+}
+
+function pytorch(): TorchResult[] {
+  const spec = {
+    configs: configs.map((c) => ({
+      id: c.id,
+      num_downs: Number(c.netG.split('_')[1]) === 256 ? 8 : 7,
+      ngf: c.ngf,
+      ndf: c.ndf,
+      size: c.size,
+    })),
+    steps,
+    warmup: 2,
+    infer_runs: 5,
+    threads,
+    budget_sec: budgetSec,
+  };
+  log(`pytorch (${threads} thread${threads === 1 ? '' : 's'}) …`);
+  const r = spawnSync('/usr/bin/python3', ['test/bench/steps_torch.py', JSON.stringify(spec)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  if (r.status !== 0) {
+    log(`pytorch failed: ${r.stderr.slice(-2000)}`);
+    return [];
+  }
+  return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '[]') as TorchResult[];
+}
+
+const t0 = Date.now();
+const load0 = loadavg();
+const records: BenchmarkRecord[] = [];
+for (const b of backends) {
+  const [where, name] = b.split('-') as ['node' | 'chromium', string];
+  try {
+    if (where === 'node' && (name === 'wasm' || name === 'cpu')) records.push(...(await nodeRecords(name)));
+    else if (where === 'chromium' && (name === 'webgpu' || name === 'webgl' || name === 'wasm'))
+      records.push(...(await chromiumRecords(name)));
+    else throw new Error(`unknown backend "${b}"`);
+  } catch (e) {
+    log(`${b} failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+const torch = flag('no-pytorch') ? [] : pytorch();
+for (const t of torch) {
+  for (const r of records.filter((x) => x.config_id === t.id)) {
+    r.pytorch_step_ms_median = t.step_ms_median ?? null;
+    r.ratio_vs_pytorch =
+      r.step_ms_median !== null && t.step_ms_median ? r.step_ms_median / t.step_ms_median : null;
+  }
+}
+const torchRows: BenchmarkRecord[] = torch.map((t) => {
+  const c = benchConfig(t.id);
+  const base = records.find((r) => r.config_id === t.id);
+  const gflop = base?.gflops_per_step ?? 0;
+  return {
+    ...skippedRecord(c, `pytorch ${t.torch ?? ''}`.trim(), 'node', ''),
+    skipped: t.skipped,
+    threads: t.threads ?? threads,
+    steps: t.steps ?? 0,
+    step_ms_median: t.step_ms_median ?? null,
+    infer_ms_median: t.infer_ms_median ?? null,
+    first_step_ms: t.first_step_ms ?? null,
+    gflops_per_step: gflop,
+    gflops_per_s: t.step_ms_median && gflop ? gflop / (t.step_ms_median / 1000) : null,
+    pytorch_step_ms_median: t.step_ms_median ?? null,
+    ratio_vs_pytorch: t.step_ms_median ? 1 : null,
+  };
+});
+for (const r of torchRows) if (!r.skipped) delete r.skipped;
+const all = [...records, ...torchRows];
+const load1 = loadavg();
+
+console.log(
+  `\n## Training step, batch 1 (${new Date().toISOString().slice(0, 16)}Z, ${cpus().length} cores ` +
+    `${cpus()[0]?.model ?? ''}, load average ${load0[0].toFixed(2)} → ${load1[0].toFixed(2)}, ` +
+    `tfjs ${tf.version_core}, ${steps} steps (GPU backends ${gpuSteps}) after 2 warm-up steps, ` +
+    `${Math.round((Date.now() - t0) / 1000)} s)\n`,
+);
+console.log(benchmarkMarkdown(all));
+for (const r of records) if (r.profile?.length) console.log(profileMarkdown(r));
+if (jsonOut) {
+  writeFileSync(
+    jsonOut,
+    JSON.stringify(
+      {
+        schema: 'ceph-gan-studio/bench-steps@1',
+        generatedAt: new Date().toISOString(),
+        machine: { cores: cpus().length, cpu: cpus()[0]?.model, loadavgStart: load0, loadavgEnd: load1 },
+        records: all,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+  log(`wrote ${jsonOut}`);
+}
+process.exit(0);
