@@ -96,7 +96,9 @@ import {
 } from './backend';
 import { checkRunConfig } from './configCheck';
 import {
+  bestOfRound,
   chooseTrainSubset,
+  comparableBest,
   evaluateCheckpoint as evaluateModelOnData,
   historyFromValPoints,
   loadCheckpointModel,
@@ -962,7 +964,7 @@ export class EngineCore implements EngineApi {
       previewPairs,
       valPairs,
       bestMetric: this.usableBest(p.bestMetric, prepared, tracer),
-      best: record.best,
+      best: comparableBest(record.best), // a whole-image best is not compared with content-region rounds
       previewEvery: Math.max(1, Math.floor(p.previewEvery ?? Math.max(20, cfg.log_every * 4))),
       totalSteps: runTotalSteps(cfg, Math.max(0, epochs) * spe),
       record,
@@ -1492,7 +1494,7 @@ export class EngineCore implements EngineApi {
       isBetter(run.bestMetric, value, run.best && run.best.metric === key ? run.best.value : null);
     this.emit({ type: 'validation', runId: run.id, point: { ...stored, values: summary }, isBest, round });
     if (isBest && value !== null) {
-      run.best = { metric: key, value, step, epoch: run.trainer.epoch };
+      run.best = bestOfRound({ metric: key, value, step, epoch: run.trainer.epoch }, round);
       await this.saveNow(run, 'best');
       await this.patchRun(run, { best: run.best });
     }
