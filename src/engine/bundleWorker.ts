@@ -2,7 +2,7 @@
  * The checkpoint worker: everything the Checkpoints section does with checkpoint files, off the
  * page's thread — reading dropped .pth / safetensors / TF.js / server run folders (import preview
  * and commit), writing export formats, and building the server bundle (PNG encoding of every case
- * and the .pth files take seconds to minutes). Protocol and logic: checkpointIo.ts; client:
+ * and the .pth files take seconds to minutes). Protocol and logic: checkpoint/ (protocol.ts, bundle.ts); client:
  * ui/checkpoints/ioClient.ts.
  *
  *   new Worker(new URL('./bundleWorker.ts', import.meta.url), { type: 'module' })
@@ -35,7 +35,7 @@ import {
   type IoParams,
   type IoRequestMessage,
   type IoWorkerMessage,
-} from './checkpointIo';
+} from './checkpoint';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 

@@ -34,7 +34,7 @@ import {
   exportCheckpointFiles,
   planImport,
   sourceFromBytes,
-} from '../../src/engine/checkpointIo';
+} from '../../src/engine/checkpoint';
 import {
   getRun,
   listCheckpoints,

@@ -53,7 +53,7 @@ import {
   writeServerBundleFromStore,
   type BundleProgress,
   type BundleTarget,
-} from '../../src/engine/checkpointIo';
+} from '../../src/engine/checkpoint';
 import { loadDatasetForTraining } from '../../src/engine/datasetSource';
 import { buildFileIndex, type ImportInput } from '../../src/engine/import/fileIndex';
 import { planImport, runImport } from '../../src/engine/import/pipeline';

@@ -16,7 +16,7 @@ import { withDefaults, type RunConfig } from '../../src/core/config';
 import { createDiscriminator, createGenerator, stateDictOf } from '../../src/core/model';
 import { freshAdam } from '../../src/core/train/adam';
 import { encodeTrainerState } from '../../src/core/train/checkpoint';
-import type { IoRequestMessage, IoWorkerMessage } from '../../src/engine/checkpointIo';
+import type { IoRequestMessage, IoWorkerMessage } from '../../src/engine/checkpoint';
 import {
   addCases,
   createDataset,

@@ -15,7 +15,7 @@ import type {
   ExportNets,
   ImportCommitted,
   InspectedImport,
-} from '../../engine/checkpointIo';
+} from '../../engine/checkpoint';
 import { datasetSourceFromId } from '../../engine/datasetIds';
 import { toTrainMessage, type TrainMessage } from '../../engine/trainMessages';
 import { formatSize } from '../bytes';

@@ -1,7 +1,7 @@
 /**
  * The page's side of the checkpoint worker (engine/bundleWorker.ts): one module Worker, started on
  * first use, that reads and writes checkpoint files off the page's thread. Requests are matched by
- * id; `buildBundle` reports progress. Only types come from engine/checkpointIo.ts, so TF.js and the
+ * id; `buildBundle` reports progress. Only types come from engine/checkpoint/, so TF.js and the
  * file readers never load on the page.
  */
 import type {
@@ -11,7 +11,7 @@ import type {
   IoRequestMessage,
   IoResult,
   IoWorkerMessage,
-} from '../../engine/checkpointIo';
+} from '../../engine/checkpoint';
 
 interface Pending {
   resolve(v: unknown): void;

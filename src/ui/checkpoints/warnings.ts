@@ -1,5 +1,5 @@
 /**
- * The readers' notes (English sentences from core/io and engine/checkpointIo) in the UI language:
+ * The readers' notes (English sentences from core/io and engine/checkpoint/) in the UI language:
  * the ones the studio knows are shown from the dictionary; notes the import preview already shows
  * in its own rows (no discriminator, no loss log) are left out; anything else is shown as written.
  */
