@@ -14,7 +14,7 @@
  * its `last` checkpoint kept). A run stopped from the Train view pauses the queue.
  *
  * Debug hook (read-only, e2e): `window.__studio.sweep` →
- * `{ id, kind, paused, cancelled, done, entries: [{ name, status, runId, best }] }`.
+ * `{ id, kind, paused, cancelled, done, progress, entries: [{ index, name, status, runId, best }] }`.
  */
 import type { RunConfig } from '../../core/config';
 import type { BestMetric, Engine, EngineEvent, EngineStatus } from '../../engine/protocol';
@@ -405,6 +405,7 @@ export class SweepQueue {
       paused: r.paused,
       cancelled: r.cancelled,
       done: this.done,
+      progress: this.progress,
       entries: r.entries.map((e) => ({
         index: e.index,
         name: e.name,
