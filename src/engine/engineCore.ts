@@ -614,7 +614,10 @@ export class EngineCore implements EngineApi {
     const info = describeConfig(full);
     const largest = largestTensorBytes(info, full.batch_size, 16 * (full.ngf * 8) ** 2);
     const limits = this.limits();
-    const verdict = checkMemory({ totalBytes: info.memory.totalBytes, largestTensorBytes: largest }, limits);
+    const verdict = checkMemory({ totalBytes: info.memory.totalBytes, largestTensorBytes: largest }, limits, {
+      cfg: full,
+      totalBytesOf: (c) => describeConfig(c).memory.totalBytes,
+    });
     return {
       paramsG: info.paramsG,
       paramsD: info.paramsD,

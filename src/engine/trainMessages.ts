@@ -172,6 +172,18 @@ export const TRAIN_MESSAGES = {
     en: 'This run needs about {need} of memory; the WebAssembly backend cannot use more than 4 GiB. Lower size, ngf/ndf or batch_size, or use a GPU.',
     zh: '本次训练约需 {need} 内存；WebAssembly 后端最多只能使用 4 GiB。请降低 size、ngf/ndf 或 batch_size，或使用 GPU。',
   },
+  'engine.memory.wasmHeapFit': {
+    en: 'This run needs about {need} of WebAssembly heap; the wasm backend cannot use more than 4 GiB. The largest size that fits with these networks is {fitSize} px; at {size} px, ngf {ngf} or less fits. Or use a GPU.',
+    zh: '本次训练约需 {need} 的 WebAssembly 堆内存；wasm 后端最多只能使用 4 GiB。在当前网络设置下可容纳的最大尺寸为 {fitSize} px；若保持 {size} px，ngf 不超过 {ngf} 即可。也可以使用 GPU。',
+  },
+  'engine.memory.wasmHeapFitSize': {
+    en: 'This run needs about {need} of WebAssembly heap; the wasm backend cannot use more than 4 GiB. The largest size that fits with these networks is {fitSize} px. Or use a GPU.',
+    zh: '本次训练约需 {need} 的 WebAssembly 堆内存；wasm 后端最多只能使用 4 GiB。在当前网络设置下可容纳的最大尺寸为 {fitSize} px。也可以使用 GPU。',
+  },
+  'engine.memory.wasmHeapFitNgf': {
+    en: 'This run needs about {need} of WebAssembly heap; the wasm backend cannot use more than 4 GiB. No smaller size fits these networks; at {size} px, ngf {ngf} or less fits. Or use a GPU.',
+    zh: '本次训练约需 {need} 的 WebAssembly 堆内存；wasm 后端最多只能使用 4 GiB。更小的尺寸也放不下当前网络；若保持 {size} px，ngf 不超过 {ngf} 即可。也可以使用 GPU。',
+  },
   // --- run configuration checks (configCheck.ts) ---
   'config.netG': {
     en: 'netG "{value}" is not unet_<power of two> of at least unet_32 (for example unet_256).',
