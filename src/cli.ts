@@ -55,6 +55,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'find landmarks on X-rays with a detector; writes the ISBI CSV (original pixels)',
     load: async () => (await import('./cli/detect')).run,
   },
+  'profile-pairs': {
+    summary: 'soft-tissue profile -> film pairs from a folder of films (the real-anatomy benchmark)',
+    load: async () => (await import('./cli/profilePairs')).run,
+  },
 };
 
 function usage(): string {

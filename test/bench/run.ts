@@ -6,6 +6,11 @@
  *   - soak: 2,000 demo steps at 64 px on wasm (tensors, heap, stored checkpoints over time), then
  *     the demo in the Train view in Chromium (page heap, GPU memory) when a build is there
  * Numbers depend on the machine and its load; each script prints the load average with its table.
+ *
+ * `npm run bench -- <name> [options]` runs one benchmark with its options instead: train-step,
+ * import, phantom-preview, soak, traceability, bundle, or `study` (the real-anatomy benchmark,
+ * test/bench/study.ts: soft-tissue profile -> film pairs from the ISBI films, baseline vs P2.5 and
+ * the sample-size study; not part of the default list: it trains for about an hour).
  */
 import { spawnSync } from 'node:child_process';
 
@@ -15,6 +20,28 @@ const scripts: [string, string[]][] = [
   ['test/bench/phantom-preview.ts', ['test-results/phantom-contact-sheet.png']],
   ['test/bench/soak.ts', ['--steps', '2000', '--browser-steps', '300']],
 ];
+
+/** Benchmarks by name (`npm run bench -- <name> [options]`). */
+const named: Record<string, string> = {
+  'train-step': 'test/bench/train-step.ts',
+  import: 'test/bench/import.ts',
+  'phantom-preview': 'test/bench/phantom-preview.ts',
+  soak: 'test/bench/soak.ts',
+  traceability: 'test/bench/traceability.ts',
+  bundle: 'test/bench/bundle.ts',
+  study: 'test/bench/study.ts',
+};
+
+const [name, ...rest] = process.argv.slice(2);
+if (name !== undefined) {
+  const file = named[name] ?? (name.endsWith('.ts') ? name : undefined);
+  if (!file) {
+    console.error(`unknown benchmark "${name}"; one of: ${Object.keys(named).join(', ')}`);
+    process.exit(2);
+  }
+  const r = spawnSync('npx', ['tsx', file, ...rest], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 
 let failed = 0;
 for (const [file, args] of scripts) {
