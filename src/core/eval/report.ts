@@ -507,6 +507,16 @@ export function metricsJson(ev: ValidationRound, checkpoint: string | null): Rec
     mean_l1_pm1: a.mean_l1_pm1,
     median_l1_pm1: a.median_l1_pm1,
     mean_sharpness_ratio: a.mean_sharpness_ratio,
+    // where the figures were computed (fairmetrics): 'content' = each case's content region, padding excluded
+    metrics_region: ev.metricsRegion ?? 'whole',
+    ...(a.mean_l1_whole !== undefined
+      ? {
+          mean_l1_whole: a.mean_l1_whole,
+          mean_psnr_whole: Number.isFinite(a.mean_psnr_whole) ? a.mean_psnr_whole : null,
+          mean_ssim_whole: a.mean_ssim_whole,
+          content_fraction: a.mean_content_fraction,
+        }
+      : {}),
     units: {
       l1: 'mean absolute error on [0,1] (l1_pm1: on the server’s [-1,1] = 2 x l1)',
       psnr: 'dB, data range 1 on [0,1]',
@@ -797,6 +807,28 @@ export function reportMarkdown(input: ReviewInput, findings: readonly Finding[],
 
   // metrics
   lines.push(`## ${L('Validation metrics', '验证指标')} (${a.n_cases} ${L('cases', '例')})`);
+  lines.push('');
+  if ((ev.metricsRegion ?? 'whole') === 'whole')
+    lines.push(
+      L(
+        'Computed over the whole image including any letterbox padding (a round stored before content-region metrics).',
+        '在含信箱填充的整幅图像上计算（内容区域指标之前保存的轮次）。',
+      ),
+    );
+  else if ((a.mean_content_fraction ?? 1) < 1)
+    lines.push(
+      L(
+        `Computed over each case's content region only (the film: ${(100 * (a.mean_content_fraction ?? 1)).toFixed(0)} % of the image; letterbox/ROI padding excluded). Whole image incl. padding: L1 ${f(a.mean_l1_whole ?? NaN)}, PSNR ${f(a.mean_psnr_whole ?? NaN)} dB.`,
+        `仅在每例的内容区域计算（胶片部分：占图像 ${(100 * (a.mean_content_fraction ?? 1)).toFixed(0)}%；不含信箱/ROI 填充）。整幅图像（含填充）：L1 ${f(a.mean_l1_whole ?? NaN)}，PSNR ${f(a.mean_psnr_whole ?? NaN)} dB。`,
+      ),
+    );
+  else
+    lines.push(
+      L(
+        'Computed over the content region (the whole image here: no padding).',
+        '在内容区域计算（此处即整幅图像：无填充）。',
+      ),
+    );
   lines.push('');
   lines.push(
     ...table(zh ? ['指标', '平均', '中位数', '单位 / 尺度'] : ['metric', 'mean', 'median', 'unit / scale'], [

@@ -137,6 +137,22 @@ export const EVALUATE_STRINGS = {
   'eval.metrics.sharpness': { en: 'Sharpness ratio (per case)', zh: '清晰度比（逐例）' },
   'eval.metrics.sharpnessShort': { en: 'sharpness', zh: '清晰度比' },
   'eval.metrics.perCase': { en: 'Every case ({n})', zh: '全部病例（{n}）' },
+  'eval.metrics.region.content': {
+    en: 'Over the content region only (the film: {pct} % of the image; letterbox/ROI padding excluded). Whole image incl. padding: L1 {l1} on [0,1], PSNR {psnr} dB.',
+    zh: '仅在内容区域计算（胶片部分：占图像 {pct}%；不含信箱/ROI 填充）。整幅图像（含填充）：L1 {l1}（[0,1]），PSNR {psnr} dB。',
+  },
+  'eval.metrics.region.contentWhole': {
+    en: 'Over the content region, which is the whole image here (no padding).',
+    zh: '在内容区域计算；此处内容区域即整幅图像（无填充）。',
+  },
+  'eval.metrics.region.whole': {
+    en: 'Over the whole image incl. any letterbox padding (stored before content-region metrics): not comparable with newer rounds of letterboxed runs.',
+    zh: '在含信箱填充的整幅图像上计算（内容区域指标之前保存）：不能与信箱处理训练的较新轮次直接比较。',
+  },
+  'eval.metrics.region.mixed': {
+    en: 'A and B were measured over different pixels (content region vs whole image): compare with care.',
+    zh: 'A 与 B 的计算像素不同（内容区域与整幅图像）：比较时请谨慎。',
+  },
 
   // gate
   'eval.gate.title': { en: 'Quality gate (Gate-1)', zh: '质量门（Gate-1）' },
