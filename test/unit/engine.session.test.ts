@@ -12,6 +12,7 @@ import type { RgbaImage } from '../../src/core/image';
 import { createRun, openStudioStorage, readHistory, getRun, type StudioStorage } from '../../src/store';
 import { demoValCount, type DemoGenerator, type SourceCase } from '../../src/engine/datasetIds';
 import type { EngineEvent } from '../../src/engine/protocol';
+import { DeviceWatch, faultMessage, inputRangeOf, num } from '../../src/engine/session/faults';
 import { RunRecorder } from '../../src/engine/session/recorder';
 import { TrainingData } from '../../src/engine/session/trainingData';
 import type { TrainMessage } from '../../src/engine/trainMessages';
@@ -227,5 +228,50 @@ describe('TrainingData', () => {
       /case c0: .*8 px images for a 16 px run/,
     );
     await expect(td.load({ kind: 'stored', datasetId: 'nope' }, storage, wrong)).rejects.toThrow(/nope/);
+  });
+});
+
+describe('fault helpers (session/faults.ts)', () => {
+  it('explains a fault with the restored step and the halved lr, numbers short', () => {
+    const nan = faultMessage(
+      { kind: 'nonFinite', step: 40, what: 'G_GAN', value: 'NaN', losses: {}, lr: 2e-4 },
+      30,
+      2e-4,
+      1e-4,
+    );
+    expect(nan.code).toBe('engine.fault.nonFinite');
+    expect(nan.params).toMatchObject({
+      step: 40,
+      restored: 30,
+      lr: '2.00e-4',
+      newLr: '1.00e-4',
+      what: 'G_GAN',
+    });
+    const div = faultMessage(
+      { kind: 'ganDiverged', step: 90, dLoss: 0.0004, gGan: 12.3456, reads: 5, losses: {}, lr: 0.002 },
+      80,
+      0.002,
+      0.001,
+    );
+    expect(div.code).toBe('engine.fault.ganDiverged');
+    expect(div.params).toMatchObject({ dLoss: '4.00e-4', gGan: '12.3', lr: '0.002', reads: 5 });
+    expect(num(Infinity)).toBe('Infinity');
+  });
+
+  it('measures the input range on the [-1,1] scale over the first cases', () => {
+    const r = inputRangeOf([{ photo: img(2, 0), xray: img(2, 255) }]);
+    expect(r).toEqual({ photoMin: -1, photoMax: -1, xrayMin: 1, xrayMax: 1 });
+    expect(inputRangeOf([])).toBeNull();
+  });
+
+  it('a device watch without a GPU device is lost only when told', async () => {
+    const w = new DeviceWatch();
+    w.watch();
+    expect(await w.isLost()).toBe(false);
+    w.simulateLoss('gone');
+    expect(await w.isLost()).toBe(true);
+    expect(w.lost).toBe('gone');
+    w.watch();
+    expect(w.lost).toBeNull();
   });
 });
