@@ -64,7 +64,7 @@ import {
   GanDivergenceWatch,
   type GanDivergenceOptions,
 } from '../core/train/divergence';
-import { stuckChecklist, type InputRange } from '../core/eval/checklist';
+import { stuckChecklist } from '../core/eval/checklist';
 import {
   createRun,
   exportCheckpoint as exportStoredCheckpoint,
@@ -92,7 +92,6 @@ import {
   selectBackend,
   type BackendChoice,
   type BackendSelection,
-  type LosableDevice,
 } from './backend';
 import { checkRunConfig } from './configCheck';
 import {
@@ -160,6 +159,15 @@ import { toTrainMessage, trainMessage, TrainError, type TrainMessage } from './t
 import { datasetSourceFromId, type DemoGenerator, type SourceCase } from './datasetIds';
 import { TrainingData, type LoadedDataset, type PreparedData } from './session/trainingData';
 import { RunRecorder } from './session/recorder';
+import {
+  DeviceWatch,
+  faultMessage,
+  inputRangeOf,
+  lastGoodState,
+  num,
+  poisonGenerator,
+  type Fault,
+} from './session/faults';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -218,63 +226,6 @@ export function metricPoint(m: StepMetrics, timeMs: number): MetricPoint {
   values.lr = m.lr;
   return { step: m.step, epoch: m.epoch, timeMs, values };
 }
-
-/** A number for a fault message (learning rates, losses). */
-function num(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(2) : String(Number(v.toPrecision(3)));
-}
-
-/** Range of the tensors fed to the model ([-1,1] scale) over a few cases, for the checklist. */
-function inputRangeOf(pairs: readonly ImagePair[]): InputRange | null {
-  if (pairs.length === 0) return null;
-  const r = { photoMin: Infinity, photoMax: -Infinity, xrayMin: Infinity, xrayMax: -Infinity };
-  for (const p of pairs.slice(0, 4)) {
-    for (const [img, lo, hi] of [
-      [p.photo, 'photoMin', 'photoMax'],
-      [p.xray, 'xrayMin', 'xrayMax'],
-    ] as const) {
-      const d = img.data;
-      for (let i = 0; i < d.length; i += 4) {
-        for (let c = 0; c < 3; c++) {
-          const v = d[i + c] / 127.5 - 1;
-          if (v < r[lo]) r[lo] = v;
-          if (v > r[hi]) r[hi] = v;
-        }
-      }
-    }
-  }
-  return r;
-}
-
-/** Test hook (injectFault): G's first weight becomes NaN, as a real overflow would leave it. */
-function poisonGenerator(trainer: Trainer): void {
-  const first = trainer.G.params.values().next();
-  if (first.done) return;
-  const v = first.value;
-  tf.tidy(() => v.assign(tf.fill(v.shape, NaN)));
-}
-
-/** A fault found at a metric read or a checkpoint save (onFault). */
-type Fault =
-  | {
-      kind: 'nonFinite';
-      step: number;
-      what: string;
-      value: string;
-      losses: Record<string, number | null>;
-      lr: number;
-    }
-  | {
-      kind: 'ganDiverged';
-      step: number;
-      dLoss: number;
-      gGan: number;
-      reads: number;
-      losses: Record<string, number | null>;
-      lr: number;
-    };
 
 /** Forward mode of an evaluation/preview pass (like Trainer.evaluate). */
 function evalForward(cfg: RunConfig, evalMode: boolean, dropoutSeed: number): ForwardMode {
@@ -445,9 +396,8 @@ export class EngineCore implements EngineApi {
   private run: ActiveRun | null = null;
   /** The last fault the active run recovered from (EngineStatus.recovery). */
   private recovery: RunRecovery | null = null;
-  /** The WebGPU device in use, and why it was lost (null while it works). */
-  private watchedDevice: LosableDevice | null = null;
-  private deviceLost: string | null = null;
+  /** The WebGPU device in use, and why it was lost (session/faults.ts). */
+  private readonly deviceWatch = new DeviceWatch();
   /** The landmark detector: its training session, the detectors it can use, inference. */
   private readonly detectors: DetectorService;
 
@@ -526,30 +476,6 @@ export class EngineCore implements EngineApi {
     };
   }
 
-  /** Notice when the WebGPU device in use is lost (driver reset, another app, device.destroy()). */
-  private watchDevice(): void {
-    const device = activeGpuDevice();
-    this.watchedDevice = device;
-    this.deviceLost = null;
-    if (!device) return;
-    void device.lost.then((info) => {
-      if (this.watchedDevice === device) this.deviceLost ??= info.message || info.reason || 'device lost';
-    });
-  }
-
-  /** Whether the device is lost (waits briefly for `device.lost`: it may settle after a failed read). */
-  private async isDeviceLost(): Promise<boolean> {
-    if (this.deviceLost !== null) return true;
-    const d = this.watchedDevice;
-    if (!d) return false;
-    const lost = await Promise.race([
-      d.lost.then(() => true),
-      new Promise<boolean>((r) => setTimeout(() => r(false), 300)),
-    ]);
-    if (lost && this.watchedDevice === d) this.deviceLost ??= 'device lost';
-    return this.deviceLost !== null;
-  }
-
   private setPhase(phase: EnginePhase, activity: EngineStatus['activity'] = this.activity): void {
     this.phase = phase;
     this.activity = activity;
@@ -574,7 +500,7 @@ export class EngineCore implements EngineApi {
     this.setPhase('initializing');
     try {
       this.selection = await this.opts.select(params.backend);
-      this.watchDevice();
+      this.deviceWatch.watch();
       this.storage = await this.opts.openStorage(params.storagePrefix);
     } catch (e) {
       this.setPhase('failed');
@@ -1107,7 +1033,7 @@ export class EngineCore implements EngineApi {
           restartClock();
           continue;
         }
-        if (this.deviceLost !== null) {
+        if (this.deviceWatch.lost !== null) {
           await this.recoverDevice(run);
           restartClock();
           continue;
@@ -1121,7 +1047,7 @@ export class EngineCore implements EngineApi {
           outcome = await this.gpu.run(() => this.stepOnce(run, clock));
         } catch (e) {
           // a lost device makes reads fail: recover (next turn) instead of failing the run
-          if (!(await this.isDeviceLost())) throw e;
+          if (!(await this.deviceWatch.isLost())) throw e;
           outcome = 'lost';
         }
         if (outcome !== 'ok') restartClock();
@@ -1165,7 +1091,7 @@ export class EngineCore implements EngineApi {
       const bad = m.finite ? null : (firstNonFinite(m) ?? { name: 'a loss', value: NaN });
       if (bad) {
         // garbage read from a lost device is the device's fault, not the run's
-        if (await this.isDeviceLost()) return 'lost';
+        if (await this.deviceWatch.isLost()) return 'lost';
         await this.onFault(run, {
           kind: 'nonFinite',
           step: m.step,
@@ -1196,7 +1122,7 @@ export class EngineCore implements EngineApi {
       // a save found NaN/Inf weights between metric reads: refused, and handled like a NaN loss
       const b = run.badWeights;
       run.badWeights = null;
-      if (await this.isDeviceLost()) return 'lost';
+      if (await this.deviceWatch.isLost()) return 'lost';
       await this.onFault(run, {
         kind: 'nonFinite',
         step: b.step,
@@ -1216,26 +1142,13 @@ export class EngineCore implements EngineApi {
 
   // ----- faults ------------------------------------------------------------------------------
 
-  /** The newest stored checkpoint of the run (`last` or `best`): every stored one is finite (saveNow). */
-  private async lastGoodState(run: ActiveRun): Promise<TrainerState | null> {
-    const storage = this.need().storage;
-    let pick: CheckpointRecord | null = null;
-    for (const name of ['last', 'best']) {
-      const rec = await getCheckpoint(storage.checkpoints, run.id, name);
-      if (rec && (!pick || rec.step > pick.step)) pick = rec;
-    }
-    if (!pick) return null;
-    const { files } = await loadCheckpoint(storage.checkpoints, run.id, pick.name);
-    return loadTrainerState(files, `run ${run.record.name}, checkpoint "${pick.name}"`);
-  }
-
   /**
    * Replace the run's trainer by its last good checkpoint (a fresh start from the seed when none
    * was saved yet), with the run's current config; cut the history after that step. Returns the step.
    */
   private async rollback(run: ActiveRun, disposeOld: boolean): Promise<number> {
     const storage = this.need().storage;
-    const state = await this.lastGoodState(run);
+    const state = await lastGoodState(storage.checkpoints, run.id, run.record.name);
     const opts = { gradNorms: true };
     const fresh = state
       ? Trainer.restore({ ...state, config: run.cfg }, run.data, opts)
@@ -1285,16 +1198,7 @@ export class EngineCore implements EngineApi {
     const lr = run.cfg.lr;
     const newLr = lr / 2;
     const restored = await this.rollback(run, true);
-    const common = { step: f.step, restored, lr: num(lr), newLr: num(newLr) };
-    const message =
-      f.kind === 'nonFinite'
-        ? trainMessage('engine.fault.nonFinite', { ...common, what: f.what, value: f.value })
-        : trainMessage('engine.fault.ganDiverged', {
-            ...common,
-            dLoss: num(f.dLoss),
-            gGan: num(f.gGan),
-            reads: f.reads,
-          });
+    const message = faultMessage(f, restored, lr, newLr);
     const checklist = stuckChecklist({
       cfg: run.cfg,
       evalMode: run.cfg.eval_mode,
@@ -1349,7 +1253,7 @@ export class EngineCore implements EngineApi {
    * continue. The store is only read (and the history cut back to the checkpoint).
    */
   private async recoverDevice(run: ActiveRun): Promise<void> {
-    const reason = this.deviceLost ?? 'device lost';
+    const reason = this.deviceWatch.lost ?? 'device lost';
     const from = this.need().selection.backend;
     const step = run.trainer.globalStep;
     this.warn(trainMessage('engine.fault.deviceLost', { step, reason }));
@@ -1367,7 +1271,7 @@ export class EngineCore implements EngineApi {
         this.detectors.forgetLoaded();
         await resetBackend(from);
         this.selection = await this.opts.select(from);
-        this.watchDevice();
+        this.deviceWatch.watch();
         const cfg = run.cfg;
         run.data = createInMemoryDataSource(applyTrainSubset(run.prepared.train, run.cfg), {
           size: cfg.size,
@@ -1394,11 +1298,11 @@ export class EngineCore implements EngineApi {
    * the backend first. The ended run's networks went with the device (its checkpoints did not).
    */
   private async reviveBackend(): Promise<void> {
-    if (this.deviceLost === null || (this.run && !this.run.ended)) return;
-    const reason = this.deviceLost;
+    if (this.deviceWatch.lost === null || (this.run && !this.run.ended)) return;
+    const reason = this.deviceWatch.lost;
     const from = this.need().selection.backend;
     await this.gpu.run(async () => {
-      if (this.deviceLost === null) return;
+      if (this.deviceWatch.lost === null) return;
       const run = this.run;
       if (run) {
         for (const drop of [() => run.trainer.dispose(), () => run.data.dispose()]) {
@@ -1413,7 +1317,7 @@ export class EngineCore implements EngineApi {
       this.detectors.forgetLoaded();
       await resetBackend(from);
       this.selection = await this.opts.select(from);
-      this.watchDevice();
+      this.deviceWatch.watch();
       const to = this.need().selection.backend;
       this.warn(trainMessage('engine.fault.deviceLost', { step: run?.trainer.globalStep ?? 0, reason }));
       this.warn(
@@ -1442,7 +1346,7 @@ export class EngineCore implements EngineApi {
     const device = activeGpuDevice();
     if (device) device.destroy();
     // off WebGPU there is no device to destroy: the engine is told its device is lost
-    else this.deviceLost = 'device.destroy() (simulated for a backend without a GPU device)';
+    else this.deviceWatch.simulateLoss('device.destroy() (simulated for a backend without a GPU device)');
   }
 
   private async preview(run: ActiveRun): Promise<void> {
