@@ -11,6 +11,8 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { withDefaults, type RunConfig } from '../../src/core/config';
+import { EngineCore } from '../../src/engine/engineCore';
+import type { DemoGenerator, SourceCase } from '../../src/engine/datasetIds';
 import type { Engine, EngineEvent, EngineStatus, StartOptions } from '../../src/engine/protocol';
 import { createRun, getRun, listRuns, setRunStatus, updateRun, type RunRecord } from '../../src/store/runs';
 import type { Kv } from '../../src/store/kv';
@@ -385,5 +387,67 @@ describe('stored queues', () => {
     expect(listed.sweeps.map((s) => s.id)).toEqual([rec.id]);
     expect(listed.damaged[0]).toMatch(/sweep\/broken is damaged/);
     expect(() => checkSweepRecord(null, 'sweep/x')).toThrow(/sweep\/x is damaged \(not an object\)/);
+  });
+});
+
+/** 12 flat toy cases (10 train, 2 val) at the run's size: enough to count what the engine trains on. */
+const toyDemo: DemoGenerator = async (n, _seed, size) => {
+  const img = (v: number) => ({
+    width: size,
+    height: size,
+    data: new Uint8ClampedArray(size * size * 4).fill(v),
+  });
+  const cases: SourceCase[] = Array.from({ length: n }, (_, i) => ({
+    id: `toy${String(i).padStart(2, '0')}`,
+    split: i < n - 2 ? 'train' : 'val',
+    landmarks: null,
+    photo: img(40 + i),
+    xray: img(200 - i),
+  }));
+  return { cases };
+};
+
+describe('the engine trains on the subset and stops at max_steps', () => {
+  it('train_subset 4: 4 steps per epoch; max_steps 3 ends the run at step 3; the sweep tag is stored', async () => {
+    const core = new EngineCore({ home: 'node', demo: toyDemo, eventEveryMs: 0, historyEveryMs: 0 });
+    const prefix = `sqe-${globalThis.crypto.randomUUID()}`;
+    await core.init({ backend: 'cpu', storagePrefix: prefix });
+    const ds = await core.loadDataset({ kind: 'demo', cases: 12, seed: 1 });
+    expect(ds.trainCount).toBe(10);
+    const config = withDefaults({
+      netG: 'unet_32',
+      size: 32,
+      ngf: 4,
+      ndf: 4,
+      n_epochs: 1,
+      n_epochs_decay: 1,
+      log_every: 1,
+      val_every: 50,
+      save_every: 50,
+      train_subset: 4,
+      max_steps: 3,
+    });
+    const sweep = {
+      id: 'sw1',
+      name: 'study',
+      index: 0,
+      vary: { train_subset: 4 },
+      subset: { size: 4, of: 10 },
+    };
+    const started = await core.start({ config, name: '4 cases', sweep });
+    expect([started.stepsPerEpoch, started.totalSteps]).toEqual([4, 3]);
+    for (let i = 0; i < 600 && (await core.getStatus()).phase !== 'ready'; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    const storage = await openStudioStorage({ prefix });
+    const run = await getRun(storage.runs, started.run.id);
+    expect(run?.status).toBe('finished');
+    expect(run?.step).toBe(3);
+    expect(run?.sweep).toEqual(sweep);
+    // a subset larger than the training split is refused before a run is stored
+    await expect(core.start({ config: { ...config, train_subset: 11 }, name: 'too many' })).rejects.toThrow(
+      /larger than the training split \(10 cases\)/,
+    );
+    expect((await listRuns(storage.runs)).total).toBe(1);
+    await core.dispose();
   });
 });
