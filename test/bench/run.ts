@@ -8,11 +8,12 @@
  * Numbers depend on the machine and its load; each script prints the load average with its table.
  *
  * `npm run bench -- <name> [options]` runs one benchmark with its options instead: train-step,
- * import, phantom-preview, soak, traceability, bundle, or `study` (the real-anatomy benchmark,
+ * import, phantom-preview, soak, traceability, bundle, any other test/bench/<name>.ts, or `study` (the real-anatomy benchmark,
  * test/bench/study.ts: soft-tissue profile -> film pairs from the ISBI films, baseline vs P2.5 and
  * the sample-size study; not part of the default list: it trains for about an hour).
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 const scripts: [string, string[]][] = [
   ['test/bench/train-step.ts', []],
@@ -34,9 +35,14 @@ const named: Record<string, string> = {
 
 const [name, ...rest] = process.argv.slice(2);
 if (name !== undefined) {
-  const file = named[name] ?? (name.endsWith('.ts') ? name : undefined);
+  // a listed name, any test/bench/<name>.ts, or a path to a .ts file
+  const file =
+    named[name] ??
+    (existsSync(`test/bench/${name}.ts`) ? `test/bench/${name}.ts` : name.endsWith('.ts') ? name : undefined);
   if (!file) {
-    console.error(`unknown benchmark "${name}"; one of: ${Object.keys(named).join(', ')}`);
+    console.error(
+      `unknown benchmark "${name}"; one of: ${Object.keys(named).join(', ')} (or any test/bench/<name>.ts)`,
+    );
     process.exit(2);
   }
   const r = spawnSync('npx', ['tsx', file, ...rest], { stdio: 'inherit' });

@@ -267,7 +267,10 @@ export async function runStudyBench(o: StudyBenchOptions): Promise<StudyBenchRes
     dataLabel,
     held: 'steps',
     runs: recipeRuns,
-    say: () => {},
+    say: (line) => {
+      // the progress lines (every log_every steps: losses, it/s) and the validation lines
+      if (!o.quick) o.say(line);
+    },
     tell: o.say,
   });
   await writeComparison(
@@ -312,7 +315,10 @@ export async function runStudyBench(o: StudyBenchOptions): Promise<StudyBenchRes
     dataLabel,
     held: 'steps',
     runs: studyRuns,
-    say: () => {},
+    say: (line) => {
+      // the progress lines (every log_every steps: losses, it/s) and the validation lines
+      if (!o.quick) o.say(line);
+    },
     tell: o.say,
   });
   await writeComparison(
