@@ -461,6 +461,38 @@ describe('report files', () => {
 describe('landmarks section', () => {
   const cfg: RunConfig = { ...DEFAULT_CONFIG, size: 512 };
 
+  it('says where the metrics were computed: whole image for an old round, the content region with its whole-image figures for a new one', () => {
+    const cfg: RunConfig = { ...DEFAULT_CONFIG, size: 512, preprocess: 'letterbox' };
+    const old = clinicInput(cfg, false);
+    expect(reviewBundle(old, 'en', {}).markdown).toContain(
+      'Computed over the whole image including any letterbox padding (a round stored before content-region metrics).',
+    );
+    expect(metricsJson(old.evaluation, null).metrics_region).toBe('whole');
+    const ev = old.evaluation;
+    const fresh = {
+      ...old,
+      evaluation: {
+        ...ev,
+        metricsRegion: 'content' as const,
+        aggregate: {
+          ...ev.aggregate,
+          mean_l1_whole: 0.15,
+          mean_psnr_whole: 18.2,
+          mean_ssim_whole: 0.5,
+          mean_content_fraction: 0.81,
+        },
+      },
+    };
+    expect(reviewBundle(fresh, 'en', {}).markdown).toContain(
+      "Computed over each case's content region only (the film: 81 % of the image; letterbox/ROI padding excluded). Whole image incl. padding: L1 0.15, PSNR 18.2 dB.",
+    );
+    expect(reviewBundle(fresh, 'zh', {}).markdown).toContain('仅在每例的内容区域计算（胶片部分：占图像 81%');
+    const j = metricsJson(fresh.evaluation, 'best');
+    expect(j.metrics_region).toBe('content');
+    expect(j.mean_l1_whole).toBe(0.15);
+    expect(j.content_fraction).toBe(0.81);
+  });
+
   it('is absent without landmark data (Markdown en/zh and JSON)', () => {
     const input = clinicInput(cfg, false);
     const en = reviewBundle(input, 'en', {});
