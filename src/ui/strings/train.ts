@@ -456,6 +456,10 @@ export const TRAIN_STRINGS = {
     zh: '在未告知的情况下停止（重新加载、崩溃或关闭标签页）。“继续训练”将从最近的检查点恢复。',
   },
   'train.runs.bestValue': { en: '{metric} {value} at step {step}', zh: '{metric} {value}（第 {step} 步）' },
+  'train.runs.bestWholeImage': {
+    en: '(older rule: whole image incl. any padding)',
+    zh: '（旧规则：整幅图像，含任何填充）',
+  },
 
   // --- continue from a checkpoint (a new run from its weights) ---
   'train.cont.title': {
