@@ -6,12 +6,11 @@ import {
   auditDataset,
   auditSummary,
   auditSummaryMarkdown,
-  computeImageFeatures,
-  orientationScores,
   type AuditCaseInput,
   type AuditResult,
   type CaseFeatures,
 } from '../../src/core/data/audit';
+import { computeImageFeatures, orientationScores } from '../../src/core/data/auditFeatures';
 import type { AuditFlag } from '../../src/core/data/dataset';
 import { findNearDuplicates, hammingDistance, phash } from '../../src/core/data/phash';
 import { flipHorizontal, resizeRgba } from '../../src/core/data/resize';
