@@ -6,6 +6,7 @@
  * the same --out (or --resume) skips the finished runs and continues an interrupted one from its
  * checkpoint, so the queue survives a crash.
  */
+import { DEFAULT_MM_PER_PX } from '../core/data/dataset';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunConfig } from '../core/config';
@@ -68,6 +69,11 @@ export const EXPERIMENT_OPTIONS: OptionSpecs = {
   },
   log_every: { type: 'string', arg: '<n>', help: 'print losses every n steps (default from the config)' },
   val_every: { type: 'string', arg: '<n>', help: 'validate every n steps (0 = only at the end)' },
+  'mm-per-px': {
+    type: 'string',
+    arg: '<mm>',
+    help: `--data: pixel spacing of the images in the folder, mm (default ${DEFAULT_MM_PER_PX}, ISBI 2015 films); landmark windows and traceability in mm use it`,
+  },
   save_every: {
     type: 'string',
     arg: '<n>',
@@ -473,11 +479,12 @@ export function experimentBasics(values: ParsedValues, command: string) {
   }
   const count = numberOption(values, 'cases', { integer: true, min: 2 }) ?? 100;
   const steps = numberOption(values, 'steps', { integer: true, min: 1 });
+  const mmPerPx = numberOption(values, 'mm-per-px', { min: 1e-9 });
   /** Data for a config: the demo at its size, or the folder at its size and preprocessing (base seed: same splits). */
   const load = (cfg: RunConfig): Promise<LoadedData> =>
     values.demo
       ? loadDemo({ ...cfg, seed: base.seed }, count)
-      : loadFolder(dataDir as string, { ...cfg, seed: base.seed });
+      : loadFolder(dataDir as string, { ...cfg, seed: base.seed }, { mmPerPx });
   const dataLabel = values.demo ? `demo phantom (${count} cases, seed ${base.seed})` : `folder ${dataDir}`;
   return { out, say, tell, base: { ...base, ...logging }, steps, load, dataLabel };
 }

@@ -291,5 +291,19 @@ describe('cli sweep and study', () => {
     ]);
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/either --steps .* or --epochs/);
+    // --data folders of resized films give their own spacing (landmark windows, traceability in mm)
+    const spacing = await runMain([
+      'sweep',
+      '--data',
+      join(dir, 'none'),
+      '--mm-per-px',
+      '0',
+      '--vary',
+      'lambda_L1=1,2',
+      '--out',
+      join(dir, 'w'),
+    ]);
+    expect(spacing.code).toBe(2);
+    expect(spacing.stderr).toMatch(/--mm-per-px must be at least/);
   });
 });
