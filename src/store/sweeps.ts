@@ -11,6 +11,7 @@
  * runs database: databases written before it simply have no queues (no schema change).
  */
 import type { RunConfig } from '../core/config';
+import type { DetectorRef } from '../core/detector/traceability';
 import { NotFoundError, asStorageFull } from './errors';
 import { newId } from './ids';
 import { assertId, keysUnder, updateIf, type Kv } from './kv';
@@ -58,6 +59,8 @@ export interface SweepQueueRecord {
   dataSource: SweepDataSource;
   /** The validation metric that picks each run's `best` checkpoint (engine BestMetric). */
   bestMetric: string;
+  /** The landmark detector that scores each run's traceability (as the Train view chose it); absent: none. */
+  traceability?: DetectorRef | null;
   /** A study: what is the same for every run, and how much. */
   held?: 'steps' | 'epochs';
   heldValue?: number;

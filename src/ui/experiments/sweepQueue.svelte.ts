@@ -17,6 +17,7 @@
  * `{ id, kind, paused, cancelled, done, progress, entries: [{ index, name, status, runId, best }] }`.
  */
 import type { RunConfig } from '../../core/config';
+import type { DetectorRef } from '../../core/detector/traceability';
 import type { BestMetric, Engine, EngineEvent, EngineStatus } from '../../engine/protocol';
 import { toTrainMessage, type TrainMessage } from '../../engine/trainMessages';
 import type { Kv } from '../../store/kv';
@@ -46,6 +47,8 @@ export interface NewQueue {
   datasetId: string;
   dataSource: SweepDataSource;
   bestMetric: BestMetric;
+  /** The Train view's traceability detector (null: none). */
+  traceability?: DetectorRef | null;
   keys: string[];
   entries: SweepEntry[];
   held?: 'steps' | 'epochs';
@@ -242,6 +245,7 @@ export class SweepQueue {
           config: next.config as RunConfig,
           name: next.name,
           bestMetric: rec.bestMetric as BestMetric,
+          traceability: rec.traceability ?? null,
           sweep,
         });
         await this.changeEntry(next.index, { runId: started.run.id });
