@@ -308,6 +308,8 @@ export class CompareState {
   autoPredict(): void {
     const key = this.gridKey;
     if (!key || key === this.autoKey || !train.engine || train.activeRunId || this.gridBusy) return;
+    // a run still training (e.g. later in a sweep) would change its checkpoints: wait for it
+    if (this.gridRuns.some((r) => r.status === 'running' || r.status === 'paused')) return;
     this.autoKey = key;
     void this.predictGrid();
   }
