@@ -3,15 +3,17 @@
  * (input: the film's soft-tissue profile, a silhouette without bone; target: the film — see
  * `cli profile-pairs`), a fixed seeded hold-out is set aside, and at a CPU-friendly size the
  * baseline (stretch, L1 only = lambda_grad 0, the server's pix2pix defaults otherwise) is trained
- * against the P2.5 recipe (ROI/letterbox + gradient loss) — as a 2 x 2 so each half of the recipe
- * is seen alone — and the recipe's sample-size study (nested subsets, steps held equal). The runs
+ * against the P2.5 recipe (ROI/letterbox + gradient loss 10; with --recipes grid as a 2 x 2 so each
+ * half of the recipe is seen alone) and the recipe's sample-size study (nested subsets, steps held
+ * equal; its all-cases point is the P2.5 run itself). The runs
  * go through the CLI's queue (`runQueue` -> `trainRun`, full evaluation: content-region metrics,
  * sharpness, landmark-region sharpness, traceability with the shipped detector), so a rerun on the
  * same --out skips finished runs. Writes <out>/real-anatomy.md/.json/.png (+ the queues' own
  * comparison and study files) and prints the tables.
  *
  *   npx tsx test/bench/study.ts [--out DIR] [--quick] [--films DIR --landmarks CSV] [--pairs DIR]
- *       [--steps N] [--size 128] [--ngf 16] [--ndf 16] [--subsets 20,40,80,all] [--backend wasm]
+ *       [--steps N] [--size 128] [--ngf 16] [--ndf 16] [--subsets 20,40,80,all] [--recipes pair|grid]
+ *       [--backend wasm]
  */
 import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -55,6 +57,11 @@ export interface StudyBenchOptions {
   ngf: number;
   ndf: number;
   subsets: string;
+  /**
+   * 'pair': baseline and the P2.5 recipe only; 'grid': the 2 x 2 (each half of the recipe alone
+   * too). The study's "all" point is the P2.5 recipe run itself (same config, cases and steps).
+   */
+  recipes: 'pair' | 'grid';
   valEvery: number;
   backend: string;
   seed: number;
@@ -78,6 +85,7 @@ export function defaultOptions(quick: boolean): Omit<StudyBenchOptions, 'say' | 
         ngf: 4,
         ndf: 4,
         subsets: '2,all',
+        recipes: 'grid',
         valEvery: 0,
         backend: 'wasm',
         seed: 1,
@@ -95,6 +103,7 @@ export function defaultOptions(quick: boolean): Omit<StudyBenchOptions, 'say' | 
         ngf: 16,
         ndf: 16,
         subsets: '20,40,80,all',
+        recipes: 'pair',
         valEvery: 0,
         backend: 'wasm',
         seed: 1,
@@ -252,12 +261,16 @@ export async function runStudyBench(o: StudyBenchOptions): Promise<StudyBenchRes
     { key: 'preprocess', values: ['stretch', 'roi'] },
     { key: 'lambda_grad', values: [0, 10] },
   ]);
-  const recipeRuns: QueueRun[] = sweep.map((r) => ({
-    name: r.name,
-    dir: runDirName(r.name),
-    config: sweepRunConfig(base, {}, r),
-    steps: o.steps,
-  }));
+  const isBaseline = (c: RunConfig): boolean => c.preprocess === 'stretch' && c.lambda_grad === 0;
+  const isRecipe = (c: RunConfig): boolean => c.preprocess !== 'stretch' && c.lambda_grad > 0;
+  const recipeRuns: QueueRun[] = sweep
+    .map((r) => ({
+      name: r.name,
+      dir: runDirName(r.name),
+      config: sweepRunConfig(base, {}, r),
+      steps: o.steps,
+    }))
+    .filter((r) => o.recipes === 'grid' || isBaseline(r.config) || isRecipe(r.config));
   o.say(`recipes: ${recipeRuns.length} runs x ${o.steps} steps at ${o.size} px (ngf ${o.ngf}, ndf ${o.ndf})`);
   const rq = await runQueue({
     kind: 'sweep',
@@ -293,13 +306,17 @@ export async function runStudyBench(o: StudyBenchOptions): Promise<StudyBenchRes
     parseSubsetSizes(o.subsets),
     base.seed,
   );
-  const studyRuns: QueueRun[] = subsets.map((s) => ({
-    name: `${s.n} cases${s.label === 'all' ? ' (all)' : ''}`,
-    dir: `${String(s.n).padStart(4, '0')}_cases`,
-    config: recipe,
-    trainIds: s.ids,
-    steps: o.steps,
-  }));
+  // every training case with the recipe's config and steps is the P2.5 run already: not trained twice
+  const allCases = subsets.find((s) => s.n === data.train.length);
+  const studyRuns: QueueRun[] = subsets
+    .filter((s) => s !== allCases)
+    .map((s) => ({
+      name: `${s.n} cases`,
+      dir: `${String(s.n).padStart(4, '0')}_cases`,
+      config: recipe,
+      trainIds: s.ids,
+      steps: o.steps,
+    }));
   const byId = new Map(data.train.map((p, i) => [p.id ?? `train${i}`, p]));
   o.say(
     `study: ${subsets.map((s) => s.n).join(' / ')} of ${data.train.length} training cases, ${data.val.length} val`,
@@ -345,7 +362,15 @@ export async function runStudyBench(o: StudyBenchOptions): Promise<StudyBenchRes
       }),
     );
   const recipes = await rowsOf(recipeRuns, recipeOut);
-  const study = await rowsOf(studyRuns, studyOut);
+  const recipeRow = recipes.find(
+    (r) => r.preprocess === recipe.preprocess && r.lambda_grad === recipe.lambda_grad,
+  );
+  const study = [
+    ...(await rowsOf(studyRuns, studyOut)),
+    ...(allCases && recipeRow
+      ? [{ ...recipeRow, name: `${allCases.n} cases (all) = the P2.5 recipe run` }]
+      : []),
+  ];
   const points: StudyPoint[] = study.map((r) => ({
     cases: r.train_cases,
     val_l1: r.final?.mean_l1 ?? null,
@@ -398,7 +423,7 @@ export async function runStudyBench(o: StudyBenchOptions): Promise<StudyBenchRes
       '(content region: letterbox padding excluded; the whole-image L1 beside it), traceability = the shipped ' +
       'detector on the prediction vs the ground-truth landmarks in the film frame.',
     '',
-    '## Baseline vs the P2.5 recipe (2 x 2)',
+    o.recipes === 'grid' ? '## Baseline vs the P2.5 recipe (2 x 2)' : '## Baseline vs the P2.5 recipe',
     '',
     benchTable(recipes, recipeLabel),
     '',
@@ -471,6 +496,7 @@ export async function main(argv: string[]): Promise<number> {
       ngf: { type: 'string' },
       ndf: { type: 'string' },
       subsets: { type: 'string' },
+      recipes: { type: 'string' },
       backend: { type: 'string' },
       'val-every': { type: 'string' },
     },
@@ -489,6 +515,7 @@ export async function main(argv: string[]): Promise<number> {
     ngf: n(values.ngf, d.ngf),
     ndf: n(values.ndf, d.ndf),
     subsets: values.subsets ?? d.subsets,
+    recipes: values.recipes === 'grid' ? 'grid' : values.recipes === 'pair' ? 'pair' : d.recipes,
     backend: values.backend ?? d.backend,
     valEvery: n(values['val-every'], d.valEvery),
     say: (s) => console.log(s),
