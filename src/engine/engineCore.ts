@@ -159,6 +159,7 @@ import { toTrainMessage, trainMessage, TrainError, type TrainMessage } from './t
 import { datasetSourceFromId, type DemoGenerator, type SourceCase } from './datasetIds';
 import { TrainingData, type LoadedDataset, type PreparedData } from './session/trainingData';
 import { RunRecorder } from './session/recorder';
+import { TrainingSession, type SessionWork, type StepClock, type StepOutcome } from './session/session';
 import {
   DeviceWatch,
   faultMessage,
@@ -292,11 +293,6 @@ class Mutex {
 // The active run
 // ---------------------------------------------------------------------------------------------
 
-interface SpeedSample {
-  steps: number;
-  ms: number;
-}
-
 interface ActiveRun {
   id: string;
   cfg: RunConfig;
@@ -310,15 +306,8 @@ interface ActiveRun {
   previewEvery: number;
   totalSteps: number;
   record: RunRecord;
-  paused: boolean;
-  wake: (() => void) | null;
-  stopRequested: boolean;
-  /** The loop has ended (finished, stopped, failed). */
-  ended: boolean;
-  loop: Promise<void> | null;
-  /** Active time before the current running stretch, ms. */
-  durationBaseMs: number;
-  runningSince: number | null;
+  /** Running / paused / stopping / ended, active time, speed, the loop (session/session.ts). */
+  session: TrainingSession;
   /** History buffers, metric events, heartbeats (session/recorder.ts). */
   recorder: RunRecorder;
   lastSavedStep: number;
@@ -331,7 +320,6 @@ interface ActiveRun {
   /** The run's earlier validation rounds for the stuck detector, oldest first. */
   roundDiags: RoundDiag[];
   lastLr: number;
-  speed: SpeedSample[];
   releaseLock: () => void;
   /** Traceability scorer of the run's validation rounds (StartOptions.traceability), or null. */
   tracer: RoundTracer | null;
@@ -428,7 +416,7 @@ export class EngineCore implements EngineApi {
       yieldNow: () => this.opts.yieldNow(),
       now: () => this.opts.now(),
       gpu: (fn) => this.gpu.run(fn),
-      ganRunId: () => (this.run && !this.run.ended ? this.run.id : null),
+      ganRunId: () => (this.run && !this.run.session.ended ? this.run.id : null),
       demoSource: () => {
         const info = this.dataset?.info;
         return info && info.source.kind === 'demo'
@@ -468,7 +456,7 @@ export class EngineCore implements EngineApi {
   private status(): EngineStatus {
     return {
       phase: this.phase,
-      runId: this.run && !this.run.ended ? this.run.id : null,
+      runId: this.run && !this.run.session.ended ? this.run.id : null,
       dataset: this.dataset?.info ?? null,
       backend: this.selection?.backend ?? null,
       activity: this.activity,
@@ -495,7 +483,8 @@ export class EngineCore implements EngineApi {
   }
 
   async init(params: InitOptions): Promise<EngineInfo> {
-    if (this.run && !this.run.ended) throw new TrainError(trainMessage('engine.busy', { run: this.run.id }));
+    if (this.run && !this.run.session.ended)
+      throw new TrainError(trainMessage('engine.busy', { run: this.run.id }));
     this.detectors.assertNotTraining();
     this.setPhase('initializing');
     try {
@@ -563,7 +552,8 @@ export class EngineCore implements EngineApi {
 
   async loadDataset(source: DatasetSource): Promise<DatasetInfo> {
     const { storage } = this.need();
-    if (this.run && !this.run.ended) throw new TrainError(trainMessage('engine.busy', { run: this.run.id }));
+    if (this.run && !this.run.session.ended)
+      throw new TrainError(trainMessage('engine.busy', { run: this.run.id }));
     const before = this.phase;
     this.setPhase('loadingDataset');
     try {
@@ -611,7 +601,8 @@ export class EngineCore implements EngineApi {
   // ----- runs --------------------------------------------------------------------------------
 
   private assertIdle(): void {
-    if (this.run && !this.run.ended) throw new TrainError(trainMessage('engine.busy', { run: this.run.id }));
+    if (this.run && !this.run.session.ended)
+      throw new TrainError(trainMessage('engine.busy', { run: this.run.id }));
   }
 
   async start(params: StartOptions): Promise<RunStarted> {
@@ -883,7 +874,6 @@ export class EngineCore implements EngineApi {
     }
     const spe = stepsPerEpoch(data.trainCount, cfg.batch_size);
     const epochs = lastEpoch(cfg) - cfg.epoch_count + 1;
-    const now = this.opts.now();
     const run: ActiveRun = {
       id: record.id,
       cfg,
@@ -897,13 +887,10 @@ export class EngineCore implements EngineApi {
       previewEvery: Math.max(1, Math.floor(p.previewEvery ?? Math.max(20, cfg.log_every * 4))),
       totalSteps: runTotalSteps(cfg, Math.max(0, epochs) * spe),
       record,
-      paused: false,
-      wake: null,
-      stopRequested: false,
-      ended: false,
-      loop: null,
-      durationBaseMs: record.durationMs,
-      runningSince: now,
+      session: new TrainingSession(
+        { now: () => this.opts.now(), yieldNow: () => this.opts.yieldNow() },
+        record.durationMs,
+      ),
       recorder: new RunRecorder(
         record.id,
         {
@@ -913,7 +900,7 @@ export class EngineCore implements EngineApi {
           now: () => this.opts.now(),
           progress: () => this.progress(run),
           position: () => ({
-            durationMs: this.durationMs(run),
+            durationMs: run.session.durationMs,
             step: run.trainer.globalStep,
             epoch: run.trainer.epoch,
           }),
@@ -927,7 +914,6 @@ export class EngineCore implements EngineApi {
       trainSubset: chooseTrainSubset(applyTrainSubset(prepared.train, cfg), cfg.seed),
       roundDiags,
       lastLr: trainer.nextLearningRate,
-      speed: [],
       releaseLock: () => undefined,
       tracer,
       policy: {
@@ -959,12 +945,8 @@ export class EngineCore implements EngineApi {
       this.emit({ type: 'previewCases', runId: run.id, cases });
     }
     this.emitProgress(run);
-    run.loop = this.loop(run);
+    run.session.start(this.ganWork(run));
     return { run: record, fromStep: trainer.globalStep, totalSteps: run.totalSteps, stepsPerEpoch: spe };
-  }
-
-  private durationMs(run: ActiveRun): number {
-    return run.durationBaseMs + (run.runningSince !== null ? this.opts.now() - run.runningSince : 0);
   }
 
   private async patchRun(run: ActiveRun, patch: RunPatch): Promise<RunRecord> {
@@ -975,18 +957,8 @@ export class EngineCore implements EngineApi {
     return rec;
   }
 
-  private recordSpeed(run: ActiveRun, steps: number, ms: number): void {
-    if (steps <= 0 || ms <= 0) return;
-    run.speed.push({ steps, ms });
-    while (run.speed.length > 12) run.speed.shift();
-  }
-
   private progress(run: ActiveRun): TrainProgress {
-    // the first sample includes shader compilation: leave it out once there are others
-    const samples = run.speed.length > 1 ? run.speed.slice(1) : run.speed;
-    const steps = samples.reduce((a, s) => a + s.steps, 0);
-    const ms = samples.reduce((a, s) => a + s.ms, 0);
-    const itPerSec = steps > 0 && ms > 0 ? (1000 * steps) / ms : null;
+    const itPerSec = run.session.itPerSec();
     const step = run.trainer.globalStep;
     const mem = tf.memory() as tf.MemoryInfo & { numBytesAllocatedInGPU?: number; numBytesInGPU?: number };
     return {
@@ -1001,7 +973,7 @@ export class EngineCore implements EngineApi {
       itPerSec,
       imagesPerSec: itPerSec === null ? null : itPerSec * run.cfg.batch_size,
       etaSec: itPerSec ? Math.max(0, run.totalSteps - step) / itPerSec : null,
-      durationMs: this.durationMs(run),
+      durationMs: run.session.durationMs,
       gpuBytesAllocated: typeof mem.numBytesAllocatedInGPU === 'number' ? mem.numBytesAllocatedInGPU : null,
       gpuBytesInUse: typeof mem.numBytesInGPU === 'number' ? mem.numBytesInGPU : null,
       tensorBytes: mem.numBytes,
@@ -1014,49 +986,25 @@ export class EngineCore implements EngineApi {
     this.emit({ type: 'progress', progress: this.progress(run) });
   }
 
-  private async loop(run: ActiveRun): Promise<void> {
-    const now = this.opts.now;
-    // training speed: steps and time since the last metric read, minus previews/validation/saves
-    const clock = { syncAt: now(), steps: 0, otherMs: 0 };
-    const restartClock = (): void => {
-      clock.syncAt = now();
-      clock.steps = 0;
-      clock.otherMs = 0;
+  /** The GAN run as the session's work (session/session.ts drives the loop). */
+  private ganWork(run: ActiveRun): SessionWork {
+    return {
+      done: () => run.trainer.globalStep >= run.totalSteps,
+      repair: async () => {
+        if (this.deviceWatch.lost === null) return false;
+        await this.recoverDevice(run);
+        return true;
+      },
+      step: (clock) => this.gpu.run(() => this.stepOnce(run, clock)),
+      classify: async (e) => {
+        // a lost device makes reads fail: recover (next turn) instead of failing the run
+        if (!(await this.deviceWatch.isLost())) throw e;
+        return 'lost';
+      },
+      finish: () => this.finish(run),
+      stopped: () => this.stopNow(run),
+      failed: (e) => this.failRun(run, toTrainMessage(e)),
     };
-    try {
-      while (!run.stopRequested) {
-        if (run.paused) {
-          await new Promise<void>((r) => {
-            run.wake = r;
-          });
-          run.wake = null;
-          restartClock();
-          continue;
-        }
-        if (this.deviceWatch.lost !== null) {
-          await this.recoverDevice(run);
-          restartClock();
-          continue;
-        }
-        if (run.trainer.globalStep >= run.totalSteps) {
-          await this.finish(run);
-          return;
-        }
-        let outcome: 'ok' | 'fault' | 'lost';
-        try {
-          outcome = await this.gpu.run(() => this.stepOnce(run, clock));
-        } catch (e) {
-          // a lost device makes reads fail: recover (next turn) instead of failing the run
-          if (!(await this.deviceWatch.isLost())) throw e;
-          outcome = 'lost';
-        }
-        if (outcome !== 'ok') restartClock();
-        await this.opts.yieldNow();
-      }
-      await this.stopNow(run);
-    } catch (e) {
-      await this.failRun(run, toTrainMessage(e));
-    }
   }
 
   /**
@@ -1064,10 +1012,7 @@ export class EngineCore implements EngineApi {
    * validation, checkpoint). 'fault': a fault was found and handled (rolled back, then paused or
    * resumed with a lower lr); 'lost': the device is gone (the loop recovers it next turn).
    */
-  private async stepOnce(
-    run: ActiveRun,
-    clock: { syncAt: number; steps: number; otherMs: number },
-  ): Promise<'ok' | 'fault' | 'lost'> {
+  private async stepOnce(run: ActiveRun, clock: StepClock): Promise<StepOutcome> {
     const now = this.opts.now;
     if (run.poisonAt !== null && run.trainer.globalStep + 1 >= run.poisonAt) {
       run.poisonAt = null;
@@ -1079,7 +1024,7 @@ export class EngineCore implements EngineApi {
     if (info.logged) {
       const m = await run.trainer.readMetrics();
       const t = now();
-      this.recordSpeed(run, clock.steps, t - clock.syncAt - clock.otherMs);
+      run.session.recordSpeed(clock.steps, t - clock.syncAt - clock.otherMs);
       clock.syncAt = t;
       clock.steps = 0;
       clock.otherMs = 0;
@@ -1169,7 +1114,7 @@ export class EngineCore implements EngineApi {
     run.lastValues = {};
     run.lastVal = null;
     run.lastLr = fresh.nextLearningRate;
-    run.speed = [];
+    run.session.resetSpeed();
     run.ganWatch.reset();
     await this.patchRun(run, { step, epoch: fresh.epoch });
     this.emitProgress(run);
@@ -1234,15 +1179,11 @@ export class EngineCore implements EngineApi {
       this.emit({ type: 'status', status: this.status() });
       return;
     }
-    run.paused = true;
-    if (run.runningSince !== null) {
-      run.durationBaseMs += this.opts.now() - run.runningSince;
-      run.runningSince = null;
-    }
+    run.session.pause();
     this.setPhase('paused', null);
     await this.patchRun(run, {
       status: 'paused',
-      durationMs: Math.round(run.durationBaseMs),
+      durationMs: Math.round(run.session.durationMs),
       heartbeatAt: Date.now(),
     });
   }
@@ -1298,7 +1239,7 @@ export class EngineCore implements EngineApi {
    * the backend first. The ended run's networks went with the device (its checkpoints did not).
    */
   private async reviveBackend(): Promise<void> {
-    if (this.deviceWatch.lost === null || (this.run && !this.run.ended)) return;
+    if (this.deviceWatch.lost === null || (this.run && !this.run.session.ended)) return;
     const reason = this.deviceWatch.lost;
     const from = this.need().selection.backend;
     await this.gpu.run(async () => {
@@ -1439,7 +1380,7 @@ export class EngineCore implements EngineApi {
         checkpointNames: names,
         step: state.step,
         epoch: state.epoch,
-        durationMs: Math.round(this.durationMs(run)),
+        durationMs: Math.round(run.session.durationMs),
         lastMetrics: { ...run.lastValues, ...this.checkpointMetrics(run) },
       });
       this.emit({ type: 'checkpoint', runId: run.id, record: rec });
@@ -1451,11 +1392,7 @@ export class EngineCore implements EngineApi {
   }
 
   private endRun(run: ActiveRun): void {
-    run.ended = true;
-    if (run.runningSince !== null) {
-      run.durationBaseMs += this.opts.now() - run.runningSince;
-      run.runningSince = null;
-    }
+    run.session.end();
     run.recorder.stopHeartbeat();
     run.releaseLock();
   }
@@ -1470,7 +1407,7 @@ export class EngineCore implements EngineApi {
       status: 'finished',
       step: run.trainer.globalStep,
       epoch: run.trainer.epoch,
-      durationMs: Math.round(run.durationBaseMs),
+      durationMs: Math.round(run.session.durationMs),
       lastMetrics: { ...run.lastValues, ...this.checkpointMetrics(run) },
     });
     this.warn(
@@ -1495,7 +1432,7 @@ export class EngineCore implements EngineApi {
       await this.patchRun(run, {
         status: 'failed',
         error: msg.text,
-        durationMs: Math.round(run.durationBaseMs),
+        durationMs: Math.round(run.session.durationMs),
       });
     } catch {
       // the store may be the problem
@@ -1513,25 +1450,21 @@ export class EngineCore implements EngineApi {
       status: 'stopped',
       step: run.trainer.globalStep,
       epoch: run.trainer.epoch,
-      durationMs: Math.round(run.durationBaseMs),
+      durationMs: Math.round(run.session.durationMs),
     });
     this.setPhase('ready', null);
   }
 
   private activeRun(): ActiveRun {
     const run = this.run;
-    if (!run || run.ended) throw new TrainError(trainMessage('engine.noRun'));
+    if (!run || run.session.ended) throw new TrainError(trainMessage('engine.noRun'));
     return run;
   }
 
   async pause(): Promise<void> {
     const run = this.activeRun();
-    if (run.paused) return;
-    run.paused = true;
-    if (run.runningSince !== null) {
-      run.durationBaseMs += this.opts.now() - run.runningSince;
-      run.runningSince = null;
-    }
+    if (run.session.paused) return;
+    run.session.pause();
     // wait for the step in flight, then write everything down
     await this.gpu.run(async () => {
       await run.recorder.flushHistory();
@@ -1540,36 +1473,30 @@ export class EngineCore implements EngineApi {
     this.setPhase('paused', null);
     await this.patchRun(run, {
       status: 'paused',
-      durationMs: Math.round(run.durationBaseMs),
+      durationMs: Math.round(run.session.durationMs),
       heartbeatAt: Date.now(),
     });
   }
 
   async resume(params?: ResumeActiveOptions | void): Promise<void> {
     const run = this.activeRun();
-    if (!run.paused) return;
+    if (!run.session.paused) return;
     const scale = params && typeof params.lrScale === 'number' ? params.lrScale : 1;
     if (!(scale > 0 && Number.isFinite(scale)))
       throw new TrainError(trainMessage('config.positive', { option: 'lr scale', value: scale }));
     if (scale !== 1) await this.gpu.run(() => this.applyLrScale(run, scale));
     if (this.recovery?.runId === run.id) this.recovery = null;
-    run.paused = false;
-    run.runningSince = this.opts.now();
+    run.session.resume();
     await this.patchRun(run, { status: 'running', heartbeatAt: Date.now() });
     this.setPhase('running', 'training');
-    run.wake?.();
+    run.session.wake();
   }
 
   async stop(): Promise<RunRecord | null> {
     const run = this.run;
-    if (!run || run.ended) return null;
+    if (!run || run.session.ended) return null;
     this.setPhase('stopping');
-    run.stopRequested = true;
-    if (run.paused) {
-      run.paused = false;
-      run.wake?.();
-    }
-    await run.loop;
+    await run.session.stop();
     return run.record;
   }
 
@@ -1718,7 +1645,7 @@ export class EngineCore implements EngineApi {
   private disposeRun(): void {
     const run = this.run;
     if (!run) return;
-    if (!run.ended) return;
+    if (!run.session.ended) return;
     run.trainer.dispose();
     run.data.dispose();
     this.run = null;
@@ -1834,7 +1761,7 @@ export class EngineCore implements EngineApi {
     selection: () => this.need().selection,
     gpu: (fn) => this.gpu.run(fn),
     assertIdle: () => {
-      if (this.run && !this.run.ended)
+      if (this.run && !this.run.session.ended)
         throw new TrainError(trainMessage('engine.busy', { run: this.run.id }));
       this.detectors.assertNotTraining();
     },

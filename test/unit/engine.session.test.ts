@@ -14,6 +14,7 @@ import { demoValCount, type DemoGenerator, type SourceCase } from '../../src/eng
 import type { EngineEvent } from '../../src/engine/protocol';
 import { DeviceWatch, faultMessage, inputRangeOf, num } from '../../src/engine/session/faults';
 import { RunRecorder } from '../../src/engine/session/recorder';
+import { TrainingSession, type SessionWork } from '../../src/engine/session/session';
 import { TrainingData } from '../../src/engine/session/trainingData';
 import type { TrainMessage } from '../../src/engine/trainMessages';
 
@@ -273,5 +274,92 @@ describe('fault helpers (session/faults.ts)', () => {
     expect(w.lost).toBe('gone');
     w.watch();
     expect(w.lost).toBeNull();
+  });
+});
+
+describe('TrainingSession (session/session.ts)', () => {
+  /** A work of n steps that records what the session asked of it. */
+  function countingWork(n: number, opts: { throwAt?: number; lostAt?: number } = {}) {
+    const log: string[] = [];
+    let step = 0;
+    const work: SessionWork = {
+      done: () => step >= n,
+      repair: async () => false,
+      step: async () => {
+        step++;
+        if (step === opts.throwAt) throw new Error(`boom at ${step}`);
+        if (step === opts.lostAt) throw new Error('read failed');
+        log.push(`step ${step}`);
+        return 'ok';
+      },
+      classify: async (e) => {
+        if (String(e).includes('read failed')) {
+          log.push('lost');
+          return 'lost';
+        }
+        throw e;
+      },
+      finish: async () => void log.push('finish'),
+      stopped: async () => void log.push('stopped'),
+      failed: async (e) => void log.push(`failed: ${(e as Error).message}`),
+    };
+    return { work, log, at: () => step };
+  }
+  const host = (): { now: () => number; yieldNow: () => Promise<void>; tick: (ms: number) => void } => {
+    let t = 0;
+    return { now: () => t, yieldNow: () => new Promise((r) => setTimeout(r, 0)), tick: (ms) => (t += ms) };
+  };
+
+  it('runs the work to its last step, then finish; a lost device is classified, not fatal', async () => {
+    const h = host();
+    const s = new TrainingSession(h, 500);
+    const w = countingWork(3, { lostAt: 2 });
+    s.start(w.work);
+    await s.whenLoopEnds();
+    expect(w.log).toEqual(['step 1', 'lost', 'step 3', 'finish']);
+  });
+
+  it('pauses after the step in flight, resumes on wake, stops a paused run; active time excludes the pause', async () => {
+    const h = host();
+    const s = new TrainingSession(h, 1000);
+    const w = countingWork(1_000_000);
+    s.start(w.work);
+    await new Promise((r) => setTimeout(r, 5));
+    h.tick(200);
+    s.pause();
+    expect(s.durationMs).toBe(1200);
+    await new Promise((r) => setTimeout(r, 5));
+    const at = w.at();
+    h.tick(5000); // paused time does not count
+    await new Promise((r) => setTimeout(r, 5));
+    expect(w.at()).toBeLessThanOrEqual(at + 1);
+    expect(s.durationMs).toBe(1200);
+    s.resume();
+    s.wake();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(w.at()).toBeGreaterThan(at + 1);
+    h.tick(300);
+    expect(s.durationMs).toBe(1500);
+    s.pause();
+    await s.stop();
+    expect(w.log.at(-1)).toBe('stopped');
+    s.end();
+    expect(s.ended).toBe(true);
+    expect(s.durationMs).toBe(1500);
+  });
+
+  it('a step that throws (not a lost device) fails the run; speed leaves out the first sample', async () => {
+    const s = new TrainingSession(host(), 0);
+    const w = countingWork(10, { throwAt: 3 });
+    s.start(w.work);
+    await s.whenLoopEnds();
+    expect(w.log).toEqual(['step 1', 'step 2', 'failed: boom at 3']);
+    expect(s.itPerSec()).toBeNull();
+    s.recordSpeed(1, 5000); // shader compilation
+    s.recordSpeed(10, 1000);
+    s.recordSpeed(10, 1000);
+    expect(s.itPerSec()).toBe(10);
+    s.resetSpeed();
+    expect(s.itPerSec()).toBeNull();
   });
 });
