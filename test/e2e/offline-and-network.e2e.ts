@@ -63,7 +63,8 @@ describe('network and offline', () => {
       expect(precache).toContain('/index.html');
       expect(precache).toContain('/favicon.svg');
       expect(precache.some((p) => p.endsWith('.wasm'))).toBe(true);
-      expect(precache.some((p) => /\/assets\/selftest-.*\.js$/.test(p))).toBe(true);
+      // the engine worker's chunk (it holds TF.js, the self-test and the benchmark since they moved into the engine)
+      expect(precache.some((p) => /\/assets\/worker-.*\.js$/.test(p))).toBe(true);
 
       await context.setOffline(true);
       // really offline: a file that is not in the cache cannot be fetched, a precached one can
