@@ -42,6 +42,10 @@ export const SWEEP_STRINGS = {
   'sweep.study.heldEpochs': { en: 'same epochs', zh: '相同周期数' },
   'sweep.study.amountSteps': { en: 'Steps per subset', zh: '每个子集的步数' },
   'sweep.study.amountEpochs': { en: 'Epochs per subset', zh: '每个子集的周期数' },
+  'sweep.study.entry': {
+    en: '{n} cases: {steps} steps ({epochs} epochs of {spe} steps)',
+    zh: '{n} 个病例：{steps} 步（{epochs} 个周期，每周期 {spe} 步）',
+  },
   'sweep.study.valSame': {
     en: 'The validation cases and the fixed evaluation list are the same for every subset.',
     zh: '所有子集使用相同的验证病例和固定评估列表。',
