@@ -16,6 +16,7 @@
 import { zipSync } from 'fflate';
 import type { RunConfig } from '../config';
 import type { Bi, ChecklistItem } from './checklist';
+import type { Finding, FindingSeverity } from './types';
 import type { CurvePanel } from './curves';
 import { SERIES_COLORS } from './curves';
 import { concentratedFlags, NO_FLAG, type FailureStats } from './failures';
@@ -167,16 +168,8 @@ export interface ReviewInput {
 export type { ReviewLandmarks } from './reportLandmarks';
 export type { ReviewRunComparison } from './reportCompare';
 
-export type FindingSeverity = 'alert' | 'warn' | 'info' | 'ok';
-
-export interface Finding {
-  id: string;
-  severity: FindingSeverity;
-  title: Bi;
-  evidence: Bi;
-  /** Suggested next experiment. */
-  next: Bi;
-}
+// one finding of the review (core/eval/types.ts: reportLandmarks.ts builds them too)
+export type { Finding, FindingSeverity } from './types';
 
 // ---------------------------------------------------------------------------------------------
 // Formatting

@@ -13,7 +13,7 @@ import { ISBI_LANDMARKS } from '../data/landmarkSet';
 import type { ErrorSummary } from '../landmarks/errors';
 import type { MeasurementComparison } from '../landmarks/measure';
 import { worstLandmarks, type LandmarkSharpnessSummary } from './landmarkSharpnessSummary';
-import type { Finding } from './report';
+import type { Finding } from './types';
 
 type Lang = 'en' | 'zh';
 

@@ -6,7 +6,7 @@
 import type { TraceabilityResult } from '../detector/traceability';
 import type { Point, RgbaImage } from '../image';
 import type { TermBalance } from '../losses';
-import type { ChecklistItem, InputRange } from './checklist';
+import type { Bi, ChecklistItem, InputRange } from './checklist';
 import type { MetricsRegion } from './contentRegion';
 import type { Diagnosis } from './diagnostics';
 import type { GapResult } from './gap';
@@ -116,4 +116,16 @@ export interface ValidationRound extends ModelEvaluation {
   stuck: StuckVerdict;
   /** Answered every round; the view shows it with the stuck alert. */
   checklist: ChecklistItem[];
+}
+
+export type FindingSeverity = 'alert' | 'warn' | 'info' | 'ok';
+
+/** One finding of the review report (report.ts, reportLandmarks.ts). */
+export interface Finding {
+  id: string;
+  severity: FindingSeverity;
+  title: Bi;
+  evidence: Bi;
+  /** Suggested next experiment. */
+  next: Bi;
 }
