@@ -11,6 +11,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { withDefaults, type RunConfig } from '../../src/core/config';
+import { studioOnlyOptions } from '../../src/core/io/serverBundle';
 import { EngineCore } from '../../src/engine/engineCore';
 import type { DemoGenerator, SourceCase } from '../../src/engine/datasetIds';
 import type { Engine, EngineEvent, EngineStatus, StartOptions } from '../../src/engine/protocol';
@@ -62,6 +63,15 @@ describe('train_subset: the engine and the CLI take the same nested subsets', ()
     expect(() => applyTrainSubset(pairs, { train_subset: 31, seed: 42 })).toThrow(SubsetError);
     expect(() => applyTrainSubset(pairs, { train_subset: 31, seed: 42 })).toThrow(/30 cases/);
     expect(() => applyTrainSubset(pairs, { train_subset: 2.5, seed: 42 })).toThrow(/whole number/);
+  });
+
+  it('the server bundle notes a study run’s subset and step cap (the server has no such options)', () => {
+    const notes = studioOnlyOptions(withDefaults({ train_subset: 20, max_steps: 400 }));
+    expect(notes.map((n) => [n.name, n.value])).toEqual([
+      ['train_subset', '20'],
+      ['max_steps', '400'],
+    ]);
+    expect(studioOnlyOptions(withDefaults({}))).toEqual([]);
   });
 
   it('max_steps caps a run’s steps (0 or absent: the schedule’s length)', () => {

@@ -93,6 +93,9 @@ export function studioOnlyOptions(cfg: RunConfig): { name: string; value: string
     'multi-scale discriminator; only scale 0 (the server PatchGAN) is exported in latest_net_D.pth',
   );
   add('warmup_steps', cfg.warmup_steps > 0, 'learning-rate warmup');
+  // issue 15: a sample-size study's nested training subset and its step cap (older configs lack them)
+  add('train_subset', (cfg.train_subset ?? 0) > 0, 'trained on a nested subset of the training cases');
+  add('max_steps', (cfg.max_steps ?? 0) > 0, 'stopped after this many steps');
   if (lrStepAt(cfg) === 'epoch_start') {
     out.push({
       name: 'lr_step_at',
