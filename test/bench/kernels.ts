@@ -14,7 +14,10 @@
  *              registered wasm kernel with a timer; wasm kernels run synchronously)
  *   --ops      per-op timings of each conv layer shape of the config: forward, input gradient and
  *              filter gradient through TF.js's own kernels and through the studio's forms
- *   --variants which layer paths the full step uses (comma list of modes, see `MODES`)
+ *   --layers   with --ops: only the layers whose name contains one of these (comma list, e.g. "up1,up2")
+ *   --fast-only with --ops: skip the slow columns (im2col matmul, TF.js's naive Conv2DBackpropInput)
+ *   --variants which layer paths the full steps use, comma list: studio (default), no-parity (3x3
+ *              sub-pixel form only), tfjs-convT (TF.js's Conv2DBackpropInput everywhere)
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -136,7 +139,7 @@ async function main(): Promise<void> {
   const c = CONFIGS[which];
   console.log(`# ${c.label}, wasm 1 thread, batch 1 (load average ${loadavg()[0].toFixed(1)})`);
   const modes = arg('variants', 'studio').split(',');
-  for (const mode of modes) {
+  for (const mode of steps > 0 ? modes : []) {
     applyMode(mode);
     kernelMs.clear();
     const times = await trainSteps(c.cfg, steps);
@@ -162,7 +165,12 @@ async function main(): Promise<void> {
 function applyMode(mode: string): void {
   layers.setXnnPathMinPositions(layers.XNN_PATH_MIN_POSITIONS);
   layers.setConvGradMode('auto');
+  layers.setParityThresholds(layers.PARITY_MIN_POSITIONS, layers.PARITY_MIN_CHANNEL_PRODUCT);
+  layers.setReleaseXnnCache(true);
+  // TF.js's own Conv2DBackpropInput for every transposed conv / conv input gradient
   if (mode === 'tfjs-convT') layers.setXnnPathMinPositions(Infinity);
+  // the 3x3 sub-pixel form only (before the four 2x2 parity convs)
+  if (mode === 'no-parity') layers.setParityThresholds(Infinity, Infinity);
 }
 
 /**
@@ -288,6 +296,8 @@ function layerList(cfg: RunConfig): Layer[] {
   return out;
 }
 
+const fmt = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '-');
+
 function opTable(): void {
   const cfg = withDefaults(CONFIGS[which].cfg);
   const reps = Number(arg('reps', '5'));
@@ -297,7 +307,11 @@ function opTable(): void {
   );
   console.log('|---|---|---|---|---|---|---|');
   const sums = [0, 0, 0, 0, 0];
-  for (const l of layerList(cfg)) {
+  const only = arg('layers', '')
+    .split(',')
+    .filter((v) => v !== '');
+  const fastOnly = flag('fast-only');
+  for (const l of layerList(cfg).filter((v) => only.length === 0 || only.some((o) => v.name.includes(o)))) {
     const x = tf.randomNormal([1, l.hw, l.hw, l.cin]) as tf.Tensor4D;
     const w = tf.randomNormal(
       l.kind === 'conv' ? [4, 4, l.cin, l.cout] : [4, 4, l.cout, l.cin],
@@ -321,7 +335,7 @@ function opTable(): void {
     // filter gradient: for convT the roles of x and dy swap
     const [fx, fdy] = l.kind === 'conv' ? [x, dy] : [dy, x];
     const tDil = timeOp(() => layers.conv2dFilterGrad(fx, fdy, 4, 4, l.stride, pad), reps);
-    const tMm = timeOp(() => conv2dFilterGradMatMul(fx, fdy, 4, 4, l.stride, pad), reps);
+    const tMm = fastOnly ? NaN : timeOp(() => conv2dFilterGradMatMul(fx, fdy, 4, 4, l.stride, pad), reps);
     // input gradient of conv (= a convT of dy) or forward of convT
     const src = l.kind === 'conv' ? dy : x;
     const native = (): tf.Tensor =>
@@ -337,7 +351,7 @@ function opTable(): void {
           [0, 0],
         ],
       );
-    const tNat = timeOp(native, reps);
+    const tNat = fastOnly ? NaN : timeOp(native, reps);
     const xnn =
       l.stride === 2 && src.shape[1] * 2 === (l.kind === 'conv' ? x.shape[1] : y.shape[1])
         ? () => layers.subPixelConvT(src, w)
@@ -355,7 +369,7 @@ function opTable(): void {
     sums[3] += Number.isFinite(tXnn) ? tXnn : tNat;
     sums[4] += Number.isFinite(tPar) ? tPar : Number.isFinite(tXnn) ? tXnn : tNat;
     console.log(
-      `| ${l.name} ${l.kind} s${l.stride} | ${l.hw}x${l.hw}x${l.cin} -> ${l.cout} | ${tDil.toFixed(2)} | ${tMm.toFixed(2)} | ${tNat.toFixed(2)} | ${Number.isFinite(tXnn) ? tXnn.toFixed(2) : '-'} | ${Number.isFinite(tPar) ? tPar.toFixed(2) : '-'} |`,
+      `| ${l.name} ${l.kind} s${l.stride} | ${l.hw}x${l.hw}x${l.cin} -> ${l.cout} | ${[tDil, tMm, tNat, tXnn, tPar].map(fmt).join(' | ')} |`,
     );
     tf.dispose([x, w, y, dy]);
   }

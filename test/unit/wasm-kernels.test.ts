@@ -14,6 +14,9 @@ import {
   conv2d,
   convTranspose2d,
   setConvGradMode,
+  PARITY_MIN_CHANNEL_PRODUCT,
+  PARITY_MIN_POSITIONS,
+  setParityThresholds,
   setReleaseXnnCache,
   setXnnPathMinPositions,
   XNN_PATH_MIN_POSITIONS,
@@ -27,6 +30,7 @@ afterEach(async () => {
   setConvGradMode('auto');
   setXnnPathMinPositions(XNN_PATH_MIN_POSITIONS);
   setReleaseXnnCache(true);
+  setParityThresholds(PARITY_MIN_POSITIONS, PARITY_MIN_CHANNEL_PRODUCT);
   await tf.setBackend('wasm');
 });
 
@@ -155,14 +159,25 @@ describe('wasm conv layers equal the cpu backend at every layer geometry', () =>
     },
   );
 
-  it('the XNNPACK forms everywhere (threshold 0) and nowhere (Infinity) give the same values', async () => {
+  it('every form (3x3 sub-pixel, four 2x2 parity convs, TF.js) gives the cpu values, odd shapes, batch 3', async () => {
     const l: Layer = { name: 'odd', kind: 'convT', hw: 5, cin: 7, cout: 9, stride: 2 };
     const conv: Layer = { name: 'odd conv', kind: 'conv', hw: 10, cin: 9, cout: 7, stride: 2 };
     const conv1: Layer = { name: 'odd conv s1', kind: 'conv', hw: 9, cin: 5, cout: 3, stride: 1 };
-    for (const threshold of [0, Infinity]) {
+    for (const [threshold, parity] of [
+      [0, 0],
+      [0, Infinity],
+      [Infinity, Infinity],
+    ]) {
       setXnnPathMinPositions(threshold);
+      setParityThresholds(parity, parity);
       for (const c of [l, conv, conv1]) await compare(c, 3);
     }
+  });
+
+  it('unet_256 ngf64 up-path geometry in the parity form (16x16x96 -> 80, batch 1)', async () => {
+    setParityThresholds(256, 1);
+    await compare({ name: 'up', kind: 'convT', hw: 16, cin: 96, cout: 80, stride: 2 }, 1);
+    await compare({ name: 'down', kind: 'conv', hw: 32, cin: 80, cout: 96, stride: 2 }, 1);
   });
 });
 

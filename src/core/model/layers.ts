@@ -199,6 +199,34 @@ const SUBPIXEL_SELECT: Float32Array = (() => {
   return m;
 })();
 
+/**
+ * `parityConvT` (four 2x2 convs) instead of `subPixelConvT` (one 3x3 conv with 2.25x the
+ * multiply-adds) from this many input positions and this product of input and output channels:
+ * measured on wasm (test/bench/kernels.ts --ops) it wins at every layer of unet_256 ngf64 @256
+ * with at least 16x16 positions and 64x128 channels (e.g. 64x64x256 -> 64: 89 vs 167 ms;
+ * 16x16x1024 -> 256: 283 vs 416 ms) and loses below (3 output channels, or unet_128 ngf16's
+ * 32-channel layers, where its four weight gathers and convs cost more than the saved work).
+ */
+export const PARITY_MIN_POSITIONS = 256;
+export const PARITY_MIN_CHANNEL_PRODUCT = 8192;
+
+let parityMinPositions = PARITY_MIN_POSITIONS;
+let parityMinChannelProduct = PARITY_MIN_CHANNEL_PRODUCT;
+
+/** Set those thresholds (tests and benchmarks; `Infinity` never uses `parityConvT`). */
+export function setParityThresholds(positions: number, channelProduct: number): void {
+  parityMinPositions = positions;
+  parityMinChannelProduct = channelProduct;
+}
+
+/** The k4 s2 p1 transposed conv of `x` by the convT filter `w` [4,4,out,in] in its fastest XNNPACK form. */
+function xnnConvT(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
+  const positions = x.shape[0] * x.shape[1] * x.shape[2];
+  return positions >= parityMinPositions && w.shape[2] * w.shape[3] >= parityMinChannelProduct
+    ? parityConvT(x, w)
+    : subPixelConvT(x, w);
+}
+
 /** Whether `subPixelConvT` applies: k4 s2 p1 and enough positions to pay for the weight rebuild. */
 function subPixelApplies(x: tf.Tensor4D, kH: number, kW: number, stride: number, pad: number): boolean {
   return kH === 4 && kW === 4 && stride === 2 && pad === 1 && enoughPositions(x);
@@ -313,7 +341,7 @@ function customConv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: numbe
         const evenUp = xs.shape[1] === 2 * dy.shape[1] && xs.shape[2] === 2 * dy.shape[2];
         const dx =
           evenUp && subPixelApplies(dy, ws.shape[0], ws.shape[1], stride, pad)
-            ? subPixelConvT(dy, ws) // conv filter [4,4,in,out] read as convT filter [4,4,out'=in,in'=out]
+            ? xnnConvT(dy, ws) // conv filter [4,4,in,out] read as convT filter [4,4,out'=in,in'=out]
             : stride === 1 && ws.shape[0] === 4 && ws.shape[1] === 4 && pad <= 3 && enoughPositions(dy)
               ? stride1ConvInputGrad(dy, ws, pad)
               : tf.conv2dTranspose(dy, ws, xs.shape, stride, explicitPad(pad));
@@ -331,7 +359,7 @@ function customConvT(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number
     save([xi, wi]);
     return {
       value: subPixelApplies(xi, wi.shape[0], wi.shape[1], stride, pad)
-        ? subPixelConvT(xi, wi)
+        ? xnnConvT(xi, wi)
         : plainConvT(xi, wi, stride, pad),
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
