@@ -12,7 +12,7 @@ import { decodeImageNode, encodePngNode } from '../../src/core/io/decodeNode';
 import { writeIsbiText } from '../../src/core/io/landmarks';
 import { loadDatasetForTraining, packImage, unpackImage } from '../../src/engine/datasetSource';
 import { buildFileIndex, type ImportInput } from '../../src/engine/import/fileIndex';
-import { planImport, runImport } from '../../src/engine/import/pipeline';
+import { planImport, runImport } from '../../src/engine/import/importDataset';
 import { planResplit } from '../../src/core/data/splits';
 import { getDataset, listCaseIds, resplitDataset, setCaseExclusion } from '../../src/store/datasets';
 import { openStudioStorage } from '../../src/store/storage';

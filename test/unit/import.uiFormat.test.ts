@@ -1,6 +1,6 @@
 /** Pure helpers of the Data section: folder-name lists, report ordering, durations, translated report lines. */
 import { describe, expect, it } from 'vitest';
-import type { ReportEntry } from '../../src/engine/import/pipeline';
+import type { ReportEntry } from '../../src/engine/import/readCases';
 import {
   formatBytes,
   formatDate,

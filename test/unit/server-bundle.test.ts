@@ -56,7 +56,7 @@ import {
 } from '../../src/engine/checkpoint';
 import { loadDatasetForTraining } from '../../src/engine/datasetSource';
 import { buildFileIndex, type ImportInput } from '../../src/engine/import/fileIndex';
-import { planImport, runImport } from '../../src/engine/import/pipeline';
+import { planImport, runImport } from '../../src/engine/import/importDataset';
 import { decodeImageNode, encodePngNode } from '../../src/core/io/decodeNode';
 import { createRun, saveCheckpoint, type StudioStorage } from '../../src/store';
 import { openStudioStorage } from '../../src/store/storage';

@@ -6,7 +6,8 @@
 import type { LayoutOptions } from '../../core/data/layout';
 import type { DemoView } from './demo';
 import type { ImportInput } from './fileIndex';
-import type { ImportProgress, ImportSettings } from './pipeline';
+import type { ImportSettings } from './importDataset';
+import type { ImportProgress } from './readCases';
 import type { FromImportWorker, ImportResult, PlanResult, ToImportWorker } from './protocol';
 
 type Pending = {

@@ -10,7 +10,8 @@ import type { LayoutOptions, LayoutPlan } from '../../core/data/layout';
 import type { DatasetSummary } from '../../store/datasets';
 import type { DemoView } from './demo';
 import type { FileIndex, ImportInput } from './fileIndex';
-import type { ImportOutcome, ImportProgress, ImportSettings } from './pipeline';
+import type { ImportSettings } from './importDataset';
+import type { ImportOutcome, ImportProgress } from './readCases';
 
 export type ToImportWorker =
   | { type: 'plan'; id: number; inputs: ImportInput[]; layout?: LayoutOptions; storagePrefix?: string }

@@ -12,7 +12,9 @@ import { newDatasetId } from '../../store/datasets';
 import { openStudioStorage, type StudioStorage } from '../../store/storage';
 import { decodeImageBlob } from './decode';
 import { buildFileIndex, type FileIndex } from './fileIndex';
-import { planImport, runAddToDataset, runImport, type ImportOutcome, type ImportProgress } from './pipeline';
+import { planImport, runImport } from './importDataset';
+import { runAddToDataset } from './addToDataset';
+import { type ImportOutcome, type ImportProgress } from './readCases';
 import { importLockName, type FromImportWorker, type PlanResult, type ToImportWorker } from './protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;

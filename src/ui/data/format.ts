@@ -1,7 +1,7 @@
 /** Formatting and small pure helpers of the Data section (no Svelte, no DOM): testable in Node. */
 import type { AuditCode, CaseSplit, Severity } from '../../core/data/dataset';
 import type { Lang } from '../../engine/messages';
-import type { ReportEntry } from '../../engine/import/pipeline';
+import type { ReportEntry } from '../../engine/import/readCases';
 import { formatSize } from '../bytes';
 
 export function locale(lang: Lang): string {

@@ -9,12 +9,9 @@
 import { DEFAULT_PHOTO_DIRS, DEFAULT_XRAY_DIRS, type LayoutOptions } from '../../core/data/layout';
 import { DEFAULT_MM_PER_PX } from '../../core/data/dataset';
 import { ImportClient } from '../../engine/import/client';
-import {
-  defaultDatasetName,
-  findDuplicateCases,
-  type DuplicateCase,
-  type ImportProgress,
-} from '../../engine/import/pipeline';
+import { defaultDatasetName } from '../../engine/import/importDataset';
+import { findDuplicateCases } from '../../engine/import/addToDataset';
+import { type DuplicateCase, type ImportProgress } from '../../engine/import/readCases';
 import type { ImportResult, PlanResult } from '../../engine/import/protocol';
 import type { WalkResult } from '../../engine/import/walk';
 import { data } from './dataState.svelte';

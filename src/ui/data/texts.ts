@@ -5,7 +5,7 @@
  * and severity names.
  */
 import type { AuditCode, AuditFlag, FileProblem, Severity } from '../../core/data/dataset';
-import type { ReportEntry } from '../../engine/import/pipeline';
+import type { ReportEntry } from '../../engine/import/readCases';
 import type { Lang } from '../../engine/messages';
 import { DICTIONARY, translate, type StringKey } from '../strings';
 

@@ -1,81 +1,36 @@
 /**
- * The import itself, framework-free (the import worker runs it with the browser's decoder; Node
- * tests run it with fast-png / jpeg-js and fake-indexeddb):
+ * Reading planned cases, shared by a new import (importDataset.ts) and adding files to a dataset
+ * (addToDataset.ts), framework-free (the import worker runs it with the browser's decoder; Node tests
+ * with fast-png / jpeg-js and fake-indexeddb): per case, read the files, check type and size limits
+ * from the header, decode (exact pixels), split aligned images, parse landmarks, audit the case; the
+ * case loop that stores them in batches (one transaction each, or staged for an add); the session's
+ * progress and report; the outcome types both flows return.
  *
- *   plan (core detectLayout) → per case: read the files, check type and size limits from the
- *   header, decode (exact pixels), split aligned images, parse landmarks, audit the case →
- *   store in batches (one transaction each) → dataset-level audit (orientation, duplicates,
- *   exposure outliers) → the fixed evaluation list → the import report.
- *
- * Guarantees
- * - A bad file never stops the import: it becomes a line of the report (and an audit flag of its
- *   case), the other files continue. Every planned case with at least one readable image is stored,
- *   with flags saying what is wrong (unpaired, unreadable, landmarks); the training loader skips
- *   cases without both images. Nothing is deleted or excluded by the import.
- * - A cancel stores the cases already read (one last batch) and stops; a full disk
- *   (StorageFullError) stops with the batches committed so far. Either way the dataset is
- *   consistent (the store lists only complete batches) and the report says what was not imported.
- * - Only the new dataset is written; nothing already stored changes.
+ * A bad file never stops the import: it becomes a line of the report (and an audit flag of its case),
+ * the other files continue.
  */
 import type {
   AuditFlag,
   CaseRecord,
   CaseSplit,
-  DatasetMeta,
   FileProblem,
   ImportFileEntry,
   ImportReport,
   LandmarkSetInfo,
 } from '../../core/data/dataset';
-import { checkImageLimits, createDatasetMeta, landmarkSetInfo, LIMITS } from '../../core/data/dataset';
-import { auditCase, auditDataset, type AuditCaseInput, type CaseFeatures } from '../../core/data/audit';
-import { ISBI_SET } from '../../core/data/landmarkSet';
-import {
-  caseBaseName,
-  checkAlignedImage,
-  detectLayout,
-  type LayoutOptions,
-  type LayoutPlan,
-  type PlannedCase,
-} from '../../core/data/layout';
-import { DEFAULT_PREPROCESS, splitAlignedImage, type PreprocessSpec } from '../../core/data/preprocess';
-import { hammingDistance } from '../../core/data/phash';
-import {
-  assignSplits,
-  chooseEvalList,
-  proposedSplitRatios,
-  EVAL_LIST_SIZE,
-  splitsForAddedCases,
-  type EvalList,
-  type SplitRatios,
-} from '../../core/data/splits';
+import { checkImageLimits, LIMITS } from '../../core/data/dataset';
+import { auditCase, type AuditCaseInput, type CaseFeatures } from '../../core/data/audit';
+import { caseBaseName, checkAlignedImage, type LayoutPlan, type PlannedCase } from '../../core/data/layout';
+import { splitAlignedImage } from '../../core/data/preprocess';
 import type { Point, RgbaImage } from '../../core/image';
 import {
   ISBI_LANDMARK_COUNT,
+  type ParsedLandmarkCsv,
   parseLandmarkCsv,
   parseLandmarkFile,
-  type ParsedLandmarkCsv,
 } from '../../core/io/landmarks';
-import {
-  addCases,
-  beginCaseStaging,
-  commitCaseStaging,
-  createDataset,
-  discardCaseStaging,
-  getCases,
-  getDataset,
-  listCaseIds,
-  newDatasetId,
-  stageCases,
-  updateCase,
-  updateDatasetMeta,
-  updateStagedCase,
-  type DatasetSummary,
-  type NewCase,
-  type NewImage,
-  type StoredCase,
-} from '../../store/datasets';
-import { isQuotaError, NotFoundError, StorageFullError } from '../../store/errors';
+import type { DatasetSummary, NewCase, NewImage } from '../../store/datasets';
+import { StorageFullError } from '../../store/errors';
 import type { StudioStorage } from '../../store/storage';
 import type { FileIndex, ImportFileRef } from './fileIndex';
 import { HEADER_BYTES, readImageHeader, type SniffedType } from './imageHeader';
@@ -86,15 +41,6 @@ export type ImageDecoder = (blob: Blob, file: string) => Promise<RgbaImage>;
 
 /** Largest landmark file read (a CSV of thousands of rows is well below 1 MB). */
 export const MAX_TEXT_BYTES = 16 * 1024 * 1024;
-
-export interface ImportSettings {
-  name: string;
-  /** X-ray pixel spacing, mm per original pixel (default 0.1). */
-  mmPerPx?: number;
-  preprocessing?: PreprocessSpec;
-  splitSeed?: number;
-  splitRatios?: SplitRatios;
-}
 
 /** `finishing`: an import chooses the evaluation list; an add lists its cases in the dataset. */
 export type ImportPhase = 'preparing' | 'cases' | 'audit' | 'finishing';
@@ -195,19 +141,12 @@ export function safeCaseIds(ids: readonly string[]): Map<string, string> {
   return out;
 }
 
-/** Default dataset name from the drop: the common top folder or archive, else a dated name. */
-export function defaultDatasetName(plan: LayoutPlan, now = new Date()): string {
-  const top = plan.root.split('/').filter(Boolean).pop();
-  if (top) return top.replace(/\.zip$/i, '');
-  return `Import ${now.toISOString().slice(0, 16).replace('T', ' ')}`;
-}
-
-function plannedFiles(c: PlannedCase): string[] {
+export function plannedFiles(c: PlannedCase): string[] {
   return [c.photoPath, c.xrayPath, c.alignedPath, c.landmarkPath].filter((p): p is string => !!p);
 }
 
 /** A planned case with both images (an aligned image, or a photo and an X-ray). */
-function plannedPair(c: PlannedCase): boolean {
+export function plannedPair(c: PlannedCase): boolean {
   return !!c.alignedPath || (!!c.photoPath && !!c.xrayPath);
 }
 
@@ -344,15 +283,6 @@ function landmarkFlag(caseId: string, p: FileProblem): AuditFlag {
   };
 }
 
-/** Build the plan for an index (the layout detection plus the index's own problems). */
-export function planImport(index: FileIndex, opts: LayoutOptions = {}): LayoutPlan {
-  const plan = detectLayout(
-    index.files.map((f) => ({ path: f.path, size: f.size })),
-    opts,
-  );
-  return { ...plan, problems: [...index.problems, ...plan.problems] };
-}
-
 interface CaseResult {
   newCase: NewCase | null;
   features: CaseFeatures | null;
@@ -372,7 +302,7 @@ interface Session {
   t0: number;
 }
 
-function startSession(name: string, total: number, deps: ImportDeps): Session {
+export function startSession(name: string, total: number, deps: ImportDeps): Session {
   const now = deps.now ?? Date.now;
   const t0 = now();
   const entries: ReportEntry[] = [];
@@ -397,7 +327,7 @@ function startSession(name: string, total: number, deps: ImportDeps): Session {
 }
 
 /** Report the plan's own problems and hidden files; returns the files that lack a partner. */
-function reportPlanProblems(plan: LayoutPlan, s: Session): Set<string> {
+export function reportPlanProblems(plan: LayoutPlan, s: Session): Set<string> {
   const unpairedFiles = new Set<string>();
   for (const p of plan.problems) {
     if (p.code === 'unpaired') {
@@ -418,7 +348,7 @@ function reportPlanProblems(plan: LayoutPlan, s: Session): Set<string> {
 }
 
 /** Read and parse the plan's one landmark CSV (null when there is none or it cannot be read). */
-async function readLandmarkCsv(
+export async function readLandmarkCsv(
   index: FileIndex,
   plan: LayoutPlan,
   s: Session,
@@ -450,7 +380,7 @@ async function readLandmarkCsv(
   return null;
 }
 
-function reportCsvUse(
+export function reportCsvUse(
   plan: LayoutPlan,
   csv: ParsedLandmarkCsv | null,
   csvUsed: Set<string>,
@@ -495,7 +425,7 @@ interface CaseLoopOptions {
   storeOnCancel: boolean;
 }
 
-interface CaseLoopResult {
+export interface CaseLoopResult {
   features: CaseFeatures[];
   storedIds: Set<string>;
   usableIds: Set<string>;
@@ -512,7 +442,7 @@ interface CaseLoopResult {
 }
 
 /** Read each planned case (decode, landmarks, per-case audit) and store them in batches. */
-async function readAndStoreCases(o: CaseLoopOptions, s: Session): Promise<CaseLoopResult> {
+export async function readAndStoreCases(o: CaseLoopOptions, s: Session): Promise<CaseLoopResult> {
   const lm = o.landmarks;
   let landmarkSet = lm.landmarkSet;
   let expected = lm.expected;
@@ -602,7 +532,7 @@ async function readAndStoreCases(o: CaseLoopOptions, s: Session): Promise<CaseLo
 }
 
 /** The report lines of files that were read (or planned) but did not become part of the dataset. */
-function notStoredEntry(
+export function notStoredEntry(
   e: ReportEntry,
   why: 'storage-full' | 'cancelled' | 'add-storage-full' | 'add-cancelled',
 ): ReportEntry {
@@ -624,7 +554,7 @@ function notStoredEntry(
 }
 
 /** Lines for the planned files of cases never reached (after a cancel or a full disk). */
-function unreachedEntries(
+export function unreachedEntries(
   cases: readonly PlannedCase[],
   reached: Set<string>,
   why: 'storage-full' | 'cancelled' | 'add-storage-full' | 'add-cancelled',
@@ -636,235 +566,12 @@ function unreachedEntries(
   return out;
 }
 
-/**
- * Run the import of a plan into a new dataset. Throws only for an abort before anything started
- * or a storage error other than a full disk; everything a user's files can cause is reported.
- */
-export async function runImport(
-  index: FileIndex,
-  plan: LayoutPlan,
-  settings: ImportSettings,
-  deps: ImportDeps,
-): Promise<ImportOutcome> {
-  const kv = deps.storage.datasets;
-  const signal = deps.signal;
-  const batchSize = Math.max(1, deps.batchSize ?? 8);
-  const s = startSession(settings.name, plan.cases.length, deps);
-  s.progress('preparing');
-  const unpairedFiles = reportPlanProblems(plan, s);
-
-  // landmarks: the set, and one CSV for all cases
-  const format = plan.landmarkFormat;
-  const landmarkSet: LandmarkSetInfo | null =
-    format === 'aariz-json' ? null : format ? landmarkSetInfo(ISBI_SET) : null;
-  const expected: number | null = format === 'aariz-json' ? null : ISBI_LANDMARK_COUNT;
-  const csv = await readLandmarkCsv(index, plan, s, signal);
-  const csvUsed = new Set<string>();
-
-  // ids and splits (folder splits are kept; the rest seeded)
-  const ids = safeCaseIds(plan.cases.map((c) => c.id));
-  const seed = settings.splitSeed ?? 42;
-  // a small dataset gets a val split big enough to mean something (core/data/splits.ts)
-  const ratios = settings.splitRatios ?? proposedSplitRatios(plan.cases.filter(plannedPair).length);
-  const fixed: Record<string, CaseSplit> = {};
-  for (const c of plan.cases) if (c.split) fixed[ids.get(c.id)!] = c.split;
-  // complete pairs are split among themselves, so an unpaired file never takes a val slot
-  const splits = {
-    ...assignSplits(
-      plan.cases.filter((c) => !plannedPair(c)).map((c) => ids.get(c.id)!),
-      { seed, ratios, fixed },
-    ),
-    ...assignSplits(
-      plan.cases.filter(plannedPair).map((c) => ids.get(c.id)!),
-      { seed, ratios, fixed },
-    ),
-  };
-
-  // the dataset
-  const datasetId = deps.datasetId ?? newDatasetId();
-  const placeholderEval: EvalList = { ids: [], seed, size: EVAL_LIST_SIZE, version: 0, history: [] };
-  const meta: DatasetMeta = createDatasetMeta({
-    id: datasetId,
-    name: settings.name,
-    layout: plan.kind,
-    evalList: placeholderEval,
-    landmarkSet,
-    landmarkFormat: format,
-    mmPerPx: settings.mmPerPx ?? 0.1,
-    preprocessing: { ...(settings.preprocessing ?? DEFAULT_PREPROCESS) },
-    splitSeed: seed,
-    splitRatios: { ...ratios },
-    splitsFromFolders: plan.splitsFromFolders,
-  });
-  let storageFull: StorageFullError | null = null;
-  let created = false;
-  try {
-    await createDataset(kv, meta);
-    created = true;
-  } catch (e) {
-    if (e instanceof StorageFullError || isQuotaError(e))
-      storageFull = e instanceof StorageFullError ? e : new StorageFullError(null, null, 'import again', e);
-    else throw e;
-  }
-
-  // cases: each batch is listed as soon as it is stored (a cancel keeps them)
-  let loop: CaseLoopResult | null = null;
-  if (created) {
-    loop = await readAndStoreCases(
-      {
-        index,
-        cases: plan.cases,
-        ids,
-        splits,
-        decode: deps.decode,
-        signal,
-        batchSize,
-        landmarks: { expected, landmarkSet, csv, csvUsed, unpairedFiles },
-        store: async (batch) => void (await addCases(kv, datasetId, batch, { batchSize })),
-        storeOnCancel: true,
-      },
-      s,
-    );
-    storageFull = loop.storageFull;
-    s.entries.push(...loop.storedEntries);
-    for (const e of loop.lostEntries) {
-      if (e.status !== 'error') s.counts.errors++;
-      s.entries.push(notStoredEntry(e, storageFull ? 'storage-full' : 'cancelled'));
-    }
-  }
-  const cancelled = loop?.cancelled ?? false;
-
-  // what was not reached
-  if (cancelled || storageFull) {
-    const reached = new Set<string>(s.entries.map((e) => e.path));
-    for (const e of unreachedEntries(
-      plan.cases.slice(loop?.reached ?? 0),
-      reached,
-      storageFull ? 'storage-full' : 'cancelled',
-    ))
-      s.add(e);
-  }
-  reportCsvUse(plan, csv, csvUsed, s);
-
-  // dataset-level audit and the evaluation list (on what was stored)
-  const stored = s.counts.stored;
-  if (created && loop && stored > 0) {
-    s.progress('audit');
-    const storedFeatures = loop.features.filter((f) => loop.storedIds.has(f.id));
-    const audit = auditDataset(storedFeatures, { expectedLandmarks: loop.expected });
-    for (const f of storedFeatures) {
-      const all = audit.byCase[f.id] ?? [];
-      if (all.length === f.flags.length) continue;
-      try {
-        await updateCase(kv, datasetId, f.id, (rec) => ({ ...rec, flags: all }));
-      } catch (e) {
-        if (!isQuotaError(e)) throw e;
-        storageFull ??= new StorageFullError(null, null, 'import again', e);
-        break;
-      }
-    }
-    s.progress('finishing');
-    const valIds = [...loop.usableIds].filter((id) => loop.storedIds.has(id) && splits[id] === 'val');
-    const evalList = chooseEvalList(valIds, seed, EVAL_LIST_SIZE, new Date(s.now()));
-    try {
-      await updateDatasetMeta(kv, datasetId, {
-        evalList,
-        landmarkSet: loop.landmarkSet,
-        landmarkFormat: format,
-      });
-    } catch (e) {
-      if (!isQuotaError(e)) throw e;
-      storageFull ??= new StorageFullError(null, null, 'import again', e);
-    }
-  }
-  const usableCount = loop ? [...loop.usableIds].filter((id) => loop.storedIds.has(id)).length : 0;
-  s.report.finishedAt = new Date(s.now()).toISOString();
-  if (cancelled) s.report.cancelled = true;
-  const dataset = created ? ((await getDataset(kv, datasetId)) ?? null) : null;
-  return {
-    report: s.report,
-    dataset,
-    stored,
-    usable: usableCount,
-    cancelled,
-    storageFull,
-    elapsedMs: s.now() - s.t0,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Adding files to an existing dataset
-
 /** A planned case whose (storage-safe) id is already in the dataset: it is skipped, never stored. */
 export interface DuplicateCase {
   /** The stored case id it collides with. */
   caseId: string;
   /** Its files in the drop. */
   files: string[];
-}
-
-/** The planned cases whose ids are already in the dataset (what an add will skip). */
-export function findDuplicateCases(plan: LayoutPlan, existingIds: Iterable<string>): DuplicateCase[] {
-  const have = new Set(existingIds);
-  const ids = safeCaseIds(plan.cases.map((c) => c.id));
-  return plan.cases
-    .filter((c) => have.has(ids.get(c.id)!))
-    .map((c) => ({ caseId: ids.get(c.id)!, files: plannedFiles(c) }));
-}
-
-/** Largest pHash distance (bits) at which an added case is flagged as a copy of a stored one. */
-export const STORED_DUPLICATE_BITS = 2;
-
-/**
- * Near-duplicate flags of added cases against the stored ones. Stored cases keep only their
- * perceptual hashes (not the thumbnails the import's audit confirms with), so this is strict: every
- * image kind both cases have must be within `maxBits` (re-saved copies: 0-2 bits; films of
- * different patients from one device: 4 or more, see phash.ts). Only the added case is flagged.
- */
-export function storedDuplicateFlags(
-  added: readonly CaseFeatures[],
-  stored: readonly Pick<CaseRecord, 'id' | 'phash'>[],
-  maxBits = STORED_DUPLICATE_BITS,
-): Map<string, AuditFlag[]> {
-  const out = new Map<string, AuditFlag[]>();
-  for (const a of added) {
-    for (const b of stored) {
-      const which: string[] = [];
-      const bits: number[] = [];
-      let ok = true;
-      for (const kind of ['xray', 'photo'] as const) {
-        const ha = a[kind]?.phash;
-        const hb = b.phash?.[kind];
-        if (!ha || !hb) continue;
-        const d = hammingDistance(ha, hb);
-        if (d > maxBits) {
-          ok = false;
-          break;
-        }
-        which.push(kind === 'photo' ? 'photo' : 'X-ray');
-        bits.push(d);
-      }
-      if (!ok || !which.length) continue;
-      const list = out.get(a.id) ?? [];
-      list.push({
-        code: 'near-duplicate',
-        severity: 'warning',
-        caseId: a.id,
-        message:
-          `Possibly the same case as the stored case "${b.id}": the ${which.join(' and the ')} ` +
-          `${which.length > 1 ? 'are' : 'is'} almost identical (perceptual hash ${bits.join(' / ')} bits apart; ` +
-          `copies differ by 0-${maxBits}). Compare the two cases and exclude one if they are the same patient.`,
-        messageZh: `可能与已保存的病例 "${b.id}" 是同一病例（${which
-          .map((w) => (w === 'photo' ? '照片' : 'X线片'))
-          .join(
-            '和',
-          )}几乎相同，感知哈希相差 ${bits.join(' / ')} 位）。请对比这两个病例，若为同一患者请排除其一。`,
-        details: { other: b.id, images: which, hashBits: bits },
-      });
-      out.set(a.id, list);
-    }
-  }
-  return out;
 }
 
 /** What an add reports beyond the import's outcome. */
@@ -876,180 +583,6 @@ export interface AddSummary {
   splits: Record<CaseSplit, number>;
   /** The evaluation list's version, unchanged by the add. */
   evalListVersion: number;
-}
-
-export interface AddOutcome extends ImportOutcome {
-  added: AddSummary;
-}
-
-/**
- * Add the cases of a plan to an existing dataset, all or nothing. Cases whose id is already in the
- * dataset are skipped and reported (a stored case is never overwritten). The others are read and
- * audited like an import, with the dataset's landmark set and pixel spacing (its preprocessing
- * applies to every case at training time), dealt to splits by the dataset's seed and ratios
- * without moving any existing case, staged, and listed in one manifest update at the end. The
- * fixed evaluation list is not changed. A cancel or a full disk discards everything staged: the
- * dataset is exactly as it was (`stored` is 0). Hold the dataset's import lock while this runs.
- */
-export async function runAddToDataset(
-  index: FileIndex,
-  plan: LayoutPlan,
-  datasetId: string,
-  deps: Omit<ImportDeps, 'datasetId'>,
-): Promise<AddOutcome> {
-  const kv = deps.storage.datasets;
-  const signal = deps.signal;
-  const batchSize = Math.max(1, deps.batchSize ?? 8);
-  const ds = await getDataset(kv, datasetId);
-  if (!ds) throw new NotFoundError(`dataset ${datasetId} does not exist (it may have been deleted)`);
-  const existingIds = await listCaseIds(kv, datasetId);
-  const existing: StoredCase[] = [];
-  for (let i = 0; i < existingIds.length; i += 500)
-    existing.push(...(await getCases(kv, datasetId, existingIds.slice(i, i + 500))));
-
-  const duplicates = findDuplicateCases(plan, existingIds);
-  const dupIds = new Set(duplicates.map((d) => d.caseId));
-  const ids = safeCaseIds(plan.cases.map((c) => c.id));
-  const toRead = plan.cases.filter((c) => !dupIds.has(ids.get(c.id)!));
-  const s = startSession(ds.name, toRead.length, deps);
-  s.progress('preparing');
-  const unpairedFiles = reportPlanProblems(plan, s);
-  for (const d of duplicates)
-    for (const f of d.files)
-      s.add({
-        path: f,
-        status: 'skipped',
-        caseId: d.caseId,
-        code: 'duplicate-case',
-        message:
-          `${f}: case "${d.caseId}" is already in this dataset, so this file was not added ` +
-          `(a stored case is never overwritten). If it is another patient, rename the file ` +
-          `(for example ${d.caseId}-2) and add it again.`,
-      });
-
-  // landmarks: the dataset's set when it has one
-  const format = plan.landmarkFormat;
-  const landmarkSet: LandmarkSetInfo | null =
-    ds.landmarkSet ?? (format && format !== 'aariz-json' ? landmarkSetInfo(ISBI_SET) : null);
-  const expected: number | null = ds.landmarkSet
-    ? ds.landmarkSet.symbols.length
-    : format === 'aariz-json'
-      ? null
-      : ISBI_LANDMARK_COUNT;
-  const csv = await readLandmarkCsv(index, plan, s, signal);
-  const csvUsed = new Set<string>();
-
-  // splits: existing cases keep theirs; new ones by the dataset's seeded rule (folder splits kept)
-  const splits = splitsForAddedCases(
-    existing.map((c) => ({
-      id: c.record.id,
-      split: c.record.split,
-      paired: !!c.record.photoSize && !!c.record.xraySize,
-    })),
-    toRead.map((c) => ({
-      id: ids.get(c.id)!,
-      paired: plannedPair(c),
-      ...(c.split ? { split: c.split } : {}),
-    })),
-    { seed: ds.splitSeed, ratios: ds.splitRatios },
-  );
-
-  const staging = await beginCaseStaging(kv, datasetId);
-  // read, stage, audit and commit; anything unexpected discards what was staged, then rethrows
-  const stageAuditCommit = async () => {
-    const loop = await readAndStoreCases(
-      {
-        index,
-        cases: toRead,
-        ids,
-        splits,
-        decode: deps.decode,
-        signal,
-        batchSize,
-        landmarks: { expected, landmarkSet, csv, csvUsed, unpairedFiles },
-        store: (batch) => stageCases(kv, staging, batch),
-        storeOnCancel: false,
-      },
-      s,
-    );
-    let storageFull = loop.storageFull;
-    let cancelled = loop.cancelled;
-
-    // dataset-level audit of the staged cases (among themselves, and hashes against the stored ones)
-    if (!cancelled && !storageFull && staging.ids.length) {
-      s.progress('audit');
-      const staged = loop.features.filter((f) => loop.storedIds.has(f.id));
-      const audit = auditDataset(staged, { expectedLandmarks: loop.expected });
-      const vsStored = storedDuplicateFlags(
-        staged,
-        existing.map((c) => c.record),
-      );
-      try {
-        for (const f of staged) {
-          const all = [...(audit.byCase[f.id] ?? []), ...(vsStored.get(f.id) ?? [])];
-          if (all.length === f.flags.length) continue;
-          await updateStagedCase(kv, staging, f.id, (rec) => ({ ...rec, flags: all }));
-        }
-      } catch (e) {
-        if (!(e instanceof StorageFullError)) throw e;
-        storageFull = e;
-      }
-    }
-    if (!cancelled && signal?.aborted) cancelled = true; // a cancel during the audit still counts
-
-    // commit (one manifest update) or discard
-    let committed = false;
-    if (!cancelled && !storageFull && staging.ids.length) {
-      s.progress('finishing');
-      const patch =
-        !ds.landmarkSet && loop.landmarkSet ? { landmarkSet: loop.landmarkSet, landmarkFormat: format } : {};
-      try {
-        await commitCaseStaging(kv, staging, patch);
-        committed = true;
-      } catch (e) {
-        await discardCaseStaging(kv, staging);
-        if (!(e instanceof StorageFullError)) throw e;
-        storageFull = e;
-      }
-    }
-    if (!committed) await discardCaseStaging(kv, staging);
-    return { loop, storageFull, cancelled, committed };
-  };
-  let run: Awaited<ReturnType<typeof stageAuditCommit>>;
-  try {
-    run = await stageAuditCommit();
-  } catch (e) {
-    await discardCaseStaging(kv, staging);
-    throw e;
-  }
-  const { loop, storageFull, cancelled, committed } = run;
-
-  const why = storageFull ? 'add-storage-full' : 'add-cancelled';
-  if (committed) s.entries.push(...loop.storedEntries);
-  else {
-    for (const e of [...loop.storedEntries, ...loop.lostEntries]) s.add(notStoredEntry(e, why));
-  }
-  if (cancelled || storageFull) {
-    const reached = new Set<string>(s.entries.map((e) => e.path));
-    for (const e of unreachedEntries(toRead.slice(loop.reached), reached, why)) s.add(e);
-  }
-  reportCsvUse(plan, csv, csvUsed, s);
-
-  const counts: Record<CaseSplit, number> = { train: 0, val: 0, test: 0 };
-  if (committed) for (const id of loop.storedIds) counts[splits[id]]++;
-  s.report.finishedAt = new Date(s.now()).toISOString();
-  if (cancelled) s.report.cancelled = true;
-  const after = (await getDataset(kv, datasetId)) ?? null;
-  return {
-    report: s.report,
-    dataset: after,
-    stored: committed ? loop.storedIds.size : 0,
-    usable: committed ? [...loop.usableIds].filter((id) => loop.storedIds.has(id)).length : 0,
-    cancelled,
-    storageFull,
-    elapsedMs: s.now() - s.t0,
-    added: { datasetId, duplicates, splits: counts, evalListVersion: ds.evalList.version },
-  };
 }
 
 interface ReadCaseOptions {
