@@ -12,9 +12,11 @@
  * Debug hook (read-only, for e2e tests): `window.__studio.detector`.
  */
 import type {
+  DatasetInfo,
   DetectorEpochPoint,
   DetectorRef,
   DetectorSummary,
+  Engine,
   EngineEvent,
   TrainDetectorOptions,
 } from '../../engine/protocol';
@@ -24,7 +26,30 @@ import { i18n } from '../i18n.svelte';
 import type { Lang } from '../../engine/messages';
 import { SeriesSet } from '../train/chartData';
 import { formatTime } from '../train/format';
-import { train } from '../train/trainState.svelte';
+
+/**
+ * The Train section's state as the detector needs it: trainState.svelte.ts attaches itself when it
+ * loads (`attachTrain`), so this module does not import it back (no import cycle).
+ */
+export interface DetectorTrainSide {
+  readonly engine: Engine | null;
+  readonly runs: readonly RunRecord[];
+  readonly dataset: DatasetInfo | null;
+  readonly activeRunId: string | null;
+  loadDemo(): Promise<void>;
+}
+
+let attachedTrain: DetectorTrainSide | null = null;
+
+export function attachTrain(side: DetectorTrainSide): void {
+  attachedTrain = side;
+}
+
+function trainSide(): DetectorTrainSide {
+  if (!attachedTrain)
+    throw new Error('detectorState: the Train state (ui/train/trainState.svelte.ts) is not loaded');
+  return attachedTrain;
+}
 
 export type DetectorPresetId = 'quick' | 'standard' | 'full';
 
@@ -188,7 +213,7 @@ export function rememberRunDetector(runId: string, ref: DetectorRef | null): voi
  * The detector key a run was started with ('none' when unknown): the one stored with the run's
  * record (engine, since issue 13's follow-up), else what this browser remembered for an older run.
  */
-export function runDetectorKey(runId: string | null, runs: readonly RunRecord[] = train.runs): string {
+export function runDetectorKey(runId: string | null, runs: readonly RunRecord[] = trainSide().runs): string {
   if (!runId) return 'none';
   const run = runs.find((r) => r.id === runId);
   if (run?.traceability) return refKey(run.traceability.ref);
@@ -284,7 +309,7 @@ export class DetectorState {
 
   /** Subscribe to the engine's detector events (once the Train state has started it). */
   attach(): void {
-    const engine = train.engine;
+    const engine = trainSide().engine;
     if (!engine || this.subscribed) return;
     this.subscribed = true;
     engine.onEvent((e) => this.onEvent(e));
@@ -366,7 +391,7 @@ export class DetectorState {
   }
 
   async refresh(): Promise<void> {
-    const engine = train.engine;
+    const engine = trainSide().engine;
     if (!engine) return;
     this.attach();
     this.loading = true;
@@ -392,7 +417,7 @@ export class DetectorState {
   }
 
   private async act<T>(what: string, fn: () => Promise<T>): Promise<T | null> {
-    const engine = train.engine;
+    const engine = trainSide().engine;
     if (!engine) return null;
     this.busy = what;
     this.error = null;
@@ -412,10 +437,11 @@ export class DetectorState {
    */
   async start(fineTune = this.fromShipped): Promise<DetectorSummary | null> {
     return this.act('train', async () => {
-      const engine = train.engine!;
-      if (this.datasetId === 'demo' && train.dataset?.source.kind !== 'demo') {
-        if (train.activeRunId) throw new Error('a GAN run is training on another dataset: stop it first');
-        await train.loadDemo();
+      const engine = trainSide().engine!;
+      if (this.datasetId === 'demo' && trainSide().dataset?.source.kind !== 'demo') {
+        if (trainSide().activeRunId)
+          throw new Error('a GAN run is training on another dataset: stop it first');
+        await trainSide().loadDemo();
       }
       // no name typed: the engine stores the name's parts, rendered in the UI's language
       const typed = this.name.trim();
@@ -443,7 +469,7 @@ export class DetectorState {
 
   async stop(): Promise<void> {
     await this.act('stop', async () => {
-      const s = await train.engine!.stopDetector();
+      const s = await trainSide().engine!.stopDetector();
       if (s) this.replace(s);
       this.activeId = null;
       this.progress = null;
@@ -453,7 +479,7 @@ export class DetectorState {
 
   async resume(detectorId: string): Promise<void> {
     await this.act('resume', async () => {
-      const s = await train.engine!.resumeDetector({ detectorId });
+      const s = await trainSide().engine!.resumeDetector({ detectorId });
       this.activeId = detectorId;
       this.lastDone = null;
       // the stored epochs first: the resumed ones continue the same curves
@@ -464,7 +490,7 @@ export class DetectorState {
 
   async remove(detectorId: string): Promise<void> {
     await this.act('delete', async () => {
-      await train.engine!.deleteDetector({ detectorId });
+      await trainSide().engine!.deleteDetector({ detectorId });
       this.list = this.list.filter((d) => detectorIdOf(d) !== detectorId);
     });
   }

@@ -38,6 +38,13 @@ import { completedEpochs, proposedContinueConfig } from '../../core/train/contin
 import type { RgbaImage } from '../../core/image';
 import type { CheckpointRecord, DatasetSummary, MetricPoint, RunRecord, StudioStorage } from '../../store';
 import { downloadBytes } from '../download';
+import {
+  attachTrain,
+  detector,
+  parseRefKey,
+  refKey,
+  rememberRunDetector,
+} from '../landmarks/detectorState.svelte';
 import { GRAD_NORM_SERIES, SeriesSet } from './chartData';
 
 export type PresetId = (typeof PRESETS)[number]['id'];
@@ -519,7 +526,6 @@ export class TrainState {
 
   /** The detector a new run is scored with (see traceKey); only detectors whose set matches the dataset's. */
   async traceabilityRef(): Promise<DetectorRef | null> {
-    const { detector, parseRefKey, refKey } = await import('../landmarks/detectorState.svelte');
     const symbols = this.dataset?.hasLandmarks ? this.dataset.landmarkSymbols : null;
     if (this.traceKey === null) return detector.defaultFor(symbols);
     const ok = detector.choicesFor(symbols).some((d) => refKey(d.ref) === this.traceKey);
@@ -627,7 +633,7 @@ export class TrainState {
         });
         if (this.runId !== started.run.id) this.resetRunView(started.run.id);
         this.replaceRun(started.run);
-        (await import('../landmarks/detectorState.svelte')).rememberRunDetector(started.run.id, traceability);
+        rememberRunDetector(started.run.id, traceability);
         this.runName = '';
         this.continueFrom = null;
       } finally {
@@ -787,3 +793,5 @@ export class TrainState {
 }
 
 export const train = new TrainState();
+// the detector's state reads the Train state through this (it does not import this module)
+attachTrain(train);
