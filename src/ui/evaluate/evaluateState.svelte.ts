@@ -72,9 +72,6 @@ export function parseSource(key: SourceKey): EvaluateCheckpointOptions['model'] 
   return m ? { kind: 'checkpoint', runId: m[1], name: m[2] } : null;
 }
 
-/** @deprecated the one rule is engine/datasetIds' datasetSourceFromId; kept until compareState imports it (issue 11 item 4). */
-export const datasetSourceOf = datasetSourceFromId;
-
 export class EvaluateState {
   runId = $state<string | null>(null);
   /** The shown run's validation rounds (summary + per-case values), step order. */
