@@ -181,6 +181,16 @@ describe('comparison table from stored runs', () => {
     const d = rec('d', {}, { sweep: sweep(3, { lambda_L1: 100 }) });
     expect(legendLabels([c, d])).toEqual(['c · lambda_L1=100', 'd · lambda_L1=100']);
     expect(legendLabels([old])).toEqual(['old']);
+    // a sweep's run names carry the values already: not repeated
+    const named = [
+      rec('lambda_L1=100,lambda_grad=0', { lambda_grad: 0 }),
+      rec('lambda_L1=100,lambda_grad=5', { lambda_grad: 5 }),
+    ];
+    expect(legendLabels(named)).toEqual(['lambda_L1=100,lambda_grad=0', 'lambda_L1=100,lambda_grad=5']);
+    expect(legendLabels([rec('x', { lambda_grad: 0 }), rec('lambda_grad=5', { lambda_grad: 5 })])).toEqual([
+      'x · lambda_grad=0',
+      'lambda_grad=5',
+    ]);
   });
 
   it('training cases: the study subset, else train_subset (capped), else the dataset', () => {

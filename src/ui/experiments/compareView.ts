@@ -199,7 +199,10 @@ export function legendLabels(runs: readonly RunRecord[]): string[] {
     const keys = diff.length > 0 ? diff : sw ? Object.keys(sw.vary) : [];
     const parts = keys.map((k) => `${k}=${valueText(sw && k in sw.vary ? sw.vary[k] : cfg[k])}`);
     if (sw?.subset && !keys.includes('train_subset')) parts.push(`${sw.subset.size}/${sw.subset.of} cases`);
-    return parts.length > 0 ? `${r.name} · ${parts.join(', ')}` : r.name;
+    // a sweep's run names carry their values already (lambda_L1=80,lambda_grad=5): not twice
+    const bare = r.name.replace(/\s+/g, '');
+    const missing = parts.filter((p) => !bare.includes(p.replace(/\s+/g, '')));
+    return missing.length > 0 ? `${r.name} · ${missing.join(', ')}` : r.name;
   });
 }
 
