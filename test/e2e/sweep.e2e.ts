@@ -8,7 +8,7 @@
  * Screenshots en + zh of the sweep panel and the comparison.
  *
  * Wasm backend (SwiftShader's WebGPU compiles shaders for tens of seconds per kernel set). Measured:
- * 129 s at a load average of ~20 on 2 shared cores (17:15 UTC, session 5); most of it is CPU wait.
+ * 105-208 s at load averages of 14-23 on 2 shared cores (session 5); most of it is CPU wait.
  *
  * Debug hooks (read-only): `window.__studio.sweep` (ui/experiments/sweepQueue.svelte.ts),
  * `window.__studio.train`.

@@ -29,6 +29,8 @@ import { SWEEP_FINAL } from '../../store/sweeps';
 export interface QueueHost {
   /** The runs database (without starting the engine). */
   storage(): Promise<Kv>;
+  /** False when the runs database was never created (a first visit: nothing to restore, nothing created). */
+  storageExists?(): Promise<boolean>;
   /** The engine once started (and interrupted runs marked), and the runs database. */
   ready(): Promise<{ engine: Engine; runs: Kv }>;
   /** Dataset id loaded in the engine now (null: none). */
@@ -129,6 +131,7 @@ export class SweepQueue {
   }
 
   private async restoreNow(): Promise<void> {
+    if (this.host.storageExists && !(await this.host.storageExists())) return;
     const runs = await this.host.storage();
     this.runs = runs;
     const { listSweeps, sweepUnfinished } = await import('../../store/sweeps');
@@ -441,6 +444,12 @@ async function pageRuns(): Promise<Kv> {
 
 const pageHost: QueueHost = {
   storage: pageRuns,
+  async storageExists() {
+    const { dbName, DEFAULT_DB_PREFIX } = await import('../../store/storage');
+    const list = indexedDB.databases ? await indexedDB.databases().catch(() => null) : null;
+    // without databases() (older browsers) the queue cannot tell: open the store
+    return !list || list.some((d) => d.name === dbName(DEFAULT_DB_PREFIX, 'runs'));
+  },
   async ready() {
     const train = await pageTrain();
     const { environment } = await import('../environment.svelte');
