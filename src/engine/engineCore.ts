@@ -36,7 +36,7 @@ import type { RoundDiag } from '../core/eval/diagnostics';
 import { aggregate, imageMetrics, type CaseMetrics } from '../core/eval/metrics';
 import type { Point, RgbaImage } from '../core/image';
 import { createGenerator, loadStateDict } from '../core/model';
-import type { ForwardMode, Generator, StateDict } from '../core/model/types';
+import type { Generator, StateDict } from '../core/model/types';
 import { deriveSeed } from '../core/rng';
 import {
   encodeTrainerState,
@@ -56,7 +56,13 @@ import { describeConfig } from '../core/train/info';
 import { lastEpoch, stepsPerEpoch } from '../core/train/schedule';
 // issue 15: a run's nested training subset (train_subset) and step cap (max_steps), shared with the CLI
 import { applyTrainSubset, runTotalSteps } from '../core/experiments/subsets';
-import { gradNormPointValues, LOSS_NAMES, Trainer, type StepMetrics } from '../core/train/trainer';
+import {
+  gradNormPointValues,
+  inferenceMode,
+  LOSS_NAMES,
+  Trainer,
+  type StepMetrics,
+} from '../core/train/trainer';
 import {
   divergenceDefaults,
   firstNonFinite,
@@ -158,6 +164,7 @@ import type { RoundTrace } from './evaluation';
 import { toTrainMessage, trainMessage, TrainError, type TrainMessage } from './trainMessages';
 import { datasetSourceFromId, type DemoGenerator, type SourceCase } from './datasetIds';
 import { TrainingData, type LoadedDataset, type PreparedData } from './session/trainingData';
+import { predictImages } from '../core/train/predict';
 import { RunRecorder } from './session/recorder';
 import { TrainingSession, type SessionWork, type StepClock, type StepOutcome } from './session/session';
 import {
@@ -228,13 +235,6 @@ export function metricPoint(m: StepMetrics, timeMs: number): MetricPoint {
   return { step: m.step, epoch: m.epoch, timeMs, values };
 }
 
-/** Forward mode of an evaluation/preview pass (like Trainer.evaluate). */
-function evalForward(cfg: RunConfig, evalMode: boolean, dropoutSeed: number): ForwardMode {
-  return evalMode
-    ? { training: false, dropout: false, updateStats: false }
-    : { training: true, dropout: !cfg.no_dropout, updateStats: false, dropoutSeed };
-}
-
 /**
  * Metrics (and optionally images) of a generator on pairs at the training size, one case at a
  * time like the server's test.py; dropout seeds as Trainer.evaluate, so both agree.
@@ -252,7 +252,7 @@ export async function evaluateGenerator(
     const xray = imageToTensor(c.xray, cfg.output_nc);
     let pred: tf.Tensor4D | undefined;
     try {
-      pred = G.apply(photo, evalForward(cfg, opts.evalMode, deriveSeed(cfg.seed, 'evaluate', i)));
+      pred = G.apply(photo, inferenceMode(cfg, opts.evalMode, deriveSeed(cfg.seed, 'evaluate', i)));
       const [m]: CaseMetrics[] = await imageMetrics(pred, xray);
       const row: EvaluatedCase = { id: c.id ?? String(i), ...m };
       if (opts.withImages) {
@@ -1293,23 +1293,12 @@ export class EngineCore implements EngineApi {
   private async preview(run: ActiveRun): Promise<void> {
     this.setActivity('previewing');
     const cfg = run.cfg;
-    const predictions: RgbaImage[] = [];
-    for (let i = 0; i < run.previewPairs.length; i++) {
-      const photo = imageToTensor(run.previewPairs[i].photo, cfg.input_nc);
-      try {
-        const pred = run.trainer.G.apply(
-          photo,
-          evalForward(cfg, cfg.eval_mode, deriveSeed(cfg.seed, 'preview', i)),
-        );
-        try {
-          predictions.push(...(await tensorToImages(pred)));
-        } finally {
-          pred.dispose();
-        }
-      } finally {
-        photo.dispose();
-      }
-    }
+    const predictions = await predictImages(
+      run.trainer.G,
+      cfg,
+      run.previewPairs.map((p) => p.photo),
+      { evalMode: cfg.eval_mode, seedTag: 'preview' },
+    );
     this.emit({ type: 'preview', runId: run.id, step: run.trainer.globalStep, predictions });
   }
 
@@ -1586,26 +1575,10 @@ export class EngineCore implements EngineApi {
     return this.gpu.run(async () => {
       const model = await this.generatorFor(params.model);
       try {
-        const out: RgbaImage[] = [];
-        for (let i = 0; i < params.photos.length; i++) {
-          const photo = imageToTensor(params.photos[i], model.cfg.input_nc);
-          try {
-            const mode = evalForward(
-              model.cfg,
-              params.evalMode ?? model.cfg.eval_mode,
-              deriveSeed(model.cfg.seed, 'predict', i),
-            );
-            const pred = model.G.apply(photo, mode);
-            try {
-              out.push(...(await tensorToImages(pred)));
-            } finally {
-              pred.dispose();
-            }
-          } finally {
-            photo.dispose();
-          }
-        }
-        return out;
+        return await predictImages(model.G, model.cfg, params.photos, {
+          evalMode: params.evalMode ?? model.cfg.eval_mode,
+          seedTag: 'predict',
+        });
       } finally {
         model.release();
       }
