@@ -6,7 +6,10 @@
  * once known). No TF.js: fake-indexeddb and a tiny generated demo.
  */
 import 'fake-indexeddb/auto';
+import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createGenerator } from '../../src/core/model';
+import { predictImages } from '../../src/core/train/predict';
 import { withDefaults } from '../../src/core/config';
 import type { RgbaImage } from '../../src/core/image';
 import { createRun, openStudioStorage, readHistory, getRun, type StudioStorage } from '../../src/store';
@@ -361,5 +364,28 @@ describe('TrainingSession (session/session.ts)', () => {
     expect(s.itPerSec()).toBe(10);
     s.resetSpeed();
     expect(s.itPerSec()).toBeNull();
+  });
+});
+
+describe('predictImages (core/train/predict.ts, the one inference path)', () => {
+  it('predicts one image per photo, reproducibly per seed tag, leaving no tensor behind', async () => {
+    await tf.setBackend('cpu');
+    const cfg = withDefaults({ netG: 'unet_32', ngf: 4, size: 32, no_dropout: false });
+    const G = createGenerator(cfg, cfg.seed);
+    const photos = [img(32, 40), img(32, 90)];
+    const before = tf.memory().numTensors;
+    const a = await predictImages(G, cfg, photos, { evalMode: false, seedTag: 'preview' });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(a.map((p) => [p.width, p.height])).toEqual([
+      [32, 32],
+      [32, 32],
+    ]);
+    const again = await predictImages(G, cfg, photos, { evalMode: false, seedTag: 'preview' });
+    expect(again[1].data).toEqual(a[1].data);
+    // eval mode has no dropout: the seed tag does not matter
+    const e1 = await predictImages(G, cfg, photos, { evalMode: true, seedTag: 'x' });
+    const e2 = await predictImages(G, cfg, photos, { evalMode: true, seedTag: 'y' });
+    expect(e1[0].data).toEqual(e2[0].data);
+    G.dispose();
   });
 });
