@@ -52,6 +52,11 @@ export const CONFIG_OPTIONS: OptionSpecs = {
   n_epochs: { type: 'string', arg: '<n>', help: 'epochs at the initial learning rate' },
   n_epochs_decay: { type: 'string', arg: '<n>', help: 'epochs of linear decay to zero' },
   warmup_steps: { type: 'string', arg: '<n>', help: 'studio: linear learning-rate warmup steps (0 = off)' },
+  lr_step_at: {
+    type: 'string',
+    arg: '<epoch_end|epoch_start>',
+    help: 'when the lr schedule steps: epoch_end (default, train.py 2025: no epoch at lr 0) or epoch_start (2020 code)',
+  },
   batch_size: { type: 'string', arg: '<n>', help: 'images per step (server default 1)' },
   seed: { type: 'string', arg: '<n>', help: 'random seed: weights, data order, augmentation, dropout' },
   size: { type: 'string', arg: '<px>', help: 'square training size in px' },
@@ -195,6 +200,12 @@ export function configOverrides(values: ParsedValues): Partial<RunConfig> {
     if (gan !== 'vanilla' && gan !== 'lsgan')
       throw new UsageError(`--gan_mode must be vanilla or lsgan; got "${gan}"`);
     partial.gan_mode = gan;
+  }
+  const lrStep = str(values, 'lr_step_at');
+  if (lrStep !== undefined) {
+    if (lrStep !== 'epoch_end' && lrStep !== 'epoch_start')
+      throw new UsageError(`--lr_step_at must be epoch_end or epoch_start; got "${lrStep}"`);
+    partial.lr_step_at = lrStep;
   }
   if (values.no_dropout === true) partial.no_dropout = true;
   return partial;

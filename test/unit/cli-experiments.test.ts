@@ -305,5 +305,17 @@ describe('cli sweep and study', () => {
     ]);
     expect(spacing.code).toBe(2);
     expect(spacing.stderr).toMatch(/--mm-per-px must be at least/);
+    const lrStep = await runMain([
+      'sweep',
+      ...TINY,
+      '--lr_step_at',
+      'end',
+      '--vary',
+      'lambda_L1=1,2',
+      '--out',
+      join(dir, 'v'),
+    ]);
+    expect(lrStep.code).toBe(2);
+    expect(lrStep.stderr).toMatch(/--lr_step_at must be epoch_end or epoch_start; got "end"/);
   });
 });

@@ -50,6 +50,9 @@ describe('sweep expansion', () => {
     expect(parseVary('no_dropout=true,false').values).toEqual([true, false]);
     expect(parseVary('netG=unet_32,unet_64').values).toEqual(['unet_32', 'unet_64']);
     expect(parseVary('lr=0.0002,1e-4').values).toEqual([0.0002, 0.0001]);
+    // the lr schedule's two conventions (issue 15 item 7) can be swept
+    expect(parseVary('lr_step_at=epoch_end,epoch_start').values).toEqual(['epoch_end', 'epoch_start']);
+    expect(() => parseVary('lr_step_at=end')).toThrow(/not one of epoch_end, epoch_start/);
     const three = expandSweep([
       parseVary('ngf=4,8'),
       parseVary('norm=batch,instance'),

@@ -35,6 +35,7 @@ const ENUMS: Partial<Record<keyof RunConfig, readonly string[]>> = {
   preprocess: ['letterbox', 'stretch', 'roi'],
   grad_loss: ['l1', 'mse'],
   direction: ['AtoB', 'BtoA'],
+  lr_step_at: ['epoch_end', 'epoch_start'],
 };
 
 /** Whole-number options and their smallest value. */
