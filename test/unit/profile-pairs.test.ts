@@ -173,7 +173,7 @@ describe('cli profile-pairs', () => {
       '--out',
       out,
       '--limit',
-      '2',
+      '3',
       '--size',
       '128',
       '--val',
@@ -182,7 +182,7 @@ describe('cli profile-pairs', () => {
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/wrote 2 pairs .*1\.8786 mm\/px/);
+    expect(r.stdout).toMatch(/wrote 3 pairs .*1\.8786 mm\/px/);
     const files: { path: string; size: number }[] = [];
     const walk = async (d: string): Promise<void> => {
       for (const e of await readdir(d, { withFileTypes: true })) {
@@ -194,10 +194,10 @@ describe('cli profile-pairs', () => {
     await walk(out);
     const plan = detectLayout(files);
     expect(plan.kind).toBe('folders');
-    expect(plan.counts.pairs).toBe(2);
-    expect(plan.counts.withLandmarks).toBe(2);
+    expect(plan.counts.pairs).toBe(3);
+    expect(plan.counts.withLandmarks).toBe(3);
     expect(plan.splitsFromFolders).toBe(true);
-    expect(plan.cases.map((c) => c.split).sort()).toEqual(['train', 'val']);
+    expect(plan.cases.map((c) => c.split).sort()).toEqual(['train', 'train', 'val']);
     // landmarks scaled from the 1935 x 2400 film to 103 x 128
     const c1 = plan.cases.find((c) => c.id === '001')!;
     const txt = parseIsbiText(await readFile(join(out, c1.landmarkPath!), 'utf8'), '001.txt');
@@ -220,14 +220,14 @@ describe('cli profile-pairs', () => {
 });
 
 describe('npm run bench -- study --quick', () => {
-  it('builds pairs, trains baseline vs P2.5 (2 x 2) and a 2-subset study, writes the report', async () => {
+  it('trains baseline vs P2.5 (2 x 2) and a 2-subset study on the pairs above, writes the report', async () => {
     const out = join(tmp, 'bench');
     const d = defaultOptions(true);
     const lines: string[] = [];
     const res = await runStudyBench({
       ...d,
       out,
-      limit: 3,
+      pairs: join(tmp, 'pairs'), // the 3 pairs of the CLI test (2 train + 1 val, 1.8786 mm/px)
       steps: 1,
       subsets: '1,all',
       say: (s) => lines.push(s),
