@@ -61,7 +61,7 @@ export const ENVIRONMENT_STRINGS = {
   'env.engine.home': { en: 'Training engine runs in', zh: '训练引擎运行于' },
   'env.engine.worker': { en: 'a background worker', zh: '后台 Worker' },
   'env.engine.page': { en: 'the page itself', zh: '页面本身' },
-  'env.engine.node': { en: 'Node.js', zh: 'Node.js' },
+  'env.engine.node': { en: 'Node.js', zh: 'Node.js 环境' },
   'env.threads.label': { en: 'WebAssembly threads', zh: 'WebAssembly 线程数' },
   'env.threads.value': {
     en: '{threads} of {cores} logical cores',
