@@ -10,7 +10,7 @@
  * `npm run bench -- <name> [options]` runs one benchmark with its options instead: train-step,
  * import, phantom-preview, soak, traceability, bundle, any other test/bench/<name>.ts, or `study` (the real-anatomy benchmark,
  * test/bench/study.ts: soft-tissue profile -> film pairs from the ISBI films, baseline vs P2.5 and
- * the sample-size study; not part of the default list: it trains for about an hour).
+ * the sample-size study; not part of the default list: it trains 7 runs, 15-60 min).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -12,7 +12,7 @@
  * comparison and study files) and prints the tables.
  *
  *   npx tsx test/bench/study.ts [--out DIR] [--quick] [--films DIR --landmarks CSV] [--pairs DIR]
- *       [--steps N] [--size 128] [--ngf 16] [--ndf 16] [--subsets 20,40,80,all] [--recipes pair|grid]
+ *       [--steps N] [--size 128] [--ngf 16] [--ndf 16] [--subsets 15,30,60,all] [--recipes grid|pair]
  *       [--backend wasm]
  */
 import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -102,8 +102,8 @@ export function defaultOptions(quick: boolean): Omit<StudyBenchOptions, 'say' | 
         size: 128,
         ngf: 16,
         ndf: 16,
-        subsets: '20,40,80,all',
-        recipes: 'pair',
+        subsets: '15,30,60,all',
+        recipes: 'grid',
         valEvery: 0,
         backend: 'wasm',
         seed: 1,
