@@ -88,7 +88,8 @@ export class EnvironmentState {
 
   /** The training engine, started on first use (the Train section starts the same one). */
   private async engine(): Promise<Engine> {
-    await train.ensureStarted(this.preferred);
+    // device questions are not a visit of the Train section: no first-visit demo load from here
+    await train.ensureStarted(this.preferred, { offerDemo: false });
     const engine = train.engine;
     if (!engine || !train.info) {
       throw new Error(train.engineError?.text ?? 'the training engine did not start');

@@ -233,12 +233,39 @@ export class TrainState {
 
   // ----- startup -----
 
-  /** Start the engine once (first visit of the Train section). */
-  ensureStarted(preferred: BackendChoice): Promise<void> {
+  /**
+   * Start the engine once (first visit of a section that trains or shows runs, or the Environment
+   * page's device questions). `offerDemo: false` (the Environment page, which starts the engine at
+   * app load to show the backend) does not count as a visit: the first-visit demo dataset is loaded
+   * only when a training section asks, so data imported in the meantime is chosen by the user.
+   */
+  ensureStarted(preferred: BackendChoice, opts: { offerDemo?: boolean } = {}): Promise<void> {
+    const offer = opts.offerDemo !== false;
+    if (offer) this.wantsDemoOffer = true;
+    const started = this.starting !== null;
     this.starting ??= this.startNow(preferred).catch((e: unknown) => {
       this.engineError = errorMessage(e);
     });
+    if (started && offer) return this.starting.then(() => this.offerDemo(false));
     return this.starting;
+  }
+
+  private wantsDemoOffer = false;
+  private demoOffered = false;
+
+  /**
+   * A first visit (no run and no imported dataset stored yet): the demo dataset is loaded, so Start
+   * works at once; it is labelled as the demo. With imported data, the user chooses. `fresh`: the
+   * runs and datasets were just read (at engine start, in the same tick as `info`, so the Load
+   * buttons never look ready while it loads); otherwise they are read again first.
+   */
+  private async offerDemo(fresh: boolean): Promise<void> {
+    if (!this.wantsDemoOffer || this.demoOffered || !this.info) return;
+    if (!fresh) await Promise.all([this.refreshRuns(), this.refreshDatasets()]);
+    if (this.demoOffered) return;
+    this.demoOffered = true;
+    if (this.runs.length === 0 && this.storedDatasets.length === 0 && !this.dataset)
+      void this.loadDemo(false);
   }
 
   private async startNow(preferred: BackendChoice): Promise<void> {
@@ -258,14 +285,12 @@ export class TrainState {
     this.homeReason = choice.reason;
     choice.engine.onEvent((e) => this.onEvent(e));
     this.info = await choice.engine.init({ backend: preferred });
-    // a first visit (no run and no imported dataset stored yet): the demo dataset is loaded, so
-    // Start works at once; it is labelled as the demo. Set in the same tick as `info`, so the Load
-    // buttons never look ready while it loads. With imported data, the user chooses.
     const pending = this.pendingChoice;
     this.pendingChoice = null;
-    if (pending) void this.chooseDataset(pending);
-    else if (this.runs.length === 0 && this.storedDatasets.length === 0 && !this.dataset)
-      void this.loadDemo(false);
+    if (pending) {
+      this.demoOffered = true;
+      void this.chooseDataset(pending);
+    } else void this.offerDemo(true);
     this.status = await choice.engine.getStatus();
   }
 
