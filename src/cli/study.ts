@@ -6,6 +6,7 @@
  * study.md (en + zh), study.json, study.png (val L1 with the training-subset L1, PSNR, sharpness
  * ratios, the train/val gap against the number of cases) and the plain-language reading.
  */
+import { studyPointsMarkdown } from '../core/eval/reportCompare';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -88,39 +89,6 @@ export function studyPoint(s: RunSummary): StudyPoint {
     train_l1: num(l?.train_l1),
     gap_ratio: num(l?.gap_ratio),
   };
-}
-
-const f = (x: number | null, d: number): string => (x === null ? '—' : x.toFixed(d));
-
-function pointsTable(points: readonly StudyPoint[], lang: 'en' | 'zh'): string {
-  const head =
-    lang === 'en'
-      ? [
-          'training cases',
-          'val L1 (on [0,1])',
-          'PSNR (dB)',
-          'sharpness ratio',
-          'landmark-region sharpness',
-          'traceability MRE (mm)',
-          'train-subset L1 (on [0,1])',
-          'gap (val / train L1)',
-        ]
-      : [
-          '训练病例数',
-          '验证 L1（[0,1]）',
-          'PSNR（dB）',
-          '清晰度比',
-          '标志点区域清晰度比',
-          '可描点性 MRE（mm）',
-          '训练子集 L1（[0,1]）',
-          '泛化差距（验证 / 训练 L1）',
-        ];
-  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => ' ---: ').join('|')}|`];
-  for (const p of points)
-    lines.push(
-      `| ${p.cases} | ${f(p.val_l1, 4)} | ${f(p.psnr_db, 2)} | ${f(p.sharpness_ratio, 3)} | ${f(p.lm_sharp, 3)} | ${f(p.trace_mre_mm, 2)} | ${f(p.train_l1, 4)} | ${f(p.gap_ratio, 2)} |`,
-    );
-  return lines.join('\n');
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -206,7 +174,7 @@ export async function run(argv: string[]): Promise<number> {
     heldWords.en,
     'Values: the last validation round of each run.',
     '',
-    pointsTable(points, 'en'),
+    studyPointsMarkdown(points, 'en').join('\n'),
     '',
     `**Reading:** ${reading.en}`,
     '',
@@ -222,7 +190,7 @@ export async function run(argv: string[]): Promise<number> {
     heldWords.zh,
     '数值：每个训练的最后一轮验证。',
     '',
-    pointsTable(points, 'zh'),
+    studyPointsMarkdown(points, 'zh').join('\n'),
     '',
     `**解读：** ${reading.zh}`,
     '',
