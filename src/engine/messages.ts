@@ -6,15 +6,9 @@
  * dictionary). `{name}` in a template is replaced by `params.name`.
  */
 
-export type Lang = 'en' | 'zh';
+import { fillTemplate, type Lang, type Params, type Translation } from '../core/messages';
 
-/** One user-visible string in both languages; a missing language is a type error. */
-export interface Translation {
-  en: string;
-  zh: string;
-}
-
-export type Params = Record<string, string | number>;
+export { fillTemplate, type Lang, type Params, type Translation };
 
 export const ENGINE_MESSAGES = {
   'backend.notInNode.webgpu': {
@@ -223,13 +217,6 @@ export interface EngineMessage {
   code: EngineMessageCode;
   params: Params;
   text: string;
-}
-
-/** Replace `{name}` with `params.name`; unknown placeholders stay visible so a bug shows. */
-export function fillTemplate(template: string, params: Params = {}): string {
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
-    Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole,
-  );
 }
 
 export function engineMessage(code: EngineMessageCode, params: Params = {}): EngineMessage {
