@@ -276,7 +276,11 @@ export async function checkpointReader(
   };
 }
 
-/** Change the display label (the pointer name stays, so `last`/`best` keep working). */
+/**
+ * Change the display label (the pointer name stays, so `last`/`best` keep working). A run lists its
+ * checkpoints by pointer name (`RunRecord.checkpointNames`), never by label, so a rename is one
+ * write and the run needs no update.
+ */
 export async function renameCheckpoint(kv: Kv, runId: string, name: string, label: string): Promise<void> {
   const trimmed = label.trim();
   if (trimmed.length === 0) throw new Error('a checkpoint label cannot be empty');
@@ -286,7 +290,11 @@ export async function renameCheckpoint(kv: Kv, runId: string, name: string, labe
   });
 }
 
-/** Delete one checkpoint: the pointer first (it disappears from lists at once), then its parts. */
+/**
+ * Delete one checkpoint: the pointer first (it disappears from lists at once), then its parts.
+ * This leaves the run's `checkpointNames` alone: the app deletes a run's checkpoint with
+ * runs.ts `deleteCheckpointOfRun`, which updates the run first.
+ */
 export async function deleteCheckpoint(kv: Kv, runId: string, name: string): Promise<boolean> {
   const rec = await getCheckpoint(kv, runId, name);
   if (!rec) return false;

@@ -17,7 +17,7 @@
 import type { RunConfig } from '../core/config';
 import type { PreprocessSpec } from '../core/data/preprocess';
 import type { DetectorSummary } from '../core/detector/traceability';
-import { deleteRunCheckpoints } from './checkpoints';
+import { deleteCheckpoint, deleteRunCheckpoints } from './checkpoints';
 import { asStorageFull, NotFoundError } from './errors';
 import { newId } from './ids';
 import { assertId, deleteUnder, keysUnder, updateIf, type Kv } from './kv';
@@ -438,13 +438,59 @@ export async function truncateHistoryAfterStep(
   return keep;
 }
 
-/** Delete a run: its record, its history and its checkpoints. */
+/**
+ * Delete one checkpoint of a run and drop its name from the run's `checkpointNames`: the store keeps
+ * a run and its checkpoints in step itself (the UI only calls this).
+ *
+ * Order: the run record first (one atomic update), then the pointer, then the parts. An interruption
+ * after the first write leaves a checkpoint the run no longer names: it is still complete, listed
+ * and loadable (`listCheckpoints` reads pointers), and calling this again finishes the delete. The
+ * other order could leave a run naming a checkpoint that no longer exists, which readers of
+ * `checkpointNames` (the comparison's grid, the tracing targets) would try to load.
+ *
+ * `run.best` is the best metric value seen, not a pointer to the `best` checkpoint, so it stays.
+ * A missing run is tolerated (an imported or orphaned checkpoint is still deleted). Returns the
+ * updated run record (undefined when the run does not exist) and whether a checkpoint was deleted.
+ */
+export async function deleteCheckpointOfRun(
+  storage: Pick<StudioStorage, 'runs' | 'checkpoints'>,
+  runId: string,
+  name: string,
+  nowMs: number = Date.now(),
+): Promise<{ run: RunRecord | undefined; deleted: boolean }> {
+  assertId(runId, 'run');
+  let run: RunRecord | undefined;
+  await updateIf<RunRecord>(storage.runs, runKey(runId), (old) => {
+    if (!old) return undefined;
+    run = old;
+    if (!old.checkpointNames.includes(name)) return undefined;
+    run = { ...old, checkpointNames: old.checkpointNames.filter((n) => n !== name), updatedAt: nowMs };
+    return run;
+  });
+  const deleted = await deleteCheckpoint(storage.checkpoints, runId, name);
+  return { run, deleted };
+}
+
+/**
+ * Delete a run: its checkpoints, its history and its record.
+ *
+ * Order: first the run record forgets its checkpoints and history (`checkpointNames: []`,
+ * `historyCounts: {}`, one atomic update), then the checkpoints, then the history chunks, then the
+ * record. An interruption anywhere leaves either nothing or a readable run that names no checkpoint
+ * and shows no history (never a run naming a deleted checkpoint, never a history reader hitting a
+ * deleted chunk); deleting it again finishes the job. A run record that is already gone is
+ * tolerated, so its leftover checkpoints and history are removed too.
+ */
 export async function deleteRun(
   storage: Pick<StudioStorage, 'runs' | 'checkpoints'>,
   runId: string,
+  nowMs: number = Date.now(),
 ): Promise<void> {
   assertId(runId, 'run');
-  await storage.runs.del(runKey(runId));
-  await deleteUnder(storage.runs, histPrefix(runId));
+  await updateIf<RunRecord>(storage.runs, runKey(runId), (old) =>
+    old ? { ...old, checkpointNames: [], historyCounts: {}, updatedAt: nowMs } : undefined,
+  );
   await deleteRunCheckpoints(storage.checkpoints, runId);
+  await deleteUnder(storage.runs, histPrefix(runId));
+  await storage.runs.del(runKey(runId));
 }

@@ -25,7 +25,9 @@ import {
 import { NotFoundError, StorageFullError } from '../../src/store/errors';
 import { newId } from '../../src/store/ids';
 import type { Kv } from '../../src/store/kv';
+import { createRun, deleteCheckpointOfRun, getRun, listRuns, updateRun } from '../../src/store/runs';
 import { openStudioStorage } from '../../src/store/storage';
+import { DEFAULT_PREPROCESS } from '../../src/core/data/preprocess';
 
 const open = () => openStudioStorage({ prefix: `t-${globalThis.crypto.randomUUID()}` });
 
@@ -235,5 +237,99 @@ describe('store checkpoints', () => {
     // the old version and the failed write's leftovers are gone
     const versions = new Set((await kvs.list('run1/last/')).map((k) => k.split('/')[2]));
     expect(versions.size).toBe(2); // 'current' + the live version
+  });
+});
+
+describe('store checkpoints of a run (the store keeps the run in step)', () => {
+  const info = { epoch: 1, step: 3, metrics: {}, configSummary: {} };
+  const one = new Map([['a.bin', new Uint8Array([1, 2, 3])]]);
+  async function runWith(names: string[]) {
+    const s = await open();
+    await createRun(s.runs, {
+      id: 'run1',
+      name: 'run one',
+      datasetId: 'dsA',
+      config: { ...DEFAULT_CONFIG },
+      preprocessing: { ...DEFAULT_PREPROCESS },
+      backend: 'cpu',
+      adapter: null,
+    });
+    for (const n of names) await saveCheckpoint(s.checkpoints, 'run1', n, one, info);
+    await updateRun(s.runs, 'run1', {
+      checkpointNames: names,
+      best: { metric: 'l1', value: 0.1, step: 3, epoch: 1 },
+    });
+    return s;
+  }
+  /** Every name the run lists is a checkpoint that exists (what readers of checkpointNames rely on). */
+  async function consistent(s: Awaited<ReturnType<typeof open>>): Promise<void> {
+    const run = await getRun(s.runs, 'run1');
+    const stored = new Set((await listCheckpoints(s.checkpoints, 'run1')).map((c) => c.name));
+    for (const n of run?.checkpointNames ?? []) expect(stored.has(n), `run names "${n}"`).toBe(true);
+  }
+
+  it('deleting a checkpoint removes it and its name from the run in one call', async () => {
+    const s = await runWith(['last', 'best', 'mine']);
+    const out = await deleteCheckpointOfRun(s, 'run1', 'best');
+    expect(out.deleted).toBe(true);
+    expect(out.run?.checkpointNames).toEqual(['last', 'mine']);
+    const run = await getRun(s.runs, 'run1');
+    expect(run?.checkpointNames).toEqual(['last', 'mine']);
+    // best is the best metric seen (not a pointer to the checkpoint): it stays
+    expect(run?.best?.value).toBe(0.1);
+    expect((await listCheckpoints(s.checkpoints, 'run1')).map((c) => c.name).sort()).toEqual([
+      'last',
+      'mine',
+    ]);
+    expect(await s.checkpoints.keys('ver/run1/')).toHaveLength(2);
+    // again: nothing left to delete, nothing changes
+    expect((await deleteCheckpointOfRun(s, 'run1', 'best')).deleted).toBe(false);
+    expect((await getRun(s.runs, 'run1'))?.checkpointNames).toEqual(['last', 'mine']);
+  });
+
+  it('a checkpoint without a run record (orphan, imported) is still deleted', async () => {
+    const s = await open();
+    await saveCheckpoint(s.checkpoints, 'run9', 'last', one, info);
+    const out = await deleteCheckpointOfRun(s, 'run9', 'last');
+    expect(out).toEqual({ run: undefined, deleted: true });
+    expect(await listCheckpoints(s.checkpoints, 'run9')).toEqual([]);
+    expect((await listRuns(s.runs)).total).toBe(0);
+  });
+
+  it('a failure between the writes leaves a consistent, readable state and a retry finishes', async () => {
+    // 1. the pointer delete fails after the run was updated
+    const s = await runWith(['last', 'best']);
+    const broken = {
+      ...s,
+      checkpoints: { ...s.checkpoints, del: () => Promise.reject(new Error('tab closed')) },
+    };
+    await expect(deleteCheckpointOfRun(broken, 'run1', 'best')).rejects.toThrow('tab closed');
+    await consistent(s);
+    expect((await getRun(s.runs, 'run1'))?.checkpointNames).toEqual(['last']);
+    // the checkpoint the run no longer names is complete and loadable
+    expect((await loadCheckpoint(s.checkpoints, 'run1', 'best')).files.get('a.bin')).toEqual(
+      new Uint8Array([1, 2, 3]),
+    );
+    expect((await deleteCheckpointOfRun(s, 'run1', 'best')).deleted).toBe(true);
+    expect(await listCheckpoints(s.checkpoints, 'run1')).toHaveLength(1);
+    expect(await s.checkpoints.keys('ver/run1/')).toHaveLength(1);
+
+    // 2. the parts' delete fails after the pointer went: only unreferenced parts remain (garbage)
+    const t = await runWith(['last', 'best']);
+    const partsFail = {
+      ...t,
+      checkpoints: { ...t.checkpoints, delMany: () => Promise.reject(new Error('disk went away')) },
+    };
+    await expect(deleteCheckpointOfRun(partsFail, 'run1', 'last')).rejects.toThrow('disk went away');
+    await consistent(t);
+    expect((await listCheckpoints(t.checkpoints, 'run1')).map((c) => c.name)).toEqual(['best']);
+    expect(await collectCheckpointGarbage(t.checkpoints, { minAgeMs: 0 })).toBe(1);
+
+    // 3. the run update fails: nothing changed
+    const u = await runWith(['last']);
+    const runFails = { ...u, runs: { ...u.runs, update: () => Promise.reject(new Error('quota')) } };
+    await expect(deleteCheckpointOfRun(runFails, 'run1', 'last')).rejects.toThrow('quota');
+    await consistent(u);
+    expect(await listCheckpoints(u.checkpoints, 'run1')).toHaveLength(1);
   });
 });

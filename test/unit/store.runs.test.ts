@@ -174,4 +174,51 @@ describe('store runs', () => {
     expect(await readHistory(s.runs, 'r2', 'train')).toHaveLength(3);
     expect(await listCheckpoints(s.checkpoints, 'r2')).toHaveLength(1);
   });
+
+  it('deleting a run cut short at any write leaves a readable run naming no lost checkpoint; a retry finishes', async () => {
+    type S = Awaited<ReturnType<typeof open>>;
+    const setup = async (): Promise<S> => {
+      const s = await open();
+      await createRun(s.runs, newRun('r1'));
+      await appendHistory(s.runs, 'r1', 'train', pts(0, 3));
+      const info = { epoch: 1, step: 3, metrics: {}, configSummary: {} };
+      for (const n of ['last', 'best'])
+        await saveCheckpoint(s.checkpoints, 'r1', n, new Map([['a.bin', new Uint8Array([1, 2, 3])]]), info);
+      await updateRun(s.runs, 'r1', { checkpointNames: ['last', 'best'] });
+      return s;
+    };
+    const fail = () => Promise.reject(new Error('tab closed'));
+    const cuts: ((s: S) => S)[] = [
+      // the checkpoints' delete fails (after the run forgot them)
+      (s) => ({ ...s, checkpoints: { ...s.checkpoints, delMany: fail } }),
+      // the history's delete fails (checkpoints gone)
+      (s) => ({ ...s, runs: { ...s.runs, delMany: fail } }),
+      // the record's delete fails (everything else gone)
+      (s) => ({ ...s, runs: { ...s.runs, del: fail } }),
+    ];
+    for (const cut of cuts) {
+      const s = await setup();
+      await expect(deleteRun(cut(s), 'r1')).rejects.toThrow('tab closed');
+      const run = await getRun(s.runs, 'r1');
+      expect(run).toBeDefined();
+      const stored = new Set((await listCheckpoints(s.checkpoints, 'r1')).map((c) => c.name));
+      for (const n of run!.checkpointNames) expect(stored.has(n)).toBe(true);
+      expect(run!.checkpointNames).toEqual([]);
+      // the history reads (empty) instead of failing on a deleted chunk
+      expect(await readHistory(s.runs, 'r1', 'train')).toEqual([]);
+      expect((await listRuns(s.runs)).runs.map((r) => r.id)).toEqual(['r1']);
+      await deleteRun(s, 'r1');
+      expect(await getRun(s.runs, 'r1')).toBeUndefined();
+      expect(await s.runs.keys('hist/r1/')).toEqual([]);
+      expect(await s.checkpoints.keys('')).toEqual(
+        expect.not.arrayContaining([expect.stringContaining('r1/')]),
+      );
+    }
+    // a run whose record is already gone: its leftovers are removed
+    const s = await setup();
+    await s.runs.del('run/r1');
+    await deleteRun(s, 'r1');
+    expect(await s.runs.keys('hist/r1/')).toEqual([]);
+    expect(await listCheckpoints(s.checkpoints, 'r1')).toEqual([]);
+  });
 });
