@@ -3,12 +3,9 @@
  * and the runtime we are in. No TF.js here, so the page can import it without loading TF.js.
  */
 import { engineMessage, type EngineMessage } from './messages';
+import { errorText } from '../core/errors';
 
 export type Runtime = 'browser' | 'worker' | 'node';
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 export function detectRuntime(): Runtime {
   const g = globalThis as { document?: unknown; process?: { versions?: { node?: string } } };

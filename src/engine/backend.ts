@@ -17,6 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { adapterName, detectRuntime, probeWebGpu, type AdapterReport, type Runtime } from './adapter';
 import { engineMessage, type EngineMessage } from './messages';
+import { errorText } from '../core/errors';
 
 export { adapterLabel, adapterName, detectRuntime, probeWebGpu } from './adapter';
 export type { AdapterLimits, AdapterReport, Runtime } from './adapter';
@@ -58,11 +59,6 @@ export interface BackendSelection {
 export function recommendedAdamEpsilon(backend: BackendName, floatPrecision?: 16 | 32): number {
   if (backend === 'webgl' && floatPrecision !== 32) return 1e-4;
   return 1e-7;
-}
-
-function errorText(e: unknown): string {
-  if (e instanceof Error) return e.message;
-  return String(e);
 }
 
 let wasmVersion: string | undefined;

@@ -34,6 +34,7 @@ import {
 import { buildEnvReport, collectBrowserInfo, collectStorage } from './envReport';
 import type { EngineEvent, EngineHome } from './protocol';
 import { runSelfTest, type SelfTestResult } from './selftest';
+import { errorText } from '../core/errors';
 
 /** What the engine lends the device questions. */
 export interface DeviceHost {
@@ -75,10 +76,6 @@ export function benchArithmetic(c: BenchConfig): { gflopPerStep: number; gflopIn
 }
 
 const now = (): number => performance.now();
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** The wasm backend's thread count (1 when single-threaded), null on other backends. */
 async function wasmThreads(): Promise<number | null> {

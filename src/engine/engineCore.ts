@@ -165,6 +165,7 @@ import { toTrainMessage, trainMessage, TrainError, type TrainMessage } from './t
 import { datasetSourceFromId, type DemoGenerator, type SourceCase } from './datasetIds';
 import { TrainingData, type LoadedDataset, type PreparedData } from './session/trainingData';
 import { predictImages } from '../core/train/predict';
+import { errorText } from '../core/errors';
 import { RunRecorder } from './session/recorder';
 import { TrainingSession, type SessionWork, type StepClock, type StepOutcome } from './session/session';
 import {
@@ -180,10 +181,6 @@ import {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** A macrotask: lets queued messages (pause, stop) and timers run between steps. */
 export function macrotask(): Promise<void> {

@@ -16,6 +16,7 @@ import { Rng } from '../core/rng';
 import { batchNorm, conv2d, convTranspose2d, leakyRelu } from '../core/model/layers';
 import { withBackendLock, type BackendName } from './backend';
 import { engineMessage, type EngineMessage } from './messages';
+import { errorText } from '../core/errors';
 
 export type SelfTestQuantity = 'forward' | 'dInput' | 'dConvFilter' | 'dConvTFilter' | 'dGamma' | 'dBeta';
 
@@ -169,10 +170,6 @@ export function compareArrays(
   if (!finite) maxAbsDiff = Number.POSITIVE_INFINITY;
   const allowed = tolerance * Math.max(1, maxAbsRef);
   return { quantity, maxAbsDiff, maxAbsRef, allowed, passed: maxAbsDiff <= allowed };
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /**

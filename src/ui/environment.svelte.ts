@@ -12,6 +12,7 @@ import { collectBrowserInfo, collectStorage, type BrowserInfo, type StorageInfo 
 import type { Engine } from '../engine/protocol';
 import type { SelfTestResult } from '../engine/selftest';
 import { train } from './train/trainState.svelte';
+import { errorText } from '../core/errors';
 
 export const BACKEND_STORAGE_KEY = 'ceph-gan-studio.backend';
 const CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
@@ -23,12 +24,6 @@ function loadPreferred(): BackendChoice {
   } catch {
     return 'auto';
   }
-}
-
-function errorText(e: unknown): string {
-  const tm = (e as { trainMessage?: { text?: string } } | null)?.trainMessage;
-  if (tm?.text) return tm.text;
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** What the engine's home told about itself (wasm threads, cross-origin isolation). */

@@ -26,7 +26,7 @@ import { checkpointReader, getRun, type RunRecord, type StudioStorage } from '..
 import { datasetSourceFromId } from '../datasetIds';
 import { DEFAULT_PAD } from './commit';
 import { completedEpochs, type DownloadFile, safeFileStem } from './export';
-import { errorText } from './sources';
+import { errorText } from '../../core/errors';
 
 export interface BundleDescription {
   runId: string;

@@ -17,7 +17,8 @@ import {
 import { commitImport, type ImportCommitted } from './commit';
 import { type DownloadFile, exportCheckpointFiles, type ExportRequest } from './export';
 import { type ImportPlan, type ImportPreview, planImport, previewOf } from './plan';
-import { errorText, sourceFromBlob } from './sources';
+import { errorText } from '../../core/errors';
+import { sourceFromBlob } from './sources';
 
 /** An import preview with the token that commits or discards the plan held by the worker. */
 export type InspectedImport = ImportPreview & { token: string };

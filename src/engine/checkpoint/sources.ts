@@ -5,6 +5,7 @@
  */
 import { CheckpointFormatError } from '../../core/io/checkpointError';
 import { listZip, looksLikeZip, readZipEntry } from '../../core/io/zip';
+import { errorText } from '../../core/errors';
 
 /** One dropped or picked file: its path relative to the drop (`folder/sub/file`) and its bytes on demand. */
 export interface ImportSource {
@@ -46,10 +47,6 @@ export function dirName(path: string): string {
 
 export function stemOf(path: string): string {
   return baseName(path).replace(/\.[^.]+$/, '');
-}
-
-export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** Errors without a file name (a RangeError deep in a reader) get the file's name in front. */

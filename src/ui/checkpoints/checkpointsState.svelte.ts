@@ -25,6 +25,7 @@ import { environment } from '../environment.svelte';
 import { train } from '../train/trainState.svelte';
 import { downloadBytes } from '../download';
 import { CheckpointIoClient } from './ioClient';
+import { errorText } from '../../core/errors';
 
 /** `<runId>/<pointer name>`: one checkpoint. */
 export function checkpointKey(c: Pick<CheckpointRecord, 'runId' | 'name'>): string {
@@ -79,10 +80,6 @@ export interface SavedFile {
 
 function savedFile(f: DownloadFile): SavedFile {
   return { fileName: f.fileName, bytes: f.bytes.length, contents: f.contents };
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 export class CheckpointsState {
