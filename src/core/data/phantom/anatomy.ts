@@ -21,7 +21,7 @@ import {
   spline,
   sub,
   unit,
-  v,
+  vec2,
   type Knot,
   type Path,
   type V2,
@@ -177,13 +177,13 @@ export function buildAnatomy(head: Head, step: number, rng: Rng): Anatomy {
   const ns = P.noseScale;
   const [vx, vy] = P.vaultScale;
   const r = P.sellaRadiusMm;
-  const sc = (dx: number, dy: number): V2 => v(S[0] + dx * vx, S[1] + dy * vy);
+  const sc = (dx: number, dy: number): V2 => vec2(S[0] + dx * vx, S[1] + dy * vy);
 
   // ---------------------------------------------------------------- vault
   const vaultKnots: Knot[] = [
-    { p: N, d: unit(v(0.25, -1)) },
-    { p: add(N, v(1.2, -9)) },
-    { p: add(N, v(-2.0, -30)) },
+    { p: N, d: unit(vec2(0.25, -1)) },
+    { p: add(N, vec2(1.2, -9)) },
+    { p: add(N, vec2(-2.0, -30)) },
     { p: sc(45, -70) },
     { p: sc(8, -91) },
     { p: sc(-32, -92) },
@@ -191,72 +191,72 @@ export function buildAnatomy(head: Head, step: number, rng: Rng): Anatomy {
     { p: sc(-96, -33) },
     { p: sc(-99, 5) },
     { p: sc(-88, 31) },
-    { p: v(head.ba[0] - 28, head.ba[1] + 5) },
+    { p: vec2(head.ba[0] - 28, head.ba[1] + 5) },
   ];
   const vaultOuter = spline(vaultKnots, step);
   const vaultInner = offset(vaultOuter, (t) => -(5.5 + 7.5 * Math.exp(-t / 0.06)));
-  const TS = add(S, mul(v(Math.cos(deg(-35)), Math.sin(deg(-35))), r));
-  const DS = add(S, v(-r * 0.95, -r * 1.55));
-  const clivusTop = add(S, v(-r * 1.25, r * 0.2));
-  const PL1 = add(S, v(r + 6, -r * 0.9 - 2));
-  const PL2 = v(N[0] - 17, N[1] - 4);
+  const TS = add(S, mul(vec2(Math.cos(deg(-35)), Math.sin(deg(-35))), r));
+  const DS = add(S, vec2(-r * 0.95, -r * 1.55));
+  const clivusTop = add(S, vec2(-r * 1.25, r * 0.2));
+  const PL1 = add(S, vec2(r + 6, -r * 0.9 - 2));
+  const PL2 = vec2(N[0] - 17, N[1] - 4);
   const ba = head.ba;
-  const vaultInterior = join(vaultInner, [ba, clivusTop, DS, add(S, v(0, -r * 1.2)), TS, PL1, PL2]);
+  const vaultInterior = join(vaultInner, [ba, clivusTop, DS, add(S, vec2(0, -r * 1.2)), TS, PL1, PL2]);
 
   // frontal sinus, nasal bone
   const fss = P.frontalSinusScale;
   const frontalSinus =
-    fss > 0.25 ? ellipse(add(N, v(-4.5, -13)), 4.2 * fss, 8.5 * fss, deg(-12), step) : null;
+    fss > 0.25 ? ellipse(add(N, vec2(-4.5, -13)), 4.2 * fss, 8.5 * fss, deg(-12), step) : null;
 
   // ---------------------------------------------------------------- soft-tissue profile
-  const softNasion = v(N[0] + 6 * st, N[1] - 1);
-  const glabella = v(N[0] + 3.5 + 6 * st, N[1] - 13);
-  const pronasale = add(Sn, mul(v(13.5, -14), ns));
-  const infratip = add(Sn, mul(v(11, -4.5), ns));
+  const softNasion = vec2(N[0] + 6 * st, N[1] - 1);
+  const glabella = vec2(N[0] + 3.5 + 6 * st, N[1] - 13);
+  const pronasale = add(Sn, mul(vec2(13.5, -14), ns));
+  const infratip = add(Sn, mul(vec2(11, -4.5), ns));
   const dorsumDir = unit(sub(pronasale, softNasion));
   const dorsumOut: V2 = [dorsumDir[1], -dorsumDir[0]];
   const rhinionSoft = addMul(lerp(softNasion, pronasale, 0.45), dorsumOut, 0.25);
   const supratip = addMul(lerp(softNasion, pronasale, 0.8), dorsumOut, -0.1);
-  const softA = v(Math.min(Sn[0], Ls[0]) - 1.2, Sn[1] + 0.45 * (Ls[1] - Sn[1]));
+  const softA = vec2(Math.min(Sn[0], Ls[0]) - 1.2, Sn[1] + 0.45 * (Ls[1] - Sn[1]));
   const stY = Math.min(Math.max(U1[1] - 1.5, Ls[1] + 3), Li[1] - 3);
-  const stomion = v(Math.max(Math.min(Ls[0], Li[0]) - 4.5 * st, U1[0] + 2.5), stY);
+  const stomion = vec2(Math.max(Math.min(Ls[0], Li[0]) - 4.5 * st, U1[0] + 2.5), stY);
   const foldX = Math.min(
     Math.max(Math.min(Li[0], PogS[0]) - (3 + 2 * st), B[0] + 7),
     Math.min(Li[0], PogS[0]) - 1.5,
   );
-  const labiomental = v(foldX, Li[1] + 0.45 * (PogS[1] - Li[1]));
-  const softMenton = v(Me[0] - 2, Me[1] + 7 * st);
-  const cervicalPoint = v(Go[0] + 0.45 * (Me[0] - Go[0]), softMenton[1] + 6);
-  const neckFront = v(cervicalPoint[0] - 8, 262);
-  const neckBack = v(Po[0] - 62, 262);
-  const nape = v(Po[0] - 58, Po[1] + 40);
+  const labiomental = vec2(foldX, Li[1] + 0.45 * (PogS[1] - Li[1]));
+  const softMenton = vec2(Me[0] - 2, Me[1] + 7 * st);
+  const cervicalPoint = vec2(Go[0] + 0.45 * (Me[0] - Go[0]), softMenton[1] + 6);
+  const neckFront = vec2(cervicalPoint[0] - 8, 262);
+  const neckBack = vec2(Po[0] - 62, 262);
+  const nape = vec2(Po[0] - 58, Po[1] + 40);
   // scalp: vault knots pushed out radially from the vault centre
   const vc = sc(-8, -25);
   const scalpT = 5.5 * st;
   const outward = (p: V2): V2 => addMul(p, unit(sub(p, vc)), scalpT);
   const scalpKnots = [9, 8, 7, 6, 5, 4, 3].map((i) => outward(vaultKnots[i].p));
-  const forehead = v(N[0] - 2.0 + 6 * st, N[1] - 30);
+  const forehead = vec2(N[0] - 2.0 + 6 * st, N[1] - 30);
   const outlineKnots: Knot[] = [
     { p: nape },
     ...scalpKnots.map((p) => ({ p })),
     { p: forehead },
     { p: glabella },
-    { p: softNasion, d: v(0, 1) },
+    { p: softNasion, d: vec2(0, 1) },
     { p: rhinionSoft, d: dorsumDir },
     { p: supratip, d: dorsumDir, k: 0.6 },
-    { p: pronasale, d: v(0, 1), k: 0.45 },
+    { p: pronasale, d: vec2(0, 1), k: 0.45 },
     { p: infratip, d: unit(sub(Sn, infratip)), k: 0.6 },
-    { p: Sn, din: unit(sub(Sn, infratip)), dout: unit(v(-0.15, 1)), k: 0.7 },
-    { p: softA, d: v(0, 1) },
-    { p: Ls, d: v(0, 1) },
-    { p: stomion, din: unit(v(-0.6, 1)), dout: unit(v(0.6, 1)), k: 0.5 },
-    { p: Li, d: v(0, 1) },
-    { p: labiomental, d: v(0, 1) },
-    { p: PogS, d: v(0, 1) },
-    { p: softMenton, d: v(-1, 0) },
+    { p: Sn, din: unit(sub(Sn, infratip)), dout: unit(vec2(-0.15, 1)), k: 0.7 },
+    { p: softA, d: vec2(0, 1) },
+    { p: Ls, d: vec2(0, 1) },
+    { p: stomion, din: unit(vec2(-0.6, 1)), dout: unit(vec2(0.6, 1)), k: 0.5 },
+    { p: Li, d: vec2(0, 1) },
+    { p: labiomental, d: vec2(0, 1) },
+    { p: PogS, d: vec2(0, 1) },
+    { p: softMenton, d: vec2(-1, 0) },
     { p: cervicalPoint },
-    { p: neckFront, din: unit(v(-0.1, 1)), dout: v(-1, 0), k: 0.3 },
-    { p: neckBack, din: v(-1, 0), dout: v(0, -1), k: 0.3 },
+    { p: neckFront, din: unit(vec2(-0.1, 1)), dout: vec2(-1, 0), k: 0.3 },
+    { p: neckBack, din: vec2(-1, 0), dout: vec2(0, -1), k: 0.3 },
   ];
   const headOutline = spline(outlineKnots, step, true);
   // the profile part: from glabella to the cervical point
@@ -277,80 +277,80 @@ export function buildAnatomy(head: Head, step: number, rng: Rng): Anatomy {
   // ---------------------------------------------------------------- cranial base
   const planum = spline([{ p: TS }, { p: PL1 }, { p: PL2 }], step);
   const roofA = bezier(
-    add(S, v(r + 2, -r - 1)),
-    v(S[0] + 25, S[1] - 22),
-    v(N[0] - 25, N[1] - 22),
-    v(N[0] - 11, N[1] - 12),
+    add(S, vec2(r + 2, -r - 1)),
+    vec2(S[0] + 25, S[1] - 22),
+    vec2(N[0] - 25, N[1] - 22),
+    vec2(N[0] - 11, N[1] - 12),
     step,
   );
-  const orbitalRoofs = [roofA, roofA.map((p) => add(p, v(-1.5, 2.5)))];
+  const orbitalRoofs = [roofA, roofA.map((p) => add(p, vec2(-1.5, 2.5)))];
   const sphenoidWing = bezier(
-    add(S, v(r + 4, -r)),
-    add(S, v(22, -2)),
-    add(S, v(24, 14)),
-    add(S, v(19, 24)),
+    add(S, vec2(r + 4, -r)),
+    add(S, vec2(22, -2)),
+    add(S, vec2(24, 14)),
+    add(S, vec2(19, 24)),
     step,
   );
   const sellaArc = arc(S, r * 1.05, r, 0, deg(-35), deg(215), step);
   const arcEnd = sellaArc[sellaArc.length - 1];
-  const dorsum = spline([{ p: arcEnd }, { p: DS }, { p: add(S, v(-r * 0.35, -r * 1.75)) }], step);
+  const dorsum = spline([{ p: arcEnd }, { p: DS }, { p: add(S, vec2(-r * 0.35, -r * 1.75)) }], step);
   const anteriorClinoid = spline(
-    [{ p: add(S, v(r * 2.2, -r * 1.0)) }, { p: add(S, v(r * 0.2, -r * 1.3)) }],
+    [{ p: add(S, vec2(r * 2.2, -r * 1.0)) }, { p: add(S, vec2(r * 0.2, -r * 1.3)) }],
     step,
   );
   const SU = add(Ar, mul(sub(Ar, ba), 2.1));
   // middle cranial fossa seen through the temporal squama: behind the greater wing, down to the arch
-  const middleFossa = join([add(S, v(-4, -r * 1.2))], sphenoidWing, [
-    v(Po[0] + 16, Po[1] - 3),
-    v(Po[0] + 2, Po[1] - 9),
-    v(Po[0] - 14, Po[1] - 12),
-    add(S, v(-20, 4)),
+  const middleFossa = join([add(S, vec2(-4, -r * 1.2))], sphenoidWing, [
+    vec2(Po[0] + 16, Po[1] - 3),
+    vec2(Po[0] + 2, Po[1] - 9),
+    vec2(Po[0] - 14, Po[1] - 12),
+    add(S, vec2(-20, 4)),
   ]);
-  const sphenoidFrontTop = add(S, v(r + 11, -r * 0.4));
-  const sphenoidFrontBottom = add(S, v(r + 12, r + 9));
+  const sphenoidFrontTop = add(S, vec2(r + 11, -r * 0.4));
+  const sphenoidFrontBottom = add(S, vec2(r + 12, r + 9));
   const sphenoidBody = join(
     [TS, sphenoidFrontTop, sphenoidFrontBottom, SU, clivusTop, arcEnd],
     sellaArc.slice().reverse(),
   );
-  const sphenoidSinus = ellipse(add(S, v(r + 5, r + 4)), 6, 5, 0, step);
-  const clivus = [clivusTop, add(ba, v(-2.5, -3)), ba, Ar, SU];
+  const sphenoidSinus = ellipse(add(S, vec2(r + 5, r + 4)), 6, 5, 0, step);
+  const clivus = [clivusTop, add(ba, vec2(-2.5, -3)), ba, Ar, SU];
   const clivusEdge = [addMul(ba, unit(sub(ba, Ar)), 2), Ar, SU];
   const petrous = blob(
     [
-      v(S[0] - 3, S[1] + 8),
-      v(S[0] - 18, S[1] + 5),
-      v(Po[0] - 18, Po[1] - 10),
-      v(Po[0] - 16, Po[1] + 4),
-      v(Po[0] + 2, Po[1] + 7),
-      v(Po[0] + 12, Po[1] - 2),
-      v(S[0] - 10, S[1] + 16),
+      vec2(S[0] - 3, S[1] + 8),
+      vec2(S[0] - 18, S[1] + 5),
+      vec2(Po[0] - 18, Po[1] - 10),
+      vec2(Po[0] - 16, Po[1] + 4),
+      vec2(Po[0] + 2, Po[1] + 7),
+      vec2(Po[0] + 12, Po[1] - 2),
+      vec2(S[0] - 10, S[1] + 16),
     ],
     step,
   );
   const petrousRidge = bezier(
-    v(S[0] - 2, S[1] + 6),
-    v(S[0] - 14, S[1] + 2),
-    v(Po[0] - 12, Po[1] - 16),
-    v(Po[0] - 22, Po[1] - 12),
+    vec2(S[0] - 2, S[1] + 6),
+    vec2(S[0] - 14, S[1] + 2),
+    vec2(Po[0] - 12, Po[1] - 16),
+    vec2(Po[0] - 22, Po[1] - 12),
     step,
   );
-  const mastoid = ellipse(v(Po[0] - 8, Po[1] + 13), 7, 11, deg(-20), step);
-  const meatusC = add(Po, v(0, 3.6));
+  const mastoid = ellipse(vec2(Po[0] - 8, Po[1] + 13), 7, 11, deg(-20), step);
+  const meatusC = add(Po, vec2(0, 3.6));
   const meatus = ellipse(meatusC, 3.6, 3.6, 0, step);
   const earRods = [
-    { c: add(meatusC, v(0.6, 0.2)), r: 5.8 },
-    { c: add(meatusC, v(2.2, 1.1)), r: 6.4 },
+    { c: add(meatusC, vec2(0.6, 0.2)), r: 5.8 },
+    { c: add(meatusC, vec2(2.2, 1.1)), r: 6.4 },
   ];
 
   // ---------------------------------------------------------------- orbit, zygoma, maxilla
   const orx = 12.5;
   const ory = 15;
-  const orbitCentre = v(Or[0], Or[1] - ory);
+  const orbitCentre = vec2(Or[0], Or[1] - ory);
   const orbit = ellipse(orbitCentre, orx, ory, 0, step);
   const orbitRim = arc(orbitCentre, orx * 0.8, ory, 0, deg(-80), deg(60), step);
   const orbitFloor = arc(orbitCentre, orx, ory, 0, deg(40), deg(140), step);
-  const zygoma = ellipse(v(Or[0] - 6, Or[1] + 11), 12, 8, deg(-10), step);
-  const zygomaticArch = [v(Or[0] - 14, Or[1] + 3), v(Po[0] + 14, Po[1] - 1)];
+  const zygoma = ellipse(vec2(Or[0] - 6, Or[1] + 11), 12, 8, deg(-10), step);
+  const zygomaticArch = [vec2(Or[0] - 14, Or[1] + 3), vec2(Po[0] + 14, Po[1] - 1)];
 
   // occlusal plane through the incisor contact, rising backwards
   const Ic = lerp(U1, L1, 0.5);
@@ -397,27 +397,27 @@ export function buildAnatomy(head: Head, step: number, rng: Rng): Anatomy {
   const maxillaBody = join(
     [
       PNS,
-      add(PNS, v(2.5, -16)),
-      v(Or[0] - 18, Or[1] + 4),
-      v(Or[0] + 3, Or[1] + 5),
-      v(ANS[0] - 3, ANS[1] - 12),
+      add(PNS, vec2(2.5, -16)),
+      vec2(Or[0] - 18, Or[1] + 4),
+      vec2(Or[0] + 3, Or[1] + 5),
+      vec2(ANS[0] - 3, ANS[1] - 12),
     ],
     nasalFloor.slice().reverse(),
   );
   const maxillarySinus = ellipse(
-    v(lerp(PNS, ANS, 0.45)[0], (Or[1] + PNS[1]) / 2 + 3),
+    vec2(lerp(PNS, ANS, 0.45)[0], (Or[1] + PNS[1]) / 2 + 3),
     0.27 * palLen,
     0.42 * Math.max(8, PNS[1] - Or[1]),
     0,
     step,
   );
-  const t0 = add(PNS, v(1.5, -3));
-  const t1 = add(PNS, v(3, -22));
+  const t0 = add(PNS, vec2(1.5, -3));
+  const t1 = add(PNS, vec2(3, -22));
   const ptm = blob(
-    [t0, add(t0, v(-2.8, -9)), add(t1, v(-1.2, 2)), t1, add(t1, v(2.4, 3)), add(t0, v(2.6, -9))],
+    [t0, add(t0, vec2(-2.8, -9)), add(t1, vec2(-1.2, 2)), t1, add(t1, vec2(2.4, 3)), add(t0, vec2(2.6, -9))],
     step,
   );
-  const pterygoid = [add(PNS, v(-2, -14)), add(PNS, v(-5, 14))];
+  const pterygoid = [add(PNS, vec2(-2, -14)), add(PNS, vec2(-5, 14))];
   const turbinates = [0, 1, 2].map((k) =>
     ellipse(
       addMul(lerp(PNS, ANS, 0.55 - 0.05 * k), dn, -(4 + 6 * k)),
@@ -562,7 +562,7 @@ export function buildAnatomy(head: Head, step: number, rng: Rng): Anatomy {
   );
   const symphysis = join(symphysisLabial, chinArc, symphysisLingual.slice().reverse());
   const gonW = (p: V2): number => Math.min(1, Math.max(0, 1 - dist(p, Go) / Math.max(1, dist(Me, Go))));
-  const farSideBorder = join(lowerBorder, ramusLow).map((p) => add(p, mul(v(-2.4, 1.7), gonW(p) ** 0.7)));
+  const farSideBorder = join(lowerBorder, ramusLow).map((p) => add(p, mul(vec2(-2.4, 1.7), gonW(p) ** 0.7)));
   const mf = addMul(lerp(Ar, coronoid, 0.45), ur, -16);
   const mtf = onPlane(17 + lowerShift, -19);
   const mandibularCanal = spline([{ p: mf }, { p: addMul(lerp(mf, mtf, 0.5), nu, -5) }, { p: mtf }], step);
@@ -610,8 +610,8 @@ export function buildAnatomy(head: Head, step: number, rng: Rng): Anatomy {
       kind: 'incisor',
     });
   };
-  incisor(U1, head.u1Apex, true, 1, v(0, 0));
-  incisor(L1, head.l1Apex, false, 1, v(0, 0));
+  incisor(U1, head.u1Apex, true, 1, vec2(0, 0));
+  incisor(L1, head.l1Apex, false, 1, vec2(0, 0));
   incisor(U1, head.u1Apex, true, 0.5, add(mul(ob, 2.5), mul(nu, 1.0)));
   incisor(L1, head.l1Apex, false, 0.5, add(mul(ob, 2.0), mul(nu, -0.6)));
 
@@ -679,7 +679,7 @@ export function buildAnatomy(head: Head, step: number, rng: Rng): Anatomy {
     teeth.push({ outline, crown, pulp, crownCentre: q(0, crownH / 2), axis: into, weight, upper, kind });
   };
   const sides: { w: number; shift: V2 }[] = [
-    { w: 0.6, shift: v(0, 0) },
+    { w: 0.6, shift: vec2(0, 0) },
     { w: 0.45, shift: add(mul(ob, 2.4), mul(nu, 0.7)) },
   ];
   for (const side of sides) {
@@ -699,9 +699,9 @@ export function buildAnatomy(head: Head, step: number, rng: Rng): Anatomy {
 
   // ---------------------------------------------------------------- spine, hyoid, airway
   const nt = deg(P.neckTiltDeg);
-  const cdir = rot(v(0, 1), nt);
+  const cdir = rot(vec2(0, 1), nt);
   const ca = mul(perp(cdir), -1); // anterior
-  const T0 = v(Ar[0] - 3, Ar[1] + 5);
+  const T0 = vec2(Ar[0] - 3, Ar[1] + 5);
   const cq = (s: number, q: number): V2 => add(addMul(T0, cdir, s), mul(ca, q));
   const rect = (s0: number, s1: number, q0: number, q1: number, lip = 0): Path =>
     blob(
@@ -749,99 +749,107 @@ export function buildAnatomy(head: Head, step: number, rng: Rng): Anatomy {
   const dens = blob([cq(13, -10.5), cq(2, -10), cq(-1, -7.2), cq(2, -4.2), cq(13, -4)], step);
   const atlasAnterior = ellipse(cq(4, 1.0), 2.8, 5, Math.atan2(ca[1], ca[0]), step);
   const atlasPosterior = ellipse(cq(4, -38), 8, 4, Math.atan2(ca[1], ca[0]), step);
-  const H = v(Go[0] + 24, (Go[1] + Me[1]) / 2 + 14);
+  const H = vec2(Go[0] + 24, (Go[1] + Me[1]) / 2 + 14);
   const hyoid = [
     blob(
       [
-        add(H, v(4, -3)),
-        add(H, v(5, 2)),
-        add(H, v(0, 4)),
-        add(H, v(-5, 2.5)),
-        add(H, v(-4, -1.5)),
-        add(H, v(0, -3.5)),
+        add(H, vec2(4, -3)),
+        add(H, vec2(5, 2)),
+        add(H, vec2(0, 4)),
+        add(H, vec2(-5, 2.5)),
+        add(H, vec2(-4, -1.5)),
+        add(H, vec2(0, -3.5)),
       ],
       step,
     ),
-    spline([{ p: add(H, v(-3, 0)) }, { p: add(H, v(-14, -3)) }, { p: add(H, v(-26, -8)) }], step),
+    spline([{ p: add(H, vec2(-3, 0)) }, { p: add(H, vec2(-14, -3)) }, { p: add(H, vec2(-26, -8)) }], step),
   ];
   const sGo = dot(sub(Go, T0), cdir);
-  const sBot = dot(sub(v(T0[0], 262), T0), cdir) + 10;
+  const sBot = dot(sub(vec2(T0[0], 262), T0), cdir) + 10;
   const airway = [
-    add(PNS, v(-2, -4)),
-    add(PNS, v(-9, 12)),
+    add(PNS, vec2(-2, -4)),
+    add(PNS, vec2(-9, 12)),
     cq(sGo - 2, 17),
     cq(sBot, 14),
     cq(sBot, 4.5),
     cq(sGo, 4.5),
     cq(5, 4.5),
-    add(lerp(Ar, SU, 0.6), v(3, 3)),
+    add(lerp(Ar, SU, 0.6), vec2(3, 3)),
   ];
 
   // ---------------------------------------------------------------- photo features
-  const eyeFront = v(orbitCentre[0] + 10, orbitCentre[1] + 1);
+  const eyeFront = vec2(orbitCentre[0] + 10, orbitCentre[1] + 1);
   const upperLid = spline(
     [
-      { p: add(eyeFront, v(-13, -0.5)) },
-      { p: add(eyeFront, v(-5, -3.8)) },
-      { p: add(eyeFront, v(0.8, -1.8)) },
+      { p: add(eyeFront, vec2(-13, -0.5)) },
+      { p: add(eyeFront, vec2(-5, -3.8)) },
+      { p: add(eyeFront, vec2(0.8, -1.8)) },
     ],
     step / 2,
   );
   const lowerLid = spline(
-    [{ p: add(eyeFront, v(0.5, 2.0)) }, { p: add(eyeFront, v(-5, 3.0)) }, { p: add(eyeFront, v(-12, 0.3)) }],
-    step / 2,
-  );
-  const opening = join(upperLid, lowerLid);
-  const iris = ellipse(add(eyeFront, v(-2, -0.2)), 1.8, 4.6, 0, step / 2);
-  const brow = spline(
     [
-      { p: add(eyeFront, v(-19, -6)) },
-      { p: add(eyeFront, v(-9, -10.5)) },
-      { p: v(softNasion[0] - 4, N[1] - 7.5) },
+      { p: add(eyeFront, vec2(0.5, 2.0)) },
+      { p: add(eyeFront, vec2(-5, 3.0)) },
+      { p: add(eyeFront, vec2(-12, 0.3)) },
     ],
     step / 2,
   );
-  const earC = add(Po, v(-6, -5));
+  const opening = join(upperLid, lowerLid);
+  const iris = ellipse(add(eyeFront, vec2(-2, -0.2)), 1.8, 4.6, 0, step / 2);
+  const brow = spline(
+    [
+      { p: add(eyeFront, vec2(-19, -6)) },
+      { p: add(eyeFront, vec2(-9, -10.5)) },
+      { p: vec2(softNasion[0] - 4, N[1] - 7.5) },
+    ],
+    step / 2,
+  );
+  const earC = add(Po, vec2(-6, -5));
   const earRot = deg(-15);
   const earOutline = blob(
     [
-      add(earC, rot(v(3.6, -23.4), earRot)),
-      add(earC, rot(v(-9.0, -19.8), earRot)),
-      add(earC, rot(v(-13.5, -5.4), earRot)),
-      add(earC, rot(v(-10.8, 10.8), earRot)),
-      add(earC, rot(v(-4.5, 23.4), earRot)),
-      add(earC, rot(v(2.7, 24.3), earRot)),
-      add(earC, rot(v(8.1, 12.6), earRot)),
-      add(earC, rot(v(9.0, 1.8), earRot)),
-      add(earC, rot(v(10.8, -12.6), earRot)),
+      add(earC, rot(vec2(3.6, -23.4), earRot)),
+      add(earC, rot(vec2(-9.0, -19.8), earRot)),
+      add(earC, rot(vec2(-13.5, -5.4), earRot)),
+      add(earC, rot(vec2(-10.8, 10.8), earRot)),
+      add(earC, rot(vec2(-4.5, 23.4), earRot)),
+      add(earC, rot(vec2(2.7, 24.3), earRot)),
+      add(earC, rot(vec2(8.1, 12.6), earRot)),
+      add(earC, rot(vec2(9.0, 1.8), earRot)),
+      add(earC, rot(vec2(10.8, -12.6), earRot)),
     ],
     step / 2,
   );
   const helixInner = spline(
     [
-      { p: add(earC, rot(v(5.4, -18.0), earRot)) },
-      { p: add(earC, rot(v(-7.2, -15.3), earRot)) },
-      { p: add(earC, rot(v(-9.9, -2.7), earRot)) },
-      { p: add(earC, rot(v(-6.3, 10.8), earRot)) },
-      { p: add(earC, rot(v(-0.9, 18.0), earRot)) },
+      { p: add(earC, rot(vec2(5.4, -18.0), earRot)) },
+      { p: add(earC, rot(vec2(-7.2, -15.3), earRot)) },
+      { p: add(earC, rot(vec2(-9.9, -2.7), earRot)) },
+      { p: add(earC, rot(vec2(-6.3, 10.8), earRot)) },
+      { p: add(earC, rot(vec2(-0.9, 18.0), earRot)) },
     ],
     step / 2,
   );
-  const concha = ellipse(add(earC, rot(v(1.8, 1.8), earRot)), 5, 7.2, earRot, step / 2);
-  const tragus = ellipse(add(Po, v(4.5, 1.5)), 2.6, 3.6, deg(10), step / 2);
-  const alaC = add(Sn, mul(v(-6, -5.5), ns));
+  const concha = ellipse(add(earC, rot(vec2(1.8, 1.8), earRot)), 5, 7.2, earRot, step / 2);
+  const tragus = ellipse(add(Po, vec2(4.5, 1.5)), 2.6, 3.6, deg(10), step / 2);
+  const alaC = add(Sn, mul(vec2(-6, -5.5), ns));
   const ala = arc(alaC, 6.5 * ns, 4.6 * ns, 0, deg(95), deg(300), step / 2);
   const nasolabialFold = spline(
-    [{ p: add(alaC, v(-6.5 * ns, 2)) }, { p: add(alaC, v(-11, 12)) }, { p: add(stomion, v(-19, 5)) }],
+    [
+      { p: add(alaC, vec2(-6.5 * ns, 2)) },
+      { p: add(alaC, vec2(-11, 12)) },
+      { p: add(stomion, vec2(-19, 5)) },
+    ],
     step,
   );
-  const commissure = add(stomion, v(-13 - 2 * st, 1.2));
-  const mouthLine = spline([{ p: stomion }, { p: add(stomion, v(-8, 0.8)) }, { p: commissure }], step / 2);
+  const commissure = add(stomion, vec2(-13 - 2 * st, 1.2));
+  const mouthLine = spline([{ p: stomion }, { p: add(stomion, vec2(-8, 0.8)) }, { p: commissure }], step / 2);
   const profSeg = (y0: number, y1: number): Path => profile.filter((p) => p[1] >= y0 && p[1] <= y1);
-  const upperVermilion = join(profSeg(Ls[1] - 3, stomion[1]), [commissure, v(Ls[0] - 8, Ls[1] - 2)]);
-  const lowerVermilion = join(profSeg(stomion[1], Li[1] + 3.5), [v(Li[0] - 8, Li[1] + 3), commissure]);
+  const upperVermilion = join(profSeg(Ls[1] - 3, stomion[1]), [commissure, vec2(Ls[0] - 8, Ls[1] - 2)]);
+  const lowerVermilion = join(profSeg(stomion[1], Li[1] + 3.5), [vec2(Li[0] - 8, Li[1] + 3), commissure]);
   const jawline = offset(join(lowerBorderBody, fillet), -5 * st);
-  const cheek = v(Or[0] - 2, Or[1] + 12);
+  const cheek = vec2(Or[0] - 2, Or[1] + 12);
 
   // ---------------------------------------------------------------- fine detail
   const detailCurves: Anatomy['detailCurves'] = [];
@@ -856,12 +864,12 @@ export function buildAnatomy(head: Head, step: number, rng: Rng): Anatomy {
     density: [number, number],
   ): void => {
     for (let i = 0; i < n; i++) {
-      const p0 = v(x0 + (x1 - x0) * rng.next(), y0 + (y1 - y0) * rng.next());
+      const p0 = vec2(x0 + (x1 - x0) * rng.next(), y0 + (y1 - y0) * rng.next());
       const a = rng.next() * 2 * Math.PI;
       const l = lenMm[0] + (lenMm[1] - lenMm[0]) * rng.next();
       const bend = (rng.next() - 0.5) * 0.7;
-      const p1 = add(p0, mul(v(Math.cos(a), Math.sin(a)), l / 2));
-      const p2 = add(p1, mul(v(Math.cos(a + bend), Math.sin(a + bend)), l / 2));
+      const p1 = add(p0, mul(vec2(Math.cos(a), Math.sin(a)), l / 2));
+      const p2 = add(p1, mul(vec2(Math.cos(a + bend), Math.sin(a + bend)), l / 2));
       detailCurves.push({
         path: spline([{ p: p0 }, { p: p1 }, { p: p2 }], step),
         widthMm: widthMm[0] + (widthMm[1] - widthMm[0]) * rng.next(),
@@ -873,7 +881,10 @@ export function buildAnatomy(head: Head, step: number, rng: Rng): Anatomy {
   scatter(36, PNS[0] + 4, N[0] - 6, N[1] + 2, PNS[1] - 3, [4, 12], [0.4, 0.8], [0.1, 0.24]);
   // ethmoid air cells: small rings between the orbit and the anterior cranial base
   for (let i = 0; i < 12; i++) {
-    const c = v(S[0] + 25 + (N[0] - 12 - S[0] - 25) * rng.next(), N[1] + 2 + (Or[1] - N[1] - 8) * rng.next());
+    const c = vec2(
+      S[0] + 25 + (N[0] - 12 - S[0] - 25) * rng.next(),
+      N[1] + 2 + (Or[1] - N[1] - 8) * rng.next(),
+    );
     const rr = 1.8 + 2.2 * rng.next();
     const ring = ellipse(c, rr, rr * (0.7 + 0.5 * rng.next()), rng.next() * Math.PI, step);
     detailCurves.push({ path: ring.concat([ring[0]]), widthMm: 0.5, density: 0.1 + 0.08 * rng.next() });

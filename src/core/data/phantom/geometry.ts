@@ -8,7 +8,8 @@
 export type V2 = [number, number];
 export type Path = V2[];
 
-export const v = (x: number, y: number): V2 => [x, y];
+/** A point or vector from its coordinates. */
+export const vec2 = (x: number, y: number): V2 => [x, y];
 export const add = (a: V2, b: V2): V2 => [a[0] + b[0], a[1] + b[1]];
 export const sub = (a: V2, b: V2): V2 => [a[0] - b[0], a[1] - b[1]];
 export const mul = (a: V2, s: number): V2 => [a[0] * s, a[1] * s];

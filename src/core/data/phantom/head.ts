@@ -34,7 +34,7 @@ import {
   similarity,
   sub,
   unit,
-  v,
+  vec2,
   type Affine,
   type V2,
 } from './geometry';
@@ -66,7 +66,7 @@ export const LM = {
 } as const;
 
 /** ISBI mean landmark positions in canonical mm. */
-export const MEAN_MM: V2[] = ISBI_LANDMARKS.map((l) => v(l.x * FILM_MM[0], l.y * FILM_MM[1]));
+export const MEAN_MM: V2[] = ISBI_LANDMARKS.map((l) => vec2(l.x * FILM_MM[0], l.y * FILM_MM[1]));
 
 /** The sampled anatomy parameters of one head (documented, serialisable). */
 export interface HeadParams {
@@ -154,7 +154,7 @@ function ensureDepth(p: V2, a: V2, b: V2, minDepth: number): V2 {
 
 /** Upper incisor geometry from its tip and A point: axis (tip -> apex), apex, prosthion. */
 export function upperIncisorAxis(u1: V2, a: V2): { axis: V2; apex: V2; pr: V2; fwd: V2 } {
-  const axis = unit(sub(add(a, v(-5.5, -1)), u1));
+  const axis = unit(sub(add(a, vec2(-5.5, -1)), u1));
   const apex = addMul(u1, axis, 23.5);
   // labial side: perpendicular to the axis pointing forward (+x)
   let fwd = perp(axis);
@@ -165,7 +165,7 @@ export function upperIncisorAxis(u1: V2, a: V2): { axis: V2; apex: V2; pr: V2; f
 
 /** Lower incisor geometry from its tip and B point. */
 export function lowerIncisorAxis(l1: V2, b: V2, mandRotRad: number): { axis: V2; apex: V2; id: V2; fwd: V2 } {
-  const target = add(b, rot(v(-6.5, 6), mandRotRad));
+  const target = add(b, rot(vec2(-6.5, 6), mandRotRad));
   const axis = unit(sub(target, l1));
   const apex = addMul(l1, axis, 21.5);
   let fwd = perp(axis);
@@ -210,25 +210,25 @@ export function sampleHead(rng: Rng): Head {
   const M = M0.map((p, i) =>
     i === LM.S || i === LM.Po || i === LM.Ar || i === LM.N
       ? p
-      : v(p[0], M0[LM.N][1] + (p[1] - M0[LM.N][1]) * faceHeight),
+      : vec2(p[0], M0[LM.N][1] + (p[1] - M0[LM.N][1]) * faceHeight),
   );
-  const lm: V2[] = M.map((p) => v(p[0], p[1]));
+  const lm: V2[] = M.map((p) => vec2(p[0], p[1]));
   // cranial base
-  lm[LM.S] = add(M[LM.S], v(2.2 * z(), 2.0 * z()));
-  lm[LM.N] = add(M[LM.N], v(1.6 * z(), 2.0 * z()));
+  lm[LM.S] = add(M[LM.S], vec2(2.2 * z(), 2.0 * z()));
+  lm[LM.N] = add(M[LM.N], vec2(1.6 * z(), 2.0 * z()));
   const dN = sub(lm[LM.N], M[LM.N]);
-  lm[LM.Or] = add(M[LM.Or], add(mul(dN, 0.5), v(1.5 * z(), 1.5 * z())));
-  lm[LM.Po] = add(M[LM.Po], v(1.2 * z(), 0.9 * z()));
-  lm[LM.Ar] = add(M[LM.Ar], add(mul(sub(lm[LM.Po], M[LM.Po]), 0.6), v(1.0 * z(), 0.8 * z())));
+  lm[LM.Or] = add(M[LM.Or], add(mul(dN, 0.5), vec2(1.5 * z(), 1.5 * z())));
+  lm[LM.Po] = add(M[LM.Po], vec2(1.2 * z(), 0.9 * z()));
+  lm[LM.Ar] = add(M[LM.Ar], add(mul(sub(lm[LM.Po], M[LM.Po]), 0.6), vec2(1.0 * z(), 0.8 * z())));
   const dAr = sub(lm[LM.Ar], M[LM.Ar]);
 
   // maxilla
   const maxShift = 2.0 * (0.85 * P.facialProtrusionZ + 0.53 * P.maxillaZ);
   const maxVert = 1.6 * vertZ;
-  lm[LM.PNS] = add(M[LM.PNS], v(0.3 * maxShift + 1.6 * z(), 1.4 * z()));
-  lm[LM.ANS] = add(M[LM.ANS], v(0.9 * maxShift + 1.2 * z(), 0.3 * maxVert + 1.2 * z()));
-  lm[LM.A] = add(M[LM.A], v(maxShift + 0.7 * z(), 0.5 * maxVert + 1.2 * z()));
-  lm[LM.U1] = add(M[LM.U1], v(1.1 * maxShift + 1.3 * z(), maxVert + 1.0 * z()));
+  lm[LM.PNS] = add(M[LM.PNS], vec2(0.3 * maxShift + 1.6 * z(), 1.4 * z()));
+  lm[LM.ANS] = add(M[LM.ANS], vec2(0.9 * maxShift + 1.2 * z(), 0.3 * maxVert + 1.2 * z()));
+  lm[LM.A] = add(M[LM.A], vec2(maxShift + 0.7 * z(), 0.5 * maxVert + 1.2 * z()));
+  lm[LM.U1] = add(M[LM.U1], vec2(1.1 * maxShift + 1.3 * z(), maxVert + 1.0 * z()));
 
   // mandible: stretch forward (prognathism), scale, rotate about the condyle (Ar)
   const mandShift = 2.5 * (0.85 * P.facialProtrusionZ + 0.53 * P.mandibleZ);
@@ -239,11 +239,11 @@ export function sampleHead(rng: Rng): Head {
     rel[0] += mandShift * clamp(rel[0] / reach, 0, 1.2);
     return add(add(M[LM.Ar], dAr), rot(mul(rel, mandSize), mandRot));
   };
-  lm[LM.Go] = add(mand(M[LM.Go]), add(mul(v(-0.7, 0.7), 2.0 * P.gonialZ), v(1.5 * z(), 1.5 * z())));
-  lm[LM.Pog] = add(mand(M[LM.Pog]), v(0.9 * z(), 1.0 * z()));
-  lm[LM.B] = add(mand(M[LM.B]), v(1.0 * z(), 1.2 * z()));
+  lm[LM.Go] = add(mand(M[LM.Go]), add(mul(vec2(-0.7, 0.7), 2.0 * P.gonialZ), vec2(1.5 * z(), 1.5 * z())));
+  lm[LM.Pog] = add(mand(M[LM.Pog]), vec2(0.9 * z(), 1.0 * z()));
+  lm[LM.B] = add(mand(M[LM.B]), vec2(1.0 * z(), 1.2 * z()));
   const l1Mand = mand(M[LM.L1]);
-  const l1Occ = add(lm[LM.U1], v(-P.overjetMm, -P.overbiteMm));
+  const l1Occ = add(lm[LM.U1], vec2(-P.overjetMm, -P.overbiteMm));
   lm[LM.L1] = add(mul(l1Occ, 0.7), mul(l1Mand, 0.3));
 
   // chin: quarter ellipse in the symphysis frame
@@ -283,10 +283,10 @@ export function sampleHead(rng: Rng): Head {
   const dLs = sub(M[LM.Ls], M[LM.U1]);
   const dLi = sub(M[LM.Li], M[LM.L1]);
   const dPs = sub(M[LM.PogS], M[LM.Pog]);
-  lm[LM.Sn] = add(lm[LM.A], v(st * dSn[0] + 0.8 * z(), dSn[1] + 1.0 * z()));
-  lm[LM.Ls] = add(lm[LM.U1], v(st * dLs[0] + P.lipProtrusionMm + 0.8 * z(), dLs[1] + 1.0 * z()));
-  lm[LM.Li] = add(lm[LM.L1], v(st * dLi[0] + 1.1 * P.lipProtrusionMm + 0.8 * z(), dLi[1] + 1.0 * z()));
-  lm[LM.PogS] = add(lm[LM.Pog], v(st * dPs[0] + 0.8 * z(), dPs[1] + 1.0 * z()));
+  lm[LM.Sn] = add(lm[LM.A], vec2(st * dSn[0] + 0.8 * z(), dSn[1] + 1.0 * z()));
+  lm[LM.Ls] = add(lm[LM.U1], vec2(st * dLs[0] + P.lipProtrusionMm + 0.8 * z(), dLs[1] + 1.0 * z()));
+  lm[LM.Li] = add(lm[LM.L1], vec2(st * dLi[0] + 1.1 * P.lipProtrusionMm + 0.8 * z(), dLi[1] + 1.0 * z()));
+  lm[LM.PogS] = add(lm[LM.Pog], vec2(st * dPs[0] + 0.8 * z(), dPs[1] + 1.0 * z()));
   // keep the soft profile ordered and in front of the bone
   lm[LM.Sn][0] = Math.max(lm[LM.Sn][0], lm[LM.ANS][0] + 5);
   lm[LM.Sn][1] = clamp(lm[LM.Sn][1], lm[LM.ANS][1] - 2, lm[LM.A][1]);
@@ -297,7 +297,7 @@ export function sampleHead(rng: Rng): Head {
   lm[LM.PogS][0] = Math.max(lm[LM.PogS][0], lm[LM.Pog][0] + 5);
   lm[LM.PogS][1] = Math.max(lm[LM.PogS][1], lm[LM.Li][1] + 12);
 
-  const ba = add(lm[LM.Ar], v(-4.5 + 0.8 * z(), 8 + 1.0 * z()));
+  const ba = add(lm[LM.Ar], vec2(-4.5 + 0.8 * z(), 8 + 1.0 * z()));
   return {
     params: P,
     lm,
