@@ -12,12 +12,17 @@ import {
 } from '../../src/core/data/audit';
 import { computeImageFeatures, orientationScores } from '../../src/core/data/auditFeatures';
 import type { AuditFlag } from '../../src/core/data/dataset';
+import { messageText } from '../../src/core/messages';
+import { auditFlagMessage } from '../../src/core/messages/audit';
 import { findNearDuplicates, hammingDistance, phash } from '../../src/core/data/phash';
 import { flipHorizontal, resizeRgba } from '../../src/core/data/resize';
 import { generatePhantomDataset, type PhantomDataset, type PhantomFlags } from '../../src/core/data/phantom';
 import { decodeFileNode } from '../../src/core/io/decodeNode';
 import { parseLandmarkCsv } from '../../src/core/io/landmarks';
 import { Rng } from '../../src/core/rng';
+
+const en = (f: AuditFlag): string => messageText(auditFlagMessage(f), 'en');
+const zh = (f: AuditFlag): string => messageText(auditFlagMessage(f), 'zh');
 
 const FIXTURES = new URL('../../../shared/fixtures/isbi2015-sample/', import.meta.url);
 const IDS = ['001', '002', '003', '004', '005', '006', '007', '008', '009', '010'];
@@ -180,7 +185,14 @@ describe('per-case flags on drawn images', () => {
     const wide = auditCase({ id: 'e', photo: resizeRgba(photo, 400, 240), xray: x });
     expect(wide.flags[0]).toMatchObject({ code: 'aspect-mismatch', severity: 'warning' });
     expect(wide.flags[0].details.aspectDifference_pct).toBeCloseTo(33.33, 1);
-    expect(wide.flags[0].messageZh).toMatch(/宽高比/);
+    expect(en(wide.flags[0])).toMatch(
+      /^Photo 400×240 px and X-ray 300×240 px have different aspect ratios \(33\.3 % apart\)/,
+    );
+    expect(zh(wide.flags[0])).toBe(
+      '照片 400×240 与 X线片 300×240 宽高比相差 33.3%，两者可能未对齐，请检查裁剪。',
+    );
+    // stored as code + numbers only: no prose in the record
+    expect(Object.keys(wide.flags[0]).sort()).toEqual(['caseId', 'code', 'details', 'params', 'severity']);
   });
 
   it('exposure with the numbers', () => {
@@ -192,7 +204,10 @@ describe('per-case flags on drawn images', () => {
     });
     const f = dark.flags.find((q) => q.code === 'too-dark')!;
     expect(f.severity).toBe('warning');
-    expect(f.message).toMatch(/mean \d+\/255, 95th percentile \d+\/255/);
+    expect(en(f)).toMatch(
+      /^The X-ray is very dark: mean \d+\/255, 95th percentile \d+\/255 \(limits 50 and 120\)/,
+    );
+    expect(zh(f)).toMatch(/^X线片过暗：平均灰度 \d+\/255，95% 分位 \d+\/255（限值 50 和 120）/);
     expect(f.details.mean_255).toBeLessThan(50);
     const bright = auditCase({ id: 'bright', xray: scaleBrightness(x, 0.2, 200) });
     expect(codes(bright.flags)).toEqual(['low-contrast', 'too-bright', 'unpaired']);
@@ -223,7 +238,8 @@ describe('per-case flags on drawn images', () => {
       severity: 'error',
       details: { indices: [7, 8] },
     });
-    expect(o.flags[0].message).toContain('#8 (310, 100)');
+    expect(en(o.flags[0])).toContain('#8 (310, 100)');
+    expect(zh(o.flags[0])).toContain('#8 (310, 100)');
     expect(
       auditCase({ id: 'n', photo: p, xray: x, landmarks: pts.slice(0, 5) }, { expectedLandmarks: null })
         .flags,
@@ -248,8 +264,8 @@ describe('per-case flags on drawn images', () => {
     expect(codes(flags)).toEqual(['burned-in-label', 'device-border', 'ruler']);
     for (const q of flags) {
       expect(q.severity).toBe('info');
-      expect(q.message).toMatch(/normal for cephalograms/i);
-      expect(q.messageZh).toMatch(/不是剔除理由/);
+      expect(en(q)).toMatch(/normal for cephalograms/i);
+      expect(zh(q)).toMatch(/不是剔除理由/);
     }
     // nothing of the kind on the plain image
     const plain = computeImageFeatures(plainXray(960, 1200, 9));
@@ -299,9 +315,9 @@ describe('dataset-level flags on drawn images', () => {
     expect(r.byCase.lonely.map((f) => f.code)).toEqual(['unpaired']);
     const summary = auditSummary([
       ...r.flags,
-      { code: 'ruler', severity: 'info', caseId: 'f1', message: '', details: {} },
-      { code: 'ruler', severity: 'info', caseId: 'f1', message: '', details: {} },
-      { code: 'ruler', severity: 'info', caseId: 'f2', message: '', details: {} },
+      { code: 'ruler', severity: 'info', caseId: 'f1', params: {}, details: {} },
+      { code: 'ruler', severity: 'info', caseId: 'f1', params: {}, details: {} },
+      { code: 'ruler', severity: 'info', caseId: 'f2', params: {}, details: {} },
     ]);
     expect(summary).toEqual([
       { code: 'unpaired', severity: 'error', count: 1, cases: 1 },

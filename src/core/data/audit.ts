@@ -23,6 +23,7 @@
  * numbers it judges are measured by auditFeatures.ts.
  */
 import type { Point, RgbaImage } from '../image';
+import type { Params } from '../messages/form';
 import type { AuditCode, AuditFlag, FlagDetail, Severity } from './dataset';
 import { hammingDistance } from './phash';
 import {
@@ -118,20 +119,20 @@ export const EXPOSURE_LIMITS: {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Messages (en + zh)
+// Flags: code + the numbers of its sentence (params); the sentences (en + zh) are in
+// core/messages/audit.ts, `params.variant` picks the form (photo / xray, …)
 
 function flag(
   code: AuditCode,
   severity: Severity,
   caseId: string,
-  message: string,
-  messageZh: string,
+  params: Params,
   details: Record<string, FlagDetail>,
   file?: string,
 ): AuditFlag {
   return file
-    ? { code, severity, caseId, file, message, messageZh, details }
-    : { code, severity, caseId, message, messageZh, details };
+    ? { code, severity, caseId, file, params, details }
+    : { code, severity, caseId, params, details };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -139,8 +140,7 @@ function flag(
 
 function imageFlags(id: string, kind: 'photo' | 'xray', f: ImageFeatures, file?: string): AuditFlag[] {
   const out: AuditFlag[] = [];
-  const what = kind === 'photo' ? 'photo' : 'X-ray';
-  const whatZh = kind === 'photo' ? '照片' : 'X线片';
+  const variant = kind;
   const e = f.exposure;
   const L = EXPOSURE_LIMITS[kind];
   const expo: Record<string, FlagDetail> = { ...e };
@@ -150,9 +150,13 @@ function imageFlags(id: string, kind: 'photo' | 'xray', f: ImageFeatures, file?:
         'too-dark',
         'warning',
         id,
-        `The ${what} is very dark: mean ${e.mean_255.toFixed(0)}/255, 95th percentile ${e.p95_255}/255 ` +
-          `(limits ${L.darkMean} and ${L.darkP95}). Check the export or the exposure.`,
-        `${whatZh}过暗：平均灰度 ${e.mean_255.toFixed(0)}/255，95% 分位 ${e.p95_255}/255。请检查导出或曝光。`,
+        {
+          variant,
+          mean: e.mean_255.toFixed(0),
+          p95: e.p95_255,
+          limitMean: L.darkMean,
+          limitP95: L.darkP95,
+        },
         expo,
         file,
       ),
@@ -163,9 +167,13 @@ function imageFlags(id: string, kind: 'photo' | 'xray', f: ImageFeatures, file?:
         'too-bright',
         'warning',
         id,
-        `The ${what} is very bright: mean ${e.mean_255.toFixed(0)}/255, 5th percentile ${e.p5_255}/255 ` +
-          `(limits ${L.brightMean} and ${L.brightP5}). Check the export or the exposure.`,
-        `${whatZh}过亮：平均灰度 ${e.mean_255.toFixed(0)}/255，5% 分位 ${e.p5_255}/255。请检查导出或曝光。`,
+        {
+          variant,
+          mean: e.mean_255.toFixed(0),
+          p5: e.p5_255,
+          limitMean: L.brightMean,
+          limitP5: L.brightP5,
+        },
         expo,
         file,
       ),
@@ -177,9 +185,7 @@ function imageFlags(id: string, kind: 'photo' | 'xray', f: ImageFeatures, file?:
         'low-contrast',
         'warning',
         id,
-        `The ${what} has low contrast: the 5th-95th percentile range is ${e.contrast_255}/255 grey levels ` +
-          `(below ${L.minContrast}). ${kind === 'xray' ? 'Bone edges may be hard to learn.' : 'Check the lighting or the export.'}`,
-        `${whatZh}对比度低：5%–95% 分位范围仅 ${e.contrast_255}/255 灰度级（低于 ${L.minContrast}），${kind === 'xray' ? '骨缘可能难以学习' : '请检查光照或导出'}。`,
+        { variant, contrast: e.contrast_255, limit: L.minContrast },
         expo,
         file,
       ),
@@ -189,17 +195,17 @@ function imageFlags(id: string, kind: 'photo' | 'xray', f: ImageFeatures, file?:
   const sides = (['top', 'bottom', 'left', 'right'] as const).filter((s) => b[`${s}_px`] > 0);
   // device frames and film-holder marks belong to X-ray films; a photo's backdrop is not one
   if (kind === 'xray' && (sides.length || b.edgeMarks >= 2)) {
-    const parts: string[] = [];
-    if (sides.length)
-      parts.push(`a uniform margin on the ${sides.map((s) => `${s} (${b[`${s}_px`]} px)`).join(', ')}`);
-    if (b.edgeMarks >= 2) parts.push(`${b.edgeMarks} film-holder marks at the edges`);
+    const marks = b.edgeMarks >= 2;
     out.push(
       flag(
         'device-border',
         'info',
         id,
-        `Device border on the ${what}: ${parts.join(' and ')}. This is normal for cephalograms and not a reason to exclude the case.`,
-        `${whatZh}有设备边框：${sides.length ? `边缘均匀带（${sides.join('、')}）` : ''}${b.edgeMarks >= 2 ? `边缘夹片标记 ${b.edgeMarks} 处` : ''}。这在头颅侧位片中很常见，不是剔除理由。`,
+        {
+          variant: sides.length && marks ? 'both' : sides.length ? 'margins' : 'marks',
+          margins: sides.map((s) => `${s} (${b[`${s}_px`]} px)`).join(', '),
+          marks: b.edgeMarks,
+        },
         { ...b, sides: sides.map(String) },
         file,
       ),
@@ -211,9 +217,7 @@ function imageFlags(id: string, kind: 'photo' | 'xray', f: ImageFeatures, file?:
         'ruler',
         'info',
         id,
-        `A ruler or scale with ticks every ${f.ruler.period_px} px is burned into the ${what} near ` +
-          `(${r0(f.ruler.at![0])}, ${r0(f.ruler.at![1])}). Normal for cephalograms (nasion relator / calibration scale); not a reason to exclude.`,
-        `${whatZh}上有标尺（刻度间距约 ${f.ruler.period_px} 像素，位置约 (${r0(f.ruler.at![0])}, ${r0(f.ruler.at![1])})）。头颅侧位片常见，不是剔除理由。`,
+        { variant, period: String(f.ruler.period_px), x: r0(f.ruler.at![0]), y: r0(f.ruler.at![1]) },
         { tiles: f.ruler.tiles, period_px: f.ruler.period_px ?? 0, at: f.ruler.at!.map(r0) },
         file,
       ),
@@ -225,9 +229,7 @@ function imageFlags(id: string, kind: 'photo' | 'xray', f: ImageFeatures, file?:
         'burned-in-label',
         'info',
         id,
-        `Burned-in text (label or ID) on the ${what} near (${r0(f.label.at![0])}, ${r0(f.label.at![1])}). ` +
-          'Normal for cephalograms and not a reason to exclude; check that no patient name leaves the clinic.',
-        `${whatZh}上有烧录文字（标签/编号），位置约 (${r0(f.label.at![0])}, ${r0(f.label.at![1])})。属正常现象，不是剔除理由；注意患者信息不要外传。`,
+        { variant, x: r0(f.label.at![0]), y: r0(f.label.at![1]) },
         { tiles: f.label.tiles, at: f.label.at!.map(r0) },
         file,
       ),
@@ -243,15 +245,7 @@ export function auditCase(input: AuditCaseInput, opts: AuditOptions = {}): CaseF
   const flags: AuditFlag[] = [];
   for (const u of input.unreadable ?? []) {
     flags.push(
-      flag(
-        'unreadable',
-        'error',
-        id,
-        `${u.file} cannot be read: ${u.message}`,
-        `${u.file} 无法读取：${u.message}`,
-        { message: u.message },
-        u.file,
-      ),
+      flag('unreadable', 'error', id, { file: u.file, error: u.message }, { message: u.message }, u.file),
     );
   }
   const unreadableFiles = new Set((input.unreadable ?? []).map((u) => u.file));
@@ -260,15 +254,13 @@ export function auditCase(input: AuditCaseInput, opts: AuditOptions = {}): CaseF
   const photoMissing = !photo && !(input.photoFile && unreadableFiles.has(input.photoFile));
   const xrayMissing = !xray && !(input.xrayFile && unreadableFiles.has(input.xrayFile));
   if (photoMissing !== xrayMissing) {
-    const has = photoMissing ? 'X-ray' : 'photo';
     const lacks = photoMissing ? 'photo' : 'X-ray';
     flags.push(
       flag(
         'unpaired',
         'error',
         id,
-        `Case "${id}" has a ${has} but no ${lacks}; it cannot be used for training until the ${lacks} is added.`,
-        `病例 "${id}" 只有${photoMissing ? 'X线片' : '照片'}，缺少${photoMissing ? '照片' : 'X线片'}，补齐前不能用于训练。`,
+        { variant: photoMissing ? 'noPhoto' : 'noXray', id },
         { missing: lacks },
         photoMissing ? input.xrayFile : input.photoFile,
       ),
@@ -278,32 +270,27 @@ export function auditCase(input: AuditCaseInput, opts: AuditOptions = {}): CaseF
     const ap = photo.width / photo.height;
     const ax = xray.width / xray.height;
     const rel = Math.abs(ap - ax) / ax;
+    const sizes = {
+      pw: photo.width,
+      ph: photo.height,
+      xw: xray.width,
+      xh: xray.height,
+      pct: (rel * 100).toFixed(1),
+    };
     const details = {
       photo_px: [photo.width, photo.height],
       xray_px: [xray.width, xray.height],
       aspectDifference_pct: r2(rel * 100),
     };
     if (rel > 0.02) {
-      flags.push(
-        flag(
-          'aspect-mismatch',
-          'warning',
-          id,
-          `Photo ${photo.width}×${photo.height} px and X-ray ${xray.width}×${xray.height} px have different aspect ratios ` +
-            `(${(rel * 100).toFixed(1)} % apart): the pair may not be aligned; check the crop of one of them.`,
-          `照片 ${photo.width}×${photo.height} 与 X线片 ${xray.width}×${xray.height} 宽高比相差 ${(rel * 100).toFixed(1)}%，两者可能未对齐，请检查裁剪。`,
-          details,
-        ),
-      );
+      flags.push(flag('aspect-mismatch', 'warning', id, sizes, details));
     } else if (photo.width !== xray.width || photo.height !== xray.height) {
       flags.push(
         flag(
           'size-mismatch',
           'warning',
           id,
-          `Photo ${photo.width}×${photo.height} px and X-ray ${xray.width}×${xray.height} px differ in size (same aspect ratio): ` +
-            'both are resampled to the training size, but check that they come from the same export.',
-          `照片 ${photo.width}×${photo.height} 与 X线片 ${xray.width}×${xray.height} 尺寸不同（宽高比一致）：训练时会统一缩放，但请确认来自同一次导出。`,
+          { pw: sizes.pw, ph: sizes.ph, xw: sizes.xw, xh: sizes.xh },
           details,
         ),
       );
@@ -319,8 +306,7 @@ export function auditCase(input: AuditCaseInput, opts: AuditOptions = {}): CaseF
           'landmark-count',
           'error',
           id,
-          `${lm.length} landmarks, ${o.expectedLandmarks} expected for this dataset's landmark set; the landmarks of this case are not used.`,
-          `标志点数量为 ${lm.length}，本数据集应为 ${o.expectedLandmarks}；该病例的标志点不会被使用。`,
+          { count: lm.length, expected: o.expectedLandmarks },
           { count: lm.length, expected: o.expectedLandmarks },
           input.landmarkFile,
         ),
@@ -340,9 +326,13 @@ export function auditCase(input: AuditCaseInput, opts: AuditOptions = {}): CaseF
             'landmarks-outside',
             'error',
             id,
-            `${outside.length} landmark(s) lie outside the ${xray.width}×${xray.height} px X-ray: ${list}${outside.length > 4 ? ', …' : ''}. ` +
-              'The file probably belongs to another image or uses another scale.',
-            `${outside.length} 个标志点位于 X线片（${xray.width}×${xray.height}）之外：${list}。标注文件可能属于其他图像或比例不同。`,
+            {
+              count: outside.length,
+              w: xray.width,
+              h: xray.height,
+              list,
+              more: outside.length > 4 ? ', …' : '',
+            },
             { indices: outside.map(([i]) => i), xray_px: [xray.width, xray.height] },
             input.landmarkFile,
           ),
@@ -394,7 +384,6 @@ export function auditDataset(
 
   for (const kind of ['photo', 'xray'] as const) {
     const items = features.filter((c) => c[kind]).map((c) => ({ c, f: c[kind]! }));
-    const what = kind === 'photo' ? 'photo' : 'X-ray';
     // orientation
     if (items.length >= o.minCasesForOrientation) {
       const { scores, majorityShare } = orientationScores(items.map((i) => i.f.edges ?? i.f.thumb));
@@ -404,26 +393,8 @@ export function auditDataset(
         const details = { score: scores[i], majorityShare_pct: r0(majorityShare * 100) };
         add(
           kind === 'photo'
-            ? flag(
-                'photo-orientation',
-                'warning',
-                c.id,
-                `The profile in this photo faces the opposite way from ${r0(majorityShare * 100)} % of the dataset's photos. ` +
-                  'Mirror it (or its X-ray) so that all cases face the same way, or exclude it.',
-                `该照片的侧貌朝向与数据集中 ${r0(majorityShare * 100)}% 的照片相反。请镜像翻转使朝向一致，或将其排除。`,
-                details,
-                file,
-              )
-            : flag(
-                'xray-mirrored',
-                'warning',
-                c.id,
-                `This X-ray looks mirrored: the face points the other way than in ${r0(majorityShare * 100)} % of the dataset's X-rays. ` +
-                  'Check the export (a flipped film swaps left and right structures); mirror it back or exclude it.',
-                `该X线片疑似左右镜像：面部朝向与数据集中 ${r0(majorityShare * 100)}% 的X线片相反。请检查导出，翻转回来或排除。`,
-                details,
-                file,
-              ),
+            ? flag('photo-orientation', 'warning', c.id, { pct: r0(majorityShare * 100) }, details, file)
+            : flag('xray-mirrored', 'warning', c.id, { pct: r0(majorityShare * 100) }, details, file),
         );
       });
     }
@@ -451,9 +422,12 @@ export function auditDataset(
               'exposure-outlier',
               'warning',
               c.id,
-              `The ${what} is much ${darker ? 'darker' : 'brighter'} than the rest of the dataset: mean ${m.toFixed(0)}/255 ` +
-                `against a median of ${med.toFixed(0)}/255 (${Math.abs(z).toFixed(1)} robust SD). Check its export or exposure.`,
-              `该${kind === 'photo' ? '照片' : 'X线片'}明显${darker ? '偏暗' : '偏亮'}：平均灰度 ${m.toFixed(0)}/255，数据集中位数 ${med.toFixed(0)}/255。请检查导出或曝光。`,
+              {
+                variant: `${kind}-${darker ? 'darker' : 'brighter'}`,
+                mean: m.toFixed(0),
+                median: med.toFixed(0),
+                z: Math.abs(z).toFixed(1),
+              },
               { mean_255: m, datasetMedian_255: r2(med), robustZ: r2(z) },
               kind === 'photo' ? c.photoFile : c.xrayFile,
             ),
@@ -496,10 +470,12 @@ export function auditDataset(
           'near-duplicate',
           'warning',
           self.id,
-          `Near duplicate of case "${other.id}": the ${which.join(' and the ')} ${which.length > 1 ? 'are' : 'is'} almost identical ` +
-            `(perceptual hash ${bits.join(' / ')} bits apart, correlation ${corr.map((c) => c.toFixed(3)).join(' / ')}). ` +
-            'A case imported twice inflates its weight and can leak between train and val; keep one.',
-          `与病例 "${other.id}" 近似重复（${which.join('、')}几乎相同）。重复导入会增加权重并可能在训练集与验证集之间泄漏，请保留一个。`,
+          {
+            variant: which.length > 1 ? 'both' : which[0] === 'photo' ? 'photo' : 'xray',
+            other: other.id,
+            bits: bits.join(' / '),
+            corr: corr.map((c) => c.toFixed(3)).join(' / '),
+          },
           { other: other.id, images: which, hashBits: bits, correlation: corr },
         ),
       );

@@ -13,6 +13,7 @@
  */
 import type { Point, RgbaImage } from '../image';
 import type { LandmarkSet } from './landmarkSet';
+import type { Params } from '../messages/form';
 import type { PreprocessSpec } from './preprocess';
 import { DEFAULT_PREPROCESS } from './preprocess';
 import {
@@ -30,7 +31,7 @@ export { CASE_SPLITS } from './types';
 export type { CaseSplit, FileProblem, LandmarkFormat, Severity } from './types';
 
 /** Bump when the stored shape of DatasetMeta / CaseRecord changes; the store migrates. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Pixel spacing used when the user has not entered one (ISBI 2015 films: 0.1 mm/px). */
 export const DEFAULT_MM_PER_PX = 0.1;
@@ -64,10 +65,12 @@ export interface AuditFlag {
   caseId: string;
   /** The file the flag concerns, when it concerns one image. */
   file?: string;
-  /** English explanation with the numbers behind the flag. */
-  message: string;
-  /** Chinese explanation for the clinic. */
-  messageZh?: string;
+  /**
+   * The numbers of its sentence: the sentence is the message `auditFlagMessage(flag)`
+   * (core/messages/audit.ts; `params.variant` picks the form), rendered en/zh by `messageText`.
+   * Nothing is stored as prose (schema 2; schema 1 stored `message` + `messageZh`, migrated).
+   */
+  params: Params;
   /** The measured numbers (all with their unit in the key, e.g. `meanLuma_255`). */
   details: Record<string, FlagDetail>;
 }

@@ -1,56 +1,19 @@
 /**
- * The one form of user-facing text (issue 11 item 6). Core and engine return `Message` values
- * — a code and its parameters — and never prose; one en/zh table per domain (`MessageTable`)
- * holds the sentences, and `renderMessage` turns a message into the UI language for the UI,
- * the CLI and the review report alike. `{name}` in a template is replaced by `params.name`.
+ * The one form of user-facing text (issue 11 item 6): core and engine return `Message` values
+ * ({code, params}, form.ts) and never prose; the sentences live in en/zh tables, one per domain
+ * (engine.ts, train.ts, audit.ts, …), merged into MESSAGES (table.ts); `messageText(msg, lang)`
+ * renders any code for the UI, the CLI and the review report alike.
  *
- * TF.js-free, no imports: a leaf module every layer may use.
+ * TF.js-free; imports only its own tables.
  */
-
-export type Lang = 'en' | 'zh';
-
-/** One user-visible string in both languages; a missing language is a type error. */
-export interface Translation {
-  en: string;
-  zh: string;
-}
-
-export type Params = Record<string, string | number>;
-
-/** A table of sentences by code; declare tables `as const satisfies MessageTable`. */
-export type MessageTable = Readonly<Record<string, Translation>>;
-
-/** A user-facing sentence as data: render it with the table that owns `code`. */
-export interface Message<C extends string = string> {
-  code: C;
-  params: Params;
-}
-
-/** Replace `{name}` with `params.name`; unknown placeholders stay visible so a bug shows. */
-export function fillTemplate(template: string, params: Params = {}): string {
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
-    Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole,
-  );
-}
-
-/** Build a message for a code of `table` (the table only types the code). */
-export function message<T extends MessageTable>(
-  _table: T,
-  code: keyof T & string,
-  params: Params = {},
-): Message<keyof T & string> {
-  return { code, params };
-}
-
-/**
- * The message in `lang`. A code missing from the table renders as the code itself (with its
- * parameters), so a stale stored code shows up instead of crashing a view.
- */
-export function renderMessage(table: MessageTable, msg: Message, lang: Lang): string {
-  const t = Object.prototype.hasOwnProperty.call(table, msg.code) ? table[msg.code] : undefined;
-  if (!t) {
-    const ps = Object.entries(msg.params ?? {});
-    return ps.length ? `${msg.code} (${ps.map(([k, v]) => `${k}=${v}`).join(', ')})` : msg.code;
-  }
-  return fillTemplate(t[lang], msg.params);
-}
+export {
+  fillTemplate,
+  message,
+  renderMessage,
+  type Lang,
+  type Message,
+  type MessageTable,
+  type Params,
+  type Translation,
+} from './form';
+export { MESSAGES, MESSAGE_TABLES, messageText, type MessageCode } from './table';

@@ -90,15 +90,12 @@ export function storedDuplicateFlags(
         code: 'near-duplicate',
         severity: 'warning',
         caseId: a.id,
-        message:
-          `Possibly the same case as the stored case "${b.id}": the ${which.join(' and the ')} ` +
-          `${which.length > 1 ? 'are' : 'is'} almost identical (perceptual hash ${bits.join(' / ')} bits apart; ` +
-          `copies differ by 0-${maxBits}). Compare the two cases and exclude one if they are the same patient.`,
-        messageZh: `可能与已保存的病例 "${b.id}" 是同一病例（${which
-          .map((w) => (w === 'photo' ? '照片' : 'X线片'))
-          .join(
-            '和',
-          )}几乎相同，感知哈希相差 ${bits.join(' / ')} 位）。请对比这两个病例，若为同一患者请排除其一。`,
+        params: {
+          variant: which.length > 1 ? 'stored-both' : which[0] === 'photo' ? 'stored-photo' : 'stored-xray',
+          other: b.id,
+          bits: bits.join(' / '),
+          maxBits,
+        },
         details: { other: b.id, images: which, hashBits: bits },
       });
       out.set(a.id, list);

@@ -277,8 +277,7 @@ function landmarkFlag(caseId: string, p: FileProblem): AuditFlag {
     severity: 'error',
     caseId,
     file: p.file,
-    message: `${p.message} The case is imported without landmarks.`,
-    messageZh: `标志点文件 ${p.file} 无法使用（数量不对或含非数字内容，详见导入报告）；该病例导入时不带标志点。`,
+    params: { variant: 'file', problem: p.message, file: p.file },
     details: { problem: p.code, ...(p.line ? { line: p.line } : {}) },
   };
 }

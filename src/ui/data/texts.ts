@@ -1,12 +1,13 @@
 /**
  * Texts of data values in the UI language: report lines and plan problems (the core writes English
  * sentences with numbers; in Chinese the line is the file name plus a translated sentence for its
- * code, the English detail stays available as a tooltip), audit flags (the audit writes both), flag
- * and severity names.
+ * code, the English detail stays available as a tooltip), audit flags (code + params, rendered by
+ * core/messages' one table), flag and severity names.
  */
 import type { AuditCode, AuditFlag, FileProblem, Severity } from '../../core/data/dataset';
 import type { ReportEntry } from '../../engine/import/readCases';
-import type { Lang } from '../../engine/messages';
+import { messageText, type Lang } from '../../core/messages';
+import { auditFlagMessage } from '../../core/messages/audit';
 import { DICTIONARY, translate, type StringKey } from '../strings';
 
 function key(k: string): StringKey | null {
@@ -33,18 +34,20 @@ export function problemText(
   return p.status === 'imported' && p.caseId ? `${where}：${text}（病例 ${p.caseId}）` : `${where}：${text}`;
 }
 
+/** The short name of a flag code (core/messages/audit.ts `audit.name.<code>`). */
 export function flagName(code: AuditCode, lang: Lang): string {
-  const k = key(`data.flag.${code}`);
+  const k = key(`audit.name.${code}`);
   return k ? translate(lang, k) : code;
 }
 
 export function flagHelp(code: AuditCode, lang: Lang): string {
-  const k = key(`data.flagHelp.${code}`);
+  const k = key(`audit.help.${code}`);
   return k ? translate(lang, k) : '';
 }
 
+/** A stored flag's sentence in `lang`, through the one message table. */
 export function flagMessage(f: AuditFlag, lang: Lang): string {
-  return lang === 'zh' && f.messageZh ? f.messageZh : f.message;
+  return messageText(auditFlagMessage(f), lang);
 }
 
 export function severityName(s: Severity, lang: Lang): string {

@@ -5,13 +5,8 @@
  * `src/ui/strings/<section>.ts` like `shell.ts` and add it to DICTIONARY_PARTS below
  * (keys must be unique across parts; a unit test checks this).
  */
-import {
-  ENGINE_MESSAGES,
-  fillTemplate,
-  type Lang,
-  type Params,
-  type Translation,
-} from '../../engine/messages';
+// --- The one message table of core and engine (engine, training, audit …; core/messages) ---
+import { fillTemplate, MESSAGES, type Lang, type Params, type Translation } from '../../core/messages';
 import { ENVIRONMENT_STRINGS } from './environment';
 import { SHELL_STRINGS } from './shell';
 // --- Checkpoints section (issue 7) ---
@@ -19,7 +14,6 @@ import { CHECKPOINTS_STRINGS } from './checkpoints';
 // --- Evaluate section (issue 6) ---
 import { EVALUATE_STRINGS } from './evaluate';
 // --- Train section (issue 5) ---
-import { TRAIN_MESSAGES } from '../../engine/trainMessages';
 import { TRAIN_STRINGS } from './train';
 // --- Data section (issue 4) ---
 import { DATA_STRINGS } from './data';
@@ -40,7 +34,7 @@ import { SWEEP_STRINGS } from './sweep';
 
 /** Named parts, for the uniqueness test. */
 export const DICTIONARY_PARTS = {
-  engine: ENGINE_MESSAGES,
+  messages: MESSAGES,
   shell: SHELL_STRINGS,
   environment: ENVIRONMENT_STRINGS,
   // --- Checkpoints section (issue 7) ---
@@ -50,7 +44,6 @@ export const DICTIONARY_PARTS = {
   // --- Data section (issue 4) ---
   data: DATA_STRINGS,
   // --- Train section (issue 5) ---
-  trainEngine: TRAIN_MESSAGES,
   train: TRAIN_STRINGS,
   // --- A clinician's first hour (issue 14) ---
   firsthour: FIRSTHOUR_STRINGS,
@@ -69,7 +62,7 @@ export const DICTIONARY_PARTS = {
 } as const satisfies Record<string, Record<string, Translation>>;
 
 export const DICTIONARY = {
-  ...ENGINE_MESSAGES,
+  ...MESSAGES,
   ...SHELL_STRINGS,
   ...ENVIRONMENT_STRINGS,
   // --- Checkpoints section (issue 7) ---
@@ -79,7 +72,6 @@ export const DICTIONARY = {
   // --- Data section (issue 4) ---
   ...DATA_STRINGS,
   // --- Train section (issue 5) ---
-  ...TRAIN_MESSAGES,
   ...TRAIN_STRINGS,
   // --- A clinician's first hour (issue 14) ---
   ...FIRSTHOUR_STRINGS,

@@ -1,0 +1,32 @@
+/**
+ * The merged message table and its one renderer. Every code any layer returns is a key here; the
+ * UI dictionary (ui/strings/index.ts) merges MESSAGES, the CLI prints `messageText(m, 'en')`, the
+ * report renders through it. Codes are unique across the domain tables (a unit test checks).
+ */
+import { renderMessage, type Lang, type Message, type MessageTable } from './form';
+import { AUDIT_MESSAGES } from './audit';
+import { ENGINE_MESSAGES } from './engine';
+import { TRAIN_MESSAGES } from './train';
+
+/** The domain tables by name (for the uniqueness test). */
+export const MESSAGE_TABLES = {
+  engine: ENGINE_MESSAGES,
+  train: TRAIN_MESSAGES,
+  audit: AUDIT_MESSAGES,
+} as const satisfies Record<string, MessageTable>;
+
+export const MESSAGES = {
+  ...ENGINE_MESSAGES,
+  ...TRAIN_MESSAGES,
+  ...AUDIT_MESSAGES,
+} as const satisfies MessageTable;
+
+export type MessageCode = keyof typeof MESSAGES;
+
+/**
+ * Any message in `lang`. A code missing from the table renders as the code with its parameters
+ * (a stale stored code shows instead of crashing a view).
+ */
+export function messageText(msg: Message, lang: Lang): string {
+  return renderMessage(MESSAGES, msg, lang);
+}
