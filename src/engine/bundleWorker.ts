@@ -2,8 +2,8 @@
  * The checkpoint worker: everything the Checkpoints section does with checkpoint files, off the
  * page's thread — reading dropped .pth / safetensors / TF.js / server run folders (import preview
  * and commit), writing export formats, and building the server bundle (PNG encoding of every case
- * and the .pth files take seconds to minutes). Protocol and logic: checkpoint/ (protocol.ts, bundle.ts); client:
- * ui/checkpoints/ioClient.ts.
+ * and the .pth files take seconds to minutes). Commands and logic: checkpoint/ (protocol.ts, bundle.ts),
+ * served with the one worker RPC (rpc.ts); client: checkpoint/client.ts.
  *
  *   new Worker(new URL('./bundleWorker.ts', import.meta.url), { type: 'module' })
  *
@@ -14,7 +14,9 @@
  * large Blobs outside the worker's heap). The answer is a File / Blob, never the bytes. The file is
  * written as `<name>.partial` in its own folder under `server-bundles/` and renamed when complete;
  * every build first removes older folders (the last download, or what a cancelled build left).
- * Cancel = terminate this worker (the page gives each build its own worker).
+ * Cancel: the call's cancel stops the stream between cases (its target aborted, the folder
+ * removed); the Checkpoints panel terminates this worker instead (each build has its own worker),
+ * which also stops a case in the middle of its PNG encoding.
  *
  * TF.js is loaded only to create a fresh discriminator for an import without one (cpu backend:
  * random initialisation, no GPU needed, and the training worker keeps the GPU to itself).
@@ -28,14 +30,16 @@ import { openStudioStorage, type StudioStorage } from '../store';
 import { asStorageFull, isQuotaError, StorageFullError } from '../store/errors';
 import {
   createIoService,
+  ioWireError,
   streamBundleCases,
   writeServerBundleFromStore,
   type BundleFile,
+  type BundleProgress,
   type BundleTarget,
+  type CheckpointIoCommands,
   type IoParams,
-  type IoRequestMessage,
-  type IoWorkerMessage,
 } from './checkpoint';
+import { portOf, serve, type FromServer, type ToServer } from './rpc';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -186,7 +190,7 @@ function blobTarget(): BundleTarget<Written> {
   };
 }
 
-const handle = createIoService({
+const service = createIoService({
   openStorage: (prefix) => openStudioStorage(prefix ? { prefix } : {}),
   freshDiscriminator,
   loadCases,
@@ -204,23 +208,22 @@ function storageFor(prefix: string | undefined): Promise<StudioStorage> {
   return s;
 }
 
-async function writeBundle(msg: IoRequestMessage): Promise<BundleFile> {
+type Streaming = { signal: AbortSignal; progress(p: BundleProgress): void };
+
+async function writeBundle(params: IoParams<'writeBundle'>, ctx: Streaming): Promise<BundleFile> {
   try {
-    return await writeBundleTo(msg);
+    return await writeBundleTo(params, ctx);
   } catch (e) {
     // the bundle folder is removed by the target's abort(); stored data is only read, never touched
     throw await asStorageFull(e, BUNDLE_RETRY);
   }
 }
 
-async function writeBundleTo(msg: IoRequestMessage): Promise<BundleFile> {
+async function writeBundleTo(params: IoParams<'writeBundle'>, ctx: Streaming): Promise<BundleFile> {
   const out = await writeServerBundleFromStore(
-    await storageFor(msg.storagePrefix),
-    msg.params as IoParams<'writeBundle'>,
-    {
-      streamCases: streamBundleCases,
-      onProgress: (progress) => post({ kind: 'progress', id: msg.id, progress }),
-    },
+    await storageFor(params.storagePrefix),
+    params,
+    { streamCases: streamBundleCases, onProgress: ctx.progress, signal: ctx.signal },
     async (fileName) => (await opfsTarget(fileName)) ?? blobTarget(),
   );
   return {
@@ -233,36 +236,8 @@ async function writeBundleTo(msg: IoRequestMessage): Promise<BundleFile> {
   };
 }
 
-function post(m: IoWorkerMessage): void {
-  const transfer: Transferable[] = [];
-  if (m.kind === 'response' && m.ok) {
-    const r = m.result as { bytes?: unknown } | undefined;
-    if (r && r.bytes instanceof Uint8Array && r.bytes.byteOffset === 0) {
-      const buf = r.bytes.buffer;
-      if (buf instanceof ArrayBuffer && buf.byteLength === r.bytes.byteLength) transfer.push(buf);
-    }
-  }
-  scope.postMessage(m, transfer);
-}
-
-scope.addEventListener('message', (e: MessageEvent<IoRequestMessage>) => {
-  const msg = e.data;
-  if (!msg || msg.kind !== 'request') return;
-  if (msg.method !== 'writeBundle') {
-    void handle(msg, post);
-    return;
-  }
-  writeBundle(msg).then(
-    (result) => post({ kind: 'response', id: msg.id, ok: true, result }),
-    (err: unknown) =>
-      post({
-        kind: 'response',
-        id: msg.id,
-        ok: false,
-        error: {
-          name: err instanceof Error ? err.name : 'Error',
-          message: err instanceof Error ? err.message : String(err),
-        },
-      }),
-  );
-});
+serve<CheckpointIoCommands>(
+  portOf<ToServer, FromServer>(scope),
+  { ...service, writeBundle },
+  { errorOf: ioWireError },
+);

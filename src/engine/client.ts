@@ -7,14 +7,8 @@
  */
 import { probeWebGpu } from './adapter';
 import type { BackendChoice } from './backend';
-import {
-  connectEngine,
-  type Engine,
-  type EngineHome,
-  type FromEngine,
-  type Port,
-  type ToEngine,
-} from './protocol';
+import { connectEngine, type Engine, type EngineHome, type FromEngine, type ToEngine } from './protocol';
+import { portOf } from './rpc';
 import { trainMessage, type TrainMessage } from './trainMessages';
 
 export interface EngineChoice {
@@ -29,19 +23,6 @@ export interface CreateEngineOptions {
   preferred?: BackendChoice;
   /** How long the worker may take to answer its probe (default 20 s: it loads its own bundle). */
   probeTimeoutMs?: number;
-}
-
-function workerPort(worker: Worker): Port<FromEngine, ToEngine> {
-  return {
-    post(message: ToEngine, transfer: Transferable[] = []) {
-      worker.postMessage(message, transfer);
-    },
-    listen(handler) {
-      const f = (e: MessageEvent<FromEngine>): void => handler(e.data);
-      worker.addEventListener('message', f);
-      return () => worker.removeEventListener('message', f);
-    },
-  };
 }
 
 function timeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -113,7 +94,7 @@ export async function createEngine(opts: CreateEngineOptions = {}): Promise<Engi
       trainMessage('engine.home.noWorker', { error: e instanceof Error ? e.message : String(e) }),
     );
   }
-  const remote = connectEngine(workerPort(worker), 'worker', () => worker.terminate());
+  const remote = connectEngine(portOf<FromEngine, ToEngine>(worker), 'worker', () => worker.terminate());
   let started = false;
   worker.addEventListener('error', (e: ErrorEvent) => {
     const error = e.message || 'the worker script failed';

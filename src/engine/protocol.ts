@@ -23,7 +23,18 @@ import type { MetricPoint, RunRecord, RunSweep } from '../store/runs';
 import type { BackendChoice, BackendSelection } from './backend';
 import type { ConfigEstimate } from './memoryEstimate';
 import type { CheckpointEvaluation, EvaluateCheckpointOptions, ValidationRound } from './evaluation';
-import type { TrainMessage } from './trainMessages';
+import {
+  connect,
+  serve,
+  toWireError,
+  transfer,
+  type FromServer,
+  type Handlers,
+  type Port,
+  type ToServer,
+  type WireError,
+} from './rpc';
+import { TRAIN_MESSAGES, trainMessage, TrainError, type TrainMessage } from './trainMessages';
 import type { ChecklistItem } from '../core/eval/checklist';
 import type { BenchmarkOptions, BenchmarkRecord, EngineEnvReport } from './benchmark';
 import type { SelfTestResult } from './selftest';
@@ -502,41 +513,18 @@ export interface Engine extends EngineApi {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Wire messages
+// Wire: the engine over the one worker RPC (rpc.ts)
 // ---------------------------------------------------------------------------------------------
 
-export interface RequestMessage<M extends CommandName = CommandName> {
-  kind: 'request';
-  id: number;
-  method: M;
-  params: CommandParams<M>;
-}
+/** The engine's commands as an RPC command map. */
+export type EngineRpcCommands = {
+  [M in CommandName]: { params: CommandParams<M>; result: CommandResult<M> };
+};
 
-/** An error as it crosses the boundary: name and message, and the TrainMessage when there is one. */
-export interface WireError {
-  name: string;
-  message: string;
-  trainMessage?: TrainMessage;
-}
-
-export type ResponseMessage =
-  | { kind: 'response'; id: number; ok: true; result: unknown }
-  | { kind: 'response'; id: number; ok: false; error: WireError };
-
-export interface EventMessage {
-  kind: 'event';
-  event: EngineEvent;
-}
-
-export type ToEngine = RequestMessage;
-export type FromEngine = ResponseMessage | EventMessage;
-
-/** One end of a message channel (a Worker, the worker's global scope, or a fake in tests). */
-export interface Port<In, Out> {
-  post(message: Out, transfer?: Transferable[]): void;
-  /** Subscribe; returns the unsubscribe function. */
-  listen(handler: (message: In) => void): () => void;
-}
+/** What the page sends to the engine's worker, and what comes back (rpc.ts's wire messages). */
+export type ToEngine = ToServer;
+export type FromEngine = FromServer<EngineEvent>;
+export type { Port };
 
 export function isCommandName(s: unknown): s is CommandName {
   return typeof s === 'string' && (COMMAND_NAMES as readonly string[]).includes(s);
@@ -563,25 +551,20 @@ export function transferablesOf(value: unknown): Transferable[] {
   return [...out];
 }
 
-// ---------------------------------------------------------------------------------------------
-// The two ends
-// ---------------------------------------------------------------------------------------------
-
 /**
  * Commands whose results are made fresh for the caller, so their buffers can be transferred.
  * (evaluate/evaluateCheckpoint results hold the engine's own dataset images: those are copied.)
  */
 const TRANSFER_RESULTS: ReadonlySet<CommandName> = new Set(['predict', 'exportCheckpoint']);
 
-function toWireError(e: unknown): WireError {
-  if (e instanceof Error) {
-    const tm = (e as { trainMessage?: TrainMessage }).trainMessage;
-    return tm ? { name: e.name, message: e.message, trainMessage: tm } : { name: e.name, message: e.message };
-  }
-  return { name: 'Error', message: String(e) };
+/** A TrainMessage crosses as the wire error's code + params, its English text as the message. */
+function engineWireError(e: unknown): WireError {
+  const tm = e instanceof Error ? (e as { trainMessage?: TrainMessage }).trainMessage : undefined;
+  if (e instanceof Error && tm) return { name: e.name, message: e.message, code: tm.code, params: tm.params };
+  return toWireError(e);
 }
 
-/** An Error rebuilt from a WireError on the calling side. */
+/** An Error rebuilt from a WireError on the calling side (with its TrainMessage when it had one). */
 export class EngineCallError extends Error {
   readonly trainMessage?: TrainMessage;
   readonly method: CommandName;
@@ -589,70 +572,51 @@ export class EngineCallError extends Error {
     super(wire.message);
     this.name = wire.name === 'Error' ? 'EngineCallError' : wire.name;
     this.method = method;
-    this.trainMessage = wire.trainMessage;
+    if (wire.code === 'rpc.unknownMethod')
+      this.trainMessage = trainMessage('engine.unknownMethod', wire.params ?? {});
+    else if (wire.code !== undefined && wire.code in TRAIN_MESSAGES)
+      this.trainMessage = {
+        code: wire.code as TrainMessage['code'],
+        params: wire.params ?? {},
+        text: wire.message,
+      };
   }
 }
 
 /**
- * Serve an engine implementation on a port (the worker side). Requests run concurrently (pause
- * and stop must get through while start's run is going); events are forwarded as they come,
- * preview images transferred rather than copied. Returns a function that stops serving.
+ * Serve an engine implementation on a port (the worker side), a thin typed wrapper over rpc.ts's
+ * `serve`. Requests run concurrently (pause and stop must get through while start's run is going);
+ * events are forwarded as they come, preview images transferred rather than copied. Returns a
+ * function that stops serving.
  */
 export function serveEngine(
   api: EngineApi & { onEvent(listener: EngineEventListener): () => void },
   port: Port<ToEngine, FromEngine>,
 ): () => void {
-  const offEvents = api.onEvent((event) => {
-    const transfer = event.type === 'preview' ? transferablesOf(event.predictions) : [];
-    port.post({ kind: 'event', event }, transfer);
-  });
-  const offRequests = port.listen((msg) => {
-    if (!msg || msg.kind !== 'request') return;
-    const { id, method } = msg;
-    const reply = (m: ResponseMessage, transfer: Transferable[] = []): void => port.post(m, transfer);
-    if (!isCommandName(method)) {
-      reply({
-        kind: 'response',
-        id,
-        ok: false,
-        error: {
-          name: 'TrainError',
-          message: `unknown engine command "${String(method)}"`,
-          trainMessage: {
-            code: 'engine.unknownMethod',
-            params: { method: String(method) },
-            text: `The training engine does not know the command "${String(method)}".`,
-          },
-        },
-      });
-      return;
-    }
-    const fn = api[method] as (p: unknown) => Promise<unknown>;
-    Promise.resolve()
-      .then(() => fn.call(api, msg.params))
-      .then(
-        (result) =>
-          reply(
-            { kind: 'response', id, ok: true, result },
-            TRANSFER_RESULTS.has(method) ? transferablesOf(result) : [],
-          ),
-        (e: unknown) => reply({ kind: 'response', id, ok: false, error: toWireError(e) }),
-      );
-  });
+  const handlers = Object.fromEntries(
+    COMMAND_NAMES.map((m) => [
+      m,
+      async (params: unknown) => {
+        const fn = api[m] as ((p: unknown) => Promise<unknown>) | undefined;
+        if (typeof fn !== 'function')
+          throw new TrainError(trainMessage('engine.unknownMethod', { method: m }));
+        const result = await fn.call(api, params);
+        return TRANSFER_RESULTS.has(m) ? transfer(result, transferablesOf(result)) : result;
+      },
+    ]),
+  ) as unknown as Handlers<EngineRpcCommands>;
+  const server = serve<EngineRpcCommands, EngineEvent>(port, handlers, { errorOf: engineWireError });
+  const offEvents = api.onEvent((event) =>
+    server.emit(event.type === 'preview' ? transfer(event, transferablesOf(event.predictions)) : event),
+  );
   return () => {
     offEvents();
-    offRequests();
+    server.stop();
   };
 }
 
-interface Pending {
-  method: CommandName;
-  resolve(value: unknown): void;
-  reject(error: Error): void;
-}
-
 /**
- * The calling side: an `Engine` whose commands are messages on a port. `terminate` is called by
+ * The calling side: an `Engine` whose commands are RPC calls on a port. `terminate` is called by
  * `Engine.terminate()` (e.g. `worker.terminate()`). `failAll` rejects every pending call (the
  * worker crashed); `emitLocal` delivers an event to the listeners from this side (e.g. the crash).
  */
@@ -661,53 +625,21 @@ export function connectEngine(
   home: EngineHome,
   terminate: () => void = () => undefined,
 ): Engine & { failAll(error: Error): void; emitLocal(event: EngineEvent): void } {
-  let nextId = 1;
-  const pending = new Map<number, Pending>();
-  const listeners = new Set<EngineEventListener>();
-  const off = port.listen((msg) => {
-    if (!msg) return;
-    if (msg.kind === 'event') {
-      for (const l of [...listeners]) l(msg.event);
-      return;
-    }
-    if (msg.kind === 'response') {
-      const p = pending.get(msg.id);
-      if (!p) return;
-      pending.delete(msg.id);
-      if (msg.ok) p.resolve(msg.result);
-      else p.reject(new EngineCallError(p.method, msg.error));
-    }
+  const rpc = connect<EngineRpcCommands, EngineEvent>(port, {
+    rebuildError: (method, wire) => new EngineCallError(method as CommandName, wire),
   });
-  const call = <M extends CommandName>(method: M, params: CommandParams<M>): Promise<CommandResult<M>> =>
-    new Promise<CommandResult<M>>((resolve, reject) => {
-      const id = nextId++;
-      pending.set(id, { method, resolve: resolve as (v: unknown) => void, reject });
-      const msg: RequestMessage<M> = { kind: 'request', id, method, params };
-      port.post(msg as RequestMessage);
-    });
   const api = Object.fromEntries(
-    COMMAND_NAMES.map((m) => [m, (params: unknown) => call(m, params as never)]),
+    COMMAND_NAMES.map((m) => [m, (params: unknown) => rpc.call(m, params as never)]),
   ) as unknown as EngineApi;
   return {
     ...api,
     home,
-    onEvent(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    onEvent: (listener) => rpc.onEvent(listener),
     terminate() {
-      off();
+      rpc.close(new Error('the training engine was terminated'));
       terminate();
-      const err = new Error('the training engine was terminated');
-      for (const p of pending.values()) p.reject(err);
-      pending.clear();
     },
-    failAll(error) {
-      for (const p of pending.values()) p.reject(error);
-      pending.clear();
-    },
-    emitLocal(event) {
-      for (const l of [...listeners]) l(event);
-    },
+    failAll: (error) => rpc.failAll(error),
+    emitLocal: (event) => rpc.emitLocal(event),
   };
 }

@@ -1,26 +1,18 @@
 /**
  * Entry of the dedicated module Worker that owns the GPU for training:
  *   new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' })
- * It serves one EngineCore over the worker's message port (protocol.ts). Uncaught failures are
+ * It serves one EngineCore over the worker's message port (protocol.ts over the one worker RPC, rpc.ts). Uncaught failures are
  * reported as `error` events so the page can tell the user.
  */
 /// <reference lib="webworker" />
 import { EngineCore } from './engineCore';
 import { serveEngine, type FromEngine, type ToEngine } from './protocol';
+import { portOf } from './rpc';
 import { trainMessage } from './trainMessages';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
-const port = {
-  post(message: FromEngine, transfer: Transferable[] = []): void {
-    scope.postMessage(message, transfer);
-  },
-  listen(handler: (message: ToEngine) => void): () => void {
-    const f = (e: MessageEvent<ToEngine>): void => handler(e.data);
-    scope.addEventListener('message', f);
-    return () => scope.removeEventListener('message', f);
-  },
-};
+const port = portOf<ToEngine, FromEngine>(scope);
 
 const core = new EngineCore({ home: 'worker' });
 serveEngine(core, port);

@@ -109,7 +109,7 @@ describe('engine protocol over a fake transport', () => {
     await Promise.all([probe, pause]);
     expect(order).toEqual(['pause', 'probe']);
     expect(await probe).toEqual({ home: 'worker', webgpu: false, webgpuReason: 'no adapter' });
-    expect(ch.sent.map((m) => [m.id, m.method])).toEqual([
+    expect(ch.sent.map((m) => [m.id, m.kind === 'request' ? m.method : m.kind])).toEqual([
       [1, 'probe'],
       [2, 'pause'],
     ]);
@@ -145,8 +145,13 @@ describe('engine protocol over a fake transport', () => {
     ch.page.post({ kind: 'request', id: 99, method: 'format' as never, params: undefined });
     const r = await reply;
     expect(r.kind).toBe('response');
-    if (r.kind === 'response' && !r.ok) expect(r.error.trainMessage?.code).toBe('engine.unknownMethod');
+    if (r.kind === 'response' && !r.ok)
+      expect([r.error.code, r.error.params]).toEqual(['rpc.unknownMethod', { method: 'format' }]);
     else throw new Error('expected an error response');
+    // rebuilt on the page as the engine's translatable message
+    const rebuilt = new EngineCallError('probe', r.error);
+    expect(rebuilt.trainMessage?.code).toBe('engine.unknownMethod');
+    expect(toTrainMessage(rebuilt).params).toEqual({ method: 'format' });
   });
 
   it('forwards events in order and transfers preview images instead of copying them', async () => {

@@ -16,7 +16,7 @@ import { withDefaults, type RunConfig } from '../../src/core/config';
 import { createDiscriminator, createGenerator, stateDictOf } from '../../src/core/model';
 import { freshAdam } from '../../src/core/train/adam';
 import { encodeTrainerState } from '../../src/core/train/checkpoint';
-import type { IoRequestMessage, IoWorkerMessage } from '../../src/engine/checkpoint';
+import type { FromServer as IoWorkerMessage, ToServer as IoRequestMessage } from '../../src/engine/rpc';
 import {
   addCases,
   createDataset,
@@ -392,8 +392,13 @@ describe('QuotaExceededError while the checkpoint worker writes the server bundl
         kind: 'request',
         id: 7,
         method: 'writeBundle',
-        params: { runId: run.id, name: 'last', gpus: 1, datasetId: 'demo-3-1' },
-        storagePrefix: s.datasets.dbName.replace(/-datasets$/, ''),
+        params: {
+          runId: run.id,
+          name: 'last',
+          gpus: 1,
+          datasetId: 'demo-3-1',
+          storagePrefix: s.datasets.dbName.replace(/-datasets$/, ''),
+        },
       },
     });
     await vi.waitFor(() => expect(posted.some((m) => m.kind === 'response')).toBe(true), {

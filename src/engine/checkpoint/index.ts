@@ -6,6 +6,7 @@
  *  - export.ts    a stored checkpoint as .pth / safetensors / TF.js / studio files
  *  - bundle.ts    the server bundle of a stored checkpoint (commands, streamed ZIP)
  *  - protocol.ts  the checkpoint worker's commands and request handler (bundleWorker.ts serves it)
+ *  - client.ts    the page's side of the checkpoint worker (CheckpointIoClient, over rpc.ts)
  * Framework-free: runs in the checkpoint worker and in Node tests; the page imports only types
  * (the readers and writers pull in TF.js through core/model/weights.ts). This index re-exports
  * the public names (what engine/checkpointIo.ts exported before the split).
@@ -42,14 +43,13 @@ export type {
   BundleTarget,
   WrittenBundle,
 } from './bundle';
-export { createIoService, IO_METHODS } from './protocol';
+export { createIoService, ioWireError } from './protocol';
 export type {
   CheckpointIoCommands,
   InspectedImport,
   IoMethod,
   IoParams,
-  IoRequestMessage,
   IoResult,
   IoServiceDeps,
-  IoWorkerMessage,
+  StorageChoice,
 } from './protocol';

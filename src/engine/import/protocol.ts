@@ -1,10 +1,11 @@
 /**
- * Messages between the page and the import worker (worker.ts). Structured-clone data only:
- * Files/Blobs travel by reference (no copy), results are plain objects.
+ * The import worker's commands (worker.ts serves them with the one worker RPC, rpc.ts; the page's
+ * client is client.ts). Structured-clone data only: Files/Blobs travel by reference (no copy),
+ * results are plain objects.
  *
- *   page → worker: plan (the dropped files) → replan (other folder names / layout) → import
- *                  (settings) or add (into an existing dataset) → cancel (any time)
- *   worker → page: plan, progress (counts + ETA), done (report + dataset), error
+ *   plan (the dropped files) → replan (other folder names / layout) → import (settings) or add
+ *   (into an existing dataset), both with progress (counts + ETA) and cancel (any time: the call's
+ *   cancel aborts the handler's signal; the import answers its report with `cancelled`)
  */
 import type { LayoutOptions, LayoutPlan } from '../../core/data/layout';
 import type { DatasetSummary } from '../../store/datasets';
@@ -13,15 +14,26 @@ import type { FileIndex, ImportInput } from './fileIndex';
 import type { ImportSettings } from './importDataset';
 import type { ImportOutcome, ImportProgress } from './readCases';
 
-export type ToImportWorker =
-  | { type: 'plan'; id: number; inputs: ImportInput[]; layout?: LayoutOptions; storagePrefix?: string }
-  | { type: 'replan'; id: number; layout: LayoutOptions }
-  | { type: 'import'; id: number; settings: ImportSettings }
+/** The import worker's commands (an rpc.ts command map: params, result and progress per method). */
+export interface ImportCommands {
+  /** Index the dropped files and ZIPs and detect the layout (the storage prefix is kept for later). */
+  plan: {
+    params: { inputs: ImportInput[]; layout?: LayoutOptions; storagePrefix?: string };
+    result: PlanResult;
+  };
+  /** Detect again with other folder names or a forced layout. */
+  replan: { params: { layout: LayoutOptions }; result: PlanResult };
+  /** Import the planned files into a new dataset; cancel stores what was read and returns the report. */
+  import: { params: { settings: ImportSettings }; result: ImportResult; progress: ImportProgress };
   /** Add the planned files to an existing dataset (all or nothing; its settings apply). */
-  | { type: 'add'; id: number; datasetId: string }
+  add: { params: { datasetId: string }; result: ImportResult; progress: ImportProgress };
   /** The built-in demo phantom as a read-only view (generated, encoded, audited; nothing stored). */
-  | { type: 'demo'; id: number; cases: number; seed: number; width: number; height: number; name: string }
-  | { type: 'cancel' };
+  demo: {
+    params: { cases: number; seed: number; width: number; height: number; name: string };
+    result: DemoView;
+    progress: ImportProgress;
+  };
+}
 
 export interface PlanResult {
   plan: LayoutPlan;
@@ -35,13 +47,6 @@ export type ImportResult = Omit<ImportOutcome, 'storageFull'> & {
   storageFull: string | null;
   dataset: DatasetSummary | null;
 };
-
-export type FromImportWorker =
-  | { type: 'plan'; id: number; result: PlanResult }
-  | { type: 'progress'; id: number; progress: ImportProgress }
-  | { type: 'done'; id: number; result: ImportResult }
-  | { type: 'demo'; id: number; result: DemoView }
-  | { type: 'error'; id: number; message: string };
 
 /**
  * Web Lock held while a dataset's cases are written: by the import worker (import, add) and by the

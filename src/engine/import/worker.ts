@@ -2,7 +2,8 @@
  * The import worker: indexes the dropped files and ZIPs, detects the layout, and runs the import
  * (decoding with createImageBitmap + OffscreenCanvas off the page's thread, audit, batched
  * writes to IndexedDB) into a new dataset, or adds the files to an existing one. One import at a
- * time; `cancel` stops it between cases.
+ * time; cancelling the call stops it between cases. Served with the one worker RPC (rpc.ts);
+ * the commands are in protocol.ts.
  *   new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' })
  */
 /// <reference lib="webworker" />
@@ -15,16 +16,16 @@ import { buildFileIndex, type FileIndex } from './fileIndex';
 import { planImport, runImport } from './importDataset';
 import { runAddToDataset } from './addToDataset';
 import { type ImportOutcome, type ImportProgress } from './readCases';
-import { importLockName, type FromImportWorker, type PlanResult, type ToImportWorker } from './protocol';
+import { importLockName, type ImportCommands, type ImportResult, type PlanResult } from './protocol';
+import { portOf, serve, type CallContext, type FromServer, type ToServer } from '../rpc';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-const post = (m: FromImportWorker): void => scope.postMessage(m);
 
 let index: FileIndex | null = null;
 let layout: LayoutOptions = {};
 let storagePrefix: string | undefined;
 let storage: Promise<StudioStorage> | null = null;
-let running: AbortController | null = null;
+let running = false;
 
 function planResult(): PlanResult {
   const plan = planImport(index!, layout);
@@ -46,79 +47,65 @@ async function encodePng(img: RgbaImage): Promise<Blob> {
   return canvas.convertToBlob({ type: 'image/png' });
 }
 
-function errText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+/** Import into a new dataset, or add to `datasetId`; the signal is the call's cancel. */
+async function importOrAdd(
+  target: { settings: ImportCommands['import']['params']['settings'] } | { datasetId: string },
+  ctx: CallContext<ImportProgress>,
+): Promise<ImportResult> {
+  if (!index) throw new Error('no files to import: drop them again');
+  if (running) throw new Error('an import is already running');
+  const files = index;
+  storage ??= openStudioStorage(storagePrefix ? { prefix: storagePrefix } : {});
+  const opened = storage;
+  running = true;
+  try {
+    const datasetId = 'datasetId' in target ? target.datasetId : newDatasetId();
+    const deps = async () => ({
+      storage: await opened,
+      decode: (blob: Blob) => decodeImageBlob(blob),
+      signal: ctx.signal,
+      onProgress: ctx.progress,
+    });
+    const work = async (): Promise<ImportOutcome> =>
+      'datasetId' in target
+        ? runAddToDataset(files, planImport(files, layout), datasetId, await deps())
+        : runImport(files, planImport(files, layout), target.settings, { ...(await deps()), datasetId });
+    // the lock: other tabs do not repair this dataset while its cases are being written, a
+    // re-split waits, and two adds into one dataset run one after the other
+    const out = navigator.locks
+      ? await navigator.locks.request(importLockName(datasetId), work)
+      : await work();
+    return { ...out, storageFull: out.storageFull ? out.storageFull.message : null };
+  } finally {
+    running = false;
+  }
 }
 
-scope.addEventListener('message', (ev: MessageEvent<ToImportWorker>) => {
-  const m = ev.data;
-  void (async () => {
-    if (m.type === 'cancel') {
-      running?.abort();
-      return;
-    }
-    try {
-      if (m.type === 'plan') {
-        storagePrefix = m.storagePrefix;
-        layout = m.layout ?? {};
-        index = await buildFileIndex(m.inputs);
-        post({ type: 'plan', id: m.id, result: planResult() });
-      } else if (m.type === 'replan') {
-        if (!index) throw new Error('no files to plan: drop them again');
-        layout = m.layout;
-        post({ type: 'plan', id: m.id, result: planResult() });
-      } else if (m.type === 'demo') {
-        const { generatePhantomDataset } = await import('../../core/data/phantom');
-        const { buildDemoView } = await import('./demo');
-        const ds = generatePhantomDataset({ n: m.cases, seed: m.seed, width: m.width, height: m.height });
-        const total = ds.cases.length;
-        const result = await buildDemoView(ds.cases, {
-          name: m.name,
-          seed: m.seed,
-          mmPerPx: ds.mmPerPx,
-          encode: encodePng,
-          onProgress: (done) =>
-            post({
-              type: 'progress',
-              id: m.id,
-              progress: { phase: 'cases', done, total, stored: 0, errors: 0, etaMs: null },
-            }),
-        });
-        post({ type: 'demo', id: m.id, result });
-      } else if (m.type === 'import' || m.type === 'add') {
-        if (!index) throw new Error('no files to import: drop them again');
-        if (running) throw new Error('an import is already running');
-        storage ??= openStudioStorage(storagePrefix ? { prefix: storagePrefix } : {});
-        const ctl = new AbortController();
-        running = ctl;
-        try {
-          const datasetId = m.type === 'add' ? m.datasetId : newDatasetId();
-          const deps = async () => ({
-            storage: await storage!,
-            decode: (blob: Blob) => decodeImageBlob(blob),
-            signal: ctl.signal,
-            onProgress: (progress: ImportProgress) => post({ type: 'progress', id: m.id, progress }),
-          });
-          const work = async (): Promise<ImportOutcome> =>
-            m.type === 'add'
-              ? runAddToDataset(index!, planImport(index!, layout), datasetId, await deps())
-              : runImport(index!, planImport(index!, layout), m.settings, { ...(await deps()), datasetId });
-          // the lock: other tabs do not repair this dataset while its cases are being written, a
-          // re-split waits, and two adds into one dataset run one after the other
-          const out = navigator.locks
-            ? await navigator.locks.request(importLockName(datasetId), work)
-            : await work();
-          post({
-            type: 'done',
-            id: m.id,
-            result: { ...out, storageFull: out.storageFull ? out.storageFull.message : null },
-          });
-        } finally {
-          running = null;
-        }
-      }
-    } catch (e) {
-      post({ type: 'error', id: m.id, message: errText(e) });
-    }
-  })();
+serve<ImportCommands>(portOf<ToServer, FromServer>(scope), {
+  async plan(p) {
+    storagePrefix = p.storagePrefix;
+    layout = p.layout ?? {};
+    index = await buildFileIndex(p.inputs);
+    return planResult();
+  },
+  replan(p) {
+    if (!index) throw new Error('no files to plan: drop them again');
+    layout = p.layout;
+    return planResult();
+  },
+  async demo(p, { progress }) {
+    const { generatePhantomDataset } = await import('../../core/data/phantom');
+    const { buildDemoView } = await import('./demo');
+    const ds = generatePhantomDataset({ n: p.cases, seed: p.seed, width: p.width, height: p.height });
+    const total = ds.cases.length;
+    return buildDemoView(ds.cases, {
+      name: p.name,
+      seed: p.seed,
+      mmPerPx: ds.mmPerPx,
+      encode: encodePng,
+      onProgress: (done) => progress({ phase: 'cases', done, total, stored: 0, errors: 0, etaMs: null }),
+    });
+  },
+  import: (p, ctx) => importOrAdd({ settings: p.settings }, ctx),
+  add: (p, ctx) => importOrAdd({ datasetId: p.datasetId }, ctx),
 });

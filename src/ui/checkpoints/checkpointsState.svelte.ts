@@ -24,7 +24,7 @@ import type { CheckpointRecord, DatasetSummary, RunRecord, StudioStorage } from 
 import { environment } from '../environment.svelte';
 import { train } from '../train/trainState.svelte';
 import { downloadBytes } from '../download';
-import { CheckpointIoClient } from './ioClient';
+import { CheckpointIoClient } from '../../engine/checkpoint/client';
 import { errorText } from '../../core/errors';
 
 /** `<runId>/<pointer name>`: one checkpoint. */
