@@ -6,7 +6,7 @@
  * study.md (en + zh), study.json, study.png (val L1 with the training-subset L1, PSNR, sharpness
  * ratios, the train/val gap against the number of cases) and the plain-language reading.
  */
-import { studyPointsMarkdown } from '../core/eval/reportCompare';
+import { studyPointsMarkdown } from '../core/eval/report';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {

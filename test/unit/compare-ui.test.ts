@@ -11,7 +11,7 @@ import { DEFAULT_CONFIG, type RunConfig } from '../../src/core/config';
 import { DEFAULT_FAILURE_RULE, failureStats } from '../../src/core/eval/failures';
 import { DEFAULT_GATE, evaluateGate } from '../../src/core/eval/gate';
 import { reviewBundle, type ReviewInput } from '../../src/core/eval/report';
-import { runComparisonMarkdown, type ReviewRunComparison } from '../../src/core/eval/reportCompare';
+import { runComparisonMarkdown, type ReviewRunComparison } from '../../src/core/eval/report';
 import { roundFromValues } from '../../src/core/eval/roundValues';
 import type { RunRecord } from '../../src/store/runs';
 import {

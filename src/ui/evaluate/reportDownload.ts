@@ -26,7 +26,7 @@ import type { RunRecord } from '../../store';
 import { base64 } from './view';
 import { flagLabel } from '../data/texts';
 // --- Run comparison (issue 15): the Experiments section registers its selected runs here ---
-import { COMPARISON_FILES, type ReviewRunComparison } from '../../core/eval/reportCompare';
+import { COMPARISON_FILES, type ReviewRunComparison } from '../../core/eval/report';
 import { studyChartPanels } from '../../core/experiments/study';
 
 let runComparisonSource: (() => ReviewRunComparison | null) | null = null;

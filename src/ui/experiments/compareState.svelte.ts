@@ -15,7 +15,7 @@
  * `{ selected, rows, differing, gridCols, gridCases, gridBusy, study, verdict }`.
  */
 import type { GridCase } from '../../core/eval/round';
-import type { ReviewRunComparison } from '../../core/eval/reportCompare';
+import type { ReviewRunComparison } from '../../core/eval/report';
 import type { RunRecord, StudioStorage } from '../../store';
 import { toTrainMessage, type TrainMessage } from '../../engine/trainMessages';
 import { datasetSourceFromId } from '../../engine/datasetIds';

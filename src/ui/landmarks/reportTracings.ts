@@ -4,7 +4,7 @@
  * measurements (tracing vs ground truth) of an analysis. Assisted tracings never count.
  */
 import type { MeasurementComparison } from '../../core/landmarks';
-import type { ReviewLandmarks } from '../../core/eval/reportLandmarks';
+import type { ReviewLandmarks } from '../../core/eval/report';
 import type { Point } from '../../core/image';
 import type { RunRecord } from '../../store';
 import { measurementRows, targetErrors, type MeasurementRow, type TargetErrors } from './results';

@@ -4,10 +4,12 @@
  * best and last metrics with units, gate verdict, diagnostics, duration, backend) and, when the
  * runs form a sample-size study, the study's points, what was held equal (steps or epochs) and
  * its plain-language reading (en + zh). The ZIP gets `comparison.csv` and the study chart PNG.
- * report.ts calls `runComparisonMarkdown` / `runComparisonJson` (its only hook); pure functions.
+ * markdown.ts / json.ts call `runComparisonMarkdown` / `runComparisonJson` (its only hook); the
+ * prose is REPORT_TEXT's (core/messages/report.ts); pure functions.
  */
-import { comparisonCsv, comparisonMarkdown, type ComparisonTable } from '../experiments/compare';
-import type { StudyPoint, StudyReading } from '../experiments/study';
+import { comparisonCsv, comparisonMarkdown, type ComparisonTable } from '../../experiments/compare';
+import type { StudyPoint, StudyReading } from '../../experiments/study';
+import { reportText } from './text';
 
 export type CompareLang = 'en' | 'zh';
 
@@ -34,43 +36,29 @@ const fx = (x: number | null, d: number): string => (x === null || !Number.isFin
 /** What the study held equal, in words. */
 export function heldText(s: NonNullable<ReviewRunComparison['study']>, lang: CompareLang): string {
   const uniq = (xs: number[]): string => [...new Set(xs)].join(', ');
-  if (s.held === 'steps')
-    return lang === 'en'
-      ? `Every run trained the same number of steps (${uniq(s.steps)}); smaller subsets saw each case more often.`
-      : `每个训练的步数相同（${uniq(s.steps)}）；较小的子集中每个病例被看到的次数更多。`;
-  if (s.held === 'epochs')
-    return lang === 'en'
-      ? `Every run trained the same number of epochs (${uniq(s.epochs)}); smaller subsets took fewer steps.`
-      : `每个训练的 epoch 数相同（${uniq(s.epochs)}）；较小的子集训练步数更少。`;
-  return lang === 'en'
-    ? `The runs had neither equal steps (${uniq(s.steps)}) nor equal epochs (${uniq(s.epochs)}): the trend mixes the amount of data with the length of training.`
-    : `这些训练的步数（${uniq(s.steps)}）和 epoch 数（${uniq(s.epochs)}）都不相同：趋势混合了数据量与训练时长的影响。`;
+  const code =
+    s.held === 'steps'
+      ? 'compare.held.steps'
+      : s.held === 'epochs'
+        ? 'compare.held.epochs'
+        : 'compare.held.neither';
+  return reportText(code, lang, { steps: uniq(s.steps), epochs: uniq(s.epochs) });
 }
+
+const STUDY_COLUMNS = [
+  'compare.study.col.cases',
+  'compare.study.col.valL1',
+  'compare.study.col.psnr',
+  'compare.study.col.sharpness',
+  'compare.study.col.lmSharpness',
+  'compare.study.col.traceMre',
+  'compare.study.col.trainL1',
+  'compare.study.col.gap',
+] as const;
 
 /** The study's points as a Markdown table (units in the headers). */
 export function studyPointsMarkdown(points: readonly StudyPoint[], lang: CompareLang): string[] {
-  const head =
-    lang === 'en'
-      ? [
-          'training cases',
-          'val L1 (on [0,1])',
-          'PSNR (dB)',
-          'sharpness ratio',
-          'landmark-region sharpness',
-          'traceability MRE (mm)',
-          'train-subset L1 (on [0,1])',
-          'gap (val / train L1)',
-        ]
-      : [
-          '训练病例数',
-          '验证 L1（[0,1]）',
-          'PSNR（dB）',
-          '清晰度比',
-          '标志点区域清晰度比',
-          '可描点性 MRE（mm）',
-          '训练子集 L1（[0,1]）',
-          '泛化差距（验证 / 训练 L1）',
-        ];
+  const head = STUDY_COLUMNS.map((code) => reportText(code, lang));
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => ' ---: ').join('|')}|`];
   for (const p of [...points].sort((a, b) => a.cases - b.cases))
     lines.push(
@@ -90,16 +78,10 @@ export function studyPointsMarkdown(points: readonly StudyPoint[], lang: Compare
 
 /** The section's Markdown lines (a `##` heading, the table, and the study when there is one). */
 export function runComparisonMarkdown(rc: ReviewRunComparison, lang: CompareLang): string[] {
-  const L = (en: string, zh: string): string => (lang === 'en' ? en : zh);
   const lines: string[] = [];
-  lines.push(`## ${L(`Run comparison (${rc.runs.length} runs)`, `训练对比（${rc.runs.length} 个训练）`)}`);
+  lines.push(`## ${reportText('compare.heading', lang, { n: rc.runs.length })}`);
   lines.push('');
-  lines.push(
-    L(
-      'Runs selected in the Experiments section. Only the options that differ are columns; the last round decides the gate verdict (advisory).',
-      '在“实验”栏中选择的训练。只列出不同的选项；门槛判定依据最后一轮验证（仅供参考）。',
-    ),
-  );
+  lines.push(reportText('compare.intro', lang));
   lines.push('');
   lines.push(comparisonMarkdown(rc.tables[lang], lang));
   lines.push('');
@@ -107,7 +89,7 @@ export function runComparisonMarkdown(rc: ReviewRunComparison, lang: CompareLang
   lines.push('');
   const s = rc.study;
   if (s) {
-    lines.push(`### ${L('Sample-size study', '样本量研究')}`);
+    lines.push(`### ${reportText('compare.study.heading', lang)}`);
     lines.push('');
     lines.push(`**${s.reading[lang]}**`);
     lines.push('');
@@ -119,7 +101,7 @@ export function runComparisonMarkdown(rc: ReviewRunComparison, lang: CompareLang
     lines.push(`- ${s.reading.ruleText[lang]}`);
     lines.push('');
     if (rc.studyFigure) {
-      lines.push(`![${L('Sample-size study', '样本量研究')}](${rc.studyFigure})`);
+      lines.push(`![${reportText('compare.study.heading', lang)}](${rc.studyFigure})`);
       lines.push('');
     }
   }

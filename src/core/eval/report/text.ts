@@ -1,0 +1,30 @@
+/**
+ * The review report's prose: every sentence is an entry of REPORT_TEXT (core/messages/report.ts),
+ * rendered here with the one message form's `fillTemplate`. No report module holds en/zh pairs.
+ */
+import { fillTemplate, type Params, type Translation } from '../../messages';
+import { REPORT_TEXT, type ReportTextCode } from '../../messages/report';
+
+export type ReportLang = 'en' | 'zh';
+
+/** One sentence of the report in `lang`, `{name}` filled from `params`. */
+export function reportText(code: ReportTextCode, lang: ReportLang, params?: Params): string {
+  return fillTemplate(REPORT_TEXT[code][lang], params);
+}
+
+/**
+ * One sentence in both languages (a finding's title, evidence, next step); `params` may differ by
+ * language (lists joined with '; ' / '；', names in each language).
+ */
+export function reportTextBoth(
+  code: ReportTextCode,
+  params?: Params | ((lang: ReportLang) => Params),
+): Translation {
+  const p = (lang: ReportLang): Params | undefined => (typeof params === 'function' ? params(lang) : params);
+  return { en: reportText(code, 'en', p('en')), zh: reportText(code, 'zh', p('zh')) };
+}
+
+/** Pick the language of a stored two-language value. */
+export function inLang(lang: ReportLang, b: Translation): string {
+  return b[lang];
+}
