@@ -287,12 +287,12 @@ describe('compareState', () => {
 
   it('selects runs (deduplicated), orders a sweep by its index and offers the report section from two runs on', async () => {
     const { compareState } = await import('../../src/ui/experiments/compareState.svelte');
-    const { train } = await import('../../src/ui/train/trainState.svelte');
+    const { library } = await import('../../src/ui/library.svelte');
     const { buildReviewInput } = await import('../../src/ui/evaluate/reportDownload');
     const r0 = rec('r0', { lambda_L1: 100 }, { sweep: sweep(0, { lambda_L1: 100 }), startedAt: 3000 });
     const r1 = rec('r1', { lambda_L1: 60 }, { sweep: sweep(1, { lambda_L1: 60 }), startedAt: 2000 });
     const other = rec('x', { lambda_L1: 80 }, { datasetId: 'ds-other' });
-    train.runs = [other, r1, r0];
+    library.runs = [other, r1, r0];
     compareState.select(['r1', 'r0', 'r1']);
     expect(compareState.selected).toEqual(['r1', 'r0']);
     expect(compareState.selectedRuns.map((r) => r.id)).toEqual(['r0', 'r1']);

@@ -20,8 +20,9 @@ import { datasetSourceFromId } from '../../engine/datasetIds';
 import { toTrainMessage, type TrainMessage } from '../../engine/trainMessages';
 import { formatSize } from '../bytes';
 import type { WalkResult } from '../../engine/import/walk';
-import type { CheckpointRecord, DatasetSummary, RunRecord, StudioStorage } from '../../store';
+import type { CheckpointRecord, DatasetSummary, RunRecord } from '../../store';
 import { environment } from '../environment.svelte';
+import { library } from '../library.svelte';
 import { train } from '../train/trainState.svelte';
 import { downloadBytes } from '../download';
 import { CheckpointIoClient } from '../../engine/checkpoint/client';
@@ -83,16 +84,23 @@ function savedFile(f: DownloadFile): SavedFile {
 }
 
 export class CheckpointsState {
-  private storage: StudioStorage | null = null;
   private io: CheckpointIoClient | null = null;
   private starting: Promise<void> | null = null;
 
   ready = $state(false);
   loadError = $state<string | null>(null);
-  runs = $state.raw<RunRecord[]>([]);
-  checkpoints = $state.raw<CheckpointRecord[]>([]);
-  datasets = $state.raw<DatasetSummary[]>([]);
   filterRunId = $state('');
+
+  /** The page's library (ui/library.svelte.ts): the lists every section shares. */
+  get runs(): RunRecord[] {
+    return library.runs;
+  }
+  get checkpoints(): CheckpointRecord[] {
+    return library.checkpoints;
+  }
+  get datasets(): DatasetSummary[] {
+    return library.datasets;
+  }
 
   /** Checkpoints shown: newest first, optionally of one run. */
   rows = $derived(
@@ -100,12 +108,12 @@ export class CheckpointsState {
       .filter((c) => this.filterRunId === '' || c.runId === this.filterRunId)
       .sort((a, b) => b.savedAt - a.savedAt || a.name.localeCompare(b.name)),
   );
-  /** The run record of a run id (lists are short: a scan is fine). */
+  /** The run record of a run id. */
   runOf(runId: string): RunRecord | undefined {
-    return this.runs.find((r) => r.id === runId);
+    return library.runOf(runId);
   }
   /** Runs that have checkpoints (for the filter). */
-  runsWithCheckpoints = $derived(this.runs.filter((r) => this.checkpoints.some((c) => c.runId === r.id)));
+  runsWithCheckpoints = $derived(library.runs.filter((r) => library.checkpointsOf(r.id).length > 0));
   /** Dataset ids a run or an import can refer to: stored datasets and the demo datasets runs used. */
   datasetChoices = $derived.by(() => {
     const ids = this.datasets.map((d) => d.id);
@@ -154,8 +162,7 @@ export class CheckpointsState {
   ensureStarted(): Promise<void> {
     this.starting ??= (async () => {
       try {
-        const { openStudioStorage } = await import('../../store');
-        this.storage = await openStudioStorage();
+        await library.storage();
         await this.refresh();
       } catch (e) {
         this.loadError = errorText(e);
@@ -172,18 +179,12 @@ export class CheckpointsState {
   }
 
   async refresh(): Promise<void> {
-    const storage = this.storage;
-    if (!storage) return;
-    const store = await import('../../store');
-    const [runs, checkpoints, datasets] = await Promise.all([
-      store.listRuns(storage.runs, { limit: 1000 }),
-      store.listCheckpoints(storage.checkpoints),
-      store.listDatasets(storage.datasets).catch(() => [] as DatasetSummary[]),
+    await Promise.all([
+      library.refreshRuns(),
+      library.refreshCheckpoints(),
+      library.refreshDatasets().catch(() => undefined),
     ]);
-    this.runs = runs.runs;
-    this.checkpoints = checkpoints;
-    this.datasets = datasets;
-    if (this.filterRunId && !checkpoints.some((c) => c.runId === this.filterRunId)) this.filterRunId = '';
+    if (this.filterRunId && library.checkpointsOf(this.filterRunId).length === 0) this.filterRunId = '';
   }
 
   runName(runId: string): string {
@@ -194,41 +195,23 @@ export class CheckpointsState {
     return train.activeRunId === c.runId;
   }
 
-  /** Tell the Train section that runs or checkpoints changed. */
-  private notifyTrain(runId?: string): void {
-    void train.refreshRuns();
-    if (runId !== undefined && train.runId === runId) void train.refreshCheckpoints();
-  }
-
   // ----- rename / delete -----
 
   async rename(c: CheckpointRecord, label: string): Promise<void> {
     this.editingKey = null;
-    const storage = this.storage;
     const trimmed = label.trim();
-    if (!storage || trimmed === '' || trimmed === c.label) return;
-    const { renameCheckpoint } = await import('../../store');
-    await renameCheckpoint(storage.checkpoints, c.runId, c.name, trimmed);
-    await this.refresh();
-    this.notifyTrain(c.runId);
+    if (trimmed === '' || trimmed === c.label) return;
+    await library.renameCheckpoint(c, trimmed);
   }
 
   async remove(c: CheckpointRecord): Promise<void> {
-    const storage = this.storage;
-    if (!storage || this.isActive(c)) return;
-    const { deleteCheckpoint, updateRun } = await import('../../store');
-    await deleteCheckpoint(storage.checkpoints, c.runId, c.name);
-    const run = this.runOf(c.runId);
-    if (run) {
-      await updateRun(storage.runs, c.runId, {
-        checkpointNames: run.checkpointNames.filter((n) => n !== c.name),
-      }).catch(() => undefined);
-    }
+    if (this.isActive(c)) return;
+    // the store drops the name from the run too (store/runs.ts deleteCheckpointOfRun)
+    await library.deleteCheckpoint(c);
     const key = checkpointKey(c);
     if (this.exportKey === key) this.exportKey = null;
     if (this.bundleKey === key) this.closeBundle();
-    await this.refresh();
-    this.notifyTrain(c.runId);
+    if (this.filterRunId && library.checkpointsOf(this.filterRunId).length === 0) this.filterRunId = '';
   }
 
   // ----- export -----
@@ -364,7 +347,6 @@ export class CheckpointsState {
       this.imported = out;
       this.preview = null;
       this.importPhase = 'idle';
-      this.notifyTrain();
     } catch (e) {
       this.importError = { key: 'import', detail: errorText(e) };
       this.importPhase = 'preview';

@@ -30,6 +30,7 @@ import type { CheckpointEvaluation, EvaluateCheckpointOptions } from '../../engi
 import { toTrainMessage, type TrainMessage } from '../../engine/trainMessages';
 import type { CheckpointRecord, MetricPoint, RunRecord, StudioStorage } from '../../store';
 import { train } from '../train/trainState.svelte';
+import { library } from '../library.svelte';
 import { flagsByCase, gridOf } from './gridImage';
 
 export const RULE_STORAGE_KEY = 'ceph-gan-studio.eval.failureRule';
@@ -84,9 +85,20 @@ export class EvaluateState {
   sourceB = $state<SourceKey>('');
   evaluating = $state<'A' | 'B' | null>(null);
   error = $state.raw<TrainMessage | null>(null);
-  checkpoints = $state.raw<CheckpointRecord[]>([]);
+  /** The shown run's checkpoints (the page's library). */
+  checkpoints: CheckpointRecord[] = $derived(library.checkpointsOf(this.runId));
   /** Checkpoints of other runs on the same dataset (for B). */
-  otherCheckpoints = $state.raw<{ run: RunRecord; record: CheckpointRecord }[]>([]);
+  otherCheckpoints: { run: RunRecord; record: CheckpointRecord }[] = $derived.by(() => {
+    const runId = this.runId;
+    const run = library.runOf(runId);
+    if (!run) return [];
+    const others: { run: RunRecord; record: CheckpointRecord }[] = [];
+    for (const r of library.runsByDataset[run.datasetId] ?? []) {
+      if (r.id === runId || r.checkpointNames.length === 0) continue;
+      for (const record of library.checkpointsOf(r.id)) others.push({ run: r, record });
+    }
+    return others;
+  });
   flags = $state.raw<ReadonlyMap<string, string[]> | null>(null);
   rule = $state<FailureRule>(load(RULE_STORAGE_KEY, DEFAULT_FAILURE_RULE));
   gate = $state<GateThresholds>(load(GATE_STORAGE_KEY, DEFAULT_GATE));
@@ -101,7 +113,6 @@ export class EvaluateState {
 
   /** The user chose the run here (then opening the section keeps it instead of following Train). */
   manualPick = false;
-  private storage: Promise<StudioStorage> | null = null;
   private subscribed = false;
   private loadToken = 0;
   private autoEvaluated: Record<string, true> = {};
@@ -161,8 +172,7 @@ export class EvaluateState {
   }
 
   private openStorage(): Promise<StudioStorage> {
-    this.storage ??= import('../../store').then((s) => s.openStudioStorage());
-    return this.storage;
+    return library.storage();
   }
 
   /** Subscribe to the engine's events (once the Train state has started it). */
@@ -180,11 +190,8 @@ export class EvaluateState {
       if (round) {
         this.liveRounds = { ...this.liveRounds, [round.step]: round };
       }
-    } else if (e.type === 'checkpoint' && e.runId === this.runId) {
-      void this.refreshCheckpoints();
-    } else if (e.type === 'run' && e.run.id === this.runId && e.run.status === 'finished') {
-      void this.refreshCheckpoints();
     }
+    // saved checkpoints reach `checkpoints` through the library (it follows the engine's events)
   }
 
   private addPoint(p: RoundPoint): void {
@@ -211,8 +218,6 @@ export class EvaluateState {
     this.grid = null;
     this.error = null;
     this.flags = null;
-    this.checkpoints = [];
-    this.otherCheckpoints = [];
     this.chartVersion++;
     if (!runId) return;
     try {
@@ -234,21 +239,10 @@ export class EvaluateState {
     }
   }
 
+  /** Read the checkpoint lists again (the library's; `checkpoints` and `otherCheckpoints` follow). */
   async refreshCheckpoints(): Promise<void> {
-    const runId = this.runId;
-    if (!runId) return;
-    const storage = await this.openStorage();
-    const { listCheckpoints } = await import('../../store');
-    const list = await listCheckpoints(storage.checkpoints, runId);
-    if (this.runId !== runId) return;
-    this.checkpoints = list;
-    const run = this.run;
-    const others: { run: RunRecord; record: CheckpointRecord }[] = [];
-    for (const r of train.runs) {
-      if (r.id === runId || !run || r.datasetId !== run.datasetId || r.checkpointNames.length === 0) continue;
-      for (const record of await listCheckpoints(storage.checkpoints, r.id)) others.push({ run: r, record });
-    }
-    if (this.runId === runId) this.otherCheckpoints = others;
+    if (!this.runId) return;
+    await library.refreshCheckpoints();
   }
 
   private async loadFlags(token: number): Promise<void> {

@@ -3,10 +3,10 @@
  * their stored `train` / `val` histories, and their predictions for the fixed evaluation cases.
  *
  * `compareState.select(ids)` (contract with the sweep queue's "Compare these runs") replaces the
- * selection. The table, curves and study come from compareView.ts over `train.runs` (kept current
- * by the engine's `run` events) and the histories read here; the grid asks the engine to evaluate
- * each run's `best` (else `last`) checkpoint on the loaded dataset (`evaluateCheckpoint`, the
- * Evaluate view's command) and keeps only the grid cases' images.
+ * selection. The table, curves and study come from compareView.ts over the page's library's runs
+ * (`library.runs`, kept current by the engine's `run` events) and the histories read here; the
+ * grid asks the engine to evaluate each run's `best` (else `last`) checkpoint on the loaded
+ * dataset (`evaluateCheckpoint`, the Evaluate view's command) and keeps only the grid cases' images.
  *
  * While two or more runs are selected, the review report (Evaluate → report) carries their
  * comparison (reportDownload.ts `setRunComparisonSource`).
@@ -23,6 +23,7 @@ import { evaluate } from '../evaluate/evaluateState.svelte';
 import { setRunComparisonSource } from '../evaluate/reportDownload';
 import { i18n } from '../i18n.svelte';
 import { train } from '../train/trainState.svelte';
+import { library } from '../library.svelte';
 import {
   compareTable,
   legendLabels,
@@ -86,17 +87,16 @@ export class CompareState {
   /** Bumped when the curves' data change. */
   version = $state(0);
 
-  private storage: Promise<StudioStorage> | null = null;
   private loading: Record<string, true> = {};
 
   /** Runs the list offers (every stored run, or one dataset's), newest first as the store lists them. */
   candidates: RunRecord[] = $derived(
-    this.datasetFilter ? train.runs.filter((r) => r.datasetId === this.datasetFilter) : train.runs,
+    this.datasetFilter ? library.runs.filter((r) => r.datasetId === this.datasetFilter) : library.runs,
   );
 
   /** The selected runs in a stable order: a sweep's index, else oldest first. */
   selectedRuns: RunRecord[] = $derived.by(() => {
-    return train.runs
+    return library.runs
       .filter((r) => this.selected.includes(r.id))
       .sort((a, b) => {
         const sa = sweepOf(a);
@@ -126,7 +126,7 @@ export class CompareState {
   labels: string[] = $derived(legendLabels(this.selectedRuns));
   study: StudyView | null = $derived(studyOf(this.compareRuns, { rule: evaluate.rule, gate: evaluate.gate }));
   /** Datasets of the stored runs (the filter's choices). */
-  datasets: string[] = $derived(unique(train.runs.map((r) => r.datasetId)));
+  datasets: string[] = $derived(unique(library.runs.map((r) => r.datasetId)));
   /** The selected runs' datasets differ: the grid shows only the first dataset's runs. */
   mixedDatasets = $derived(this.selectedRuns.some((r) => r.datasetId !== this.selectedRuns[0].datasetId));
   /** What the histories should be read at, per selected run (changes when a run logs more). */
@@ -141,7 +141,7 @@ export class CompareState {
   select(runIds: string[]): void {
     this.selected = unique(runIds);
     if (this.selected.length > 0) {
-      const first = train.runs.find((r) => r.id === this.selected[0]);
+      const first = library.runs.find((r) => r.id === this.selected[0]);
       // show the runs even when another dataset was filtered
       if (first && this.datasetFilter && first.datasetId !== this.datasetFilter) this.datasetFilter = '';
     }
@@ -160,8 +160,7 @@ export class CompareState {
   }
 
   private openStorage(): Promise<StudioStorage> {
-    this.storage ??= import('../../store').then((s) => s.openStudioStorage());
-    return this.storage;
+    return library.storage();
   }
 
   /** Read the stored histories of selected runs not read yet (or that logged more since). */

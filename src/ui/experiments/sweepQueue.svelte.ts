@@ -435,10 +435,8 @@ async function pageTrain(): Promise<typeof import('../train/trainState.svelte').
 }
 
 async function pageRuns(): Promise<Kv> {
-  if (!runsKv) {
-    const { openStudioStorage } = await import('../../store/storage');
-    runsKv = (await openStudioStorage()).runs;
-  }
+  // the page's one storage handle (ui/library.svelte.ts)
+  runsKv ??= (await (await import('../library.svelte')).library.storage()).runs;
   return runsKv;
 }
 

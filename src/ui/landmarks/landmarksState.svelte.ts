@@ -35,6 +35,7 @@ import {
   type TargetErrors,
 } from './results';
 import { train } from '../train/trainState.svelte';
+import { library } from '../library.svelte';
 import { errorText } from '../../core/errors';
 
 export const TRACER_STORAGE_KEY = 'ceph-gan-studio.landmarks.tracer';
@@ -116,7 +117,30 @@ async function decodeBlob(blob: Blob): Promise<RgbaImage> {
 }
 
 export class LandmarksState {
-  datasets = $state.raw<DatasetChoice[]>([]);
+  /** Stored datasets and the demo datasets runs trained on, from the page's library. */
+  datasets: DatasetChoice[] = $derived.by(() => {
+    const list: DatasetChoice[] = library.datasets.map((d) => ({
+      id: d.id,
+      name: d.name,
+      kind: 'stored',
+      mmPerPx: d.mmPerPx,
+      landmarkSet: d.landmarkSet,
+    }));
+    const demoIds = library.runs
+      .map((r) => r.datasetId)
+      .filter((id, i, all) => DEMO_RE.test(id) && all.indexOf(id) === i);
+    for (const id of demoIds) {
+      const m = DEMO_RE.exec(id)!;
+      list.push({
+        id,
+        name: `phantom ${m[1]} · seed ${m[2]}`,
+        kind: 'demo',
+        mmPerPx: null,
+        landmarkSet: landmarkSetInfo(ISBI_SET),
+      });
+    }
+    return list;
+  });
   datasetId = $state('');
   cases = $state.raw<CaseChoice[]>([]);
   caseId = $state('');
@@ -151,8 +175,6 @@ export class LandmarksState {
   /** Ground truth (original pixels) per case of the chosen dataset, filled by refreshResults. */
   groundTruths = $state.raw<Readonly<Record<string, Point[] | null>>>({});
   resultsBusy = $state(false);
-
-  private storagePromise: Promise<StudioStorage> | null = null;
 
   dataset: DatasetChoice | null = $derived(this.datasets.find((d) => d.id === this.datasetId) ?? null);
 
@@ -203,9 +225,9 @@ export class LandmarksState {
     this.installDebugHook();
   }
 
+  /** The page's one storage handle (ui/library.svelte.ts). */
   storage(): Promise<StudioStorage> {
-    this.storagePromise ??= import('../../store').then((s) => s.openStudioStorage());
-    return this.storagePromise;
+    return library.storage();
   }
 
   private loadTracer(): string {
@@ -226,30 +248,8 @@ export class LandmarksState {
 
   async refreshDatasets(): Promise<void> {
     try {
-      const s = await this.storage();
-      const { listDatasets } = await import('../../store');
-      const stored = await listDatasets(s.datasets);
-      const list: DatasetChoice[] = stored.map((d) => ({
-        id: d.id,
-        name: d.name,
-        kind: 'stored',
-        mmPerPx: d.mmPerPx,
-        landmarkSet: d.landmarkSet,
-      }));
-      const demoIds = train.runs
-        .map((r) => r.datasetId)
-        .filter((id, i, all) => DEMO_RE.test(id) && all.indexOf(id) === i);
-      for (const id of demoIds) {
-        const m = DEMO_RE.exec(id)!;
-        list.push({
-          id,
-          name: `phantom ${m[1]} · seed ${m[2]}`,
-          kind: 'demo',
-          mmPerPx: null,
-          landmarkSet: landmarkSetInfo(ISBI_SET),
-        });
-      }
-      this.datasets = list;
+      await library.refreshDatasets();
+      const list = this.datasets;
       if (!list.some((d) => d.id === this.datasetId)) {
         // prefer a dataset that has checkpoints to trace
         const withRuns = list.find((d) =>
@@ -350,10 +350,7 @@ export class LandmarksState {
     const ds = this.dataset;
     if (!ds || ds.kind !== 'stored') return false;
     if (!(Number.isFinite(mmPerPx) && mmPerPx > 0)) return false;
-    const s = await this.storage();
-    const { updateDatasetMeta } = await import('../../store');
-    await updateDatasetMeta(s.datasets, ds.id, { mmPerPx });
-    this.datasets = this.datasets.map((d) => (d.id === ds.id ? { ...d, mmPerPx } : d));
+    await library.patchDatasetMeta(ds.id, { mmPerPx });
     if (this.session?.datasetId === ds.id) this.session = { ...this.session, mmPerPx };
     return true;
   }

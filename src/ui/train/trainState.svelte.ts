@@ -46,6 +46,7 @@ import {
   rememberRunDetector,
 } from '../landmarks/detectorState.svelte';
 import { GRAD_NORM_SERIES, SeriesSet } from './chartData';
+import { library } from '../library.svelte';
 
 export type PresetId = (typeof PRESETS)[number]['id'];
 export const PRESET_IDS: readonly PresetId[] = PRESETS.map((p) => p.id);
@@ -119,7 +120,10 @@ export class TrainState {
   datasetProgress = $state.raw<{ done: number; total: number } | null>(null);
   demoCases = $state(100);
   demoSeed = $state(1);
-  storedDatasets = $state.raw<DatasetSummary[]>([]);
+  /** The stored datasets (the page's library). */
+  get storedDatasets(): DatasetSummary[] {
+    return library.datasets;
+  }
   /** The stored dataset picked in the list ('' = none: nothing is preselected). */
   storedChoice = $state('');
   loadingDataset = $state(false);
@@ -180,8 +184,11 @@ export class TrainState {
   progress = $state.raw<TrainProgress | null>(null);
   previewCases = $state.raw<PreviewCase[]>([]);
   predictions = $state.raw<{ step: number; images: RgbaImage[] } | null>(null);
-  checkpoints = $state.raw<CheckpointRecord[]>([]);
-  runs = $state.raw<RunRecord[]>([]);
+  /** The shown run's checkpoints and every stored run: the page's library (ui/library.svelte.ts). */
+  checkpoints: CheckpointRecord[] = $derived(library.checkpointsOf(this.runId));
+  get runs(): RunRecord[] {
+    return library.runs;
+  }
   messages = $state.raw<UiMessage[]>([]);
   busy = $state(false);
   /** After NaN/Inf or a diverging GAN: resume by itself with the lr halved (RecoveryPolicy). */
@@ -269,13 +276,12 @@ export class TrainState {
   }
 
   private async startNow(preferred: BackendChoice): Promise<void> {
-    const store = await import('../../store');
-    const storage = await store.openStudioStorage();
+    const storage = await library.storage();
     this.storage = storage;
     // before this page starts any run: runs the store calls live but nobody runs are interrupted
     const { markOrphanedRuns } = await import('../../engine/runLocks');
     await markOrphanedRuns(storage.runs, INTERRUPTED_REASON).catch(() => []);
-    await Promise.all([this.refreshRuns(), this.refreshDatasets()]);
+    await Promise.all([this.refreshRuns(), this.refreshDatasets(), library.refreshCheckpoints()]);
     // after a reload, show the newest run's curves and checkpoints (e.g. the interrupted one)
     if (this.runId === null && this.runs.length > 0) void this.showRun(this.runs[0].id);
     const { createEngine } = await import('../../engine/client');
@@ -284,6 +290,8 @@ export class TrainState {
     this.home = choice.home;
     this.homeReason = choice.reason;
     choice.engine.onEvent((e) => this.onEvent(e));
+    // the library follows the runs and checkpoints the engine writes
+    library.watch(choice.engine);
     this.info = await choice.engine.init({ backend: preferred });
     const pending = this.pendingChoice;
     this.pendingChoice = null;
@@ -292,6 +300,7 @@ export class TrainState {
       void this.chooseDataset(pending);
     } else void this.offerDemo(true);
     this.status = await choice.engine.getStatus();
+    library.onEngineEvent({ type: 'status', status: this.status });
   }
 
   // ----- events -----
@@ -316,9 +325,6 @@ export class TrainState {
       case 'validation':
         if (e.runId === this.runId) this.addPoints('val', [e.point]);
         break;
-      case 'checkpoint':
-        if (e.runId === this.runId) void this.refreshCheckpoints();
-        break;
       case 'previewCases':
         if (e.runId === this.runId) this.previewCases = e.cases;
         break;
@@ -331,7 +337,6 @@ export class TrainState {
           this.awaitingRun = false;
           this.resetRunView(e.run.id);
         }
-        this.replaceRun(e.run);
         break;
       case 'datasetProgress':
         this.datasetProgress = { done: e.done, total: e.total };
@@ -355,8 +360,7 @@ export class TrainState {
   }
 
   private replaceRun(run: RunRecord): void {
-    const i = this.runs.findIndex((r) => r.id === run.id);
-    this.runs = i < 0 ? [run, ...this.runs] : this.runs.map((r) => (r.id === run.id ? run : r));
+    library.upsertRun(run);
   }
 
   private addPoints(kind: 'train' | 'val', points: MetricPoint[]): void {
@@ -430,7 +434,6 @@ export class TrainState {
     this.progress = null;
     this.previewCases = [];
     this.predictions = null;
-    this.checkpoints = [];
     this.losses.clear();
     this.gradNorms.clear();
     this.lr.clear();
@@ -442,32 +445,23 @@ export class TrainState {
 
   async refreshRuns(): Promise<void> {
     if (!this.storage) return;
-    const { listRuns } = await import('../../store');
-    this.runs = (await listRuns(this.storage.runs, { limit: 200 })).runs;
+    await library.refreshRuns();
   }
 
   async refreshDatasets(): Promise<void> {
     if (!this.storage) return;
-    const { listDatasets } = await import('../../store');
     try {
-      this.storedDatasets = await listDatasets(this.storage.datasets);
-      // no silent preselection: a choice that no longer exists is cleared, none is made
-      if (this.storedChoice && !this.storedDatasets.some((d) => d.id === this.storedChoice))
-        this.storedChoice = '';
+      await library.refreshDatasets();
     } catch {
-      this.storedDatasets = [];
+      // the Data section shows why the datasets cannot be read; the list keeps what it had
     }
+    // no silent preselection: a choice that no longer exists is cleared, none is made
+    if (this.storedChoice && !library.datasetOf(this.storedChoice)) this.storedChoice = '';
   }
 
   async refreshCheckpoints(): Promise<void> {
-    const runId = this.runId;
-    if (!this.storage || !runId) {
-      this.checkpoints = [];
-      return;
-    }
-    const { listCheckpoints } = await import('../../store');
-    const list = await listCheckpoints(this.storage.checkpoints, runId);
-    if (this.runId === runId) this.checkpoints = list;
+    if (!this.storage) return;
+    await library.refreshCheckpoints();
   }
 
   // ----- actions -----
@@ -538,8 +532,7 @@ export class TrainState {
   }
 
   private async ensureStorage(): Promise<void> {
-    const store = await import('../../store');
-    this.storage ??= await store.openStudioStorage();
+    this.storage ??= await library.storage();
   }
 
   /** A dataset id as the user knows it (demo phantom with its size and seed, or the stored name). */
@@ -715,44 +708,32 @@ export class TrainState {
 
   async deleteRun(runId: string): Promise<void> {
     if (!this.storage || runId === this.activeRunId) return;
-    const { deleteRun } = await import('../../store');
     try {
-      await deleteRun(this.storage, runId);
+      // the store deletes its checkpoints and history too; the library's lists follow
+      await library.deleteRun(runId);
     } catch (e) {
       this.pushMessage('error', errorMessage(e));
     }
     if (this.runId === runId) this.resetRunView(null);
-    await this.refreshRuns();
   }
 
   async renameCheckpoint(rec: CheckpointRecord, label: string): Promise<void> {
     if (!this.storage) return;
-    const { renameCheckpoint } = await import('../../store');
     try {
-      await renameCheckpoint(this.storage.checkpoints, rec.runId, rec.name, label);
+      await library.renameCheckpoint(rec, label);
     } catch (e) {
       this.pushMessage('error', errorMessage(e));
     }
-    await this.refreshCheckpoints();
   }
 
   async deleteCheckpoint(rec: CheckpointRecord): Promise<void> {
     if (!this.storage) return;
-    const { deleteCheckpoint, updateRun } = await import('../../store');
     try {
-      await deleteCheckpoint(this.storage.checkpoints, rec.runId, rec.name);
-      const run = this.runs.find((r) => r.id === rec.runId);
-      if (run && rec.runId !== this.activeRunId) {
-        this.replaceRun(
-          await updateRun(this.storage.runs, rec.runId, {
-            checkpointNames: run.checkpointNames.filter((n) => n !== rec.name),
-          }),
-        );
-      }
+      // the store drops the name from the run too (store/runs.ts deleteCheckpointOfRun)
+      await library.deleteCheckpoint(rec);
     } catch (e) {
       this.pushMessage('error', errorMessage(e));
     }
-    await this.refreshCheckpoints();
   }
 
   /** The checkpoint's studio files zipped (stored, not compressed), made in the engine. */
