@@ -57,6 +57,9 @@ import {
 import { augmentationDefaults, createInMemoryDataSource } from '../core/train/data';
 import { lastEpoch, stepsPerEpoch } from '../core/train/schedule';
 import { LOSS_NAMES, Trainer, type StepMetrics } from '../core/train/trainer';
+import { describeConfig } from '../core/train/info';
+import { wasmHeapRefusal } from '../engine/memoryEstimate';
+import { trainMessageText } from '../engine/trainMessages';
 import {
   BACKEND_OPTION,
   backendOption,
@@ -153,6 +156,10 @@ const TRAIN_OPTIONS: OptionSpecs = {
     help: "with --init: the first epoch (default: the checkpoint's completed epochs + 1)",
   },
   quiet: { type: 'boolean', help: 'print only the final summary' },
+  force: {
+    type: 'boolean',
+    help: 'train even when the wasm heap estimate exceeds the 4 GiB WebAssembly ceiling',
+  },
   ...VALIDATION_OPTIONS,
 };
 
@@ -668,6 +675,12 @@ export async function run(argv: string[]): Promise<number> {
   }
   cfg = { ...cfg, ...overrides };
   checkNetworkFits(cfg);
+  // the app's before-Start memory check (engine/memoryEstimate.ts), before any data is loaded
+  const backendChoice = backendOption(values);
+  if ((backendChoice === 'wasm' || backendChoice === 'auto') && values.force !== true) {
+    const refusal = wasmHeapRefusal({ cfg, totalBytesOf: (c) => describeConfig(c).memory.totalBytes });
+    if (refusal) throw new UsageError(`train: ${trainMessageText(refusal, 'en')} (--force trains anyway)`);
+  }
   const count = numberOption(values, 'cases', { integer: true, min: 2 }) ?? 100;
 
   const data = values.demo
@@ -682,7 +695,7 @@ export async function run(argv: string[]): Promise<number> {
     const flip = values.flip === true ? true : values.no_flip === true ? false : aug.flip;
     cfg = { ...cfg, jitter, flip };
   }
-  const sel = await startBackend(backendOption(values));
+  const sel = await startBackend(backendChoice);
   say(
     `backend ${sel.backend}; data: ${data.source}, ${data.train.length} train + ${data.val.length} val cases at ${cfg.size} px`,
   );

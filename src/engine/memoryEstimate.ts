@@ -77,6 +77,20 @@ export function wasmFit(search: FitSearch): WasmFit {
   return { size, ngf };
 }
 
+/**
+ * The refusal of a run on the wasm backend whose heap estimate exceeds the 4 GiB ceiling (the app's
+ * before-Start message, naming the largest size / ngf that fits), or null when it fits. The CLI's
+ * `train` refuses with it unless given `--force`.
+ */
+export function wasmHeapRefusal(search: FitSearch): TrainMessage | null {
+  const { problems } = checkMemory(
+    { totalBytes: search.totalBytesOf(search.cfg), largestTensorBytes: 0 },
+    { backend: 'wasm' },
+    search,
+  );
+  return problems[0] ?? null;
+}
+
 export interface MemoryLimits {
   backend: string;
   /** WebGPU adapter limits, bytes (absent off WebGPU). */

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli';
 import { encodeNpy } from '../../src/cli/infer';
-import { withDefaults } from '../../src/core/config';
+import { PRESETS, withDefaults, type RunConfig } from '../../src/core/config';
+import { checkMemory, WASM_HEAP_BYTES, wasmHeapNeed } from '../../src/engine/memoryEstimate';
+import { trainMessageText } from '../../src/engine/trainMessages';
 import { decodeImageNode, encodePngNode } from '../../src/core/io/decodeNode';
 import { Rng } from '../../src/core/rng';
 import { loadTrainerState, readCheckpointFiles } from '../../src/core/train/checkpoint';
@@ -186,6 +188,56 @@ describe('cli subprocess', () => {
       expect(lines.length, args.join(' ')).toBe(1);
       expect(lines[0]).toMatch(re);
     }
+  });
+
+  it('train refuses before training when the wasm heap estimate exceeds 4 GiB (the app’s message, the largest size/ngf that fits); --force skips the check', async () => {
+    const big = ['--netG', 'unet_256', '--ngf', '64', '--ndf', '64', '--size', '512', '--batch_size', '2'];
+    const out = join(dir, 'too-big');
+    const t0 = performance.now();
+    const r = await runMain(['train', '--demo', ...big, '--out', out]);
+    expect(performance.now() - t0).toBeLessThan(5000); // refused before the demo data or the networks exist
+    expect(r.code).toBe(2);
+    const lines = r.stderr.split('\n').filter((l) => l !== '');
+    expect(lines).toHaveLength(1);
+    // the same en sentence the Train view shows before Start (engine describeConfig → checkMemory)
+    const demo = PRESETS.find((p) => p.id === 'demo')?.config ?? {};
+    const cfg = withDefaults({ ...demo, netG: 'unet_256', ngf: 64, ndf: 64, size: 512, batch_size: 2 });
+    const totalBytesOf = (c: RunConfig): number => describeConfig(c).memory.totalBytes;
+    const verdict = checkMemory(
+      { totalBytes: totalBytesOf(cfg), largestTensorBytes: 0 },
+      { backend: 'wasm' },
+      {
+        cfg,
+        totalBytesOf,
+      },
+    );
+    expect(verdict.fits).toBe(false);
+    const app = trainMessageText(verdict.problems[0], 'en');
+    expect(lines[0]).toBe(`error: train: ${app} (--force trains anyway)`);
+    const m =
+      /largest size that fits with these networks is (\d+) px; at 512 px, ngf (\d+) or less fits/.exec(
+        lines[0],
+      );
+    expect(m).not.toBeNull();
+    const [fitSize, fitNgf] = [Number(m?.[1]), Number(m?.[2])];
+    const fits = (c: RunConfig): boolean => wasmHeapNeed(totalBytesOf(c)) <= WASM_HEAP_BYTES;
+    expect(fits({ ...cfg, size: fitSize })).toBe(true);
+    expect(fits({ ...cfg, size: fitSize + 256 })).toBe(false);
+    expect(fits({ ...cfg, ngf: fitNgf })).toBe(true);
+    expect(fits({ ...cfg, ngf: fitNgf + 1 })).toBe(false);
+    // a run that fits is not refused; --force skips the check (here the missing data folder is the error)
+    const forced = await runMain([
+      'train',
+      '--data',
+      join(dir, 'no-such-folder'),
+      ...big,
+      '--force',
+      '--out',
+      out,
+    ]);
+    expect(forced.code).toBe(2);
+    expect(forced.stderr).not.toMatch(/WebAssembly heap/);
+    expect(forced.stderr).toMatch(/no-such-folder/);
   });
 
   it('train --demo on wasm writes a checkpoint and metrics.json; infer writes a PNG and a .npy', async () => {
