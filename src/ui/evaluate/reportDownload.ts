@@ -1,7 +1,7 @@
 /**
  * One-click review report: assemble the ReviewInput from what the Evaluate view holds (run
  * record, evaluation, rounds, failure statistics, gate verdict, environment), render the grid and
- * curves PNGs and zip everything (core/eval/report.ts). Also the single-file variants: Markdown
+ * curves PNGs and zip everything (core/eval/report/). Also the single-file variants: Markdown
  * with the figures embedded as data: URIs, and the JSON.
  */
 import { encodePngRgba } from '../../core/eval/grid';
@@ -9,6 +9,8 @@ import type { FailureStats } from '../../core/eval/failures';
 import type { GateVerdict } from '../../core/eval/gate';
 import { renderCurves } from '../../core/eval/curves';
 import {
+  auditFlagNames,
+  COMPARISON_FILES,
   REPORT_FILES,
   reportCurvePanels,
   reviewBundle,
@@ -16,6 +18,7 @@ import {
   type ReviewBundle,
   type ReviewComparison,
   type ReviewInput,
+  type ReviewRunComparison,
   type RoundPoint,
 } from '../../core/eval/report';
 import type { ValidationRound } from '../../core/eval/round';
@@ -24,9 +27,7 @@ import type { RgbaImage } from '../../core/image';
 import type { CheckpointEvaluation } from '../../engine/evaluation';
 import type { RunRecord } from '../../store';
 import { base64 } from './view';
-import { flagLabel } from '../data/texts';
 // --- Run comparison (issue 15): the Experiments section registers its selected runs here ---
-import { COMPARISON_FILES, type ReviewRunComparison } from '../../core/eval/report';
 import { studyChartPanels } from '../../core/experiments/study';
 
 let runComparisonSource: (() => ReviewRunComparison | null) | null = null;
@@ -82,10 +83,8 @@ export function buildReviewInput(src: ReportSources, now = new Date()): ReviewIn
         sharpness_ratio: b.diagnosis?.sharpnessRatio ?? null,
       }
     : null;
-  // audit flag codes in the user's words (Burned-in label / 烧录标签), from the UI dictionary
-  const flagNames: Record<string, { en: string; zh: string }> = {};
-  for (const r of src.failures.crossTable ?? [])
-    flagNames[r.flag] = { en: flagLabel(r.flag, 'en'), zh: flagLabel(r.flag, 'zh') };
+  // audit flag codes in the user's words (Burned-in label / 烧录标签), from the audit message table
+  const flagNames = auditFlagNames((src.failures.crossTable ?? []).map((r) => r.flag));
   return {
     generatedAt: now.toISOString(),
     flagNames,

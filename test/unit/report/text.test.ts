@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPORT_TEXT } from '../../../src/core/messages/report';
-import { reportText, reportTextBoth } from '../../../src/core/eval/report/text';
+import { auditFlagNames, reportText, reportTextBoth } from '../../../src/core/eval/report/text';
 
 const DIR = join(__dirname, '../../../src/core/eval/report');
 const sources = readdirSync(DIR)
@@ -49,6 +49,15 @@ describe('the report prose table', () => {
     ).toEqual({
       en: 'Failures concentrate in audit flag “Too dark”',
       zh: '失败样本集中在审计标记“过暗”',
+    });
+  });
+
+  it('names audit flags from the audit message table, unknown codes as they are', () => {
+    expect(auditFlagNames(['too-dark', 'burned-in-label', 'no-such-flag', '(none)'])).toEqual({
+      'too-dark': { en: 'Too dark', zh: '过暗' },
+      'burned-in-label': { en: 'Burned-in label', zh: '烧录标签' },
+      'no-such-flag': { en: 'no-such-flag', zh: 'no-such-flag' },
+      '(none)': { en: '(none)', zh: '(none)' },
     });
   });
 });

@@ -52,6 +52,6 @@ export {
   preprocessingOverrideText,
   type PreprocessingOverride,
 } from './preprocessing';
-export type { ReportLang } from './text';
+export { auditFlagNames, type ReportLang } from './text';
 // one finding of the review (core/eval/types.ts: findings.ts and landmarks.ts build them)
 export type { Finding, FindingSeverity } from '../types';

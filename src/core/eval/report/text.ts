@@ -2,7 +2,7 @@
  * The review report's prose: every sentence is an entry of REPORT_TEXT (core/messages/report.ts),
  * rendered here with the one message form's `fillTemplate`. No report module holds en/zh pairs.
  */
-import { fillTemplate, type Params, type Translation } from '../../messages';
+import { fillTemplate, MESSAGES, type MessageTable, type Params, type Translation } from '../../messages';
 import { REPORT_TEXT, type ReportTextCode } from '../../messages/report';
 
 export type ReportLang = 'en' | 'zh';
@@ -27,4 +27,19 @@ export function reportTextBoth(
 /** Pick the language of a stored two-language value. */
 export function inLang(lang: ReportLang, b: Translation): string {
   return b[lang];
+}
+
+/**
+ * Audit flag codes as users read them (`too-dark` → Too dark / 过暗), from the audit table's
+ * `audit.name.<code>` (core/messages/audit.ts); a code without a name stays as it is.
+ */
+export function auditFlagNames(codes: Iterable<string>): Record<string, Translation> {
+  const table: MessageTable = MESSAGES;
+  const out: Record<string, Translation> = {};
+  for (const code of codes) {
+    const key = `audit.name.${code}`;
+    const t = Object.prototype.hasOwnProperty.call(table, key) ? table[key] : null;
+    out[code] = t ? { en: t.en, zh: t.zh } : { en: code, zh: code };
+  }
+  return out;
 }
