@@ -9,11 +9,16 @@
  * - A newer one (written by a newer studio) is refused with NewerSchemaError before anything is
  *   written to any of the studio's databases.
  */
+import type { CaseRecord, DatasetMeta } from '../core/data/dataset';
+import { auditFlagFromV1, isAuditFlagV1 } from '../core/messages/auditV1';
 import { NewerSchemaError } from './errors';
-import type { Kv } from './kv';
+import { keysUnder, updateIf, type Kv } from './kv';
 
-/** Version of the on-disk layout written by this code. Bump it together with a migration. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Version of the on-disk layout written by this code. Bump it together with a migration.
+ * 2: audit flags store `{code, params}` instead of their English/Chinese sentences.
+ */
+export const SCHEMA_VERSION = 2;
 
 /** Key of the meta record in every studio database (outside every data prefix). */
 export const META_KEY = '__meta__';
@@ -36,12 +41,46 @@ export interface Migration {
   run(kv: Kv): Promise<void>;
 }
 
-/** The studio's migrations per database. Empty at version 1: there is no older layout yet. */
+/**
+ * Schema 1 -> 2, datasets: every stored case's audit flags lose `message` / `messageZh` and get
+ * `params` (core/messages/auditV1.ts: derived from code + details, or the old sentences under
+ * `audit.legacy`); every dataset's `meta.schemaVersion` becomes 2. Idempotent: a converted flag
+ * or manifest is left as it is.
+ */
+export const DATASETS_FLAGS_TO_MESSAGES: Migration = {
+  from: 1,
+  description: 'audit flags: message/messageZh -> {code, params}',
+  async run(kv) {
+    for (const key of await keysUnder(kv, 'case/')) {
+      await updateIf<{ record?: CaseRecord }>(kv, key, (old) => {
+        const flags = old?.record?.flags;
+        if (!old?.record || !Array.isArray(flags) || !flags.some(isAuditFlagV1)) return undefined;
+        const converted = flags.map((f) => (isAuditFlagV1(f) ? auditFlagFromV1(f) : f));
+        return { ...old, record: { ...old.record, flags: converted } };
+      });
+    }
+    for (const key of await keysUnder(kv, 'manifest/')) {
+      await updateIf<{ meta?: DatasetMeta }>(kv, key, (old) =>
+        !old?.meta || old.meta.schemaVersion >= 2
+          ? undefined
+          : { ...old, meta: { ...old.meta, schemaVersion: 2 } },
+      );
+    }
+  },
+};
+
+const UNCHANGED_AT_2: Migration = {
+  from: 1,
+  description: 'no change (schema 2 changed the datasets database only)',
+  run: async () => undefined,
+};
+
+/** The studio's migrations per database. */
 export const MIGRATIONS: Record<DbKind, readonly Migration[]> = {
-  datasets: [],
-  tensors: [],
-  checkpoints: [],
-  runs: [],
+  datasets: [DATASETS_FLAGS_TO_MESSAGES],
+  tensors: [UNCHANGED_AT_2],
+  checkpoints: [UNCHANGED_AT_2],
+  runs: [UNCHANGED_AT_2],
 };
 
 /** The stored schema version, or null for a database without a meta record (fresh). */

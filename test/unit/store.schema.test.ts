@@ -37,10 +37,10 @@ describe('store schema', () => {
   it('writes SCHEMA_VERSION into the meta record of every fresh database', async () => {
     const prefix = uniq();
     const s = await openStudioStorage({ prefix });
-    expect(SCHEMA_VERSION).toBe(1);
+    expect(SCHEMA_VERSION).toBe(2);
     for (const kv of [s.datasets, s.tensors, s.checkpoints, s.runs]) {
       const meta = await kv.get<SchemaMeta>(META_KEY);
-      expect(meta?.schemaVersion).toBe(1);
+      expect(meta?.schemaVersion).toBe(SCHEMA_VERSION);
     }
     expect((await s.runs.get<SchemaMeta>(META_KEY))?.kind).toBe('runs');
     expect(s.datasets.dbName).toBe(`${prefix}-datasets`);
@@ -52,7 +52,7 @@ describe('store schema', () => {
 
   it('migrates old data step by step and preserves it', async () => {
     const prefix = uniq();
-    await openStudioStorage({ prefix }); // version 1 databases
+    await openStudioStorage({ prefix, targetVersion: 1 }); // version 1 databases
     const kv = idbKv(dbName(prefix, 'datasets'));
     await kv.set('manifest/dsA', { id: 'dsA', title: 'Clinic 2024', caseIds: ['c1', 'c2'] });
     await kv.set('manifest/dsB', { id: 'dsB', title: 'ISBI', mmPerPx: 0.125, caseIds: [] });
@@ -60,7 +60,11 @@ describe('store schema', () => {
 
     // every database needs an explicit step to 2 (a no-op where nothing changes)
     await expect(
-      openStudioStorage({ prefix, targetVersion: 2, migrations: { datasets: testMigrations } }),
+      openStudioStorage({
+        prefix,
+        targetVersion: 2,
+        migrations: { datasets: testMigrations, tensors: [], checkpoints: [], runs: [] },
+      }),
     ).rejects.toThrow(/no migration from schema 1 to 2/);
     const migrations = { datasets: testMigrations, tensors: noop, checkpoints: noop, runs: noop };
     const s2 = await openStudioStorage({ prefix, targetVersion: 2, migrations });
@@ -97,7 +101,7 @@ describe('store schema', () => {
 
   it('refuses data written by a newer studio and touches nothing', async () => {
     const prefix = uniq();
-    await openStudioStorage({ prefix });
+    await openStudioStorage({ prefix, targetVersion: 1 });
     const runs = idbKv(dbName(prefix, 'runs'));
     const datasets = idbKv(dbName(prefix, 'datasets'));
     await runs.set(META_KEY, { kind: 'runs', schemaVersion: 7, createdAt: 1, updatedAt: 1 });
