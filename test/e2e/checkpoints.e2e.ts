@@ -261,11 +261,29 @@ describe('Checkpoints section', () => {
       await expect
         .poll(async () => (await ckDebug(page)).rows.find((r) => r.runId === imported!.runId)?.label)
         .toBe('after round trip');
+      // one library for every section: the Train section shows the run's checkpoint; once it is
+      // deleted in Checkpoints, the Train section no longer offers it (no reload, no notification)
+      await page.getByRole('tab', { name: 'Train' }).click();
+      await page.locator(`tr[data-run="${r128.runId}"]`).getByRole('button', { name: 'Show curves' }).click();
+      const trainCkpt = page.getByTestId('checkpoint-list').locator('tr[data-checkpoint="last"]');
+      await trainCkpt.waitFor({ timeout: 30_000 });
+      expect((await trainDebug(page)).runId).toBe(r128.runId);
+      expect((await trainDebug(page)).checkpoints.map((c) => c.name)).toEqual(['last']);
+      await page.getByRole('tab', { name: 'Checkpoints' }).click();
+      await row128.waitFor({ timeout: 30_000 });
       page.once('dialog', (d) => void d.accept());
       await row128.getByRole('button', { name: 'Delete' }).click();
       await expect
         .poll(async () => (await ckDebug(page)).rows.some((r) => r.runId === r128.runId))
         .toBe(false);
+      await page.getByRole('tab', { name: 'Train' }).click();
+      await page.getByTestId('checkpoint-list').waitFor();
+      expect((await trainDebug(page)).runId).toBe(r128.runId);
+      expect((await trainDebug(page)).checkpoints).toEqual([]);
+      expect(await trainCkpt.count()).toBe(0);
+      await shot(s, 'ck-deleted-train-en');
+      await page.getByRole('tab', { name: 'Checkpoints' }).click();
+      await page.getByRole('heading', { level: 2, name: 'Checkpoints' }).waitFor();
 
       // ----- a hostile pickle: refused by name, nothing stored -----
       const pkl = new Uint8Array([
