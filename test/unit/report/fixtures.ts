@@ -444,8 +444,61 @@ export function goldenScenarios(): {
     ...clinicInput({ ...DEFAULT_CONFIG, size: 256 }, false),
     failures: failureStats(clinicCases(), DEFAULT_FAILURE_RULE, new Map([['c50', ['too-dark']]])),
   };
+  // no rule fires: gate incomplete (nothing measured), no failure criterion, no diagnosis / gap / audit
+  const quietBase = clinicInput({ ...DEFAULT_CONFIG, size: 128 }, false);
+  const quiet: ReviewInput = {
+    ...quietBase,
+    gate: evaluateGate(
+      { mean_l1: null, mean_psnr: null, failure_rate: null, sharpness_ratio: null },
+      DEFAULT_GATE,
+    ),
+    failures: failureStats(clinicCases(), { maxL1_01: null, minPsnr_db: null, minSharpnessRatio: null }),
+    evaluation: { ...quietBase.evaluation, diagnosis: null, gap: null },
+  };
+  // stuck with an all-clear checklist, plan-002 targets met, failures on PSNR and sharpness, an audit with no flag
+  const optimumBase = clinicInput({ ...DEFAULT_CONFIG, size: 256, lambda_grad: 3 }, false);
+  const ob = optimumBase.evaluation;
+  const scored = clinicCases().map((c, i) => ({
+    ...c,
+    psnr_db: i % 3 === 0 ? 12 : 20,
+    sharpnessRatio: i % 4 === 0 ? 0.5 : 0.9,
+  }));
+  const optimum: ReviewInput = {
+    ...optimumBase,
+    evaluation: {
+      ...ob,
+      diagnosis: ob.diagnosis ? { ...ob.diagnosis, clinicPlan002: { gradOk: true, maxOk: true } } : null,
+      stuck: { ...ob.stuck, stuck: true },
+      checklist: ob.checklist.map((i) => ({ ...i, status: 'ok' as const })),
+    },
+    failures: failureStats(scored, { maxL1_01: 0.25, minPsnr_db: 18, minSharpnessRatio: 0.8 }, new Map()),
+  };
+  // seven landmarks, six blurred, a window of 6–8 px; and tracing errors without the sharpness table
+  const symbols = ['S', 'N', 'Or', 'Po', 'A', 'B', 'Go'];
+  const wide = summarizeLandmarkSharpness(
+    [
+      {
+        id: 'c01',
+        pred_255: symbols.map(() => 2),
+        target_255: symbols.map(() => 4),
+        ratio: [0.2, 0.3, 0.4, 0.5, 0.6, 0.65, 0.9],
+      },
+    ],
+    symbols,
+    [],
+    12,
+  );
+  const wideInput: ReviewInput = {
+    ...lmBase,
+    evaluation: { ...lmBase.evaluation, landmarkSharpness: { ...wide, windowPx: { min: 6, max: 8 } } },
+  };
+  const tracingOnly: ReviewInput = { ...lmBase, landmarks: { tracing: tracingLandmarks().tracing } };
   return [
     { name: 'audit-unexplained', input: unexplained, pngs: {} },
+    { name: 'no-findings', input: quiet, pngs: {} },
+    { name: 'stuck-optimum', input: optimum, pngs: {} },
+    { name: 'landmarks-wide', input: wideInput, pngs: {} },
+    { name: 'tracing-only', input: tracingOnly, pngs: { grid: png } },
     { name: 'clinic-stretch', input: stretch, pngs: { grid: png, curves: png } },
     { name: 'flagged-grad', input: flagged, pngs: {} },
     { name: 'resolution', input: unflaggedGrad, pngs: { curves: png } },
