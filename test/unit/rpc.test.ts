@@ -46,6 +46,7 @@ function channel() {
   const { port1, port2 } = new MessageChannel();
   opened.push(port1, port2);
   const seenSignals: AbortSignal[] = [];
+  const sent: Uint8Array[] = [];
   const server = serve<TestCommands, TestEvent>(
     portOf<ToServer, FromServer<TestEvent>>(port2 as unknown as MessageTarget),
     {
@@ -70,6 +71,7 @@ function channel() {
       },
       bytes: ({ n }) => {
         const data = new Uint8Array(n).fill(7);
+        sent.push(data);
         return transfer({ data }, [data.buffer]);
       },
       sum: ({ data }) => data.reduce((s, x) => s + x, 0),
@@ -78,7 +80,7 @@ function channel() {
   const client = connect<TestCommands, TestEvent>(
     portOf<FromServer<TestEvent>, ToServer>(port1 as unknown as MessageTarget),
   );
-  return { server, client, seenSignals };
+  return { server, client, seenSignals, sent };
 }
 
 afterEach(() => {
@@ -197,9 +199,10 @@ describe('one worker RPC over a MessageChannel', () => {
   });
 
   it('transfers what transfer() names: the sender’s buffer is detached', async () => {
-    const { server, client } = channel();
+    const { server, client, sent } = channel();
     const r = await client.call('bytes', { n: 16 });
     expect(r.data.byteLength).toBe(16);
+    expect(sent[0].byteLength).toBe(0); // the handler's buffer moved with the result
     expect(Array.from(r.data.slice(0, 3))).toEqual([7, 7, 7]);
     // params likewise
     const data = new Uint8Array([1, 2, 3, 4]);
