@@ -1,7 +1,7 @@
 /**
  * The run comparison's view model (src/ui/experiments/compareView.ts), its state
  * (compareState.svelte.ts: select, order, the report's section) and the review report's comparison
- * section (core/eval/reportCompare.ts + its hook in report.ts / reportDownload.ts): what rows,
+ * section (core/eval/report/compare.ts + its hook in report/markdown.ts / reportDownload.ts): what rows,
  * columns, curves and study come out of given RunRecords, including runs stored before the
  * sweep / diagnostics / traceability fields existed.
  */
