@@ -25,7 +25,7 @@
  *  - checkpoints `last` (every save_every steps, each epoch end, on stop and at the end) and
  *    `best` (each validation round that improves the chosen metric), written atomically;
  *  - a Web Lock held while the run is live (runLocks.ts), so a reload is detected at once.
- * Resume loads `last`, drops history points after its step and continues with the same
+ * recoverRun loads `last`, drops history points after its step and goes on with the same
  * optimizer state, epoch position, data order and seeds (the trainer derives every random
  * decision from (seed, step), so nothing else is needed).
  */
@@ -145,7 +145,7 @@ import type {
   ProbeResult,
   RecoveryPolicy,
   ResumeActiveOptions,
-  ResumeOptions,
+  RecoverOptions,
   RunRecovery,
   RunStarted,
   SaveCheckpointOptions,
@@ -717,7 +717,7 @@ export class EngineCore implements EngineApi {
     };
   }
 
-  async resumeRun(params: ResumeOptions): Promise<RunStarted> {
+  async recoverRun(params: RecoverOptions): Promise<RunStarted> {
     this.assertIdle();
     await this.reviveBackend();
     const { storage } = this.need();

@@ -159,7 +159,7 @@ export interface RunRecovery {
   checklist: ChecklistItem[];
 }
 
-/** Resume a paused run; `lrScale` multiplies the learning rate (0.5 = the offered halving). */
+/** Resume a paused run (`resume`); `lrScale` multiplies the learning rate (0.5 = the offered halving). */
 export interface ResumeActiveOptions {
   lrScale?: number;
 }
@@ -167,16 +167,17 @@ export interface ResumeActiveOptions {
 /** Test-only faults (harmless: a real fault does the same). */
 export type FaultInjection = { kind: 'nonFinite'; atStep?: number } | { kind: 'destroyDevice' };
 
-/** A stored checkpoint to start a new run from. */
+/** Continue training from a checkpoint: the stored checkpoint a NEW run starts from (`start` with `init`). */
 export interface ContinueFrom {
   runId: string;
   /** Checkpoint pointer name (`last`, `best`, …). */
   checkpoint: string;
 }
 
-export interface ResumeOptions {
+/** Recover interrupted run (`recoverRun`): the same run goes on from its checkpoint. */
+export interface RecoverOptions {
   runId: string;
-  /** Checkpoint to continue from (default `last`). */
+  /** Checkpoint to recover from (default `last`). */
   checkpoint?: string;
   /** Engine storage prefix is the engine's; the dataset is reloaded from the run record when needed. */
   bestMetric?: BestMetric;
@@ -423,10 +424,10 @@ export interface EngineCommands {
   init: { params: InitOptions; result: EngineInfo };
   loadDataset: { params: DatasetSource; result: DatasetInfo };
   start: { params: StartOptions; result: RunStarted };
-  /** Continue an interrupted/stopped run from its checkpoint (after a reload, a crash, a closed tab). */
-  resumeRun: { params: ResumeOptions; result: RunStarted };
+  /** Recover interrupted run: an interrupted/stopped/failed run goes on from its checkpoint (after a reload, a crash, a closed tab). */
+  recoverRun: { params: RecoverOptions; result: RunStarted };
   pause: { params: void; result: void };
-  /** Continue a paused run (optionally with the learning rate scaled, e.g. halved after NaN). */
+  /** Resume a paused run (optionally with the learning rate scaled, e.g. halved after NaN). */
   resume: { params: ResumeActiveOptions | void; result: void };
   /** Stop the active run (saves `last` first). */
   stop: { params: void; result: RunRecord | null };
@@ -473,7 +474,7 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   'init',
   'loadDataset',
   'start',
-  'resumeRun',
+  'recoverRun',
   'pause',
   'resume',
   'stop',

@@ -360,7 +360,9 @@ describe('Checkpoints section', () => {
       await banner.waitFor({ timeout: 30_000 });
       // the loss log ends in epoch 2: two epochs are complete, the new run starts at epoch 3
       expect(await banner.getAttribute('data-first-epoch')).toBe('3');
-      expect(await banner.textContent()).toContain('Continues from checkpoint “last” of run ceph_srv');
+      expect(await banner.textContent()).toContain(
+        'Continue training from checkpoint “last” of run ceph_srv (a new run)',
+      );
       expect(await banner.textContent()).toContain('--continue_train --epoch_count 3');
       expect(await page.locator('#tv-opt-ngf').isDisabled()).toBe(true);
       expect(await page.locator('#tv-opt-ngf').inputValue()).toBe('8');

@@ -5,11 +5,11 @@
  * `saving`), the browser process and its whole process tree get SIGKILL — no unload handler, no
  * clean shutdown. The studio is reopened on the same profile and must offer only complete
  * records: the run shows `interrupted`, its `last` checkpoint has every stored part (read from
- * IndexedDB directly), Resume loads it and training continues from its step. 10 trials in a row,
+ * IndexedDB directly), Recover interrupted run loads it and training continues from its step. 10 trials in a row,
  * each resuming what the previous kill left; every trial must pass (10/10).
  *
  * Also: while a run trains in one tab, a second tab of the same studio sees it as running (its
- * Web Lock is held), not interrupted, and offers no Resume for it (two tabs, locks tested).
+ * Web Lock is held), not interrupted, and offers no Recover for it (two tabs, locks tested).
  *
  * Read-only debug hook: `window.__studio.train`.
  */
@@ -210,9 +210,9 @@ describe('killing the browser during checkpoint saves', () => {
           const leftNow = stored.orphanVersions.filter((v) => !orphansBefore.has(v));
           orphansBefore = new Set(stored.orphanVersions);
           if (leftNow.length > 0) trialsMidWrite++;
-          const resume = row.getByRole('button', { name: /^Resume run / });
-          await expect.poll(() => resume.isEnabled(), { timeout: 60_000 }).toBe(true);
-          await resume.click();
+          const recover = row.getByRole('button', { name: /^Recover interrupted run / });
+          await expect.poll(() => recover.isEnabled(), { timeout: 60_000 }).toBe(true);
+          await recover.click();
           const resumed = await waitFor(
             page,
             (d) => d.activeRunId === runId && (d.step ?? 0) > ckptStep,
@@ -229,19 +229,19 @@ describe('killing the browser during checkpoint saves', () => {
 
           if (trial === 1) {
             // two tabs: a second tab of the same studio sees the run as running (its Web Lock is
-            // held by the first tab's engine), never as interrupted, and offers no Resume for it
+            // held by the first tab's engine), never as interrupted, and offers no Recover for it
             const tab2 = await s.context.newPage();
             await tab2.goto(new URL('#/train', s.baseUrl).href);
             const row2 = tab2.locator(`tr[data-run="${runId}"]`);
             await expect.poll(() => row2.getAttribute('data-status'), { timeout: 60_000 }).toBe('running');
             await tab2.waitForTimeout(4000); // longer than the lock check's grace period (2.5 s)
             expect(await row2.getAttribute('data-status')).toBe('running');
-            expect(await row2.getByRole('button', { name: /^Resume run / }).count()).toBe(0);
+            expect(await row2.getByRole('button', { name: /^Recover interrupted run / }).count()).toBe(0);
             const d1 = await debug(page);
             expect(d1.activeRunId, 'the first tab still trains').toBe(runId);
             await tab2.close();
             console.log(
-              '[e2e] a second tab saw the run running (lock held), not interrupted; no Resume offered',
+              '[e2e] a second tab saw the run running (lock held), not interrupted; no Recover offered',
             );
           }
         }

@@ -3,8 +3,9 @@
  * load the demo dataset, choose the Demo preset (logging every step), Start; after 20 steps every
  * loss series has >= 20 points and a `last` checkpoint exists; the page has no long task over
  * 100 ms during 30 s of training (PerformanceObserver 'longtask', registered after startup);
- * pause and continue; reload -> the run is shown interrupted -> Resume continues from the
- * checkpoint's step and losses keep coming; Stop. Screenshots in English and 简体中文.
+ * Pause and Resume (paused: screenshots en/zh, the button reads Resume / 继续); reload -> the run is shown
+ * interrupted -> Recover interrupted run goes on from the checkpoint's step and losses keep coming; Stop.
+ * Screenshots in English and 简体中文.
  *
  * Read-only debug hook used for counts: `window.__studio.train` (see ui/train/trainState.svelte.ts).
  */
@@ -54,7 +55,7 @@ async function waitFor(
 const minCount = (d: TrainDebug): number => Math.min(...Object.values(d.seriesCounts));
 
 describe('Train section', () => {
-  it('trains in the worker with live curves, checkpoints, pause, resume after reload, and stop', async () => {
+  it('trains in the worker with live curves, checkpoints, pause/resume, recover after reload, and stop', async () => {
     const s = await openStudio({ path: '#/train' });
     try {
       const { page } = s;
@@ -151,7 +152,7 @@ describe('Train section', () => {
       await page.getByRole('button', { name: 'English' }).click();
       await page.getByRole('heading', { name: 'Train', exact: true }).waitFor();
 
-      // pause: the step counter stands still; continue: it moves again
+      // Pause: the step counter stands still; Resume: it moves again
       await page.getByRole('button', { name: 'Pause' }).click();
       await expect
         .poll(() => page.getByTestId('train-phase').getAttribute('data-phase'), { timeout: 60_000 })
@@ -160,10 +161,15 @@ describe('Train section', () => {
       await page.waitForTimeout(4000);
       expect((await debug(page)).step).toBe(pausedAt);
       expect(await page.locator(`tr[data-run="${runId}"]`).getAttribute('data-status')).toBe('paused');
-      await page.getByRole('button', { name: 'Continue', exact: true }).click();
-      await waitFor(page, (d) => (d.step ?? 0) > pausedAt, 60_000, 'steps after Continue');
+      copyFileSync(await s.screenshot('train-paused-en'), '/tmp/train-paused-en.png');
+      await page.getByRole('button', { name: '简体中文' }).click();
+      await page.getByRole('button', { name: '继续', exact: true }).waitFor();
+      copyFileSync(await s.screenshot('train-paused-zh'), '/tmp/train-paused-zh.png');
+      await page.getByRole('button', { name: 'English' }).click();
+      await page.getByRole('button', { name: 'Resume', exact: true }).click();
+      await waitFor(page, (d) => (d.step ?? 0) > pausedAt, 60_000, 'steps after Resume');
 
-      // reload: the run is interrupted; Resume continues from its last checkpoint
+      // reload: the run is interrupted; Recover interrupted run goes on from its last checkpoint
       const beforeReload = await debug(page);
       const ckptStep = beforeReload.checkpoints.find((c) => c.name === 'last')?.step ?? 0;
       expect(ckptStep).toBeGreaterThanOrEqual(20);
@@ -171,10 +177,14 @@ describe('Train section', () => {
       const row = page.locator(`tr[data-run="${runId}"]`);
       await expect.poll(() => row.getAttribute('data-status'), { timeout: 60_000 }).toBe('interrupted');
       await expect.poll(() => row.getByTestId('run-status').textContent()).toBe('interrupted');
+      const recover = row.getByRole('button', { name: /^Recover interrupted run / });
+      await expect.poll(() => recover.isEnabled(), { timeout: 120_000 }).toBe(true);
       copyFileSync(await s.screenshot('train-interrupted-en'), '/tmp/train-interrupted-en.png');
-      const resume = row.getByRole('button', { name: /^Resume run / });
-      await expect.poll(() => resume.isEnabled(), { timeout: 120_000 }).toBe(true);
-      await resume.click();
+      await page.getByRole('button', { name: '简体中文' }).click();
+      await row.getByRole('button', { name: /^从最近的检查点恢复中断的训练 / }).waitFor();
+      copyFileSync(await s.screenshot('train-interrupted-zh'), '/tmp/train-interrupted-zh.png');
+      await page.getByRole('button', { name: 'English' }).click();
+      await recover.click();
       // the counter continues from the checkpoint (never from 0) and new losses arrive
       const steps: number[] = [];
       const resumed = await waitFor(
@@ -184,12 +194,12 @@ describe('Train section', () => {
           return d.activeRunId === runId && (d.step ?? 0) > ckptStep + 2 && minCount(d) > ckptStep + 2;
         },
         240_000,
-        'steps after resuming',
+        'steps after recovering',
       );
       expect(Math.min(...steps)).toBeGreaterThanOrEqual(ckptStep);
       expect(resumed.runId).toBe(runId);
       console.log(
-        `[e2e] resumed from step ${ckptStep}; now at step ${resumed.step} with ${minCount(resumed)} points per series`,
+        `[e2e] recovered from step ${ckptStep}; now at step ${resumed.step} with ${minCount(resumed)} points per series`,
       );
 
       // stop: saves `last`, the run is stopped

@@ -333,7 +333,7 @@ describe('detector names in the UI language, the loss scale, stored curves, a ru
     const warned = () =>
       b.events.filter((e) => e.type === 'warning' && e.message.code === 'engine.trace.failed').length;
     expect(warned()).toBe(0);
-    const resumed = await b.core.resumeRun({ runId: run!.id });
+    const resumed = await b.core.recoverRun({ runId: run!.id });
     expect(resumed.run.status).toBe('running');
     expect(warned()).toBe(1);
     await b.core.stop();

@@ -265,7 +265,7 @@ describe('engine core (cpu backend, fake-indexeddb)', () => {
     expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 
-  it('resumes a run interrupted after a reload from its last checkpoint with the same losses', async () => {
+  it('recovers a run interrupted after a reload from its last checkpoint with the same losses', async () => {
     expect(straightTrain).toHaveLength(10);
     // engine 1: pause right after step 4 (the last checkpoint is at step 3), then "the tab closes"
     let core1: EngineCore | null = null;
@@ -305,7 +305,7 @@ describe('engine core (cpu backend, fake-indexeddb)', () => {
     const core2 = newCore();
     const two = remote(core2);
     await two.engine.init({ backend: 'cpu', storagePrefix: prefix });
-    const resumed = await two.engine.resumeRun({ runId });
+    const resumed = await two.engine.recoverRun({ runId });
     expect(resumed.fromStep).toBe(3);
     await until(two.events, finished);
     const resumedSteps = two.events.flatMap((e) => (e.type === 'metrics' ? e.points.map((p) => p.step) : []));

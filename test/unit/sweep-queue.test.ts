@@ -172,7 +172,7 @@ class FakeEngine {
     this.emit({ type: 'run', run });
     return { run, fromStep: 0, totalSteps: 5, stepsPerEpoch: 5 };
   }
-  async resumeRun(p: { runId: string }) {
+  async recoverRun(p: { runId: string }) {
     if (this.phase !== 'ready') throw new Error('busy');
     const run = await setRunStatus(this.kv, p.runId, 'running');
     this.calls.push(`resume ${run.name}`);
@@ -250,7 +250,7 @@ const twoByTwo = (): SweepEntry[] =>
   ]).entries;
 
 describe('the queue (fake engine, real store)', () => {
-  it('trains entries in order, survives a reload mid-queue (the interrupted run resumes), tags runs', async () => {
+  it('trains entries in order, survives a reload mid-queue (the interrupted run is recovered), tags runs', async () => {
     const { runs: kv } = await openStudioStorage({ prefix: `sq-${globalThis.crypto.randomUUID()}` });
     const e1 = new FakeEngine(kv);
     const { q, loads } = makeQueue(kv, e1);

@@ -1,11 +1,11 @@
 /**
  * The sweep / sample-size study queue of the app (issue 15): its runs train one after another in
  * the page's one engine (the Train section's), on the same dataset, splits and fixed evaluation
- * list, through the engine's own commands (start / resumeRun / pause / resume / stop).
+ * list, through the engine's own commands (start / recoverRun / pause / resume / stop).
  *
  * The queue lives in the runs database (store/sweeps.ts) and every change is one atomic write, so
  * it survives reloads and crashes: on load the newest unfinished queue is read back, the entry
- * that was training (its run now `interrupted`) is resumed from its last checkpoint, and the next
+ * that was training (its run now `interrupted`) is recovered from its last checkpoint, and the next
  * entry starts when it finishes. A crash between "entry started" and "run id written" is found
  * again through the run's own `sweep` tag (RunRecord.sweep), so a run is never started twice.
  *
@@ -218,8 +218,8 @@ export class SweepQueue {
           continue;
         }
         if (!idle) return; // another run trains or the engine is busy: wait until it is ready
-        // interrupted (reload, crash), stopped or left paused: continue it from its checkpoint
-        const started = await engine.resumeRun({ runId, bestMetric: rec.bestMetric as BestMetric });
+        // interrupted (reload, crash), stopped or left paused: recover it from its checkpoint
+        const started = await engine.recoverRun({ runId, bestMetric: rec.bestMetric as BestMetric });
         this.progress = { runId, step: started.fromStep, totalSteps: started.totalSteps };
         this.host.followRun?.(runId);
         return;

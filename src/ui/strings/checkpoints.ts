@@ -199,10 +199,10 @@ export const CHECKPOINTS_STRINGS = {
     en: 'A run is training: stop it before preparing another',
     zh: '正在训练：请先停止，再准备新的训练',
   },
-  'ckpt.act.continue': { en: 'Continue training', zh: '继续训练（新训练）' },
+  'ckpt.act.continue': { en: 'Continue training (new run)', zh: '从此检查点继续训练（新训练）' },
   'ckpt.act.continueNamed': {
     en: 'Continue training from checkpoint {label} of run {run} in a new run (Train section)',
-    zh: '从训练 {run} 的检查点 {label} 开始新的继续训练（训练页面）',
+    zh: '从训练 {run} 的检查点 {label} 继续训练（新训练，在“训练”页面）',
   },
   'ckpt.act.measureNamed': {
     en: 'Measure checkpoint {label} of run {run} on the validation cases',

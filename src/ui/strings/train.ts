@@ -4,8 +4,8 @@ import type { Translation } from '../../engine/messages';
 export const TRAIN_STRINGS = {
   'train.title': { en: 'Train', zh: '训练' },
   'train.intro': {
-    en: 'Train a pix2pix model on this computer: choose the data and a preset, press Start and watch the losses. Runs, curves and checkpoints are kept in this browser; a run interrupted by a reload or a closed tab can be resumed.',
-    zh: '在本机训练 pix2pix 模型：选择数据和预设，点击“开始训练”并观察损失曲线。训练记录、曲线和检查点保存在此浏览器中；因重新加载或关闭标签页而中断的训练可以继续。',
+    en: 'Train a pix2pix model on this computer: choose the data and a preset, press Start and watch the losses. Runs, curves and checkpoints are kept in this browser; a run interrupted by a reload or a closed tab can be recovered from its last checkpoint (Recover interrupted run, in the run history).',
+    zh: '在本机训练 pix2pix 模型：选择数据和预设，点击“开始训练”并观察损失曲线。训练记录、曲线和检查点保存在此浏览器中；因重新加载或关闭标签页而中断的训练可从最近的检查点恢复（训练记录中的“恢复中断的训练”）。',
   },
   'train.engine.starting': { en: 'Starting the training engine…', zh: '正在启动训练引擎…' },
   'train.engine.failed': {
@@ -250,10 +250,10 @@ export const TRAIN_STRINGS = {
     zh: '引擎启动后显示估计值。',
   },
 
-  // controls
+  // controls (Pause / Resume: the running run)
   'train.start': { en: 'Start training', zh: '开始训练' },
   'train.pause': { en: 'Pause', zh: '暂停' },
-  'train.continue': { en: 'Continue', zh: '继续' },
+  'train.resume': { en: 'Resume', zh: '继续' },
   'train.stop': { en: 'Stop', zh: '停止' },
   'train.saveNow': { en: 'Save checkpoint now', zh: '立即保存检查点' },
   'train.controls': { en: 'Run controls', zh: '训练控制' },
@@ -436,8 +436,11 @@ export const TRAIN_STRINGS = {
   'train.runs.last': { en: 'Last losses', zh: '最近损失' },
   'train.runs.best': { en: 'Best', zh: '最佳' },
   'train.runs.actions': { en: 'Actions', zh: '操作' },
-  'train.runs.resume': { en: 'Resume', zh: '继续训练' },
-  'train.runs.resumeNamed': { en: 'Resume run {name}', zh: '继续训练 {name}' },
+  'train.runs.recover': { en: 'Recover interrupted run', zh: '恢复中断的训练' },
+  'train.runs.recoverNamed': {
+    en: 'Recover interrupted run {name} from its last checkpoint',
+    zh: '从最近的检查点恢复中断的训练 {name}',
+  },
   'train.runs.show': { en: 'Show curves', zh: '查看曲线' },
   'train.runs.delete': { en: 'Delete', zh: '删除' },
   'train.runs.confirmDelete': {
@@ -452,8 +455,8 @@ export const TRAIN_STRINGS = {
   'train.runs.status.interrupted': { en: 'interrupted', zh: '已中断' },
   'train.runs.status.failed': { en: 'failed', zh: '失败' },
   'train.runs.interruptedHelp': {
-    en: 'Stopped without saying so (a reload, a crash or a closed tab). Resume continues from its last checkpoint.',
-    zh: '在未告知的情况下停止（重新加载、崩溃或关闭标签页）。“继续训练”将从最近的检查点恢复。',
+    en: 'Stopped without saying so (a reload, a crash or a closed tab). Recover interrupted run picks it up from its last checkpoint: the same run, its curves go on.',
+    zh: '在未告知的情况下停止（重新加载、崩溃或关闭标签页）。“恢复中断的训练”从最近的检查点接着训练：仍是同一次训练，曲线继续延伸。',
   },
   'train.runs.bestValue': { en: '{metric} {value} at step {step}', zh: '{metric} {value}（第 {step} 步）' },
   'train.runs.bestWholeImage': {
@@ -461,10 +464,10 @@ export const TRAIN_STRINGS = {
     zh: '（旧规则：整幅图像，含任何填充）',
   },
 
-  // --- continue from a checkpoint (a new run from its weights) ---
+  // --- Continue training from a checkpoint: a NEW run from its weights (not Resume, not Recover) ---
   'train.cont.title': {
-    en: 'Continues from checkpoint “{label}” of run {run}',
-    zh: '从训练 {run} 的检查点“{label}”继续',
+    en: 'Continue training from checkpoint “{label}” of run {run} (a new run)',
+    zh: '从训练 {run} 的检查点“{label}”继续训练（新训练）',
   },
   'train.cont.what': {
     en: 'Start begins a NEW run with this checkpoint’s generator and discriminator weights (epochs trained: {completed}, step {step}), like the server’s --continue_train --epoch_count {first}. The optimizer starts fresh (Adam moments 0); the step counter and curves start at 0.',
@@ -496,10 +499,10 @@ export const TRAIN_STRINGS = {
   },
   'train.cont.clear': { en: 'Start from fresh networks instead', zh: '改为从全新网络开始' },
   'train.cont.defaultName': { en: '{name} (continued)', zh: '{name}（继续）' },
-  'train.cont.action': { en: 'Continue in a new run', zh: '在新训练中继续' },
+  'train.cont.action': { en: 'Continue training (new run)', zh: '继续训练（新训练）' },
   'train.cont.actionNamed': {
     en: 'Continue training from checkpoint {label} in a new run',
-    zh: '从检查点 {label} 开始新的继续训练',
+    zh: '从检查点 {label} 继续训练（新训练）',
   },
   'train.runs.origin.continued': {
     en: 'from {run} · {checkpoint} ({completed} epochs)',

@@ -660,15 +660,18 @@ export class TrainState {
     });
   }
 
-  /** Continue an interrupted or stopped run from its last checkpoint; its curves continue too. */
-  resumeRun(runId: string): Promise<void> {
+  /**
+   * Recover interrupted run: an interrupted, stopped or failed run goes on from its last checkpoint
+   * (the same run; its curves go on too). Not Resume (a paused run) nor Continue training (a new run).
+   */
+  recoverRun(runId: string): Promise<void> {
     return this.act(async (engine) => {
       this.resetRunView(runId);
       this.buffered = [];
       this.historyLoading = true;
       let started;
       try {
-        started = await engine.resumeRun({ runId, recovery: { autoResume: this.autoRecover } });
+        started = await engine.recoverRun({ runId, recovery: { autoResume: this.autoRecover } });
       } catch (e) {
         this.historyLoading = false;
         throw e;
@@ -683,6 +686,7 @@ export class TrainState {
     return this.act((e) => e.pause());
   }
 
+  /** Resume a paused run. */
   resume(): Promise<void> {
     return this.act((e) => e.resume());
   }
