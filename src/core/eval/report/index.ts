@@ -7,10 +7,12 @@
  * - input.ts       ReviewInput and the report's fixed names (schema, file names, over-smoothing ratio)
  * - findings.ts    `reviewFindings`: rule-based findings with evidence and a next experiment
  * - markdown.ts    `reportMarkdown`: report.md in English or Simplified Chinese, one function per section
+ *                  (the measurement sections in markdownMeasurements.ts)
  * - json.ts        `reportJson` (schema `ceph-gan-studio/review@1`), `metricsJson`, `failureStatsJson`
  * - curves.ts      `reportCurvePanels`: the curves figure
  * - bundle.ts      `reviewBundle`: everything in one ZIP with the PNGs
- * - landmarks.ts   the landmarks section (sharpness, tracing errors, measurements, traceability)
+ * - landmarks.ts   the landmarks section (sharpness, tracing errors, measurements), with
+ *                  traceability.ts (the landmark detector's floor vs synthetic) and landmarkFormat.ts
  * - compare.ts     the run-comparison section (Experiments' selected runs, the sample-size study)
  * - preprocessing.ts, format.ts, text.ts   the override, number/table formatting, the prose
  *   (REPORT_TEXT in core/messages/report.ts)
@@ -39,14 +41,9 @@ export {
   type RoundPoint,
 } from './input';
 export { failureStatsJson, metricsJson, reportJson } from './json';
-export {
-  landmarksJson,
-  landmarksMarkdown,
-  TRACE_TOLERANCE_MM,
-  type ReviewLandmarks,
-  type ReviewTraceability,
-} from './landmarks';
+export { landmarksJson, landmarksMarkdown, type ReviewLandmarks } from './landmarks';
 export { reportMarkdown } from './markdown';
+export { TRACE_TOLERANCE_MM, traceabilityMarkdown, type ReviewTraceability } from './traceability';
 export {
   preprocessingOverride,
   preprocessingOverrideText,

@@ -9,13 +9,19 @@
  *   absent, and the whole section is left out when there is nothing to say.
  * Pure, TF.js-free (markdown.ts, json.ts and findings.ts call it); the prose is REPORT_TEXT's.
  */
-import { ISBI_LANDMARKS } from '../../data/landmarkSet';
 import type { ErrorSummary } from '../../landmarks/errors';
 import type { MeasurementComparison } from '../../landmarks/measure';
 import { worstLandmarks, type LandmarkSharpnessSummary } from '../landmarkSharpnessSummary';
 import type { Finding } from '../types';
 import { markdownTable as table } from './format';
+import {
+  fmtSig as fmt,
+  fmtSigPercent as pct,
+  landmarkName,
+  MEASUREMENT_UNIT as UNIT,
+} from './landmarkFormat';
 import { reportText, reportTextBoth, type ReportLang as Lang } from './text';
+import { traceabilityMarkdown, type ReviewTraceability } from './traceability';
 
 /** What the tracing side knows about a checkpoint's predictions (all optional). */
 export interface ReviewLandmarks {
@@ -47,43 +53,6 @@ export interface ReviewLandmarks {
    */
   traceability?: ReviewTraceability | null;
 }
-
-export interface ReviewTraceability {
-  detector: { name: string };
-  cases: number;
-  floor: ErrorSummary;
-  synthetic: ErrorSummary;
-  measurements: {
-    id: string;
-    name: { en: string; zh: string };
-    unit: 'deg' | 'mm' | 'ratio';
-    meanAbsDiff: number | null;
-    meanGt: number | null;
-    meanSynthetic: number | null;
-    n: number;
-  }[];
-}
-
-/** The clinical tolerance of a landmark (mm). */
-export const TRACE_TOLERANCE_MM = 2;
-
-/** 3 significant digits without exponent form, '–' when missing (this section's numbers). */
-function fmt(v: number | null | undefined, digits = 3): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
-  return String(Number(v.toPrecision(digits)));
-}
-
-function pct(v: number | null | undefined): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? '–' : `${fmt(v * 100, 3)} %`;
-}
-
-function landmarkName(symbol: string, name: string, lang: Lang): string {
-  const isbi = ISBI_LANDMARKS.find((l) => l.id === symbol);
-  if (lang === 'zh' && isbi) return isbi.zh;
-  return name || isbi?.name || '';
-}
-
-const UNIT: Record<string, string> = { deg: '°', mm: ' mm', ratio: '' };
 
 /** Whether the section has anything to show. */
 export function hasLandmarksSection(
@@ -323,97 +292,4 @@ export function landmarksJson(
       ? { units: 'mm (MRE); SDR as fractions 0..1; measurements in their unit', ...lm.traceability }
       : null,
   };
-}
-
-/**
- * The traceability table: floor (detector on the real X-ray) and traceability (detector on the
- * prediction) per landmark with MRE / SDR@2mm, the landmarks over 2 mm on the prediction named,
- * then the measurement agreement (mean |Δ| of detected-on-synthetic vs ground truth).
- */
-export function traceabilityMarkdown(tr: ReviewTraceability, lang: Lang): string[] {
-  const T = (code: Parameters<typeof reportText>[0], params?: Parameters<typeof reportText>[2]): string =>
-    reportText(code, lang, params);
-  const out: string[] = [];
-  const fl = tr.floor;
-  const sy = tr.synthetic;
-  out.push(`### ${T('lm.trace.heading')}`);
-  out.push('');
-  out.push(
-    T('lm.trace.intro', {
-      detector: tr.detector.name,
-      cases: tr.cases,
-      floorMre: fmt(fl.mreMm),
-      floorSdr2: pct(fl.sdr['2']),
-      syntheticMre: fmt(sy.mreMm),
-      syntheticSdr2: pct(sy.sdr['2']),
-    }),
-  );
-  out.push('');
-  const over = sy.perLandmark.filter((r) => r.mreMm !== null && r.mreMm > TRACE_TOLERANCE_MM);
-  if (over.length > 0) {
-    const list = over
-      .map((r) => `${r.symbol} (${landmarkName(r.symbol, '', lang)}) ${fmt(r.mreMm)} mm`)
-      .join(T('list.enum'));
-    out.push(`**${T('lm.trace.over')}:** ${list}`);
-    out.push('');
-  }
-  const floorBy = new Map(fl.perLandmark.map((r) => [r.symbol, r]));
-  out.push(
-    ...table(
-      [
-        T('lm.col.landmark'),
-        T('lm.col.name'),
-        T('lm.col.floorMre'),
-        T('lm.col.floorSdr2'),
-        T('lm.col.syntheticMre'),
-        T('lm.col.syntheticSdr2'),
-        'n',
-      ],
-      [
-        ...sy.perLandmark.map((r) => {
-          const f0 = floorBy.get(r.symbol);
-          const flag = r.mreMm !== null && r.mreMm > TRACE_TOLERANCE_MM ? ' ⚠' : '';
-          return [
-            r.symbol,
-            landmarkName(r.symbol, '', lang),
-            fmt(f0?.mreMm ?? null),
-            pct(f0?.sdr2 ?? null),
-            `${fmt(r.mreMm)}${flag}`,
-            pct(r.sdr2),
-            String(r.n),
-          ];
-        }),
-        [T('lm.all'), '', fmt(fl.mreMm), pct(fl.sdr['2']), fmt(sy.mreMm), pct(sy.sdr['2']), String(sy.n)],
-      ],
-    ),
-  );
-  out.push('');
-  if (tr.measurements.length > 0) {
-    out.push(`#### ${T('lm.agreement.heading')}`);
-    out.push('');
-    out.push(
-      ...table(
-        [
-          T('lm.col.measurement'),
-          T('lm.col.groundTruthMean'),
-          T('lm.col.syntheticMean'),
-          T('lm.col.meanAbsDiff'),
-          T('lm.col.agreementCases'),
-        ],
-        tr.measurements.map((r) => {
-          const u = UNIT[r.unit] ?? '';
-          const v = (x: number | null): string => (x === null ? T('lm.unavailable') : `${fmt(x, 4)}${u}`);
-          return [
-            r.name[lang],
-            v(r.meanGt),
-            v(r.meanSynthetic),
-            r.meanAbsDiff === null ? '–' : `${fmt(r.meanAbsDiff)}${u}`,
-            String(r.n),
-          ];
-        }),
-      ),
-    );
-    out.push('');
-  }
-  return out;
 }
