@@ -15,6 +15,7 @@ import { basename, extname, join } from 'node:path';
 import { ISBI_LANDMARKS } from '../core/data/landmarkSet';
 import { isHiddenPath } from '../core/data/layout';
 import type { Point } from '../core/image';
+import { messageText } from '../core/messages';
 import { parseAarizJson } from '../core/io/landmarks';
 import {
   ANALYSES,
@@ -93,7 +94,7 @@ interface ImageLandmarks {
 
 function refused(r: TracingParse): never {
   if (r.ok) throw new Error('unreachable');
-  throw new UsageError(r.error.message.en);
+  throw new UsageError(messageText(r.error.message, 'en'));
 }
 
 function symbolsFor(count: number, given: string[] | undefined, source: string): string[] {

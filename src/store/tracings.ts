@@ -18,6 +18,7 @@
 import type { LandmarkSetInfo } from '../core/data/dataset';
 import type { Point } from '../core/image';
 import { parseTracingFile, writeTracingCsv, writeTracingText } from '../core/landmarks/tracingFile';
+import { messageText, type Message } from '../core/messages';
 import { setCaseLandmarks } from './datasets';
 import { asStorageFull } from './errors';
 import { newId } from './ids';
@@ -230,13 +231,13 @@ export function countedTracings(records: readonly TracingRecord[]): TracingRecor
 // ---------------------------------------------------------------------------------------------
 // Files: export as ISBI text / CSV, import (refused as a whole, naming the file and the line)
 
-/** A tracing file that cannot be imported; `message` is English, `text` both languages. */
+/** A tracing file that cannot be imported; `message` is English, `text` the Message (render with `messageText`). */
 export class TracingFileRefused extends Error {
   readonly file: string;
   readonly line?: number;
-  readonly text: { en: string; zh: string };
-  constructor(file: string, text: { en: string; zh: string }, line?: number) {
-    super(text.en);
+  readonly text: Message;
+  constructor(file: string, text: Message, line?: number) {
+    super(messageText(text, 'en'));
     this.name = 'TracingFileRefused';
     this.file = file;
     this.line = line;
@@ -287,13 +288,11 @@ export async function importTracings(
   const keys: string[] = [];
   const rows = parsed.rows.map((row) => {
     if (!known.has(row.caseKey)) {
-      const where = row.line !== undefined ? `, line ${row.line}` : '';
       throw new TracingFileRefused(
         file,
-        {
-          en: `${file}${where}: the dataset has no case "${row.caseKey}" (files and CSV rows are matched to cases by the image's base name). Nothing was imported.`,
-          zh: `${file}${row.line !== undefined ? `，第 ${row.line} 行` : ''}：数据集中没有病例“${row.caseKey}”（文件与 CSV 行按图像基本名称匹配病例）。未导入任何内容。`,
-        },
+        row.line !== undefined
+          ? { code: 'tracing.import.noCaseAtLine', params: { file, line: row.line, case: row.caseKey } }
+          : { code: 'tracing.import.noCase', params: { file, case: row.caseKey } },
         row.line,
       );
     }

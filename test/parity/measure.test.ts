@@ -29,6 +29,7 @@ const CSV = join(
 const SCRIPT = String.raw`
 import csv, json, sys
 import numpy as np
+import { messageText } from '../../src/core/messages';
 
 rows = list(csv.reader(sys.stdin))
 names = ['S','N','Or','Po','A','B','Pog','Me','Gn','Go','L1','U1','Ls','Li','Sn','PogS','PNS','ANS','Ar']
@@ -96,7 +97,7 @@ function numpyReference(csvText: string): Record<string, Record<string, number>>
 describe('measurements on the 10 ISBI fixture films equal an independent numpy computation', () => {
   const text = readFileSync(CSV, 'utf8');
   const parsed = parseTracingCsv(text, CSV);
-  if (!parsed.ok) throw new Error(parsed.error.message.en);
+  if (!parsed.ok) throw new Error(messageText(parsed.error.message, 'en'));
   const symbols = ISBI_LANDMARKS.map((l) => l.id);
   const ref = numpyReference(text);
 

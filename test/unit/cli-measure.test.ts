@@ -18,6 +18,7 @@ import {
   writeTracingText,
   type TracingRow,
 } from '../../src/core/landmarks';
+import { messageText } from '../../src/core/messages';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SENIOR = join(ROOT, '..', 'shared', 'fixtures', 'isbi2015-sample', 'senior.csv');
@@ -71,7 +72,7 @@ let senior: TracingRow[] = [];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cli-measure-'));
   const parsed = parseTracingCsv(await readFile(SENIOR, 'utf8'), SENIOR);
-  if (!parsed.ok) throw new Error(parsed.error.message.en);
+  if (!parsed.ok) throw new Error(messageText(parsed.error.message, 'en'));
   senior = parsed.rows;
 });
 

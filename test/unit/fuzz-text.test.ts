@@ -24,6 +24,7 @@ import {
 } from '../../src/core/io/landmarks';
 import { parseLossLog, parseTrainOptDetailed } from '../../src/core/io/serverImport';
 import { parseTracingCsv, parseTracingText, writeTracingCsv } from '../../src/core/landmarks/tracingFile';
+import { messageText } from '../../src/core/messages';
 import type { FileProblem } from '../../src/core/data/dataset';
 import { FUZZ_RUNS, mutatedText, newStats, nothingThrown, probe, report, type FuzzStats } from './fuzz-kit';
 
@@ -212,9 +213,10 @@ describe('fuzz: tracing files (TracingFileError values, nothing thrown)', () => 
       }
     } else {
       expect(r.error.file).toBe(file);
-      expect(r.error.message.en).toContain(file);
-      expect(r.error.message.zh).toContain(file);
-      expect(r.error.message.en.length).toBeLessThan(MAX_MESSAGE + file.length);
+      const en = messageText(r.error.message, 'en');
+      expect(en).toContain(file);
+      expect(messageText(r.error.message, 'zh')).toContain(file);
+      expect(en.length).toBeLessThan(MAX_MESSAGE + file.length);
     }
   }
 
@@ -261,7 +263,7 @@ describe('fuzz: tracing files (TracingFileError values, nothing thrown)', () => 
     const t0 = performance.now();
     const r = parseTracingCsv('image_path,1_x,1_y,99999999999_x\n', 'big.csv', { expected: null });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.error.message.en).toMatch(/big\.csv, line 1: landmark 99999999999/);
+    if (!r.ok) expect(messageText(r.error.message, 'en')).toMatch(/big\.csv, line 1: landmark 99999999999/);
     const l = parseLandmarkCsv('image_path,1_x,1_y,99999999999_x\n', 'big.csv', { expected: null });
     expect(l.problems[0].message).toMatch(/big\.csv, line 1: landmark 99999999999/);
     expect(performance.now() - t0).toBeLessThan(100);

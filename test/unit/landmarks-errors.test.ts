@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Point } from '../../src/core/image';
+import { messageText } from '../../src/core/messages';
 import {
   checkMmPerPx,
   DEFAULT_MM_PER_PX,
@@ -120,7 +121,8 @@ describe('pixel spacing and ruler calibration refusals (en + zh)', () => {
 
 function refusal(r: TracingParse): { line?: number; code: string; en: string; zh: string } {
   if (r.ok) throw new Error(`expected a refusal, got ${r.rows.length} row(s)`);
-  return { line: r.error.line, code: r.error.code, en: r.error.message.en, zh: r.error.message.zh };
+  const m = r.error.message;
+  return { line: r.error.line, code: r.error.code, en: messageText(m, 'en'), zh: messageText(m, 'zh') };
 }
 
 const lines19 = Array.from({ length: 19 }, (_, i) => `${100 + i},${200 + 2 * i}`);
@@ -136,7 +138,10 @@ describe('tracing files: ISBI text', () => {
     expect(r.rows[0].points[0]).toEqual([100, 200]);
     expect(r.rows[0].points[4]).toBeNull();
     expect(r.rows[0].points).toHaveLength(19);
-    expect(r.notes[0].en).toMatch(/3 single-number line/);
+    expect(messageText(r.notes[0], 'en')).toMatch(/3 single-number line/);
+    expect(messageText(r.notes[0], 'zh')).toBe(
+      'tracings/001.txt：标志点之后的 3 行单个数字已忽略（ISBI 评测文件的分类标签）。',
+    );
   });
 
   it('refuses too few landmarks, naming the file and the line where the next one should be', () => {

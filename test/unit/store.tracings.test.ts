@@ -4,6 +4,7 @@ import { createDatasetMeta, landmarkSetInfo, type CaseRecord } from '../../src/c
 import { ISBI_SET } from '../../src/core/data/landmarkSet';
 import { chooseEvalList } from '../../src/core/data/splits';
 import type { Point } from '../../src/core/image';
+import { messageText } from '../../src/core/messages';
 import { addCases, createDataset, deleteDataset, getCase, getDataset } from '../../src/store/datasets';
 import { StorageFullError } from '../../src/store/errors';
 import type { Kv } from '../../src/store/kv';
@@ -276,13 +277,16 @@ describe('store tracings', () => {
       /^001\.txt, line 19: the file ends after 18 landmarks, 19 expected/,
     );
     expect((e1 as TracingFileRefused).line).toBe(19);
-    expect((e1 as TracingFileRefused).text.zh).toContain('第 19 行');
+    expect(messageText((e1 as TracingFileRefused).text, 'zh')).toContain('第 19 行');
     const lines = txt.split('\n');
     lines[4] = '140,x7';
     const e2 = await importTracings(kv, '001.txt', lines.join('\n'), opts).catch((e: unknown) => e);
     expect((e2 as Error).message).toMatch(/^001\.txt, line 5: "140,x7" is not a landmark/);
     const e3 = await importTracings(kv, 'x.csv', csv.replace('002,', '009,'), opts).catch((e: unknown) => e);
     expect((e3 as Error).message).toMatch(/^x\.csv, line 3: the dataset has no case "009"/);
+    expect(messageText((e3 as TracingFileRefused).text, 'zh')).toBe(
+      'x.csv，第 3 行：数据集中没有病例“009”（文件与 CSV 行按图像基本名称匹配病例）。未导入任何内容。',
+    );
     const after = await listTracings(kv, 'd1');
     expect(after).toEqual(before);
   });

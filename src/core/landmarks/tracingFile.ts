@@ -12,7 +12,8 @@
 import type { Point } from '../image';
 import { caseBaseName } from '../data/layout';
 import { IMAGE_COLUMNS, ISBI_LANDMARK_COUNT, MAX_LANDMARKS, splitCsvLine } from '../io/landmarks';
-import type { Text } from './analysis';
+import type { Message } from '../messages/form';
+import type { TracingMessageCode } from '../messages/tracing';
 
 export type TracingFormat = 'isbi-txt' | 'csv';
 
@@ -38,11 +39,12 @@ export interface TracingFileError {
     | 'duplicate-image'
     | 'format'
     | 'empty';
-  message: Text;
+  /** Render with `messageText` (core/messages); it names the file and the line. */
+  message: Message;
 }
 
 export type TracingParse =
-  { ok: true; rows: TracingRow[]; notes: Text[] } | { ok: false; error: TracingFileError };
+  { ok: true; rows: TracingRow[]; notes: Message[] } | { ok: false; error: TracingFileError };
 
 export interface TracingParseOptions {
   /** Landmarks per image the dataset's set has; default 19 (ISBI). null = any count (text: all lines). */
@@ -63,7 +65,17 @@ function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-function fail(file: string, code: TracingFileError['code'], message: Text, line?: number): TracingParse {
+function fail(
+  file: string,
+  code: TracingFileError['code'],
+  msg: TracingMessageCode,
+  params: Record<string, string | number>,
+  line?: number,
+): TracingParse {
+  const message: Message = {
+    code: msg,
+    params: line === undefined ? { file, ...params } : { file, line, ...params },
+  };
   return { ok: false, error: line === undefined ? { file, code, message } : { file, line, code, message } };
 }
 
@@ -92,68 +104,31 @@ export function parseTracingText(text: string, file: string, opts: TracingParseO
       continue;
     }
     if (trailer > 0) {
-      return fail(
-        file,
-        'landmark-not-number',
-        {
-          en: `${file}, line ${ln}: "${shown(raw)}" follows the single-number lines after the landmarks; a tracing has one "x,y" line per landmark only.`,
-          zh: `${file} 第 ${ln} 行："${shown(raw)}" 出现在标志点之后的单数字行后面；描点文件每个标志点只有一行 "x,y"。`,
-        },
-        ln,
-      );
+      return fail(file, 'landmark-not-number', 'tracing.txt.afterTrailer', { raw: shown(raw) }, ln);
     }
     const x = cells.length === 2 ? num(cells[0]) : null;
     const y = cells.length === 2 ? num(cells[1]) : null;
     const isMissing = cells.length === 2 && MISSING.test(cells[0]) && MISSING.test(cells[1]);
     if (!isMissing && (x === null || y === null)) {
-      return fail(
-        file,
-        'landmark-not-number',
-        {
-          en: `${file}, line ${ln}: "${shown(raw)}" is not a landmark: each line must be two numbers "x,y" in pixels (or "NaN,NaN" for a landmark that is not identifiable).`,
-          zh: `${file} 第 ${ln} 行："${shown(raw)}" 不是标志点：每行必须是两个数字 "x,y"（像素），无法识别的标志点写 "NaN,NaN"。`,
-        },
-        ln,
-      );
+      return fail(file, 'landmark-not-number', 'tracing.txt.notLandmark', { raw: shown(raw) }, ln);
     }
     if (expected !== null && points.length === expected) {
-      return fail(
-        file,
-        'landmark-count',
-        {
-          en: `${file}, line ${ln}: landmark ${expected + 1} found, but the landmark set has ${expected}. Check that the file belongs to this landmark set.`,
-          zh: `${file} 第 ${ln} 行：出现第 ${expected + 1} 个标志点，但该标志点集只有 ${expected} 个。请确认文件属于此标志点集。`,
-        },
-        ln,
-      );
+      return fail(file, 'landmark-count', 'tracing.txt.tooMany', { found: expected + 1, expected }, ln);
     }
     points.push(isMissing ? null : [x as number, y as number]);
     lastPointLine = ln;
   }
-  if (points.length === 0)
-    return fail(
-      file,
-      'empty',
-      { en: `${file}, line 1: the file contains no landmarks.`, zh: `${file} 第 1 行：文件中没有标志点。` },
-      1,
-    );
+  if (points.length === 0) return fail(file, 'empty', 'tracing.txt.empty', {}, 1);
   if (expected !== null && points.length < expected)
     return fail(
       file,
       'landmark-count',
-      {
-        en: `${file}, line ${lastPointLine + 1}: the file ends after ${points.length} landmarks, ${expected} expected (one "x,y" line per landmark).`,
-        zh: `${file} 第 ${lastPointLine + 1} 行：文件在 ${points.length} 个标志点后结束，应有 ${expected} 个（每个标志点一行 "x,y"）。`,
-      },
+      'tracing.txt.tooFew',
+      { count: points.length, expected },
       lastPointLine + 1,
     );
-  const notes: Text[] = trailer
-    ? [
-        {
-          en: `${file}: ${trailer} single-number line(s) after the landmarks ignored (ISBI evaluator class labels).`,
-          zh: `${file}：标志点之后的 ${trailer} 行单个数字已忽略（ISBI 评测文件的分类标签）。`,
-        },
-      ]
+  const notes: Message[] = trailer
+    ? [{ code: 'tracing.txt.trailerIgnored', params: { file, count: trailer } }]
     : [];
   const name = file.split(/[\\/]/).pop() ?? file;
   return { ok: true, rows: [{ imagePath: name, caseKey: caseBaseName(name), points }], notes };
@@ -164,8 +139,7 @@ export function parseTracingCsv(text: string, file: string, opts: TracingParseOp
   const expected = opts.expected === undefined ? ISBI_LANDMARK_COUNT : opts.expected;
   const lines = stripBom(text).split(/\r\n|\r|\n/);
   const h = lines.findIndex((l) => l.trim() !== '');
-  if (h < 0)
-    return fail(file, 'empty', { en: `${file}: the CSV file is empty.`, zh: `${file}：CSV 文件为空。` });
+  if (h < 0) return fail(file, 'empty', 'tracing.csv.empty', {});
   const hl = h + 1;
   const sep = lines[h].includes(',') ? ',' : lines[h].includes(';') ? ';' : '\t';
   const header = splitCsvLine(lines[h], sep).map((c) => c.trim().toLowerCase());
@@ -178,47 +152,25 @@ export function parseTracingCsv(text: string, file: string, opts: TracingParseOp
   });
   const count = Math.max(0, ...xCol.keys(), ...yCol.keys());
   if (count > MAX_LANDMARKS)
-    return fail(
-      file,
-      'csv-header',
-      {
-        en: `${file}, line ${hl}: landmark ${count} in the header, but a landmark set has at most ${MAX_LANDMARKS}; the header must be image_path,1_x,1_y,…,N_x,N_y.`,
-        zh: `${file} 第 ${hl} 行：表头中有第 ${count} 个标志点，但标志点集最多 ${MAX_LANDMARKS} 个；表头应为 image_path,1_x,1_y,…,N_x,N_y。`,
-      },
-      hl,
-    );
+    return fail(file, 'csv-header', 'tracing.csv.headerTooMany', { count, max: MAX_LANDMARKS }, hl);
   const gaps: string[] = [];
   for (let k = 1; k <= count; k++) {
     if (!xCol.has(k)) gaps.push(`${k}_x`);
     if (!yCol.has(k)) gaps.push(`${k}_y`);
   }
   if (imgCol < 0 || count === 0 || gaps.length) {
-    const what =
-      imgCol < 0
-        ? 'no image column'
-        : count === 0
-          ? 'no landmark columns (1_x, 1_y, …)'
-          : `missing column(s) ${gaps.slice(0, 6).join(', ')}`;
+    if (imgCol < 0) return fail(file, 'csv-header', 'tracing.csv.noImageColumn', {}, hl);
+    if (count === 0) return fail(file, 'csv-header', 'tracing.csv.noLandmarkColumns', {}, hl);
     return fail(
       file,
       'csv-header',
-      {
-        en: `${file}, line ${hl}: ${what}; the header must be image_path,1_x,1_y,…,N_x,N_y.`,
-        zh: `${file} 第 ${hl} 行：${imgCol < 0 ? '没有图像列' : count === 0 ? '没有标志点列 (1_x, 1_y, …)' : `缺少列 ${gaps.slice(0, 6).join(', ')}`}；表头应为 image_path,1_x,1_y,…,N_x,N_y。`,
-      },
+      'tracing.csv.missingColumns',
+      { columns: gaps.slice(0, 6).join(', ') },
       hl,
     );
   }
   if (expected !== null && count !== expected)
-    return fail(
-      file,
-      'landmark-count',
-      {
-        en: `${file}, line ${hl}: the header has ${count} landmarks (up to ${count}_x, ${count}_y), but the landmark set has ${expected}.`,
-        zh: `${file} 第 ${hl} 行：表头有 ${count} 个标志点（到 ${count}_x, ${count}_y 为止），但该标志点集有 ${expected} 个。`,
-      },
-      hl,
-    );
+    return fail(file, 'landmark-count', 'tracing.csv.headerCount', { count, expected }, hl);
   const rows: TracingRow[] = [];
   const seen = new Map<string, number>();
   for (let i = h + 1; i < lines.length; i++) {
@@ -229,20 +181,12 @@ export function parseTracingCsv(text: string, file: string, opts: TracingParseOp
       return fail(
         file,
         'csv-row',
-        {
-          en: `${file}, line ${ln}: ${cells.length} cells, the header has ${header.length}; every row needs the image and ${count} x,y pairs.`,
-          zh: `${file} 第 ${ln} 行：有 ${cells.length} 个单元格，表头有 ${header.length} 个；每行需要图像名和 ${count} 对 x,y。`,
-        },
+        'tracing.csv.cells',
+        { cells: cells.length, header: header.length, count },
         ln,
       );
     const imagePath = cells[imgCol].trim();
-    if (!imagePath)
-      return fail(
-        file,
-        'csv-row',
-        { en: `${file}, line ${ln}: the image name is empty.`, zh: `${file} 第 ${ln} 行：图像名为空。` },
-        ln,
-      );
+    if (!imagePath) return fail(file, 'csv-row', 'tracing.csv.noImageName', {}, ln);
     const points: (Point | null)[] = [];
     for (let k = 1; k <= count; k++) {
       const xs = cells[xCol.get(k)!].trim();
@@ -260,10 +204,8 @@ export function parseTracingCsv(text: string, file: string, opts: TracingParseOp
         return fail(
           file,
           'landmark-not-number',
-          {
-            en: `${file}, line ${ln} (${imagePath}), column ${col}: "${shown(val)}" is not a number (pixels; leave both cells of a landmark empty when it is not identifiable).`,
-            zh: `${file} 第 ${ln} 行（${imagePath}），${col} 列："${shown(val)}" 不是数字（像素；无法识别的标志点两格都留空）。`,
-          },
+          'tracing.csv.notNumber',
+          { image: imagePath, column: col, value: shown(val) },
           ln,
         );
       }
@@ -272,28 +214,11 @@ export function parseTracingCsv(text: string, file: string, opts: TracingParseOp
     const caseKey = caseBaseName(imagePath);
     const first = seen.get(caseKey);
     if (first !== undefined)
-      return fail(
-        file,
-        'duplicate-image',
-        {
-          en: `${file}, line ${ln}: a second row for "${caseKey}" (the first is line ${first}); keep one tracing per image.`,
-          zh: `${file} 第 ${ln} 行："${caseKey}" 的第二行（第一行在第 ${first} 行）；每张图像只保留一个描点。`,
-        },
-        ln,
-      );
+      return fail(file, 'duplicate-image', 'tracing.csv.duplicate', { case: caseKey, first }, ln);
     seen.set(caseKey, ln);
     rows.push({ imagePath, caseKey, line: ln, points });
   }
-  if (!rows.length)
-    return fail(
-      file,
-      'empty',
-      {
-        en: `${file}, line ${hl + 1}: no rows after the header.`,
-        zh: `${file} 第 ${hl + 1} 行：表头之后没有数据行。`,
-      },
-      hl + 1,
-    );
+  if (!rows.length) return fail(file, 'empty', 'tracing.csv.noRows', {}, hl + 1);
   return { ok: true, rows, notes: [] };
 }
 
@@ -308,10 +233,7 @@ export function parseTracingFile(file: string, text: string, opts: TracingParseO
   const fmt = tracingFormatOf(file);
   if (fmt === 'isbi-txt') return parseTracingText(text, file, opts);
   if (fmt === 'csv') return parseTracingCsv(text, file, opts);
-  return fail(file, 'format', {
-    en: `${file}: not a tracing file; use .txt (ISBI, one "x,y" line per landmark) or .csv (image_path,1_x,1_y,…).`,
-    zh: `${file}：不是描点文件；请使用 .txt（ISBI，每个标志点一行 "x,y"）或 .csv（image_path,1_x,1_y,…）。`,
-  });
+  return fail(file, 'format', 'tracing.format', {});
 }
 
 function fmtNum(v: number, decimals: number | null): string {

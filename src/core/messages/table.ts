@@ -6,6 +6,7 @@
 import { renderMessage, type Lang, type Message, type MessageTable } from './form';
 import { AUDIT_MESSAGES } from './audit';
 import { ENGINE_MESSAGES } from './engine';
+import { TRACING_MESSAGES } from './tracing';
 import { TRAIN_MESSAGES } from './train';
 
 /** The domain tables by name (for the uniqueness test). */
@@ -13,12 +14,14 @@ export const MESSAGE_TABLES = {
   engine: ENGINE_MESSAGES,
   train: TRAIN_MESSAGES,
   audit: AUDIT_MESSAGES,
+  tracing: TRACING_MESSAGES,
 } as const satisfies Record<string, MessageTable>;
 
 export const MESSAGES = {
   ...ENGINE_MESSAGES,
   ...TRAIN_MESSAGES,
   ...AUDIT_MESSAGES,
+  ...TRACING_MESSAGES,
 } as const satisfies MessageTable;
 
 export type MessageCode = keyof typeof MESSAGES;
