@@ -18,6 +18,11 @@
  *   --fast-only with --ops: skip the slow columns (im2col matmul, TF.js's naive Conv2DBackpropInput)
  *   --variants which layer paths the full steps use, comma list: studio (default), no-parity (3x3
  *              sub-pixel form only), tfjs-convT (TF.js's Conv2DBackpropInput everywhere)
+ *
+ *   npx tsx test/bench/kernels.ts --backend webgpu [--configs 128,256] [--reps 5] [--batch 1]
+ * runs in headless Chromium (WebGPU; SwiftShader, a CPU rasteriser, on these machines) instead:
+ * per layer shape, TF.js's Conv2DBackpropFilter vs the studio's tiled one, and TF.js's
+ * Conv2DBackpropInput with WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE true vs false (test/bench/kernelsWebgpu.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -27,6 +32,7 @@ import { generatePhantomDataset } from '../../src/core/data/phantom';
 import { createInMemoryDataSource } from '../../src/core/train/data';
 import { Trainer } from '../../src/core/train/trainer';
 import * as layers from '../../src/core/model/layers';
+import { layerList } from './convLayers';
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: string): string => {
@@ -132,6 +138,11 @@ function timeOp(fn: () => tf.Tensor | tf.Tensor[], reps: number): number {
 }
 
 async function main(): Promise<void> {
+  if (arg('backend', 'wasm') === 'webgpu') {
+    const { webgpuMain } = await import('./kernelsWebgpu');
+    await webgpuMain(args);
+    return;
+  }
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   await tf.setBackend('wasm');
   await tf.ready();
@@ -241,59 +252,6 @@ function conv2dFilterGradMatMul(
     const dW = tf.matMul(p, tf.reshape(dy, [n * ho * wo, o]) as tf.Tensor2D);
     return tf.reshape(dW, [kH, kW, c, o]) as tf.Tensor4D;
   });
-}
-
-interface Layer {
-  name: string;
-  kind: 'conv' | 'convT';
-  hw: number;
-  cin: number;
-  cout: number;
-  stride: number;
-}
-
-/** Conv layers of the config's U-Net G and 3-layer PatchGAN D (input side, channels, stride). */
-function layerList(cfg: RunConfig): Layer[] {
-  const d = Math.log2(Number(cfg.netG.split('_')[1]));
-  const g = cfg.ngf;
-  const out: Layer[] = [];
-  const downIn = (i: number): number => (i === 0 ? cfg.input_nc : Math.min(8, 2 ** (i - 1)) * g);
-  const downOut = (i: number): number => Math.min(8, 2 ** i) * g;
-  for (let i = 0; i < d; i++) {
-    out.push({
-      name: `G down${i}`,
-      kind: 'conv',
-      hw: cfg.size >> i,
-      cin: downIn(i),
-      cout: downOut(i),
-      stride: 2,
-    });
-  }
-  for (let i = d - 1; i >= 0; i--) {
-    out.push({
-      name: `G up${i}`,
-      kind: 'convT',
-      hw: cfg.size >> (i + 1),
-      cin: i === d - 1 ? downOut(i) : 2 * downOut(i),
-      cout: i === 0 ? cfg.output_nc : downIn(i),
-      stride: 2,
-    });
-  }
-  const f = cfg.ndf;
-  const dIn = [cfg.input_nc + cfg.output_nc, f, 2 * f, 4 * f, 8 * f];
-  const dOut = [f, 2 * f, 4 * f, 8 * f, 1];
-  const dHw = [cfg.size, cfg.size / 2, cfg.size / 4, cfg.size / 8, cfg.size / 8 - 1];
-  for (let k = 0; k < 5; k++) {
-    out.push({
-      name: `D layer${k}`,
-      kind: 'conv',
-      hw: dHw[k],
-      cin: dIn[k],
-      cout: dOut[k],
-      stride: k < 3 ? 2 : 1,
-    });
-  }
-  return out;
 }
 
 const fmt = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '-');
