@@ -41,9 +41,9 @@ describe('the report prose table', () => {
   });
 
   it('fills placeholders per language', () => {
-    expect(reportText('compare.heading', 'zh', { n: 3 })).toBe('训练对比（3 个训练）');
+    expect(reportText('review.compare.heading', 'zh', { n: 3 })).toBe('训练对比（3 个训练）');
     expect(
-      reportTextBoth('finding.data.concentratedTitle', (lang) => ({
+      reportTextBoth('review.finding.data.concentratedTitle', (lang) => ({
         flag: lang === 'en' ? 'Too dark' : '过暗',
       })),
     ).toEqual({

@@ -38,22 +38,22 @@ export function heldText(s: NonNullable<ReviewRunComparison['study']>, lang: Com
   const uniq = (xs: number[]): string => [...new Set(xs)].join(', ');
   const code =
     s.held === 'steps'
-      ? 'compare.held.steps'
+      ? 'review.compare.held.steps'
       : s.held === 'epochs'
-        ? 'compare.held.epochs'
-        : 'compare.held.neither';
+        ? 'review.compare.held.epochs'
+        : 'review.compare.held.neither';
   return reportText(code, lang, { steps: uniq(s.steps), epochs: uniq(s.epochs) });
 }
 
 const STUDY_COLUMNS = [
-  'compare.study.col.cases',
-  'compare.study.col.valL1',
-  'compare.study.col.psnr',
-  'compare.study.col.sharpness',
-  'compare.study.col.lmSharpness',
-  'compare.study.col.traceMre',
-  'compare.study.col.trainL1',
-  'compare.study.col.gap',
+  'review.compare.study.col.cases',
+  'review.compare.study.col.valL1',
+  'review.compare.study.col.psnr',
+  'review.compare.study.col.sharpness',
+  'review.compare.study.col.lmSharpness',
+  'review.compare.study.col.traceMre',
+  'review.compare.study.col.trainL1',
+  'review.compare.study.col.gap',
 ] as const;
 
 /** The study's points as a Markdown table (units in the headers). */
@@ -79,9 +79,9 @@ export function studyPointsMarkdown(points: readonly StudyPoint[], lang: Compare
 /** The section's Markdown lines (a `##` heading, the table, and the study when there is one). */
 export function runComparisonMarkdown(rc: ReviewRunComparison, lang: CompareLang): string[] {
   const lines: string[] = [];
-  lines.push(`## ${reportText('compare.heading', lang, { n: rc.runs.length })}`);
+  lines.push(`## ${reportText('review.compare.heading', lang, { n: rc.runs.length })}`);
   lines.push('');
-  lines.push(reportText('compare.intro', lang));
+  lines.push(reportText('review.compare.intro', lang));
   lines.push('');
   lines.push(comparisonMarkdown(rc.tables[lang], lang));
   lines.push('');
@@ -89,7 +89,7 @@ export function runComparisonMarkdown(rc: ReviewRunComparison, lang: CompareLang
   lines.push('');
   const s = rc.study;
   if (s) {
-    lines.push(`### ${reportText('compare.study.heading', lang)}`);
+    lines.push(`### ${reportText('review.compare.study.heading', lang)}`);
     lines.push('');
     lines.push(`**${s.reading[lang]}**`);
     lines.push('');
@@ -101,7 +101,7 @@ export function runComparisonMarkdown(rc: ReviewRunComparison, lang: CompareLang
     lines.push(`- ${s.reading.ruleText[lang]}`);
     lines.push('');
     if (rc.studyFigure) {
-      lines.push(`![${reportText('compare.study.heading', lang)}](${rc.studyFigure})`);
+      lines.push(`![${reportText('review.compare.study.heading', lang)}](${rc.studyFigure})`);
       lines.push('');
     }
   }

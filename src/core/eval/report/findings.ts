@@ -18,11 +18,11 @@ import { reportText, reportTextBoth, type ReportLang } from './text';
 
 /** The gate's criteria by id → their name in the report. */
 const GATE_NAMES: Record<string, ReportTextCode> = {
-  mean_l1: 'gate.name.mean_l1',
-  mean_psnr: 'gate.name.mean_psnr',
-  failure_rate: 'gate.name.failure_rate',
-  sharpness_ratio: 'gate.name.sharpness_ratio',
-  trace_mre: 'gate.name.trace_mre',
+  mean_l1: 'review.gate.name.mean_l1',
+  mean_psnr: 'review.gate.name.mean_psnr',
+  failure_rate: 'review.gate.name.failure_rate',
+  sharpness_ratio: 'review.gate.name.sharpness_ratio',
+  trace_mre: 'review.gate.name.trace_mre',
 };
 
 /** A gate criterion's name in `lang` (the id itself for a criterion the report does not know). */
@@ -54,32 +54,32 @@ export function reviewFindings(input: ReviewInput): Finding[] {
     out.push({
       id: 'gate',
       severity: 'alert',
-      title: reportTextBoth('finding.gate.failTitle', { gate: gate.name }),
-      evidence: reportTextBoth('finding.gate.failEvidence', (lang) => ({
+      title: reportTextBoth('review.finding.gate.failTitle', { gate: gate.name }),
+      evidence: reportTextBoth('review.finding.gate.failEvidence', (lang) => ({
         criteria: failed
           .map((c) =>
-            reportText('finding.gate.failCriterion', lang, {
+            reportText('review.finding.gate.failCriterion', lang, {
               name: gateName(c.id, lang),
               value: gateValue(c.id, c.value),
               op: c.op,
               threshold: gateValue(c.id, c.threshold),
             }),
           )
-          .join(reportText('list.semicolon', lang)),
+          .join(reportText('review.list.semicolon', lang)),
       })),
-      next: reportTextBoth('finding.gate.failNext'),
+      next: reportTextBoth('review.finding.gate.failNext'),
     });
   } else if (gate.status === 'pass') {
     out.push({
       id: 'gate',
       severity: 'ok',
-      title: reportTextBoth('finding.gate.passTitle', { gate: gate.name }),
-      evidence: reportTextBoth('finding.gate.passEvidence', (lang) => ({
+      title: reportTextBoth('review.finding.gate.passTitle', { gate: gate.name }),
+      evidence: reportTextBoth('review.finding.gate.passEvidence', (lang) => ({
         criteria: gate.criteria
           .map((c) => `${gateName(c.id, lang)} ${gateValue(c.id, c.value)}`)
-          .join(reportText('list.semicolon', lang)),
+          .join(reportText('review.list.semicolon', lang)),
       })),
-      next: reportTextBoth('finding.gate.passNext'),
+      next: reportTextBoth('review.finding.gate.passNext'),
     });
   }
 
@@ -90,7 +90,7 @@ export function reviewFindings(input: ReviewInput): Finding[] {
       severity: 'alert',
       title: item.question,
       evidence: item.answer,
-      next: reportTextBoth('finding.check.next'),
+      next: reportTextBoth('review.finding.check.next'),
     });
   }
 
@@ -100,16 +100,16 @@ export function reviewFindings(input: ReviewInput): Finding[] {
     out.push({
       id: 'stuck',
       severity: 'alert',
-      title: reportTextBoth('finding.stuck.title'),
-      evidence: reportTextBoth('finding.stuck.evidence', (lang) => ({
+      title: reportTextBoth('review.finding.stuck.title'),
+      evidence: reportTextBoth('review.finding.stuck.evidence', (lang) => ({
         explanation: stuckExplanationText(ev.stuck.explanation, lang),
       })),
       next:
         open.length > 0
-          ? reportTextBoth('finding.stuck.nextChecklist', (lang) => ({
+          ? reportTextBoth('review.finding.stuck.nextChecklist', (lang) => ({
               questions: open.map((i) => i.question[lang]).join(' '),
             }))
-          : reportTextBoth('finding.stuck.nextOptimum'),
+          : reportTextBoth('review.finding.stuck.nextOptimum'),
     });
   }
 
@@ -118,8 +118,8 @@ export function reviewFindings(input: ReviewInput): Finding[] {
     out.push({
       id: 'oversmooth',
       severity: 'warn',
-      title: reportTextBoth('finding.oversmooth.title'),
-      evidence: reportTextBoth('finding.oversmooth.evidence', (lang) => ({
+      title: reportTextBoth('review.finding.oversmooth.title'),
+      evidence: reportTextBoth('review.finding.oversmooth.evidence', (lang) => ({
         predGrad: f(d.pred.gradMean_255),
         targetGrad: f(d.target.gradMean_255),
         ratio: f(d.sharpnessRatio, 3),
@@ -127,23 +127,25 @@ export function reviewFindings(input: ReviewInput): Finding[] {
         predMax: f(d.pred.intensityMax_255),
         targetMax: f(d.target.intensityMax_255),
         grad: reportText(
-          d.clinicPlan002.gradOk ? 'finding.oversmooth.gradMet' : 'finding.oversmooth.gradNotMet',
+          d.clinicPlan002.gradOk
+            ? 'review.finding.oversmooth.gradMet'
+            : 'review.finding.oversmooth.gradNotMet',
           lang,
         ),
         max: reportText(
-          d.clinicPlan002.maxOk ? 'finding.oversmooth.maxMet' : 'finding.oversmooth.maxNotMet',
+          d.clinicPlan002.maxOk ? 'review.finding.oversmooth.maxMet' : 'review.finding.oversmooth.maxNotMet',
           lang,
         ),
       })),
       next:
         cfg.lambda_grad === 0
-          ? reportTextBoth('finding.oversmooth.nextAddGrad', { lambdaL1: f(cfg.lambda_L1) })
-          : reportTextBoth('finding.oversmooth.nextRaiseGrad', (lang) => ({
+          ? reportTextBoth('review.finding.oversmooth.nextAddGrad', { lambdaL1: f(cfg.lambda_L1) })
+          : reportTextBoth('review.finding.oversmooth.nextRaiseGrad', (lang) => ({
               lambdaGrad: f(cfg.lambda_grad),
               lap:
                 cfg.lambda_lap === 0
-                  ? reportText('finding.oversmooth.addLap', lang)
-                  : reportText('finding.oversmooth.raiseLap', lang, { lambdaLap: f(cfg.lambda_lap) }),
+                  ? reportText('review.finding.oversmooth.addLap', lang)
+                  : reportText('review.finding.oversmooth.raiseLap', lang, { lambdaLap: f(cfg.lambda_lap) }),
             })),
     });
   }
@@ -156,9 +158,9 @@ export function reviewFindings(input: ReviewInput): Finding[] {
     out.push({
       id: 'weak_term',
       severity: 'warn',
-      title: reportTextBoth('finding.weakTerm.title'),
+      title: reportTextBoth('review.finding.weakTerm.title'),
       evidence: weights.answer,
-      next: reportTextBoth('finding.weakTerm.next'),
+      next: reportTextBoth('review.finding.weakTerm.next'),
     });
   }
 
@@ -169,14 +171,14 @@ export function reviewFindings(input: ReviewInput): Finding[] {
     out.push({
       id: 'gap',
       severity: 'warn',
-      title: reportTextBoth('finding.gap.title', { ratio: f(gap.ratio, 3) }),
-      evidence: reportTextBoth('finding.gap.evidence', (lang) => ({
+      title: reportTextBoth('review.finding.gap.title', { ratio: f(gap.ratio, 3) }),
+      evidence: reportTextBoth('review.finding.gap.evidence', (lang) => ({
         train: f(gap.train_l1_01),
         nTrain: gap.n_train,
         val: f(gap.val_l1_01),
-        all: n !== null ? reportText('finding.gap.allCases', lang, { n }) : '',
+        all: n !== null ? reportText('review.finding.gap.allCases', lang, { n }) : '',
       })),
-      next: reportTextBoth('finding.gap.next'),
+      next: reportTextBoth('review.finding.gap.next'),
     });
   } else if (
     gap &&
@@ -187,13 +189,13 @@ export function reviewFindings(input: ReviewInput): Finding[] {
     out.push({
       id: 'underfit',
       severity: 'info',
-      title: reportTextBoth('finding.underfit.title'),
-      evidence: reportTextBoth('finding.underfit.evidence', {
+      title: reportTextBoth('review.finding.underfit.title'),
+      evidence: reportTextBoth('review.finding.underfit.evidence', {
         train: f(gap.train_l1_01),
         val: f(gap.val_l1_01),
         ratio: f(gap.ratio, 3),
       }),
-      next: reportTextBoth('finding.underfit.next'),
+      next: reportTextBoth('review.finding.underfit.next'),
     });
   }
 
@@ -206,8 +208,10 @@ export function reviewFindings(input: ReviewInput): Finding[] {
     out.push({
       id: 'data',
       severity: 'warn',
-      title: reportTextBoth('finding.data.concentratedTitle', (lang) => ({ flag: flagName(c.flag, lang) })),
-      evidence: reportTextBoth('finding.data.concentratedEvidence', (lang) => ({
+      title: reportTextBoth('review.finding.data.concentratedTitle', (lang) => ({
+        flag: flagName(c.flag, lang),
+      })),
+      evidence: reportTextBoth('review.finding.data.concentratedEvidence', (lang) => ({
         flag: flagName(c.flag, lang),
         withFlag: c.failedWithFlag,
         failed: fs.failed,
@@ -215,22 +219,24 @@ export function reviewFindings(input: ReviewInput): Finding[] {
         rateWith: pct(c.failRateWithFlag),
         rateWithout: pct(c.failRateWithout),
       })),
-      next: reportTextBoth('finding.data.concentratedNext', (lang) => ({ flag: flagName(c.flag, lang) })),
+      next: reportTextBoth('review.finding.data.concentratedNext', (lang) => ({
+        flag: flagName(c.flag, lang),
+      })),
     });
   } else if (fs.hasAudit && fs.failed > 0) {
     const top = fs.crossTable.find((r) => r.flag !== NO_FLAG);
     out.push({
       id: 'data',
       severity: 'info',
-      title: reportTextBoth('finding.data.unexplainedTitle'),
+      title: reportTextBoth('review.finding.data.unexplainedTitle'),
       evidence: top
-        ? reportTextBoth('finding.data.topFlag', (lang) => ({
+        ? reportTextBoth('review.finding.data.topFlag', (lang) => ({
             flag: flagName(top.flag, lang),
             withFlag: top.failedWithFlag,
             failed: fs.failed,
           }))
-        : reportTextBoth('finding.data.noFlag', { failed: fs.failed }),
-      next: reportTextBoth('finding.data.unexplainedNext'),
+        : reportTextBoth('review.finding.data.noFlag', { failed: fs.failed }),
+      next: reportTextBoth('review.finding.data.unexplainedNext'),
     });
   }
 
@@ -239,18 +245,18 @@ export function reviewFindings(input: ReviewInput): Finding[] {
     out.push({
       id: 'preprocess',
       severity: 'info',
-      title: reportTextBoth('finding.stretch.title'),
-      evidence: reportTextBoth('finding.stretch.evidence', { size: cfg.size }),
-      next: reportTextBoth('finding.stretch.next'),
+      title: reportTextBoth('review.finding.stretch.title'),
+      evidence: reportTextBoth('review.finding.stretch.evidence', { size: cfg.size }),
+      next: reportTextBoth('review.finding.stretch.next'),
     });
   }
   if (cfg.size > 512 && input.gate.status === 'fail') {
     out.push({
       id: 'resolution',
       severity: 'info',
-      title: reportTextBoth('finding.resolution.title'),
-      evidence: reportTextBoth('finding.resolution.evidence', { size: cfg.size }),
-      next: reportTextBoth('finding.resolution.next'),
+      title: reportTextBoth('review.finding.resolution.title'),
+      evidence: reportTextBoth('review.finding.resolution.evidence', { size: cfg.size }),
+      next: reportTextBoth('review.finding.resolution.next'),
     });
   }
   const order: Record<FindingSeverity, number> = { alert: 0, warn: 1, info: 2, ok: 3 };

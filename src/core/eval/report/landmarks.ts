@@ -72,19 +72,19 @@ export function landmarksMarkdown(
   if (!hasLandmarksSection(sharpness, lm)) return [];
   const T = (code: Parameters<typeof reportText>[0], params?: Parameters<typeof reportText>[2]): string =>
     reportText(code, lang, params);
-  const out: string[] = [`## ${T('lm.heading')}`, ''];
+  const out: string[] = [`## ${T('review.lm.heading')}`, ''];
 
   if (gridFile && lm?.gridOverlay) {
-    out.push(T('lm.gridOverlay', { grid: gridFile }));
+    out.push(T('review.lm.gridOverlay', { grid: gridFile }));
     out.push('');
   }
 
   const errByLm = new Map((lm?.tracing?.summary.perLandmark ?? []).map((r) => [r.symbol, r]));
   if (sharpness) {
-    out.push(`### ${T('lm.sharp.heading')}`);
+    out.push(`### ${T('review.lm.sharp.heading')}`);
     out.push('');
     out.push(
-      T('lm.sharp.intro', {
+      T('review.lm.sharp.intro', {
         window: fmt(sharpness.windowMm),
         cases: sharpness.nCases,
         mean: fmt(sharpness.meanRatio),
@@ -95,7 +95,10 @@ export function landmarksMarkdown(
     if (wp) {
       const px = wp.min === wp.max ? `${wp.min}` : `${wp.min}–${wp.max}`;
       out.push(
-        T(wp.min < 5 ? 'lm.sharp.windowTiny' : 'lm.sharp.window', { window: fmt(sharpness.windowMm), px }),
+        T(wp.min < 5 ? 'review.lm.sharp.windowTiny' : 'review.lm.sharp.window', {
+          window: fmt(sharpness.windowMm),
+          px,
+        }),
       );
       out.push('');
     }
@@ -103,20 +106,20 @@ export function landmarksMarkdown(
     if (worst.length > 0) {
       const list = worst
         .map((r) => `${r.symbol} (${landmarkName(r.symbol, r.name, lang)}) ${fmt(r.meanRatio)}`)
-        .join(T('list.enum'));
-      out.push(`**${T('lm.sharp.mostBlurred')}:** ${list}`);
+        .join(T('review.list.enum'));
+      out.push(`**${T('review.lm.sharp.mostBlurred')}:** ${list}`);
       out.push('');
     }
     const withErr = errByLm.size > 0;
     const head = [
       '#',
-      T('lm.col.landmark'),
-      T('lm.col.name'),
-      T('lm.col.sharpness'),
-      T('lm.col.sd'),
-      T('lm.col.predGradient'),
-      T('lm.col.xrayGradient'),
-      T('lm.col.cases'),
+      T('review.lm.col.landmark'),
+      T('review.lm.col.name'),
+      T('review.lm.col.sharpness'),
+      T('review.lm.col.sd'),
+      T('review.lm.col.predGradient'),
+      T('review.lm.col.xrayGradient'),
+      T('review.lm.col.cases'),
     ];
     if (withErr) head.push('MRE (mm)', 'SDR 2 mm');
     out.push(
@@ -147,12 +150,12 @@ export function landmarksMarkdown(
   const tracing = lm?.tracing;
   if (tracing) {
     const s = tracing.summary;
-    out.push(`### ${T('lm.tracing.heading')}`);
+    out.push(`### ${T('review.lm.tracing.heading')}`);
     out.push('');
     out.push(
-      T('lm.tracing.summary', {
+      T('review.lm.tracing.summary', {
         cases: tracing.cases,
-        by: tracing.tracer ? T('lm.tracing.by', { tracer: tracing.tracer }) : '',
+        by: tracing.tracer ? T('review.lm.tracing.by', { tracer: tracing.tracer }) : '',
         spacing: fmt(tracing.mmPerPx),
         mre: fmt(s.mreMm),
         sd: fmt(s.sdMm),
@@ -169,13 +172,13 @@ export function landmarksMarkdown(
       out.push(
         ...table(
           [
-            T('lm.col.landmark'),
-            T('lm.col.name'),
+            T('review.lm.col.landmark'),
+            T('review.lm.col.name'),
             'n',
             'MRE (mm)',
             'SD (mm)',
             'SDR 2 mm',
-            T('lm.col.notIdentifiable'),
+            T('review.lm.col.notIdentifiable'),
           ],
           s.perLandmark.map((r) => [
             r.symbol,
@@ -196,23 +199,23 @@ export function landmarksMarkdown(
 
   const m = lm?.measurements;
   if (m && m.rows.length > 0) {
-    out.push(`### ${T('lm.meas.heading')} (${m.analysis})`);
+    out.push(`### ${T('review.lm.meas.heading')} (${m.analysis})`);
     out.push('');
-    out.push(T('lm.meas.intro', { cases: m.cases }));
+    out.push(T('review.lm.meas.intro', { cases: m.cases }));
     out.push('');
     out.push(
       ...table(
         [
-          T('lm.col.measurement'),
-          T('lm.col.tracing'),
-          T('lm.col.groundTruth'),
-          T('lm.col.difference'),
-          T('lm.col.missing'),
+          T('review.lm.col.measurement'),
+          T('review.lm.col.tracing'),
+          T('review.lm.col.groundTruth'),
+          T('review.lm.col.difference'),
+          T('review.lm.col.missing'),
         ],
         m.rows.map((r) => [
           r.name[lang],
-          r.a === null ? T('lm.unavailable') : `${fmt(r.a, 4)}${UNIT[r.unit] ?? ''}`,
-          r.b === null ? T('lm.unavailable') : `${fmt(r.b, 4)}${UNIT[r.unit] ?? ''}`,
+          r.a === null ? T('review.lm.unavailable') : `${fmt(r.a, 4)}${UNIT[r.unit] ?? ''}`,
+          r.b === null ? T('review.lm.unavailable') : `${fmt(r.b, 4)}${UNIT[r.unit] ?? ''}`,
           r.diff === null ? '–' : `${fmt(r.diff, 3)}${UNIT[r.unit] ?? ''}`,
           r.missing.join(', ') || '–',
         ]),
@@ -241,7 +244,7 @@ export function landmarkSharpnessFindings(
     low
       .slice(0, 5)
       .map((r) => `${r.symbol} (${landmarkName(r.symbol, r.name, lang)}) ${fmt(r.meanRatio)}`)
-      .join(reportText('list.enum', lang));
+      .join(reportText('review.list.enum', lang));
   const tiny = !!s.windowPx && s.windowPx.min < 5;
   const px = s.windowPx
     ? ` = ${s.windowPx.min}${s.windowPx.max !== s.windowPx.min ? `–${s.windowPx.max}` : ''} px`
@@ -250,18 +253,18 @@ export function landmarkSharpnessFindings(
     {
       id: 'landmark_blur',
       severity: tiny ? 'info' : 'warn',
-      title: reportTextBoth('lm.blur.title', { n: low.length, total: s.perLandmark.length }),
-      evidence: reportTextBoth('lm.blur.evidence', (lang) => ({
+      title: reportTextBoth('review.lm.blur.title', { n: low.length, total: s.perLandmark.length }),
+      evidence: reportTextBoth('review.lm.blur.evidence', (lang) => ({
         window: fmt(s.windowMm),
         px,
         cases: s.nCases,
         threshold,
         list: list(lang),
-        more: low.length > 5 ? reportText('lm.blur.more', lang) : '',
+        more: low.length > 5 ? reportText('review.lm.blur.more', lang) : '',
         mean: fmt(s.meanRatio),
-        tiny: tiny ? reportText('lm.blur.tiny', lang) : '',
+        tiny: tiny ? reportText('review.lm.blur.tiny', lang) : '',
       })),
-      next: reportTextBoth('lm.blur.next'),
+      next: reportTextBoth('review.lm.blur.next'),
     },
   ];
 }

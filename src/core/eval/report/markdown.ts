@@ -27,31 +27,31 @@ import { preprocessingOverride, preprocessingOverrideText } from './preprocessin
 import { inLang, reportText, type ReportLang } from './text';
 
 const SEVERITY: Record<FindingSeverity, ReportTextCode> = {
-  alert: 'md.severity.alert',
-  warn: 'md.severity.warn',
-  info: 'md.severity.info',
-  ok: 'md.severity.ok',
+  alert: 'review.md.severity.alert',
+  warn: 'review.md.severity.warn',
+  info: 'review.md.severity.info',
+  ok: 'review.md.severity.ok',
 };
 
 const REASONS: Record<string, ReportTextCode> = {
-  l1: 'md.reason.l1',
-  psnr: 'md.reason.psnr',
-  sharpness: 'md.reason.sharpness',
+  l1: 'review.md.reason.l1',
+  psnr: 'review.md.reason.psnr',
+  sharpness: 'review.md.reason.sharpness',
 };
 
 function header(T: Text, input: ReviewInput): string[] {
   const ev = input.evaluation;
   return [
-    `# ${T('md.title')}: ${input.run.name}`,
+    `# ${T('review.md.title')}: ${input.run.name}`,
     '',
-    T('md.intro', {
+    T('review.md.intro', {
       generatedAt: input.generatedAt,
-      checkpoint: input.checkpoint ?? T('md.currentWeights'),
+      checkpoint: input.checkpoint ?? T('review.md.currentWeights'),
       step: ev.step,
-      epoch: ev.epoch !== null ? T('md.intro.epoch', { epoch: ev.epoch }) : '',
+      epoch: ev.epoch !== null ? T('review.md.intro.epoch', { epoch: ev.epoch }) : '',
       runId: input.run.id,
       cases: ev.aggregate.n_cases,
-      mode: T(ev.evalMode ? 'md.intro.evalMode' : 'md.intro.testMode'),
+      mode: T(ev.evalMode ? 'review.md.intro.evalMode' : 'review.md.intro.testMode'),
     }),
     '',
   ];
@@ -59,12 +59,17 @@ function header(T: Text, input: ReviewInput): string[] {
 
 function gateSection(T: Text, lang: ReportLang, input: ReviewInput): string[] {
   return [
-    `## ${T('md.gate.heading')} (${input.gate.name})`,
+    `## ${T('review.md.gate.heading')} (${input.gate.name})`,
     '',
-    `**${T('md.gate.verdict')}: ${T(STATUS[input.gate.status])}** — ${T('md.gate.advisory')}`,
+    `**${T('review.md.gate.verdict')}: ${T(STATUS[input.gate.status])}** — ${T('review.md.gate.advisory')}`,
     '',
     ...table(
-      [T('md.col.criterion'), T('md.col.measured'), T('md.col.condition'), T('md.col.result')],
+      [
+        T('review.md.col.criterion'),
+        T('review.md.col.measured'),
+        T('review.md.col.condition'),
+        T('review.md.col.result'),
+      ],
       input.gate.criteria.map((c) => [
         gateName(c.id, lang),
         gateValue(c.id, c.value),
@@ -77,13 +82,13 @@ function gateSection(T: Text, lang: ReportLang, input: ReviewInput): string[] {
 }
 
 function findingsSection(T: Text, lang: ReportLang, findings: readonly Finding[]): string[] {
-  const lines = [`## ${T('md.findings.heading')}`, ''];
-  if (findings.length === 0) lines.push(T('md.findings.none'));
+  const lines = [`## ${T('review.md.findings.heading')}`, ''];
+  if (findings.length === 0) lines.push(T('review.md.findings.none'));
   findings.forEach((x, i) => {
     lines.push(
       `${i + 1}. **[${T(SEVERITY[x.severity])}] ${inLang(lang, x.title)}** — ${inLang(lang, x.evidence)}`,
     );
-    lines.push(`   - ${T('md.findings.next')}: ${inLang(lang, x.next)}`);
+    lines.push(`   - ${T('review.md.findings.next')}: ${inLang(lang, x.next)}`);
   });
   lines.push('');
   return lines;
@@ -91,15 +96,17 @@ function findingsSection(T: Text, lang: ReportLang, findings: readonly Finding[]
 
 function failuresSection(T: Text, lang: ReportLang, input: ReviewInput): string[] {
   const fs = input.failures;
-  const lines = [`## ${T('md.failures.heading')}: ${fs.label}`, ''];
+  const lines = [`## ${T('review.md.failures.heading')}: ${fs.label}`, ''];
   const rule = [
     fs.rule.maxL1_01 !== null ? `L1 > ${f(fs.rule.maxL1_01)}` : null,
     fs.rule.minPsnr_db !== null ? `PSNR < ${f(fs.rule.minPsnr_db)} dB` : null,
-    fs.rule.minSharpnessRatio !== null ? `${T('md.sharpnessRatio')} < ${f(fs.rule.minSharpnessRatio)}` : null,
+    fs.rule.minSharpnessRatio !== null
+      ? `${T('review.md.sharpnessRatio')} < ${f(fs.rule.minSharpnessRatio)}`
+      : null,
   ].filter((x): x is string => x !== null);
   lines.push(
-    T('md.failures.rule', {
-      rule: rule.join(T('list.comma')) || T('md.failures.noCriterion'),
+    T('review.md.failures.rule', {
+      rule: rule.join(T('review.list.comma')) || T('review.md.failures.noCriterion'),
       label: fs.label,
       rate: pct(fs.rate),
       l1: fs.byReason.l1,
@@ -107,10 +114,17 @@ function failuresSection(T: Text, lang: ReportLang, input: ReviewInput): string[
       sharpness: fs.byReason.sharpness,
     }),
   );
-  lines.push('', `### ${T('md.failures.worst')}`, '');
+  lines.push('', `### ${T('review.md.failures.worst')}`, '');
   lines.push(
     ...table(
-      [T('md.col.case'), 'L1 [0,1]', 'PSNR (dB)', 'SSIM', T('md.sharpnessRatio'), T('md.col.failsOn')],
+      [
+        T('review.md.col.case'),
+        'L1 [0,1]',
+        'PSNR (dB)',
+        'SSIM',
+        T('review.md.sharpnessRatio'),
+        T('review.md.col.failsOn'),
+      ],
       fs.worst.map((c) => [
         c.id,
         f(c.l1_01),
@@ -121,20 +135,20 @@ function failuresSection(T: Text, lang: ReportLang, input: ReviewInput): string[
       ]),
     ),
   );
-  lines.push('', `### ${T('md.failures.byFlag')}`, '');
+  lines.push('', `### ${T('review.md.failures.byFlag')}`, '');
   if (fs.hasAudit && fs.crossTable.length > 0) {
     // audit flag codes in the user's words (`flagNames`), the code itself when not named
     const flagName = (code: string): string =>
-      code === NO_FLAG ? T('md.failures.noFlag') : (input.flagNames?.[code]?.[lang] ?? code);
+      code === NO_FLAG ? T('review.md.failures.noFlag') : (input.flagNames?.[code]?.[lang] ?? code);
     lines.push(
       ...table(
         [
-          T('md.col.flag'),
-          T('md.col.withFlag'),
-          T('md.col.failedWithFlag'),
-          T('md.col.shareOfFailures'),
-          T('md.col.rateWith'),
-          T('md.col.rateWithout'),
+          T('review.md.col.flag'),
+          T('review.md.col.withFlag'),
+          T('review.md.col.failedWithFlag'),
+          T('review.md.col.shareOfFailures'),
+          T('review.md.col.rateWith'),
+          T('review.md.col.rateWithout'),
         ],
         fs.crossTable.map((r) => [
           flagName(r.flag),
@@ -146,7 +160,7 @@ function failuresSection(T: Text, lang: ReportLang, input: ReviewInput): string[
         ]),
       ),
     );
-  } else lines.push(T('md.failures.noAudit'));
+  } else lines.push(T('review.md.failures.noAudit'));
   lines.push('');
   return lines;
 }
@@ -154,22 +168,22 @@ function failuresSection(T: Text, lang: ReportLang, input: ReviewInput): string[
 function dataSection(T: Text, lang: ReportLang, input: ReviewInput): string[] {
   const run = input.run;
   const cfg = run.config;
-  const lines = [`## ${T('md.data.heading')}`, ''];
+  const lines = [`## ${T('review.md.data.heading')}`, ''];
   lines.push(
     ...table(
-      [T('md.col.item'), T('md.col.value')],
+      [T('review.md.col.item'), T('review.md.col.value')],
       [
-        [T('md.data.dataset'), `${run.datasetName ?? ''} (${run.datasetId})`],
-        [T('md.data.trainCases'), run.trainCount === null ? '–' : String(run.trainCount)],
-        [T('md.data.valCases'), run.valCount === null ? '–' : String(run.valCount)],
-        [T('md.data.evalList'), `${input.evalCaseIds.length}: ${input.evalCaseIds.join(', ')}`],
-        [T('md.data.preprocessing'), JSON.stringify(run.preprocessing)],
+        [T('review.md.data.dataset'), `${run.datasetName ?? ''} (${run.datasetId})`],
+        [T('review.md.data.trainCases'), run.trainCount === null ? '–' : String(run.trainCount)],
+        [T('review.md.data.valCases'), run.valCount === null ? '–' : String(run.valCount)],
+        [T('review.md.data.evalList'), `${input.evalCaseIds.length}: ${input.evalCaseIds.join(', ')}`],
+        [T('review.md.data.preprocessing'), JSON.stringify(run.preprocessing)],
         ['size / preprocess / direction', `${cfg.size} px / ${cfg.preprocess} / ${cfg.direction}`],
         [
-          T('md.data.datasetPreprocessing'),
+          T('review.md.data.datasetPreprocessing'),
           run.datasetPreprocessing
             ? `${run.datasetPreprocessing.mode} ${run.datasetPreprocessing.size} px`
-            : T('md.data.noDatasetPreprocessing'),
+            : T('review.md.data.noDatasetPreprocessing'),
         ],
       ],
     ),
@@ -182,7 +196,7 @@ function dataSection(T: Text, lang: ReportLang, input: ReviewInput): string[] {
 
 function configSection(T: Text, input: ReviewInput): string[] {
   return [
-    `## ${T('md.config.heading')}`,
+    `## ${T('review.md.config.heading')}`,
     '',
     ...table(
       ['option', 'value'],
@@ -195,17 +209,17 @@ function configSection(T: Text, input: ReviewInput): string[] {
 function environmentSection(T: Text, input: ReviewInput): string[] {
   const run = input.run;
   return [
-    `## ${T('md.env.heading')}`,
+    `## ${T('review.md.env.heading')}`,
     '',
     ...table(
-      [T('md.col.item'), T('md.col.value')],
+      [T('review.md.col.item'), T('review.md.col.value')],
       [
-        [T('md.env.backend'), run.backend],
-        [T('md.env.adapter'), run.adapter ?? '–'],
-        [T('md.env.status'), run.status],
-        [T('md.env.steps'), `${run.step} / ${run.epoch}`],
-        [T('md.env.trainingTime'), `${f(run.durationMs / 60000, 3)} min`],
-        [T('md.env.evaluationTime'), `${f(input.evaluation.durationMs / 1000, 3)} s`],
+        [T('review.md.env.backend'), run.backend],
+        [T('review.md.env.adapter'), run.adapter ?? '–'],
+        [T('review.md.env.status'), run.status],
+        [T('review.md.env.steps'), `${run.step} / ${run.epoch}`],
+        [T('review.md.env.trainingTime'), `${f(run.durationMs / 60000, 3)} min`],
+        [T('review.md.env.evaluationTime'), `${f(input.evaluation.durationMs / 1000, 3)} s`],
       ],
     ),
     '',
@@ -213,9 +227,9 @@ function environmentSection(T: Text, input: ReviewInput): string[] {
 }
 
 function filesLine(T: Text, input: ReviewInput): string {
-  const sep = T('list.enum');
+  const sep = T('review.list.enum');
   const figures = [input.figures.grid, input.figures.curves].filter((x): x is string => !!x);
-  return T('md.files', {
+  return T('review.md.files', {
     markdown: REPORT_FILES.markdown,
     json: REPORT_FILES.json,
     rest: [REPORT_FILES.metrics, REPORT_FILES.failures, ...figures].join(sep),

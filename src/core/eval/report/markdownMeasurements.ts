@@ -14,12 +14,12 @@ import type { ReviewInput } from './input';
 import { inLang, type ReportLang } from './text';
 
 export const STATUS: Record<string, ReportTextCode> = {
-  pass: 'md.status.pass',
-  fail: 'md.status.fail',
-  unknown: 'md.status.unknown',
-  incomplete: 'md.status.incomplete',
-  ok: 'md.status.ok',
-  warn: 'md.status.warn',
+  pass: 'review.md.status.pass',
+  fail: 'review.md.status.fail',
+  unknown: 'review.md.status.unknown',
+  incomplete: 'review.md.status.incomplete',
+  ok: 'review.md.status.ok',
+  warn: 'review.md.status.warn',
 };
 
 /** The text of `code` in `lang`; a section's shorthand. */
@@ -31,7 +31,7 @@ function status(T: Text, s: string): string {
 
 function checklistRows(T: Text, lang: ReportLang, items: readonly ChecklistItem[]): string[] {
   return table(
-    [T('md.col.check'), T('md.col.result'), T('md.col.answer')],
+    [T('review.md.col.check'), T('review.md.col.result'), T('review.md.col.answer')],
     items.map((i) => [inLang(lang, i.question), status(T, i.status), inLang(lang, i.answer)]),
   );
 }
@@ -39,27 +39,32 @@ function checklistRows(T: Text, lang: ReportLang, items: readonly ChecklistItem[
 export function metricsSection(T: Text, input: ReviewInput): string[] {
   const ev = input.evaluation;
   const a = ev.aggregate;
-  const lines = [`## ${T('md.metrics.heading')} (${a.n_cases} ${T('md.cases')})`, ''];
-  if ((ev.metricsRegion ?? 'whole') === 'whole') lines.push(T('md.metrics.whole'));
+  const lines = [`## ${T('review.md.metrics.heading')} (${a.n_cases} ${T('review.md.cases')})`, ''];
+  if ((ev.metricsRegion ?? 'whole') === 'whole') lines.push(T('review.md.metrics.whole'));
   else if ((a.mean_content_fraction ?? 1) < 1)
     lines.push(
-      T('md.metrics.content', {
+      T('review.md.metrics.content', {
         percent: (100 * (a.mean_content_fraction ?? 1)).toFixed(0),
         l1Whole: f(a.mean_l1_whole ?? NaN),
         psnrWhole: f(a.mean_psnr_whole ?? NaN),
       }),
     );
-  else lines.push(T('md.metrics.contentWhole'));
+  else lines.push(T('review.md.metrics.contentWhole'));
   lines.push('');
   lines.push(
     ...table(
-      [T('md.col.metric'), T('md.col.mean'), T('md.col.median'), T('md.col.unit')],
       [
-        ['L1 (mean_l1)', f(a.mean_l1), f(a.median_l1), T('md.metrics.l1Unit')],
-        ['L1 [-1,1]', f(a.mean_l1_pm1), f(a.median_l1_pm1), T('md.metrics.l1pm1Unit')],
-        ['PSNR (mean_psnr)', f(a.mean_psnr), f(a.median_psnr), T('md.metrics.psnrUnit')],
-        ['SSIM (mean_ssim)', f(a.mean_ssim), f(a.median_ssim), T('md.metrics.ssimUnit')],
-        [T('md.sharpnessRatio'), f(a.mean_sharpness_ratio), '–', T('md.metrics.sharpnessUnit')],
+        T('review.md.col.metric'),
+        T('review.md.col.mean'),
+        T('review.md.col.median'),
+        T('review.md.col.unit'),
+      ],
+      [
+        ['L1 (mean_l1)', f(a.mean_l1), f(a.median_l1), T('review.md.metrics.l1Unit')],
+        ['L1 [-1,1]', f(a.mean_l1_pm1), f(a.median_l1_pm1), T('review.md.metrics.l1pm1Unit')],
+        ['PSNR (mean_psnr)', f(a.mean_psnr), f(a.median_psnr), T('review.md.metrics.psnrUnit')],
+        ['SSIM (mean_ssim)', f(a.mean_ssim), f(a.median_ssim), T('review.md.metrics.ssimUnit')],
+        [T('review.md.sharpnessRatio'), f(a.mean_sharpness_ratio), '–', T('review.md.metrics.sharpnessUnit')],
       ],
     ),
   );
@@ -67,7 +72,7 @@ export function metricsSection(T: Text, input: ReviewInput): string[] {
     const c = input.comparison;
     lines.push('');
     lines.push(
-      T('md.metrics.comparison', {
+      T('review.md.metrics.comparison', {
         label: c.label,
         step: c.step,
         l1: f(c.mean_l1),
@@ -85,11 +90,19 @@ export function figuresSection(T: Text, input: ReviewInput): string[] {
   const lines: string[] = [];
   if (input.figures.grid) {
     const n = input.evalCaseIds.length;
-    lines.push(`## ${T('md.grid.heading')} (${n} ${T('md.cases')})`, '', T('md.grid.caption'), '');
+    lines.push(
+      `## ${T('review.md.grid.heading')} (${n} ${T('review.md.cases')})`,
+      '',
+      T('review.md.grid.caption'),
+      '',
+    );
     lines.push(`![viz_grid_${n}](${input.figures.grid})`, '');
   }
   if (input.figures.curves) {
-    lines.push(`## ${T('md.curves.heading')} (${input.rounds.length} ${T('md.curves.rounds')})`, '');
+    lines.push(
+      `## ${T('review.md.curves.heading')} (${input.rounds.length} ${T('review.md.curves.rounds')})`,
+      '',
+    );
     lines.push(`![curves](${input.figures.curves})`, '');
   }
   return lines;
@@ -98,37 +111,47 @@ export function figuresSection(T: Text, input: ReviewInput): string[] {
 export function diagnosticsSection(T: Text, input: ReviewInput): string[] {
   const ev = input.evaluation;
   const d = ev.diagnosis;
-  const lines = [`## ${T('md.diag.heading')}`, ''];
+  const lines = [`## ${T('review.md.diag.heading')}`, ''];
   if (!d) {
-    lines.push(T('md.diag.none'), '');
+    lines.push(T('review.md.diag.none'), '');
     return lines;
   }
-  lines.push(T('md.diag.intro', { cases: ev.diagnosisCaseIds.length }), '');
+  lines.push(T('review.md.diag.intro', { cases: ev.diagnosisCaseIds.length }), '');
   const p = d.pred;
   const t = d.target;
   lines.push(
     ...table(
-      [T('md.col.quantity'), T('md.col.prediction'), T('md.col.target'), T('md.col.ratio')],
       [
-        [T('md.diag.meanGradient'), f(p.gradMean_255), f(t.gradMean_255), f(d.sharpnessRatio, 3)],
-        [T('md.diag.maxGradient'), f(p.gradMax_255), f(t.gradMax_255), '–'],
+        T('review.md.col.quantity'),
+        T('review.md.col.prediction'),
+        T('review.md.col.target'),
+        T('review.md.col.ratio'),
+      ],
+      [
+        [T('review.md.diag.meanGradient'), f(p.gradMean_255), f(t.gradMean_255), f(d.sharpnessRatio, 3)],
+        [T('review.md.diag.maxGradient'), f(p.gradMax_255), f(t.gradMax_255), '–'],
         [
-          T('md.diag.gradientPercentiles'),
+          T('review.md.diag.gradientPercentiles'),
           `${f(p.gradP1_255)} / ${f(p.gradP99_255)} / ${f(p.gradP999_255)}`,
           `${f(t.gradP1_255)} / ${f(t.gradP99_255)} / ${f(t.gradP999_255)}`,
           f(d.edgeRatio, 3),
         ],
-        [T('md.diag.maxIntensity'), f(p.intensityMax_255), f(t.intensityMax_255), f(d.maxRatio, 3)],
-        [T('md.diag.intensityP999'), f(p.intensityP999_255), f(t.intensityP999_255), f(d.p999Ratio, 3)],
-        [T('md.diag.meanIntensity'), f(p.intensityMean_255), f(t.intensityMean_255), '–'],
+        [T('review.md.diag.maxIntensity'), f(p.intensityMax_255), f(t.intensityMax_255), f(d.maxRatio, 3)],
+        [
+          T('review.md.diag.intensityP999'),
+          f(p.intensityP999_255),
+          f(t.intensityP999_255),
+          f(d.p999Ratio, 3),
+        ],
+        [T('review.md.diag.meanIntensity'), f(p.intensityMean_255), f(t.intensityMean_255), '–'],
       ],
     ),
   );
   lines.push('');
   lines.push(
-    T('md.diag.plan002', {
-      grad: T(d.clinicPlan002.gradOk ? 'md.diag.met' : 'md.diag.notMet'),
-      max: T(d.clinicPlan002.maxOk ? 'md.diag.met' : 'md.diag.notMet'),
+    T('review.md.diag.plan002', {
+      grad: T(d.clinicPlan002.gradOk ? 'review.md.diag.met' : 'review.md.diag.notMet'),
+      max: T(d.clinicPlan002.maxOk ? 'review.md.diag.met' : 'review.md.diag.notMet'),
       sensitivity: f(ev.sensitivity_255),
     }),
   );
@@ -139,9 +162,9 @@ export function diagnosticsSection(T: Text, input: ReviewInput): string[] {
 export function stuckSection(T: Text, lang: ReportLang, input: ReviewInput): string[] {
   const ev = input.evaluation;
   return [
-    `## ${T('md.stuck.heading')}`,
+    `## ${T('review.md.stuck.heading')}`,
     '',
-    `**${T(ev.stuck.stuck ? 'md.stuck.stuck' : 'md.stuck.notStuck')}** (${ev.stuck.kind}): ${stuckExplanationText(ev.stuck.explanation, lang)}${T('sentence.end')}`,
+    `**${T(ev.stuck.stuck ? 'review.md.stuck.stuck' : 'review.md.stuck.notStuck')}** (${ev.stuck.kind}): ${stuckExplanationText(ev.stuck.explanation, lang)}${T('review.sentence.end')}`,
     '',
     ...checklistRows(T, lang, ev.checklist),
     '',
@@ -151,13 +174,13 @@ export function stuckSection(T: Text, lang: ReportLang, input: ReviewInput): str
 export function balanceSection(T: Text, input: ReviewInput): string[] {
   const ev = input.evaluation;
   const cfg = input.run.config;
-  const lines = [`## ${T('md.balance.heading')}`, ''];
+  const lines = [`## ${T('review.md.balance.heading')}`, ''];
   if (!ev.balance || ev.balance.length === 0) {
-    lines.push(T('md.balance.none'), '');
+    lines.push(T('review.md.balance.none'), '');
     return lines;
   }
   const l1 = ev.balance.find((b) => b.term === 'G_L1');
-  lines.push(T('md.balance.intro', { cases: ev.balanceCaseIds.length }), '');
+  lines.push(T('review.md.balance.intro', { cases: ev.balanceCaseIds.length }), '');
   const weightOf = (t: string): string =>
     t === 'G_GAN'
       ? '1'
@@ -173,12 +196,12 @@ export function balanceSection(T: Text, input: ReviewInput): string[] {
   lines.push(
     ...table(
       [
-        T('md.col.term'),
-        T('md.col.weight'),
-        T('md.col.value'),
-        T('md.col.share'),
+        T('review.md.col.term'),
+        T('review.md.col.weight'),
+        T('review.md.col.value'),
+        T('review.md.col.share'),
         '‖∂/∂fake‖',
-        T('md.col.vsL1'),
+        T('review.md.col.vsL1'),
       ],
       ev.balance.map((b) => [
         b.term,
@@ -196,17 +219,17 @@ export function balanceSection(T: Text, input: ReviewInput): string[] {
 
 export function gapSection(T: Text, input: ReviewInput): string[] {
   const g = input.evaluation.gap;
-  const lines = [`## ${T('md.gap.heading')}`, ''];
-  if (!g) lines.push(T('md.gap.none'));
+  const lines = [`## ${T('review.md.gap.heading')}`, ''];
+  if (!g) lines.push(T('review.md.gap.none'));
   else
     lines.push(
-      T('md.gap.text', {
+      T('review.md.gap.text', {
         nTrain: g.n_train,
         train: f(g.train_l1_01),
         val: f(g.val_l1_01),
         ratio: f(g.ratio, 3),
         alert: GAP_ALERT_RATIO,
-        clinic: g.lossL1_01 !== null ? T('md.gap.clinic', { loss: f(g.lossL1_01) }) : '',
+        clinic: g.lossL1_01 !== null ? T('review.md.gap.clinic', { loss: f(g.lossL1_01) }) : '',
       }),
     );
   lines.push('');

@@ -27,7 +27,11 @@ export function preprocessingOverride(
 export function preprocessingOverrideText(o: PreprocessingOverride | null, lang: ReportLang): string {
   if (!o) return '';
   const parts: string[] = [];
-  if (o.size) parts.push(reportText('override.size', lang, { run: o.size.run, dataset: o.size.dataset }));
-  if (o.mode) parts.push(reportText('override.mode', lang, { run: o.mode.run, dataset: o.mode.dataset }));
-  return reportText('override.sentence', lang, { parts: parts.join(reportText('list.comma', lang)) });
+  if (o.size)
+    parts.push(reportText('review.override.size', lang, { run: o.size.run, dataset: o.size.dataset }));
+  if (o.mode)
+    parts.push(reportText('review.override.mode', lang, { run: o.mode.run, dataset: o.mode.dataset }));
+  return reportText('review.override.sentence', lang, {
+    parts: parts.join(reportText('review.list.comma', lang)),
+  });
 }

@@ -43,10 +43,10 @@ export function traceabilityMarkdown(tr: ReviewTraceability, lang: Lang): string
   const out: string[] = [];
   const fl = tr.floor;
   const sy = tr.synthetic;
-  out.push(`### ${T('lm.trace.heading')}`);
+  out.push(`### ${T('review.lm.trace.heading')}`);
   out.push('');
   out.push(
-    T('lm.trace.intro', {
+    T('review.lm.trace.intro', {
       detector: tr.detector.name,
       cases: tr.cases,
       floorMre: fmt(fl.mreMm),
@@ -60,20 +60,20 @@ export function traceabilityMarkdown(tr: ReviewTraceability, lang: Lang): string
   if (over.length > 0) {
     const list = over
       .map((r) => `${r.symbol} (${landmarkName(r.symbol, '', lang)}) ${fmt(r.mreMm)} mm`)
-      .join(T('list.enum'));
-    out.push(`**${T('lm.trace.over')}:** ${list}`);
+      .join(T('review.list.enum'));
+    out.push(`**${T('review.lm.trace.over')}:** ${list}`);
     out.push('');
   }
   const floorBy = new Map(fl.perLandmark.map((r) => [r.symbol, r]));
   out.push(
     ...table(
       [
-        T('lm.col.landmark'),
-        T('lm.col.name'),
-        T('lm.col.floorMre'),
-        T('lm.col.floorSdr2'),
-        T('lm.col.syntheticMre'),
-        T('lm.col.syntheticSdr2'),
+        T('review.lm.col.landmark'),
+        T('review.lm.col.name'),
+        T('review.lm.col.floorMre'),
+        T('review.lm.col.floorSdr2'),
+        T('review.lm.col.syntheticMre'),
+        T('review.lm.col.syntheticSdr2'),
         'n',
       ],
       [
@@ -90,26 +90,35 @@ export function traceabilityMarkdown(tr: ReviewTraceability, lang: Lang): string
             String(r.n),
           ];
         }),
-        [T('lm.all'), '', fmt(fl.mreMm), pct(fl.sdr['2']), fmt(sy.mreMm), pct(sy.sdr['2']), String(sy.n)],
+        [
+          T('review.lm.all'),
+          '',
+          fmt(fl.mreMm),
+          pct(fl.sdr['2']),
+          fmt(sy.mreMm),
+          pct(sy.sdr['2']),
+          String(sy.n),
+        ],
       ],
     ),
   );
   out.push('');
   if (tr.measurements.length > 0) {
-    out.push(`#### ${T('lm.agreement.heading')}`);
+    out.push(`#### ${T('review.lm.agreement.heading')}`);
     out.push('');
     out.push(
       ...table(
         [
-          T('lm.col.measurement'),
-          T('lm.col.groundTruthMean'),
-          T('lm.col.syntheticMean'),
-          T('lm.col.meanAbsDiff'),
-          T('lm.col.agreementCases'),
+          T('review.lm.col.measurement'),
+          T('review.lm.col.groundTruthMean'),
+          T('review.lm.col.syntheticMean'),
+          T('review.lm.col.meanAbsDiff'),
+          T('review.lm.col.agreementCases'),
         ],
         tr.measurements.map((r) => {
           const u = UNIT[r.unit] ?? '';
-          const v = (x: number | null): string => (x === null ? T('lm.unavailable') : `${fmt(x, 4)}${u}`);
+          const v = (x: number | null): string =>
+            x === null ? T('review.lm.unavailable') : `${fmt(x, 4)}${u}`;
           return [
             r.name[lang],
             v(r.meanGt),
