@@ -3,15 +3,18 @@
  * eventEveryMs, history written when due and before a checkpoint, heartbeats, a rollback dropping
  * buffered points, a failed history write warned once) and the training data (demo dataset info,
  * the prepared-cases cache keyed by size + preprocessing + direction, the evaluation list reported
- * once known). No TF.js: fake-indexeddb and a tiny generated demo.
+ * once known), the session loop, predictImages, and the landmark detector as a session's work
+ * (detectorWork: epochs, stop mid-epoch, a failing step). fake-indexeddb, a tiny generated demo, tiny
+ * networks on the cpu backend.
  */
 import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGenerator } from '../../src/core/model';
 import { predictImages } from '../../src/core/train/predict';
+import { imageToTensor } from '../../src/core/train/data';
+import { inferenceMode } from '../../src/core/train/trainer';
 import { withDefaults } from '../../src/core/config';
-import type { RgbaImage } from '../../src/core/image';
 import { createRun, openStudioStorage, readHistory, getRun, type StudioStorage } from '../../src/store';
 import { demoValCount, type DemoGenerator, type SourceCase } from '../../src/engine/datasetIds';
 import type { EngineEvent } from '../../src/engine/protocol';
@@ -20,6 +23,22 @@ import { RunRecorder } from '../../src/engine/session/recorder';
 import { TrainingSession, type SessionWork } from '../../src/engine/session/session';
 import { TrainingData } from '../../src/engine/session/trainingData';
 import type { TrainMessage } from '../../src/engine/trainMessages';
+import { DEFAULT_AUGMENT } from '../../src/core/detector/augment';
+import {
+  DetectorTrainer,
+  makeSample,
+  type DetectorSample,
+  type DetectorTrainConfig,
+} from '../../src/core/detector/train';
+import type { RgbaImage } from '../../src/core/image';
+import { deriveSeed, Rng } from '../../src/core/rng';
+import { detectorWork, type DetectorRun } from '../../src/engine/detector/work';
+import {
+  getDetector,
+  newDetectorId,
+  putDetectorRecord,
+  type DetectorRecord,
+} from '../../src/store/detectors';
 
 let storage: StudioStorage;
 beforeEach(async () => {
@@ -387,5 +406,207 @@ describe('predictImages (core/train/predict.ts, the one inference path)', () => 
     const e2 = await predictImages(G, cfg, photos, { evalMode: true, seedTag: 'y' });
     expect(e1[0].data).toEqual(e2[0].data);
     G.dispose();
+  });
+
+  it('hands each prediction tensor to onPrediction before disposal, with the seeds the callers had', async () => {
+    await tf.setBackend('cpu');
+    // unet_64 has a dropout block (unet_32 has none): the seeds matter
+    const cfg = withDefaults({ netG: 'unet_64', ngf: 4, size: 64, no_dropout: false, seed: 5 });
+    const G = createGenerator(cfg, cfg.seed);
+    const photos = [img(64, 40), img(64, 90), img(64, 150)];
+    /** The forward the callers wrote out before: one photo, dropout seed `seed`. */
+    const direct = async (photo: RgbaImage, seed: number): Promise<Float32Array> => {
+      const x = imageToTensor(photo, cfg.input_nc);
+      const y = G.apply(x, inferenceMode(cfg, false, seed));
+      const v = (await y.data()) as Float32Array;
+      tf.dispose([x, y]);
+      return v;
+    };
+    const before = tf.memory().numTensors;
+    const seen: { index: number; values: Float32Array; photo0: number }[] = [];
+    const none = await predictImages(G, cfg, photos, {
+      evalMode: false,
+      seedTag: 'evaluate',
+      images: false,
+      onPrediction: async ({ index, photo, pred }) => {
+        seen.push({ index, values: (await pred.data()) as Float32Array, photo0: (await photo.data())[0] });
+      },
+    });
+    expect(none).toEqual([]);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(seen.map((s) => s.index)).toEqual([0, 1, 2]);
+    expect(seen[1].photo0).toBeCloseTo(90 / 127.5 - 1, 6);
+    // bit-identical to the loops they replace: evaluation ('evaluate', i), …
+    expect(seen[2].values).toEqual(await direct(photos[2], deriveSeed(cfg.seed, 'evaluate', 2)));
+    // … a subset keeping its cases' places (the loss balance), and cli infer's one photo ('predict')
+    const sub: Float32Array[] = [];
+    await predictImages(G, cfg, [photos[2]], {
+      evalMode: false,
+      seedTag: 'evaluate',
+      seedIndex: () => 2,
+      images: false,
+      onPrediction: async ({ pred }) => void sub.push((await pred.data()) as Float32Array),
+    });
+    expect(sub[0]).toEqual(seen[2].values);
+    const one: Float32Array[] = [];
+    const [png] = await predictImages(G, cfg, [photos[0]], {
+      evalMode: false,
+      seedTag: 'predict',
+      seedIndex: () => null,
+      onPrediction: async ({ pred }) => void one.push((await pred.data()) as Float32Array),
+    });
+    expect(one[0]).toEqual(await direct(photos[0], deriveSeed(cfg.seed, 'predict')));
+    expect(one[0]).not.toEqual(await direct(photos[0], deriveSeed(cfg.seed, 'predict', 0)));
+    expect(png.data[0]).toBe(Math.round(((one[0][0] + 1) / 2) * 255));
+    // a callback that throws leaves no tensor behind either
+    await expect(
+      predictImages(G, cfg, photos, {
+        evalMode: true,
+        seedTag: 'x',
+        onPrediction: () => {
+          throw new Error('metric failed');
+        },
+      }),
+    ).rejects.toThrow('metric failed');
+    expect(tf.memory().numTensors).toBe(before);
+    G.dispose();
+  });
+});
+
+describe('detectorWork (engine/detector/work.ts: the detector on the training session)', () => {
+  const symbols = ['S', 'N'];
+  const sample = (i: number): DetectorSample =>
+    makeSample(
+      `c${i}`,
+      img(16, 40 + 40 * i),
+      [
+        [4 + i, 5],
+        [10, 9 + i],
+      ],
+      16,
+      1,
+    );
+
+  /** A tiny detector training (16 px, 2 landmarks, 3 train + 1 val cases, 2 steps per epoch). */
+  async function detectorRun(opts: { epochs: number; stopAtGpuCall?: number; nanAt?: number }) {
+    await tf.setBackend('cpu');
+    const cfg: DetectorTrainConfig = {
+      arch: { size: 16, channels: [4, 8, 8], landmarks: 2, head: 'softmax', outStride: 2 },
+      symbols,
+      sigmaMm: 2,
+      lr: 1e-3,
+      batchSize: 1,
+      seed: 1,
+      augment: DEFAULT_AUGMENT,
+    };
+    const trainer = new DetectorTrainer(cfg);
+    const record: DetectorRecord = {
+      id: newDetectorId(1000),
+      name: 'tiny',
+      createdAt: 1000,
+      updatedAt: 1000,
+      status: 'training',
+      symbols,
+      datasetId: 'd',
+      datasetName: 'd',
+      cases: 3,
+      epochs: opts.epochs,
+      epochsDone: 0,
+      options: { config: cfg },
+      history: [],
+      checkpoints: {},
+    };
+    await putDetectorRecord(storage.checkpoints, record);
+    const run: DetectorRun = {
+      id: record.id,
+      record,
+      trainer,
+      train: [sample(0), sample(1), sample(2)],
+      val: [sample(3)],
+      symbols,
+      mmPerPx: 1,
+      epochs: opts.epochs,
+      maxSteps: 2,
+      state: {
+        epoch: 0,
+        step: 0,
+        rng: trainer.rng.getState(),
+        orderRng: [0, 0, 0, 0],
+        bestMre: null,
+        elapsedMs: 0,
+      },
+      history: [],
+      orderRng: new Rng(7),
+    };
+    const events: EngineEvent[] = [];
+    const session = new TrainingSession(
+      { now: () => Date.now(), yieldNow: () => new Promise((r) => setTimeout(r, 0)) },
+      0,
+    );
+    let steps = 0;
+    const host = {
+      storage: () => storage,
+      emit: (e: EngineEvent) => events.push(e),
+      now: () => Date.now(),
+      gpu: async <T>(fn: () => Promise<T>): Promise<T> => {
+        steps++;
+        if (steps === opts.stopAtGpuCall) void session.stop();
+        if (steps === opts.nanAt) return NaN as T;
+        return fn();
+      },
+    };
+    session.start(
+      detectorWork(run, session, host, (r) => ({ status: r.status, epochsDone: r.epochsDone }) as never),
+    );
+    await session.whenLoopEnds();
+    const points = events.flatMap((e) => (e.type === 'detectorEpoch' ? [e.point] : []));
+    return { run, session, events, points, stored: await getDetector(storage.checkpoints, record.id) };
+  }
+
+  it('trains epoch by epoch on the session: val MRE per epoch, best + last with the resume position, one detectorDone', async () => {
+    const before = tf.memory().numTensors;
+    const r = await detectorRun({ epochs: 2 });
+    expect(r.points.map((p) => [p.epoch, p.step])).toEqual([
+      [1, 2],
+      [2, 4],
+    ]);
+    expect(r.points.every((p) => p.valMreMm !== null && Number.isFinite(p.loss))).toBe(true);
+    expect(r.stored?.status).toBe('finished');
+    expect(r.stored?.epochsDone).toBe(2);
+    expect(r.stored?.checkpoints.last?.epoch).toBe(2);
+    expect(r.stored?.checkpoints.best?.valMreMm).toBe(Math.min(...r.points.map((p) => p.valMreMm as number)));
+    expect((r.stored?.options as { trainState?: { epoch: number; step: number } }).trainState).toMatchObject({
+      epoch: 2,
+      step: 4,
+    });
+    expect(r.events.filter((e) => e.type === 'detectorDone')).toHaveLength(1);
+    expect(r.events.at(-1)?.type).toBe('detectorDone');
+    expect(r.session.ended).toBe(true);
+    expect(tf.memory().numTensors).toBe(before); // the trainer is freed
+  });
+
+  it('a stop in the middle of an epoch ends that epoch first (its steps count), then stopped', async () => {
+    // GPU calls: steps 1-2, epoch 1's evaluation, step 3 (the stop comes during it)
+    const r = await detectorRun({ epochs: 3, stopAtGpuCall: 4 });
+    // epoch 2 ends after its one step
+    expect(r.points.map((p) => [p.epoch, p.step])).toEqual([
+      [1, 2],
+      [2, 3],
+    ]);
+    expect(r.stored?.status).toBe('stopped');
+    expect(r.stored?.epochsDone).toBe(2);
+  });
+
+  it('a non-finite loss fails the run: one error event naming it, record failed, trainer freed', async () => {
+    const before = tf.memory().numTensors;
+    const r = await detectorRun({ epochs: 2, nanAt: 2 });
+    const errors = r.events.flatMap((e) => (e.type === 'error' ? [e.message] : []));
+    expect(errors).toHaveLength(1);
+    expect(errors[0].code).toBe('engine.detector.failed');
+    expect(String(errors[0].params?.error)).toMatch(/heatmap loss became NaN at step 1/);
+    expect(r.stored?.status).toBe('failed');
+    expect(r.stored?.error).toMatch(/NaN/);
+    expect(r.points).toHaveLength(0);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -22,7 +22,6 @@ import { DEFAULT_CHANNELS, strideOf, type DetectorArch, type DetectorNet } from 
 import {
   detectorPreprocess,
   DetectorTrainer,
-  evaluateDetector,
   makeSample,
   predictSample,
   type DetectorSample,
@@ -40,12 +39,10 @@ import {
   newDetectorId,
   patchDetector,
   putDetectorRecord,
-  saveDetectorCheckpoint,
   type DetectorRecord,
 } from '../../store/detectors';
 import type { StudioStorage } from '../../store/storage';
 import type {
-  DetectorEpochPoint,
   DetectorRef,
   DetectorSummary,
   DetectParams,
@@ -54,7 +51,9 @@ import type {
   TrainDetectorOptions,
 } from '../protocol';
 import { trainMessage, TrainError, type TrainMessage } from '../trainMessages';
+import { TrainingSession } from '../session/session';
 import { SHIPPED_DETECTOR_DIR, type AssetReader } from './assets';
+import { detectorWork, sdrOf, type DetectorRun, type DetectorTrainState } from './work';
 
 /** One case as the engine's sources deliver it (engineCore's SourceCase, X-ray side). */
 export interface SourceCase {
@@ -92,46 +91,13 @@ export interface LoadedDetector {
   summary: DetectorSummary;
 }
 
-interface TrainState {
-  epoch: number;
-  step: number;
-  rng: [number, number, number, number];
-  orderRng: [number, number, number, number];
-  bestMre: number | null;
-  elapsedMs: number;
-}
-
-interface Session {
-  id: string;
-  record: DetectorRecord;
-  trainer: DetectorTrainer;
-  train: DetectorSample[];
-  val: DetectorSample[];
-  symbols: string[];
-  mmPerPx: number;
-  epochs: number;
-  maxSteps: number | null;
-  stop: boolean;
-  /** The loop has ended (trainer disposed, record final); set before detectorDone is sent. */
-  ended: boolean;
-  loop: Promise<void> | null;
-  state: TrainState;
-  history: DetectorEpochPoint[];
-  orderRng: Rng;
+/** A detector training in progress: its run and the session that drives it (detectorWork). */
+interface ActiveTraining {
+  run: DetectorRun;
+  session: TrainingSession;
 }
 
 const DEFAULTS = { size: 256, epochs: 60, sigmaMm: 3, batchSize: 1, lr: 1e-3, seed: 1 };
-
-/** Learning rate: warm-up over `warmup` steps, then cosine to 2 % (as cli train-landmarks). */
-function lrAt(lr: number, step: number, progress: number, warmup: number): number {
-  const warm = Math.min(1, (step + 1) / Math.max(1, warmup));
-  const p = Math.min(1, Math.max(0, progress));
-  return lr * warm * (0.02 + 0.98 * 0.5 * (1 + Math.cos(Math.PI * p)));
-}
-
-function sdrOf(s: ErrorSummary): { '2': number; '2.5': number; '3': number; '4': number } {
-  return { '2': s.sdr['2'], '2.5': s.sdr['2.5'], '3': s.sdr['3'], '4': s.sdr['4'] };
-}
 
 /** The language-neutral parts of a generated detector name (the demo phantom by its cases and seed). */
 function autoNameOf(
@@ -207,21 +173,21 @@ export function assertDetectorFits(
 }
 
 export class DetectorService {
-  private session: Session | null = null;
+  private active: ActiveTraining | null = null;
   private readonly cache = new Map<string, LoadedDetector>();
 
   constructor(private readonly host: DetectorHost) {}
 
   /** Id of the detector training now, or null. */
   activeId(): string | null {
-    return this.session && !this.session.ended ? this.session.id : null;
+    return this.active && !this.active.session.ended ? this.active.run.id : null;
   }
 
   /** Refuse a GAN run (or anything else needing the GPU for long) while a detector trains. */
   assertNotTraining(): void {
     const id = this.activeId();
     if (id)
-      throw new TrainError(trainMessage('engine.detector.busy', { detector: this.session!.record.name }));
+      throw new TrainError(trainMessage('engine.detector.busy', { detector: this.active!.run.record.name }));
   }
 
   // ----- detectors ---------------------------------------------------------------------------
@@ -454,7 +420,7 @@ export class DetectorService {
     const gan = this.host.ganRunId();
     if (gan) throw new TrainError(trainMessage('engine.detector.ganBusy', { run: gan }));
     if (this.activeId())
-      throw new TrainError(trainMessage('engine.detector.busy', { detector: this.session!.record.name }));
+      throw new TrainError(trainMessage('engine.detector.busy', { detector: this.active!.run.record.name }));
   }
 
   async trainDetector(opts: TrainDetectorOptions): Promise<DetectorSummary> {
@@ -527,9 +493,6 @@ export class DetectorService {
       mmPerPx: data.mmPerPx,
       epochs,
       maxSteps: opts.maxStepsPerEpoch ?? null,
-      stop: false,
-      ended: false,
-      loop: null,
       state: {
         epoch: 0,
         step: 0,
@@ -553,7 +516,7 @@ export class DetectorService {
     if (!last) throw new TrainError(trainMessage('engine.detector.noCheckpoint', { detector: rec.name }));
     const opts = rec.options as Partial<TrainDetectorOptions> & {
       config: DetectorTrainConfig;
-      trainState?: TrainState;
+      trainState?: DetectorTrainState;
     };
     const cfg = opts.config;
     const data = await this.samples(opts.datasetId === 'demo' ? 'demo' : rec.datasetId, cfg.arch.size);
@@ -585,9 +548,6 @@ export class DetectorService {
       mmPerPx: data.mmPerPx,
       epochs: rec.epochs,
       maxSteps: opts.maxStepsPerEpoch ?? null,
-      stop: false,
-      ended: false,
-      loop: null,
       state: st ?? {
         epoch: rec.epochsDone,
         step: 0,
@@ -603,152 +563,27 @@ export class DetectorService {
   }
 
   async stopDetector(): Promise<DetectorSummary | null> {
-    const s = this.session;
-    if (!s || s.ended) return null;
-    s.stop = true;
-    await s.loop;
-    const rec = await getDetector(this.host.storage().checkpoints, s.id);
+    const a = this.active;
+    if (!a || a.session.ended) return null;
+    await a.session.stop();
+    const rec = await getDetector(this.host.storage().checkpoints, a.run.id);
     return rec ? summaryOfRecord(rec) : null;
   }
 
-  private begin(s: Session): void {
-    this.session = s;
-    s.loop = this.loop(s).finally(() => {
-      if (!s.ended) {
-        s.ended = true;
-        s.trainer.dispose();
+  /** Train `run` on a training session (the engine's one loop) over its detectorWork. */
+  private begin(run: DetectorRun): void {
+    const session = new TrainingSession(this.host, run.state.elapsedMs);
+    const active: ActiveTraining = { run, session };
+    this.active = active;
+    session.start(detectorWork(run, session, this.host, summaryOfRecord));
+    const ended = (): void => {
+      if (!session.ended) {
+        session.end();
+        run.trainer.dispose();
       }
-      if (this.session === s) this.session = null;
-    });
-  }
-
-  private async loop(s: Session): Promise<void> {
-    const kv = this.host.storage().checkpoints;
-    const cfg = s.trainer.cfg;
-    const bs = cfg.batchSize;
-    const fullSteps = Math.ceil(s.train.length / bs);
-    const stepsPerEpoch = s.maxSteps ? Math.min(fullSteps, s.maxSteps) : fullSteps;
-    const totalSteps = s.epochs * stepsPerEpoch;
-    const warmup = Math.min(100, Math.ceil(totalSteps / 10));
-    let status: DetectorRecord['status'] = 'finished';
-    let error: string | undefined;
-    let lastEventAt = 0;
-    try {
-      while (s.state.epoch < s.epochs && !s.stop) {
-        const t0 = this.host.now();
-        const order = s.orderRng.permutation(s.train.length);
-        let lossSum = 0;
-        let n = 0;
-        for (let k = 0; k < stepsPerEpoch && !s.stop; k++) {
-          const batch = order.slice(k * bs, k * bs + bs).map((i) => s.train[i]);
-          if (batch.length === 0) break;
-          const loss = await this.host.gpu(async () => {
-            s.trainer.setLearningRate(lrAt(cfg.lr, s.trainer.step, s.trainer.step / totalSteps, warmup));
-            return s.trainer.trainStep(batch, true);
-          });
-          if (!Number.isFinite(loss))
-            throw new Error(
-              `the heatmap loss became ${loss} at step ${s.trainer.step}; lower the learning rate`,
-            );
-          lossSum += loss;
-          n++;
-          const now = this.host.now();
-          if (now - lastEventAt >= 250 || k === stepsPerEpoch - 1) {
-            lastEventAt = now;
-            const done = s.state.epoch * stepsPerEpoch + k + 1;
-            const msPerStep = (s.state.elapsedMs + (now - t0)) / Math.max(1, done);
-            this.host.emit({
-              type: 'detectorProgress',
-              detectorId: s.id,
-              epoch: s.state.epoch + 1,
-              epochs: s.epochs,
-              step: k + 1,
-              stepsPerEpoch,
-              etaSec: done > 0 ? Math.round(((totalSteps - done) * msPerStep) / 1000) : null,
-            });
-          }
-          await this.host.yieldNow();
-        }
-        if (n === 0) break; // stopped before the epoch's first step
-        s.state.epoch++;
-        const ev = s.val.length
-          ? await this.host.gpu(async () => evaluateDetector(s.trainer.net, s.val, s.symbols, cfg.sigmaMm))
-          : null;
-        const sum = ev ? ev.byDecoder[ev.best] : null;
-        s.state.elapsedMs += this.host.now() - t0;
-        const point: DetectorEpochPoint = {
-          epoch: s.state.epoch,
-          step: s.trainer.step,
-          loss: lossSum / n,
-          valMreMm: sum?.mreMm ?? null,
-          valSdr2: sum ? sum.sdr['2'] : null,
-          timeMs: this.host.now(),
-        };
-        s.history.push(point);
-        const mre = sum?.mreMm ?? null;
-        const isBest = ev === null || (mre !== null && (s.state.bestMre === null || mre < s.state.bestMre));
-        const info = {
-          epoch: s.state.epoch,
-          step: s.trainer.step,
-          valMreMm: mre,
-          valSdr: sum ? sdrOf(sum) : null,
-          valN: sum?.cases ?? 0,
-        };
-        const metaBase = {
-          symbols: s.symbols,
-          preprocess: 'letterbox' as const,
-          sigmaMm: cfg.sigmaMm,
-          mmPerPx: s.mmPerPx,
-          decoder: ev ? ev.best : ('dark' as const),
-          training: { epoch: s.state.epoch, step: s.trainer.step, detectorId: s.id },
-        };
-        if (isBest) {
-          if (mre !== null) s.state.bestMre = mre;
-          const enc = await encodeDetector(s.trainer.net, metaBase, 'float16');
-          await saveDetectorCheckpoint(kv, s.id, 'best', enc.files[DETECTOR_WEIGHTS_FILE], {
-            meta: enc.meta,
-            ...info,
-          });
-        }
-        s.state.step = s.trainer.step;
-        s.state.rng = s.trainer.rng.getState();
-        s.state.orderRng = s.orderRng.getState();
-        const enc = await encodeDetector(s.trainer.net, metaBase, 'float32');
-        s.record = await saveDetectorCheckpoint(
-          kv,
-          s.id,
-          'last',
-          enc.files[DETECTOR_WEIGHTS_FILE],
-          { meta: enc.meta, ...info },
-          {
-            history: [...s.history],
-            epochsDone: s.state.epoch,
-            options: { ...s.record.options, trainState: { ...s.state } },
-          },
-          this.host.now(),
-        );
-        this.host.emit({ type: 'detectorEpoch', detectorId: s.id, point });
-      }
-      if (s.stop && s.state.epoch < s.epochs) status = 'stopped';
-    } catch (e) {
-      status = 'failed';
-      error = e instanceof Error ? e.message : String(e);
-      this.host.emit({ type: 'error', message: trainMessage('engine.detector.failed', { error }) });
-    }
-    try {
-      s.record = await patchDetector(
-        kv,
-        s.id,
-        () => ({ status, ...(error ? { error } : {}) }),
-        this.host.now(),
-      );
-    } catch {
-      // the record was deleted while training
-    }
-    // free the trainer and end the session before telling anyone (a listener may start the next)
-    s.ended = true;
-    s.trainer.dispose();
-    this.host.emit({ type: 'detectorDone', summary: summaryOfRecord(s.record) });
+      if (this.active === active) this.active = null;
+    };
+    void session.whenLoopEnds().then(ended, ended);
   }
 
   /** Free the cached nets (and stop a training). */
