@@ -33,7 +33,7 @@ import { lossBalance, type TermBalance } from '../losses';
 import type { Discriminator, ForwardMode, Generator } from '../model/types';
 import { deriveSeed } from '../rng';
 import { imageToTensor, tensorToImages, type ImagePair } from '../train/data';
-import { inferenceMode } from '../train/trainer';
+import { predictImages, type Prediction } from '../train/predict';
 import { stuckChecklist, type InputRange } from './checklist';
 import {
   CLINIC_PLAN_002,
@@ -198,15 +198,13 @@ export async function evaluateModel(
   const sens: tf.Tensor4D[] = [];
   let sensitivity_255: number | null = null;
   try {
-    for (let i = 0; i < val.length; i++) {
+    // every validation case, one at a time, with Trainer.evaluate's dropout seeds ('evaluate', i)
+    const onCase = async ({ index: i, photo, pred }: Prediction): Promise<void> => {
       const c = val[i];
       const id = ids[i];
-      const photo = imageToTensor(c.photo, cfg.input_nc);
       const xray = imageToTensor(c.xray, cfg.output_nc);
-      let pred: tf.Tensor4D | null = null;
       const maps: tf.Tensor[] = [];
       try {
-        pred = G.apply(photo, inferenceMode(cfg, evalMode, deriveSeed(cfg.seed, 'evaluate', i)));
         if (pred.shape[1] !== size || pred.shape[2] !== size) {
           throw new Error(
             `case ${id}: the generator produced ${pred.shape[2]}x${pred.shape[1]} px for a ${size} px run`,
@@ -284,14 +282,11 @@ export async function evaluateModel(
             tgtGrey[k] = Float32Array.from(await t.grey.data());
             tgtGrad[k] = Float32Array.from(tg ?? (await t.grad.data()));
           }
-          if (sens.length < 2) {
-            sens.push(pred);
-            pred = null;
-          }
+          // kept for the input sensitivity (predictImages disposes its own)
+          if (sens.length < 2) sens.push(tf.clone(pred));
         }
         if (gridSet.has(id)) {
-          const src = pred ?? sens[sens.length - 1];
-          const [prediction] = await tensorToImages(src);
+          const [prediction] = await tensorToImages(pred);
           gridImages.set(id, {
             id,
             photo: c.photo,
@@ -301,10 +296,15 @@ export async function evaluateModel(
           });
         }
       } finally {
-        tf.dispose([photo, xray, ...maps]);
-        pred?.dispose();
+        tf.dispose([xray, ...maps]);
       }
-    }
+    };
+    await predictImages(
+      G,
+      cfg,
+      val.map((c) => c.photo),
+      { evalMode, seedTag: 'evaluate', images: false, onPrediction: onCase },
+    );
     if (sens.length === 2) sensitivity_255 = await outputInputSensitivity(sens[0], sens[1]);
   } finally {
     tf.dispose(sens);
@@ -330,20 +330,26 @@ export async function evaluateModel(
   let gap: GapResult | null = null;
   if (trainSubset.length > 0 && cases.length > 0) {
     const l1s: number[] = [];
-    for (let i = 0; i < trainSubset.length; i++) {
-      const c = trainSubset[i];
-      const photo = imageToTensor(c.photo, cfg.input_nc);
-      const xray = imageToTensor(c.xray, cfg.output_nc);
-      let pred: tf.Tensor4D | null = null;
-      try {
-        pred = G.apply(photo, inferenceMode(cfg, evalMode, deriveSeed(cfg.seed, 'evaluateTrain', i)));
-        const [m] = await imageMetrics(pred, xray, regionOf(c, size, size));
-        l1s.push(m.l1_01);
-      } finally {
-        tf.dispose([photo, xray]);
-        pred?.dispose();
-      }
-    }
+    await predictImages(
+      G,
+      cfg,
+      trainSubset.map((c) => c.photo),
+      {
+        evalMode,
+        seedTag: 'evaluateTrain',
+        images: false,
+        onPrediction: async ({ index, pred }) => {
+          const c = trainSubset[index];
+          const xray = imageToTensor(c.xray, cfg.output_nc);
+          try {
+            const [m] = await imageMetrics(pred, xray, regionOf(c, size, size));
+            l1s.push(m.l1_01);
+          } finally {
+            xray.dispose();
+          }
+        },
+      },
+    );
     const trainL1 = summarize(l1s).mean;
     gap = generalizationGap(
       trainL1,
@@ -420,29 +426,42 @@ async function averagedBalance(
   // D as in the generator step of training: batch statistics, running statistics untouched
   const dMode: ForwardMode = { training: true, dropout: false, updateStats: false };
   const sums = new Map<TermBalance['term'], { value: number; gradNorm: number }>();
-  for (const id of balanceIds) {
-    const i = ids.indexOf(id);
-    const c = val[i];
-    const photo = imageToTensor(c.photo, cfg.input_nc);
-    const xray = imageToTensor(c.xray, cfg.output_nc);
-    let fake: tf.Tensor4D | null = null;
-    let dReal: ReturnType<Discriminator['apply']> | null = null;
-    try {
-      fake = G.apply(photo, inferenceMode(cfg, evalMode, deriveSeed(cfg.seed, 'evaluate', i)));
-      dReal = cfg.lambda_fm > 0 ? D.apply(photo, xray, dMode) : null;
-      const rows = await lossBalance(cfg, fake, xray, (f) => D.apply(photo, f, dMode), dReal ?? undefined);
-      for (const r of rows) {
-        const e = sums.get(r.term) ?? { value: 0, gradNorm: 0 };
-        e.value += r.value;
-        e.gradNorm += r.gradNorm;
-        sums.set(r.term, e);
-      }
-    } finally {
-      tf.dispose([photo, xray]);
-      fake?.dispose();
-      if (dReal) tf.dispose([...dReal.logits, ...dReal.features.flat()]);
-    }
-  }
+  // the balance cases with the seeds of their place among the validation cases
+  const at = balanceIds.map((id) => ids.indexOf(id));
+  await predictImages(
+    G,
+    cfg,
+    at.map((i) => val[i].photo),
+    {
+      evalMode,
+      seedTag: 'evaluate',
+      seedIndex: (k) => at[k],
+      images: false,
+      onPrediction: async ({ index, photo, pred: fake }) => {
+        const xray = imageToTensor(val[at[index]].xray, cfg.output_nc);
+        let dReal: ReturnType<Discriminator['apply']> | null = null;
+        try {
+          dReal = cfg.lambda_fm > 0 ? D.apply(photo, xray, dMode) : null;
+          const rows = await lossBalance(
+            cfg,
+            fake,
+            xray,
+            (f) => D.apply(photo, f, dMode),
+            dReal ?? undefined,
+          );
+          for (const r of rows) {
+            const e = sums.get(r.term) ?? { value: 0, gradNorm: 0 };
+            e.value += r.value;
+            e.gradNorm += r.gradNorm;
+            sums.set(r.term, e);
+          }
+        } finally {
+          xray.dispose();
+          if (dReal) tf.dispose([...dReal.logits, ...dReal.features.flat()]);
+        }
+      },
+    },
+  );
   const n = balanceIds.length;
   const rows = [...sums].map(([term, e]) => ({ term, value: e.value / n, gradNorm: e.gradNorm / n }));
   const total = rows.reduce((s, r) => s + r.value, 0);
