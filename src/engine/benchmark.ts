@@ -56,6 +56,17 @@ export interface BenchmarkOptions {
   profile?: boolean;
   /** A configuration whose measurement would take longer than this is skipped (default 300 s). */
   budgetSec?: number;
+  /**
+   * WebGPU only: TF.js's `WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE` (kernels recorded per queue submit)
+   * for this measurement, restored afterwards (the measurement of issue 16 item 5).
+   */
+  webgpuDeferredSubmitBatch?: number;
+  /**
+   * Compile the step's shaders before the first step (one compile-only step on throw-away networks,
+   * engine/shaderWarmup.ts, what a run's start does while its dataset is prepared). Default true;
+   * false measures the first step with compilation inside it.
+   */
+  warmShaders?: boolean;
 }
 
 export interface KernelTime {
@@ -90,6 +101,18 @@ export interface BenchmarkRecord {
   gflops_per_s: number | null;
   peak_bytes: number | null;
   peak_bytes_kind: PeakBytesKind;
+  /**
+   * What training needs in theory (issue 16's arithmetic): weights, gradients and Adam's two
+   * moments (4 × parameters × 4 B) plus BatchNorm buffers and one float32 copy of every conv output
+   * of the step (one G forward, three D forwards), bytes.
+   */
+  theoretical_bytes?: number;
+  /** peak_bytes ÷ theoretical_bytes (the goal is ≤ 1.5 on WebGPU). */
+  peak_vs_theoretical?: number | null;
+  /** The compile-only warm-up before the first step, ms (null: not run — off, or not WebGPU). */
+  shader_warmup_ms?: number | null;
+  /** WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE during the measurement (WebGPU only). */
+  webgpu_deferred_submit_batch?: number;
   tensors_leaked_per_step: number | null;
   pytorch_step_ms_median: number | null;
   ratio_vs_pytorch: number | null;
@@ -120,19 +143,38 @@ export function kernelTable(kernels: readonly { name: string; ms: number }[]): K
 
 const fmt = (v: number | null, digits = 0): string => (v === null ? '–' : v.toFixed(digits));
 const mib = (b: number | null): string => (b === null ? '–' : `${(b / 1024 ** 2).toFixed(0)} MiB`);
+const ratio = (r: BenchmarkRecord): string =>
+  r.peak_vs_theoretical === null || r.peak_vs_theoretical === undefined
+    ? '–'
+    : `${r.peak_vs_theoretical.toFixed(2)}×`;
+
+/**
+ * What training a configuration needs in theory (issue 16's arithmetic), bytes: weights, gradients
+ * and Adam's two moments (4 × parameters), BatchNorm buffers, and one float32 copy of every conv
+ * output of the step's forwards (`activationElements`: one G forward and every D forward).
+ */
+export function theoreticalTrainingBytes(a: {
+  params: number;
+  buffers: number;
+  activationElements: number;
+}): number {
+  return 4 * (4 * a.params + a.buffers + a.activationElements);
+}
 
 /** The table as Markdown (English column names with units; used by the CLI and the page's export). */
 export function benchmarkMarkdown(records: readonly BenchmarkRecord[]): string {
   const head =
     '| config | backend | where | threads | step ms (median) | infer ms | GFLOP/step | GFLOP/s | ' +
-    'first step ms | peak | tensors leaked/step | PyTorch ms | ratio |';
-  const rule = '|' + ' --- |'.repeat(13);
+    'first step ms | peak | theoretical | peak ÷ theoretical | tensors leaked/step | PyTorch ms | ratio |';
+  const rule = '|' + ' --- |'.repeat(15);
   const rows = records.map((r) =>
     r.skipped
-      ? `| ${r.config} | ${r.backend} | ${r.where} | ${r.threads} | skipped: ${r.skipped} | | ${r.gflops_per_step.toFixed(1)} | | | | | ${fmt(r.pytorch_step_ms_median)} | |`
+      ? `| ${r.config} | ${r.backend} | ${r.where} | ${r.threads} | skipped: ${r.skipped} | | ${r.gflops_per_step.toFixed(1)} | | | ` +
+        `${r.peak_bytes === null ? '' : `${mib(r.peak_bytes)} (${r.peak_bytes_kind})`} | ${mib(r.theoretical_bytes ?? null)} | ${ratio(r)} | | ${fmt(r.pytorch_step_ms_median)} | |`
       : `| ${r.config} | ${r.backend} | ${r.where} | ${r.threads} | ${fmt(r.step_ms_median)} | ${fmt(r.infer_ms_median, 1)} | ` +
         `${r.gflops_per_step.toFixed(1)} | ${fmt(r.gflops_per_s, 2)} | ${fmt(r.first_step_ms)} | ` +
-        `${r.peak_bytes === null ? '–' : `${mib(r.peak_bytes)} (${r.peak_bytes_kind})`} | ${fmt(r.tensors_leaked_per_step, 1)} | ` +
+        `${r.peak_bytes === null ? '–' : `${mib(r.peak_bytes)} (${r.peak_bytes_kind})`} | ` +
+        `${mib(r.theoretical_bytes ?? null)} | ${ratio(r)} | ${fmt(r.tensors_leaked_per_step, 1)} | ` +
         `${fmt(r.pytorch_step_ms_median)} | ${r.ratio_vs_pytorch === null ? '–' : `${r.ratio_vs_pytorch.toFixed(2)}×`} |`,
   );
   return [head, rule, ...rows].join('\n') + '\n';

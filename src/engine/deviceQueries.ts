@@ -23,6 +23,7 @@ import { describeConfig } from '../core/train/info';
 import {
   benchConfig,
   kernelTable,
+  theoreticalTrainingBytes,
   median,
   type BenchConfig,
   type BenchConfigId,
@@ -34,6 +35,7 @@ import {
 import { buildEnvReport, collectBrowserInfo, collectStorage } from './envReport';
 import type { EngineEvent, EngineHome } from './protocol';
 import { runSelfTest, type SelfTestResult } from './selftest';
+import { warmUpShaders } from './shaderWarmup';
 import { errorText } from '../core/errors';
 
 /** What the engine lends the device questions. */
@@ -69,10 +71,28 @@ export function benchRunConfig(c: BenchConfig): RunConfig {
   });
 }
 
-/** GFLOP of one training step and of one inference (G forward, one image), from the layer shapes. */
-export function benchArithmetic(c: BenchConfig): { gflopPerStep: number; gflopInference: number } {
-  const info = describeConfig(benchRunConfig(c));
-  return { gflopPerStep: info.flopsPerStep / 1e9, gflopInference: info.flopsInference / 1e9 };
+/**
+ * GFLOP of one training step and of one inference (G forward, one image), from the layer shapes,
+ * and the bytes training needs in theory (benchmark.ts theoreticalTrainingBytes).
+ */
+export function benchArithmetic(c: BenchConfig): {
+  gflopPerStep: number;
+  gflopInference: number;
+  theoreticalBytes: number;
+} {
+  const cfg = benchRunConfig(c);
+  const info = describeConfig(cfg);
+  const act = (net: 'G' | 'D'): number =>
+    info.layers.filter((l) => l.net === net).reduce((a, l) => a + l.outElements, 0);
+  return {
+    gflopPerStep: info.flopsPerStep / 1e9,
+    gflopInference: info.flopsInference / 1e9,
+    theoreticalBytes: theoreticalTrainingBytes({
+      params: info.paramsG + info.paramsD,
+      buffers: info.buffersG + info.buffersD,
+      activationElements: (act('G') + info.dForwardsPerStep * act('D')) * cfg.batch_size,
+    }),
+  };
 }
 
 const now = (): number => performance.now();
@@ -145,7 +165,13 @@ interface MeasureOptions {
   inferRuns: number;
   profile: boolean;
   budgetSec: number;
+  /** BenchmarkOptions.webgpuDeferredSubmitBatch */
+  webgpuBatch?: number;
+  /** BenchmarkOptions.warmShaders (default true) */
+  warmShaders?: boolean;
 }
+
+const SUBMIT_FLAG = 'WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE';
 
 /** Measure one configuration on the active backend (never throws: a failure is a skipped record). */
 export async function measureConfig(
@@ -154,7 +180,7 @@ export async function measureConfig(
   host: Pick<DeviceHost, 'emit' | 'yieldNow'> & { where: BenchmarkRecord['where'] },
 ): Promise<BenchmarkRecord> {
   const backend = tf.getBackend();
-  const { gflopPerStep, gflopInference } = benchArithmetic(c);
+  const { gflopPerStep, gflopInference, theoreticalBytes } = benchArithmetic(c);
   const peak = new PeakMemory(backend);
   const rec: BenchmarkRecord = {
     config: c.label,
@@ -173,17 +199,32 @@ export async function measureConfig(
     gflops_per_s: null,
     peak_bytes: null,
     peak_bytes_kind: peak.kind,
+    theoretical_bytes: theoreticalBytes,
+    peak_vs_theoretical: null,
+    shader_warmup_ms: null,
     tensors_leaked_per_step: null,
     pytorch_step_ms_median: null,
     ratio_vs_pytorch: null,
   };
   const cfg = benchRunConfig(c);
+  const submitBefore = backend === 'webgpu' ? tf.env().getNumber(SUBMIT_FLAG) : null;
+  if (submitBefore !== null && o.webgpuBatch !== undefined) tf.env().set(SUBMIT_FLAG, o.webgpuBatch);
+  if (submitBefore !== null) rec.webgpu_deferred_submit_batch = tf.env().getNumber(SUBMIT_FLAG);
+  const done = (r: BenchmarkRecord): BenchmarkRecord => {
+    r.peak_bytes = peak.peak || null;
+    r.peak_vs_theoretical = r.peak_bytes === null ? null : r.peak_bytes / theoreticalBytes;
+    return r;
+  };
   const data = createInMemoryDataSource(syntheticPairs(cfg.size, 2), { size: cfg.size });
   let trainer: Trainer | null = null;
   const total = o.warmup + o.steps;
   const progress = (done: number): void =>
     host.emit({ type: 'benchmarkProgress', config: c.label, done, total });
   try {
+    if (o.warmShaders !== false) {
+      const w = await warmUpShaders(cfg, { gradNorms: false });
+      rec.shader_warmup_ms = w ? w.ms : null;
+    }
     const t = Trainer.create(cfg, data, { gradNorms: false });
     trainer = t;
     const step = async (): Promise<number> => {
@@ -207,8 +248,7 @@ export async function measureConfig(
       rec.skipped =
         `one step takes ${(last / 1000).toFixed(1)} s, ${o.steps} steps would take ` +
         `${Math.round(estimateSec)} s (budget ${o.budgetSec} s)`;
-      rec.peak_bytes = peak.peak;
-      return rec;
+      return done(rec);
     }
     const tensorsBefore = tf.memory().numTensors;
     const times: number[] = [];
@@ -255,15 +295,14 @@ export async function measureConfig(
       );
       peak.sample();
     }
-    rec.peak_bytes = peak.peak;
-    return rec;
+    return done(rec);
   } catch (e) {
     rec.skipped = `failed: ${errorText(e)}`;
-    rec.peak_bytes = peak.peak || null;
-    return rec;
+    return done(rec);
   } finally {
     trainer?.dispose();
     data.dispose();
+    if (submitBefore !== null) tf.env().set(SUBMIT_FLAG, submitBefore);
   }
 }
 
@@ -313,6 +352,8 @@ export class DeviceQueries {
       inferRuns: Math.max(1, Math.floor(params.inferRuns ?? 5)),
       profile: params.profile === true,
       budgetSec: params.budgetSec ?? 300,
+      webgpuBatch: params.webgpuDeferredSubmitBatch,
+      warmShaders: params.warmShaders,
     };
     const where: BenchmarkRecord['where'] = detectRuntime() === 'node' ? 'node' : 'browser';
     const out: BenchmarkRecord[] = [];

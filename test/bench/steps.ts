@@ -18,6 +18,11 @@
  *   npx tsx test/bench/steps.ts [--quick] [--configs unet_128-ngf16-128,...] [--steps 10]
  *     [--backends node-wasm,node-cpu,chromium-webgpu,chromium-webgl,chromium-wasm]
  *     [--gpu-steps N] [--threads 1] [--budget 600] [--no-pytorch] [--no-profile] [--json out.json]
+ *     [--md out.md] [--webgpu-batch 1,5,15,30] [--no-warm-shaders]
+ * `--webgpu-batch` measures chromium-webgpu once per WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE value (TF.js's
+ * default is 15); `--no-warm-shaders` leaves shader compilation inside the first step (the
+ * default compiles them first, engine/shaderWarmup.ts, like a run's start; first_step_ms before/after).
+ * `--md` also writes the printed tables (with the machine and load average) to a file.
  * `--quick` = the smallest configuration only. A configuration whose steps would exceed the budget
  * (seconds per configuration and backend) is reported as "skipped: …" with the time of one step.
  */
@@ -60,6 +65,11 @@ const backends = arg('backends', 'node-wasm,node-cpu,chromium-webgpu,chromium-we
 );
 const profile = !flag('no-profile');
 const jsonOut = arg('json', '');
+const mdOut = arg('md', '');
+const warmShaders = !flag('no-warm-shaders');
+const webgpuBatches = arg('webgpu-batch', '').split(',').filter(Boolean).map(Number);
+for (const b of webgpuBatches)
+  if (!Number.isInteger(b) || b < 1) throw new Error(`--webgpu-batch: "${b}" is not a whole number ≥ 1`);
 
 function log(s: string): void {
   process.stderr.write(`${s}\n`);
@@ -75,7 +85,7 @@ async function nodeRecords(backend: 'wasm' | 'cpu'): Promise<BenchmarkRecord[]> 
     log(`node ${backend}: ${c.label} …`);
     const r = await measureConfig(
       c,
-      { steps, warmup: 2, inferRuns: 5, profile: profile && backend === 'wasm', budgetSec },
+      { steps, warmup: 2, inferRuns: 5, profile: profile && backend === 'wasm', budgetSec, warmShaders },
       { where: 'node', emit: () => undefined, yieldNow: () => Promise.resolve() },
     );
     out.push(r);
@@ -125,28 +135,35 @@ async function chromiumRecords(backend: 'webgpu' | 'webgl' | 'wasm'): Promise<Be
       );
     }
     const out: BenchmarkRecord[] = [];
-    for (const c of configs) {
-      log(`chromium ${backend}: ${c.label} …`);
-      const opts: BenchmarkOptions = {
-        configs: [c.id],
-        steps: backend === 'wasm' ? steps : gpuSteps,
-        warmup: 2,
-        inferRuns: 5,
-        profile: profile && backend !== 'webgl',
-        budgetSec,
-      };
-      const [r] = await page.evaluate(
-        (o) =>
-          (
-            window as unknown as {
-              __studio: { benchmark(o: BenchmarkOptions): Promise<BenchmarkRecord[]> };
-            }
-          ).__studio.benchmark(o),
-        opts,
-      );
-      out.push({ ...r, where: 'chromium' });
-      log(`  ${r.skipped ? `skipped: ${r.skipped}` : `${r.step_ms_median?.toFixed(0)} ms/step`}`);
-    }
+    const batches: (number | undefined)[] =
+      backend === 'webgpu' && webgpuBatches.length > 0 ? webgpuBatches : [undefined];
+    for (const c of configs)
+      for (const batch of batches) {
+        log(
+          `chromium ${backend}: ${c.label}${batch === undefined ? '' : `, deferred submit batch ${batch}`} …`,
+        );
+        const opts: BenchmarkOptions = {
+          configs: [c.id],
+          steps: backend === 'wasm' ? steps : gpuSteps,
+          warmup: 2,
+          inferRuns: 5,
+          profile: profile && backend !== 'webgl',
+          budgetSec,
+          warmShaders,
+          ...(batch === undefined ? {} : { webgpuDeferredSubmitBatch: batch }),
+        };
+        const [r] = await page.evaluate(
+          (o) =>
+            (
+              window as unknown as {
+                __studio: { benchmark(o: BenchmarkOptions): Promise<BenchmarkRecord[]> };
+              }
+            ).__studio.benchmark(o),
+          opts,
+        );
+        out.push({ ...r, where: 'chromium' });
+        log(`  ${r.skipped ? `skipped: ${r.skipped}` : `${r.step_ms_median?.toFixed(0)} ms/step`}`);
+      }
     return out;
   } finally {
     await browser.close();
@@ -266,14 +283,37 @@ for (const r of torchRows) if (!r.skipped) delete r.skipped;
 const all = [...records, ...torchRows];
 const load1 = loadavg();
 
-console.log(
+const mdParts = [
   `\n## Training step, batch 1 (${new Date().toISOString().slice(0, 16)}Z, ${cpus().length} cores ` +
     `${cpus()[0]?.model ?? ''}, load average ${load0[0].toFixed(2)} → ${load1[0].toFixed(2)}, ` +
     `tfjs ${tf.version_core}, ${steps} steps (GPU backends ${gpuSteps}) after 2 warm-up steps, ` +
+    `shaders ${warmShaders ? 'compiled before the first step' : 'compiled in the first step'}, ` +
     `${Math.round((Date.now() - t0) / 1000)} s)\n`,
-);
-console.log(benchmarkMarkdown(all));
-for (const r of records) if (r.profile?.length) console.log(profileMarkdown(r));
+  benchmarkMarkdown(all),
+];
+const batched = records.filter((r) => r.webgpu_deferred_submit_batch !== undefined);
+if (webgpuBatches.length > 0 && batched.length > 0) {
+  mdParts.push(
+    [
+      'WebGPU deferred-submit batch size (WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE):',
+      '',
+      '| config | batch | step ms (median) | step ms (min) | first step ms | shader warm-up ms |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...batched.map(
+        (r) =>
+          `| ${r.config} | ${r.webgpu_deferred_submit_batch} | ${r.step_ms_median?.toFixed(0) ?? '–'} | ` +
+          `${r.step_ms_min?.toFixed(0) ?? '–'} | ${r.first_step_ms?.toFixed(0) ?? '–'} | ` +
+          `${r.shader_warmup_ms?.toFixed(0) ?? '–'} |`,
+      ),
+    ].join('\n') + '\n',
+  );
+}
+for (const r of records) if (r.profile?.length) mdParts.push(profileMarkdown(r));
+console.log(mdParts.join('\n'));
+if (mdOut) {
+  writeFileSync(mdOut, mdParts.join('\n'));
+  log(`wrote ${mdOut}`);
+}
 if (jsonOut) {
   writeFileSync(
     jsonOut,

@@ -124,6 +124,9 @@ describe('Environment page', () => {
       expect(gflops).toBeCloseTo(1.5604 / (stepMs / 1000), 0);
       expect(await row.textContent()).toContain('wasm');
       expect(await row.textContent()).toContain('wasm heap');
+      // peak memory against the theoretical need (weights + grads + Adam + activations), as a ratio
+      expect(await row.getByTestId('env-bench-theory').textContent()).toMatch(/^\d+(\.\d)? MiB$/);
+      expect(await row.getByTestId('env-bench-ratio').textContent()).toMatch(/^\d+\.\d\d×$/);
       const [benchMd] = await Promise.all([
         page.waitForEvent('download'),
         page.getByRole('button', { name: 'Download table (Markdown)' }).click(),

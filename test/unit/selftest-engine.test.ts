@@ -15,7 +15,13 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../src/core/config';
 import { Rng } from '../../src/core/rng';
-import { benchConfig, kernelTable, median } from '../../src/engine/benchmark';
+import {
+  benchConfig,
+  benchmarkMarkdown,
+  kernelTable,
+  median,
+  theoreticalTrainingBytes,
+} from '../../src/engine/benchmark';
 import { benchArithmetic } from '../../src/engine/deviceQueries';
 import { demoValCount, type DemoGenerator, type SourceCase } from '../../src/engine/datasetIds';
 import { EngineCore } from '../../src/engine/engineCore';
@@ -173,6 +179,46 @@ describe('benchmark arithmetic and table', () => {
     expect(g512 / g256).toBeGreaterThan(3.9);
     expect(g512 / g256).toBeLessThan(4.1);
     expect(benchArithmetic(benchConfig('unet_256-ngf64-256')).gflopInference).toBeCloseTo(12.1, 1);
+  });
+  it("theoretical training memory: weights + grads + Adam moments (16 B per parameter) + one float32 copy of the step's conv outputs", () => {
+    expect(theoreticalTrainingBytes({ params: 1, buffers: 0, activationElements: 0 })).toBe(16);
+    expect(theoreticalTrainingBytes({ params: 0, buffers: 3, activationElements: 5 })).toBe(32);
+    const t256 = benchArithmetic(benchConfig('unet_256-ngf64-256')).theoreticalBytes;
+    const t512 = benchArithmetic(benchConfig('unet_256-ngf64-512')).theoreticalBytes;
+    // the issue's ≈ 0.92 GB of weights, gradients and moments, plus tens of MB of activations at 256 px
+    expect(t256).toBeGreaterThan(0.92e9);
+    expect(t256).toBeLessThan(1.0e9);
+    // activations grow 4× with the image area, the parameters do not: t512 - t256 = 3 × act256
+    const act256 = t256 - 16 * (54_413_955 + 2_768_705);
+    expect(t512 - t256).toBeGreaterThan(2.9 * (act256 - 1e6));
+    expect(t512 - t256).toBeLessThan(3.1 * act256);
+    const md = benchmarkMarkdown([
+      {
+        config: 'c',
+        config_id: 'unet_128-ngf16-128',
+        backend: 'webgpu',
+        where: 'browser',
+        threads: 1,
+        steps: 10,
+        step_ms_median: 100,
+        step_ms_min: 90,
+        infer_ms_median: 10,
+        first_step_ms: 500,
+        warmup_ms: 400,
+        gflops_per_step: 1.5,
+        gflops_inference: 0.2,
+        gflops_per_s: 15,
+        peak_bytes: 3 * 2 ** 20,
+        peak_bytes_kind: 'gpuAllocated',
+        theoretical_bytes: 2 * 2 ** 20,
+        peak_vs_theoretical: 1.5,
+        tensors_leaked_per_step: 0,
+        pytorch_step_ms_median: null,
+        ratio_vs_pytorch: null,
+      },
+    ]);
+    expect(md).toContain('| peak | theoretical | peak ÷ theoretical |');
+    expect(md).toContain('| 3 MiB (gpuAllocated) | 2 MiB | 1.50× |');
   });
   it('median, kernel table and Markdown', () => {
     expect(median([5, 1, 3])).toBe(3);

@@ -274,8 +274,23 @@ describe('Trainer (wasm backend)', () => {
       expect(syncReads).toBe(0);
       expect(logged).toEqual([true, false, true, false, false, true]);
       expect(trainer.pendingMetrics).toBe(3);
-      const ms = await trainer.drainMetrics();
+      // the three records come back in ONE device read (the engine drains at metric-event time)
+      const asyncRead = proto.data;
+      let reads = 0;
+      proto.data = function (this: unknown, ...args: unknown[]) {
+        reads++;
+        return asyncRead.apply(this, args);
+      };
+      let ms: StepMetrics[];
+      try {
+        ms = await trainer.drainMetrics();
+      } finally {
+        proto.data = asyncRead;
+      }
+      expect(reads).toBe(1);
       expect(ms.map((m) => m.step)).toEqual([1, 3, 6]);
+      expect(ms.every((m) => m.finite && m.losses.G_L1 > 0 && m.gradNorms['G/outermost'] > 0)).toBe(true);
+      expect(ms[0].losses).not.toEqual(ms[2].losses);
     } finally {
       names.forEach((n, i) => (proto[n] = originals[i]));
       trainer.dispose();

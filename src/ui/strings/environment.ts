@@ -99,6 +99,12 @@ export const ENVIRONMENT_STRINGS = {
   'env.bench.col.first': { en: 'First step', zh: '首步' },
   'env.bench.col.peak': { en: 'Peak memory', zh: '内存峰值' },
   'env.bench.col.leak': { en: 'Leaked tensors / step', zh: '每步泄漏张量' },
+  'env.bench.col.theory': { en: 'Theoretical need', zh: '理论需求' },
+  'env.bench.col.ratio': { en: 'Peak ÷ theoretical', zh: '峰值 ÷ 理论' },
+  'env.bench.theory': {
+    en: 'Theoretical need = weights + gradients + the two Adam moments (4 × parameters × 4 bytes) + one float32 copy of every convolution output of the step (one generator and three discriminator passes). Peak ÷ theoretical above 1.5 means the backend holds much more than the model needs (buffer pools, caches).',
+    zh: '理论需求 = 权重 + 梯度 + Adam 的两个矩（参数数 × 4 × 4 字节）+ 每步所有卷积输出各一份 float32（生成器一次、判别器三次）。峰值 ÷ 理论大于 1.5 说明后端占用远多于模型所需（缓冲池、缓存等）。',
+  },
   'env.bench.peak.gpuAllocated': { en: 'GPU allocated', zh: 'GPU 已分配' },
   'env.bench.peak.wasmHeap': { en: 'wasm heap', zh: 'wasm 堆' },
   'env.bench.peak.tensorBytes': { en: 'tensors', zh: '张量' },
