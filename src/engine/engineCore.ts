@@ -167,6 +167,7 @@ import { TrainingData, type LoadedDataset, type PreparedData } from './session/t
 import { predictImages } from '../core/train/predict';
 import { errorText } from '../core/errors';
 import { RunRecorder } from './session/recorder';
+import { warmUpShaders } from './shaderWarmup';
 import { TrainingSession, type SessionWork, type StepClock, type StepOutcome } from './session/session';
 import {
   DeviceWatch,
@@ -624,7 +625,10 @@ export class EngineCore implements EngineApi {
     }
     this.setPhase('starting');
     try {
+      // WebGPU: the step's shaders compile in the GPU process while the dataset is prepared
+      const shaders = warmUpShaders(cfg);
       const prepared = await this.trainingData.prepare(cfg);
+      await shaders;
       applyTrainSubset(prepared.train, cfg); // a train_subset beyond the split is refused before the run is stored
       // the detector is checked (landmark set) before anything of the run is stored
       const tracer = params.traceability ? await this.makeTracer(params.traceability, cfg, prepared) : null;
@@ -747,7 +751,9 @@ export class EngineCore implements EngineApi {
         this.warn(trainMessage('engine.resume.noCheckpoint', { run: rec.name }));
       }
       const cfg = state ? state.config : rec.config;
+      const shaders = warmUpShaders(cfg); // WebGPU: compiled while the dataset is prepared
       const prepared = await this.trainingData.prepare(cfg);
+      await shaders;
       // the run's own traceability detector (kept with its record) unless the caller chose (null: none);
       // one that can no longer be loaded (deleted) is a warning, not a failed resume
       const traceRef =
