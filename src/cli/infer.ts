@@ -9,8 +9,7 @@ import { preprocessImage } from '../core/data/preprocess';
 import type { RgbaImage } from '../core/image';
 import { decodeFileNode, encodePngNode } from '../core/io/decodeNode';
 import { createGenerator, loadStateDict, type StateDict } from '../core/model';
-import { imageToTensor, tensorToImages } from '../core/train/data';
-import { inferenceMode } from '../core/train/trainer';
+import { predictImages } from '../core/train/predict';
 import {
   BACKEND_OPTION,
   backendOption,
@@ -128,18 +127,21 @@ export async function run(argv: string[]): Promise<number> {
   try {
     loadStateDict(G, loaded.stateDict, { strict: true });
     const photo = toModelSize(decoded.image, cfg, input);
-    const x = imageToTensor(photo, cfg.input_nc);
-    const pred = G.apply(x, inferenceMode(cfg, evalMode));
-    x.dispose();
-    try {
-      const [img] = await tensorToImages(pred);
-      await writeFile(outPng, encodePngNode(img));
-      if (npy) {
+    // one photo; its dropout seed is Trainer.predict's (run seed, 'predict'), without an index
+    let raw: { data: Float32Array; shape: number[] } | null = null;
+    const [img] = await predictImages(G, cfg, [photo], {
+      evalMode,
+      seedTag: 'predict',
+      seedIndex: () => null,
+      onPrediction: async ({ pred }) => {
         const [, h, w, c] = pred.shape;
-        await writeFile(npy, encodeNpy(Float32Array.from(await pred.data()), [h, w, c]));
-      }
-    } finally {
-      pred.dispose();
+        if (npy) raw = { data: Float32Array.from(await pred.data()), shape: [h, w, c] };
+      },
+    });
+    await writeFile(outPng, encodePngNode(img));
+    if (npy && raw) {
+      const { data, shape } = raw as { data: Float32Array; shape: number[] };
+      await writeFile(npy, encodeNpy(data, shape));
     }
     console.log(
       `wrote ${outPng}${npy ? ` and ${npy}` : ''} (${cfg.size}x${cfg.size} px, ${evalMode ? 'eval mode' : 'train-mode BatchNorm + dropout, like the server without --eval'}, ` +

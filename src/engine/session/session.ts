@@ -4,8 +4,8 @@
  * loop that drives it: repair what is broken (a lost device), stop at the last step, otherwise one
  * step, then yield a macrotask so pause, stop and other commands get through. It is generic over
  * what it trains: the work (`SessionWork`) brings its own step, metrics and end-of-run writing.
- * The GAN run is one such work (engineCore's `ganWork`); the landmark detector's loop has the same
- * shape and can move onto it.
+ * The GAN run is one such work (engineCore's `ganWork`), a landmark detector training another
+ * (detector/work.ts `detectorWork`): one loop in the engine.
  */
 
 export type StepOutcome = 'ok' | 'fault' | 'lost';
