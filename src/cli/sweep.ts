@@ -10,6 +10,7 @@ import { DEFAULT_MM_PER_PX } from '../core/data/dataset';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunConfig } from '../core/config';
+import { messageText } from '../core/messages';
 import {
   bestAndLast,
   comparisonCsv,
@@ -93,7 +94,7 @@ const SWEEP_OPTIONS: OptionSpecs = {
   sweep_preset: {
     type: 'string',
     arg: '<id>',
-    help: `a planned sweep instead of --vary: ${SWEEP_PRESETS.map((p) => `${p.id} (${p.label.en}: ${p.description.en})`).join('; ')}`,
+    help: `a planned sweep instead of --vary: ${SWEEP_PRESETS.map((p) => `${p.id} (${messageText(p.label, 'en')}: ${messageText(p.description, 'en')})`).join('; ')}`,
   },
 };
 

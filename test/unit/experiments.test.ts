@@ -27,6 +27,7 @@ import {
   type StudyPoint,
 } from '../../src/core/experiments';
 import { renderCurves } from '../../src/core/eval/curves';
+import { messageText } from '../../src/core/messages';
 
 describe('sweep expansion', () => {
   it('expands to the cartesian list with stable names, first option slowest', () => {
@@ -93,7 +94,9 @@ describe('sweep expansion', () => {
 
   it('the clinic preset "P2.5 quality push": letterbox + ROI, gradient 5 and 10, lambda_L1 100/80/60', () => {
     const p = sweepPresetById('p25');
-    expect(p.label.en).toBe('P2.5 quality push');
+    expect(messageText(p.label, 'en')).toBe('P2.5 quality push');
+    expect(messageText(p.label, 'zh')).toBe('P2.5 提质');
+    expect(messageText(p.description, 'zh')).toMatch(/^等比 \+ 填充/);
     const runs = expandSweep(p.vary);
     expect(runs).toHaveLength(6);
     const cfgs = runs.map((r) => sweepRunConfig(DEFAULT_CONFIG, p.base, r));

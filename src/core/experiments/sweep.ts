@@ -7,6 +7,7 @@
  * that names the option and says what to do. TF.js-free.
  */
 import { DEFAULT_CONFIG, type RunConfig } from '../config';
+import type { Message } from '../messages/form';
 
 /** Most options a sweep varies at once (3 options of 3 values = 27 runs already). */
 export const MAX_SWEEP_PARAMS = 3;
@@ -233,8 +234,9 @@ export function expandSweep(params: readonly { key: string; values: readonly Swe
 /** A sweep the clinic planned: a base (options every run shares) and the varied options. */
 export interface SweepPreset {
   id: string;
-  label: { en: string; zh: string };
-  description: { en: string; zh: string };
+  /** Name and description: render with `messageText` (core/messages/experiments.ts). */
+  label: Message;
+  description: Message;
   /** Options every run of the preset shares (on top of the user's config). */
   base: Partial<RunConfig>;
   vary: SweepParam[];
@@ -249,11 +251,8 @@ export interface SweepPreset {
 export const SWEEP_PRESETS: readonly SweepPreset[] = [
   {
     id: 'p25',
-    label: { en: 'P2.5 quality push', zh: 'P2.5 提质' },
-    description: {
-      en: 'letterbox + ROI; gradient loss weight 5 and 10; lambda_L1 100 / 80 / 60 (6 runs)',
-      zh: '等比 + 填充（letterbox）+ ROI；梯度损失权重 5 和 10；lambda_L1 100 / 80 / 60（6 个训练）',
-    },
+    label: { code: 'experiments.preset.p25.label', params: {} },
+    description: { code: 'experiments.preset.p25.description', params: {} },
     base: { preprocess: 'roi' },
     vary: [
       { key: 'lambda_grad', values: [5, 10] },

@@ -6,6 +6,7 @@
 import { renderMessage, type Lang, type Message, type MessageTable } from './form';
 import { AUDIT_MESSAGES } from './audit';
 import { ENGINE_MESSAGES } from './engine';
+import { EXPERIMENTS_MESSAGES } from './experiments';
 import { TRACING_MESSAGES } from './tracing';
 import { TRAIN_MESSAGES } from './train';
 
@@ -15,6 +16,7 @@ export const MESSAGE_TABLES = {
   train: TRAIN_MESSAGES,
   audit: AUDIT_MESSAGES,
   tracing: TRACING_MESSAGES,
+  experiments: EXPERIMENTS_MESSAGES,
 } as const satisfies Record<string, MessageTable>;
 
 export const MESSAGES = {
@@ -22,6 +24,7 @@ export const MESSAGES = {
   ...TRAIN_MESSAGES,
   ...AUDIT_MESSAGES,
   ...TRACING_MESSAGES,
+  ...EXPERIMENTS_MESSAGES,
 } as const satisfies MessageTable;
 
 export type MessageCode = keyof typeof MESSAGES;
