@@ -44,8 +44,6 @@ export function reviewFindings(input: ReviewInput): Finding[] {
   const ev = input.evaluation;
   const cfg = input.run.config;
   const d = ev.diagnosis;
-  const f = fmtNumber;
-  const pct = fmtPercent;
 
   // the gate
   const gate = input.gate;
@@ -120,12 +118,12 @@ export function reviewFindings(input: ReviewInput): Finding[] {
       severity: 'warn',
       title: reportTextBoth('review.finding.oversmooth.title'),
       evidence: reportTextBoth('review.finding.oversmooth.evidence', (lang) => ({
-        predGrad: f(d.pred.gradMean_255),
-        targetGrad: f(d.target.gradMean_255),
-        ratio: f(d.sharpnessRatio, 3),
+        predGrad: fmtNumber(d.pred.gradMean_255),
+        targetGrad: fmtNumber(d.target.gradMean_255),
+        ratio: fmtNumber(d.sharpnessRatio, 3),
         limit: OVERSMOOTH_RATIO,
-        predMax: f(d.pred.intensityMax_255),
-        targetMax: f(d.target.intensityMax_255),
+        predMax: fmtNumber(d.pred.intensityMax_255),
+        targetMax: fmtNumber(d.target.intensityMax_255),
         grad: reportText(
           d.clinicPlan002.gradOk
             ? 'review.finding.oversmooth.gradMet'
@@ -139,13 +137,15 @@ export function reviewFindings(input: ReviewInput): Finding[] {
       })),
       next:
         cfg.lambda_grad === 0
-          ? reportTextBoth('review.finding.oversmooth.nextAddGrad', { lambdaL1: f(cfg.lambda_L1) })
+          ? reportTextBoth('review.finding.oversmooth.nextAddGrad', { lambdaL1: fmtNumber(cfg.lambda_L1) })
           : reportTextBoth('review.finding.oversmooth.nextRaiseGrad', (lang) => ({
-              lambdaGrad: f(cfg.lambda_grad),
+              lambdaGrad: fmtNumber(cfg.lambda_grad),
               lap:
                 cfg.lambda_lap === 0
                   ? reportText('review.finding.oversmooth.addLap', lang)
-                  : reportText('review.finding.oversmooth.raiseLap', lang, { lambdaLap: f(cfg.lambda_lap) }),
+                  : reportText('review.finding.oversmooth.raiseLap', lang, {
+                      lambdaLap: fmtNumber(cfg.lambda_lap),
+                    }),
             })),
     });
   }
@@ -171,11 +171,11 @@ export function reviewFindings(input: ReviewInput): Finding[] {
     out.push({
       id: 'gap',
       severity: 'warn',
-      title: reportTextBoth('review.finding.gap.title', { ratio: f(gap.ratio, 3) }),
+      title: reportTextBoth('review.finding.gap.title', { ratio: fmtNumber(gap.ratio, 3) }),
       evidence: reportTextBoth('review.finding.gap.evidence', (lang) => ({
-        train: f(gap.train_l1_01),
+        train: fmtNumber(gap.train_l1_01),
         nTrain: gap.n_train,
-        val: f(gap.val_l1_01),
+        val: fmtNumber(gap.val_l1_01),
         all: n !== null ? reportText('review.finding.gap.allCases', lang, { n }) : '',
       })),
       next: reportTextBoth('review.finding.gap.next'),
@@ -191,9 +191,9 @@ export function reviewFindings(input: ReviewInput): Finding[] {
       severity: 'info',
       title: reportTextBoth('review.finding.underfit.title'),
       evidence: reportTextBoth('review.finding.underfit.evidence', {
-        train: f(gap.train_l1_01),
-        val: f(gap.val_l1_01),
-        ratio: f(gap.ratio, 3),
+        train: fmtNumber(gap.train_l1_01),
+        val: fmtNumber(gap.val_l1_01),
+        ratio: fmtNumber(gap.ratio, 3),
       }),
       next: reportTextBoth('review.finding.underfit.next'),
     });
@@ -215,9 +215,9 @@ export function reviewFindings(input: ReviewInput): Finding[] {
         flag: flagName(c.flag, lang),
         withFlag: c.failedWithFlag,
         failed: fs.failed,
-        share: pct(c.shareOfFailures),
-        rateWith: pct(c.failRateWithFlag),
-        rateWithout: pct(c.failRateWithout),
+        share: fmtPercent(c.shareOfFailures),
+        rateWith: fmtPercent(c.failRateWithFlag),
+        rateWithout: fmtPercent(c.failRateWithout),
       })),
       next: reportTextBoth('review.finding.data.concentratedNext', (lang) => ({
         flag: flagName(c.flag, lang),

@@ -13,13 +13,8 @@ import type { ErrorSummary } from '../../landmarks/errors';
 import type { MeasurementComparison } from '../../landmarks/measure';
 import { worstLandmarks, type LandmarkSharpnessSummary } from '../landmarkSharpnessSummary';
 import type { Finding } from '../types';
-import { markdownTable as table } from './format';
-import {
-  fmtSig as fmt,
-  fmtSigPercent as pct,
-  landmarkName,
-  MEASUREMENT_UNIT as UNIT,
-} from './landmarkFormat';
+import { markdownTable } from './format';
+import { fmtSig, fmtSigPercent, landmarkName, MEASUREMENT_UNIT } from './landmarkFormat';
 import { reportText, reportTextBoth, type ReportLang as Lang } from './text';
 import { traceabilityMarkdown, type ReviewTraceability } from './traceability';
 
@@ -85,9 +80,9 @@ export function landmarksMarkdown(
     out.push('');
     out.push(
       T('review.lm.sharp.intro', {
-        window: fmt(sharpness.windowMm),
+        window: fmtSig(sharpness.windowMm),
         cases: sharpness.nCases,
-        mean: fmt(sharpness.meanRatio),
+        mean: fmtSig(sharpness.meanRatio),
       }),
     );
     out.push('');
@@ -96,7 +91,7 @@ export function landmarksMarkdown(
       const px = wp.min === wp.max ? `${wp.min}` : `${wp.min}–${wp.max}`;
       out.push(
         T(wp.min < 5 ? 'review.lm.sharp.windowTiny' : 'review.lm.sharp.window', {
-          window: fmt(sharpness.windowMm),
+          window: fmtSig(sharpness.windowMm),
           px,
         }),
       );
@@ -105,7 +100,7 @@ export function landmarksMarkdown(
     const worst = worstLandmarks(sharpness, 3);
     if (worst.length > 0) {
       const list = worst
-        .map((r) => `${r.symbol} (${landmarkName(r.symbol, r.name, lang)}) ${fmt(r.meanRatio)}`)
+        .map((r) => `${r.symbol} (${landmarkName(r.symbol, r.name, lang)}) ${fmtSig(r.meanRatio)}`)
         .join(T('review.list.enum'));
       out.push(`**${T('review.lm.sharp.mostBlurred')}:** ${list}`);
       out.push('');
@@ -123,22 +118,22 @@ export function landmarksMarkdown(
     ];
     if (withErr) head.push('MRE (mm)', 'SDR 2 mm');
     out.push(
-      ...table(
+      ...markdownTable(
         head,
         sharpness.perLandmark.map((r, i) => {
           const cells = [
             String(i + 1),
             r.symbol,
             landmarkName(r.symbol, r.name, lang),
-            fmt(r.meanRatio),
-            fmt(r.sdRatio, 2),
-            fmt(r.meanPred_255),
-            fmt(r.meanTarget_255),
+            fmtSig(r.meanRatio),
+            fmtSig(r.sdRatio, 2),
+            fmtSig(r.meanPred_255),
+            fmtSig(r.meanTarget_255),
             String(r.n),
           ];
           if (withErr) {
             const e = errByLm.get(r.symbol);
-            cells.push(fmt(e?.mreMm ?? null), pct(e?.sdr2 ?? null));
+            cells.push(fmtSig(e?.mreMm ?? null), fmtSigPercent(e?.sdr2 ?? null));
           }
           return cells;
         }),
@@ -156,21 +151,21 @@ export function landmarksMarkdown(
       T('review.lm.tracing.summary', {
         cases: tracing.cases,
         by: tracing.tracer ? T('review.lm.tracing.by', { tracer: tracing.tracer }) : '',
-        spacing: fmt(tracing.mmPerPx),
-        mre: fmt(s.mreMm),
-        sd: fmt(s.sdMm),
+        spacing: fmtSig(tracing.mmPerPx),
+        mre: fmtSig(s.mreMm),
+        sd: fmtSig(s.sdMm),
         n: s.n,
         missing: s.missing,
-        sdr2: pct(s.sdr['2']),
-        sdr25: pct(s.sdr['2.5']),
-        sdr3: pct(s.sdr['3']),
-        sdr4: pct(s.sdr['4']),
+        sdr2: fmtSigPercent(s.sdr['2']),
+        sdr25: fmtSigPercent(s.sdr['2.5']),
+        sdr3: fmtSigPercent(s.sdr['3']),
+        sdr4: fmtSigPercent(s.sdr['4']),
       }),
     );
     out.push('');
     if (!sharpness && s.perLandmark.length > 0) {
       out.push(
-        ...table(
+        ...markdownTable(
           [
             T('review.lm.col.landmark'),
             T('review.lm.col.name'),
@@ -184,9 +179,9 @@ export function landmarksMarkdown(
             r.symbol,
             landmarkName(r.symbol, '', lang),
             String(r.n),
-            fmt(r.mreMm),
-            fmt(r.sdMm),
-            pct(r.sdr2),
+            fmtSig(r.mreMm),
+            fmtSig(r.sdMm),
+            fmtSigPercent(r.sdr2),
             String(r.missing),
           ]),
         ),
@@ -204,7 +199,7 @@ export function landmarksMarkdown(
     out.push(T('review.lm.meas.intro', { cases: m.cases }));
     out.push('');
     out.push(
-      ...table(
+      ...markdownTable(
         [
           T('review.lm.col.measurement'),
           T('review.lm.col.tracing'),
@@ -214,9 +209,9 @@ export function landmarksMarkdown(
         ],
         m.rows.map((r) => [
           r.name[lang],
-          r.a === null ? T('review.lm.unavailable') : `${fmt(r.a, 4)}${UNIT[r.unit] ?? ''}`,
-          r.b === null ? T('review.lm.unavailable') : `${fmt(r.b, 4)}${UNIT[r.unit] ?? ''}`,
-          r.diff === null ? '–' : `${fmt(r.diff, 3)}${UNIT[r.unit] ?? ''}`,
+          r.a === null ? T('review.lm.unavailable') : `${fmtSig(r.a, 4)}${MEASUREMENT_UNIT[r.unit] ?? ''}`,
+          r.b === null ? T('review.lm.unavailable') : `${fmtSig(r.b, 4)}${MEASUREMENT_UNIT[r.unit] ?? ''}`,
+          r.diff === null ? '–' : `${fmtSig(r.diff, 3)}${MEASUREMENT_UNIT[r.unit] ?? ''}`,
           r.missing.join(', ') || '–',
         ]),
       ),
@@ -243,7 +238,7 @@ export function landmarkSharpnessFindings(
   const list = (lang: Lang): string =>
     low
       .slice(0, 5)
-      .map((r) => `${r.symbol} (${landmarkName(r.symbol, r.name, lang)}) ${fmt(r.meanRatio)}`)
+      .map((r) => `${r.symbol} (${landmarkName(r.symbol, r.name, lang)}) ${fmtSig(r.meanRatio)}`)
       .join(reportText('review.list.enum', lang));
   const tiny = !!s.windowPx && s.windowPx.min < 5;
   const px = s.windowPx
@@ -255,13 +250,13 @@ export function landmarkSharpnessFindings(
       severity: tiny ? 'info' : 'warn',
       title: reportTextBoth('review.lm.blur.title', { n: low.length, total: s.perLandmark.length }),
       evidence: reportTextBoth('review.lm.blur.evidence', (lang) => ({
-        window: fmt(s.windowMm),
+        window: fmtSig(s.windowMm),
         px,
         cases: s.nCases,
         threshold,
         list: list(lang),
         more: low.length > 5 ? reportText('review.lm.blur.more', lang) : '',
-        mean: fmt(s.meanRatio),
+        mean: fmtSig(s.meanRatio),
         tiny: tiny ? reportText('review.lm.blur.tiny', lang) : '',
       })),
       next: reportTextBoth('review.lm.blur.next'),

@@ -10,7 +10,7 @@ import { NO_FLAG } from '../failures';
 import type { Finding, FindingSeverity } from '../types';
 import { runComparisonMarkdown } from './compare';
 import { gateName, gateValue } from './findings';
-import { fmtNumber as f, fmtPercent as pct, markdownTable as table } from './format';
+import { fmtNumber, fmtPercent, markdownTable } from './format';
 import { REPORT_FILES, type ReviewInput } from './input';
 import { landmarksMarkdown } from './landmarks';
 import {
@@ -63,7 +63,7 @@ function gateSection(T: Text, lang: ReportLang, input: ReviewInput): string[] {
     '',
     `**${T('review.md.gate.verdict')}: ${T(STATUS[input.gate.status])}** — ${T('review.md.gate.advisory')}`,
     '',
-    ...table(
+    ...markdownTable(
       [
         T('review.md.col.criterion'),
         T('review.md.col.measured'),
@@ -98,17 +98,17 @@ function failuresSection(T: Text, lang: ReportLang, input: ReviewInput): string[
   const fs = input.failures;
   const lines = [`## ${T('review.md.failures.heading')}: ${fs.label}`, ''];
   const rule = [
-    fs.rule.maxL1_01 !== null ? `L1 > ${f(fs.rule.maxL1_01)}` : null,
-    fs.rule.minPsnr_db !== null ? `PSNR < ${f(fs.rule.minPsnr_db)} dB` : null,
+    fs.rule.maxL1_01 !== null ? `L1 > ${fmtNumber(fs.rule.maxL1_01)}` : null,
+    fs.rule.minPsnr_db !== null ? `PSNR < ${fmtNumber(fs.rule.minPsnr_db)} dB` : null,
     fs.rule.minSharpnessRatio !== null
-      ? `${T('review.md.sharpnessRatio')} < ${f(fs.rule.minSharpnessRatio)}`
+      ? `${T('review.md.sharpnessRatio')} < ${fmtNumber(fs.rule.minSharpnessRatio)}`
       : null,
   ].filter((x): x is string => x !== null);
   lines.push(
     T('review.md.failures.rule', {
       rule: rule.join(T('review.list.comma')) || T('review.md.failures.noCriterion'),
       label: fs.label,
-      rate: pct(fs.rate),
+      rate: fmtPercent(fs.rate),
       l1: fs.byReason.l1,
       psnr: fs.byReason.psnr,
       sharpness: fs.byReason.sharpness,
@@ -116,7 +116,7 @@ function failuresSection(T: Text, lang: ReportLang, input: ReviewInput): string[
   );
   lines.push('', `### ${T('review.md.failures.worst')}`, '');
   lines.push(
-    ...table(
+    ...markdownTable(
       [
         T('review.md.col.case'),
         'L1 [0,1]',
@@ -127,10 +127,10 @@ function failuresSection(T: Text, lang: ReportLang, input: ReviewInput): string[
       ],
       fs.worst.map((c) => [
         c.id,
-        f(c.l1_01),
-        f(c.psnr_db),
-        f(c.ssim),
-        f(c.sharpnessRatio),
+        fmtNumber(c.l1_01),
+        fmtNumber(c.psnr_db),
+        fmtNumber(c.ssim),
+        fmtNumber(c.sharpnessRatio),
         c.reasons.map((r) => T(REASONS[r])).join(', ') || '–',
       ]),
     ),
@@ -141,7 +141,7 @@ function failuresSection(T: Text, lang: ReportLang, input: ReviewInput): string[
     const flagName = (code: string): string =>
       code === NO_FLAG ? T('review.md.failures.noFlag') : (input.flagNames?.[code]?.[lang] ?? code);
     lines.push(
-      ...table(
+      ...markdownTable(
         [
           T('review.md.col.flag'),
           T('review.md.col.withFlag'),
@@ -154,9 +154,9 @@ function failuresSection(T: Text, lang: ReportLang, input: ReviewInput): string[
           flagName(r.flag),
           String(r.withFlag),
           `${r.failedWithFlag}/${fs.failed}`,
-          pct(r.shareOfFailures),
-          pct(r.failRateWithFlag),
-          pct(r.failRateWithout),
+          fmtPercent(r.shareOfFailures),
+          fmtPercent(r.failRateWithFlag),
+          fmtPercent(r.failRateWithout),
         ]),
       ),
     );
@@ -170,7 +170,7 @@ function dataSection(T: Text, lang: ReportLang, input: ReviewInput): string[] {
   const cfg = run.config;
   const lines = [`## ${T('review.md.data.heading')}`, ''];
   lines.push(
-    ...table(
+    ...markdownTable(
       [T('review.md.col.item'), T('review.md.col.value')],
       [
         [T('review.md.data.dataset'), `${run.datasetName ?? ''} (${run.datasetId})`],
@@ -198,7 +198,7 @@ function configSection(T: Text, input: ReviewInput): string[] {
   return [
     `## ${T('review.md.config.heading')}`,
     '',
-    ...table(
+    ...markdownTable(
       ['option', 'value'],
       Object.entries(input.run.config).map(([k, v]) => [k, String(v)]),
     ),
@@ -211,15 +211,15 @@ function environmentSection(T: Text, input: ReviewInput): string[] {
   return [
     `## ${T('review.md.env.heading')}`,
     '',
-    ...table(
+    ...markdownTable(
       [T('review.md.col.item'), T('review.md.col.value')],
       [
         [T('review.md.env.backend'), run.backend],
         [T('review.md.env.adapter'), run.adapter ?? '–'],
         [T('review.md.env.status'), run.status],
         [T('review.md.env.steps'), `${run.step} / ${run.epoch}`],
-        [T('review.md.env.trainingTime'), `${f(run.durationMs / 60000, 3)} min`],
-        [T('review.md.env.evaluationTime'), `${f(input.evaluation.durationMs / 1000, 3)} s`],
+        [T('review.md.env.trainingTime'), `${fmtNumber(run.durationMs / 60000, 3)} min`],
+        [T('review.md.env.evaluationTime'), `${fmtNumber(input.evaluation.durationMs / 1000, 3)} s`],
       ],
     ),
     '',

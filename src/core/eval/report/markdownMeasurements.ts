@@ -9,7 +9,7 @@ import type { ReportTextCode } from '../../messages/report';
 import type { ChecklistItem } from '../checklist';
 import { GAP_ALERT_RATIO } from '../gap';
 import { stuckExplanationText } from '../stuck';
-import { fmtNumber as f, fmtPercent as pct, markdownTable as table } from './format';
+import { fmtNumber, fmtPercent, markdownTable } from './format';
 import type { ReviewInput } from './input';
 import { inLang, type ReportLang } from './text';
 
@@ -30,7 +30,7 @@ function status(T: Text, s: string): string {
 }
 
 function checklistRows(T: Text, lang: ReportLang, items: readonly ChecklistItem[]): string[] {
-  return table(
+  return markdownTable(
     [T('review.md.col.check'), T('review.md.col.result'), T('review.md.col.answer')],
     items.map((i) => [inLang(lang, i.question), status(T, i.status), inLang(lang, i.answer)]),
   );
@@ -45,14 +45,14 @@ export function metricsSection(T: Text, input: ReviewInput): string[] {
     lines.push(
       T('review.md.metrics.content', {
         percent: (100 * (a.mean_content_fraction ?? 1)).toFixed(0),
-        l1Whole: f(a.mean_l1_whole ?? NaN),
-        psnrWhole: f(a.mean_psnr_whole ?? NaN),
+        l1Whole: fmtNumber(a.mean_l1_whole ?? NaN),
+        psnrWhole: fmtNumber(a.mean_psnr_whole ?? NaN),
       }),
     );
   else lines.push(T('review.md.metrics.contentWhole'));
   lines.push('');
   lines.push(
-    ...table(
+    ...markdownTable(
       [
         T('review.md.col.metric'),
         T('review.md.col.mean'),
@@ -60,11 +60,26 @@ export function metricsSection(T: Text, input: ReviewInput): string[] {
         T('review.md.col.unit'),
       ],
       [
-        ['L1 (mean_l1)', f(a.mean_l1), f(a.median_l1), T('review.md.metrics.l1Unit')],
-        ['L1 [-1,1]', f(a.mean_l1_pm1), f(a.median_l1_pm1), T('review.md.metrics.l1pm1Unit')],
-        ['PSNR (mean_psnr)', f(a.mean_psnr), f(a.median_psnr), T('review.md.metrics.psnrUnit')],
-        ['SSIM (mean_ssim)', f(a.mean_ssim), f(a.median_ssim), T('review.md.metrics.ssimUnit')],
-        [T('review.md.sharpnessRatio'), f(a.mean_sharpness_ratio), '–', T('review.md.metrics.sharpnessUnit')],
+        ['L1 (mean_l1)', fmtNumber(a.mean_l1), fmtNumber(a.median_l1), T('review.md.metrics.l1Unit')],
+        ['L1 [-1,1]', fmtNumber(a.mean_l1_pm1), fmtNumber(a.median_l1_pm1), T('review.md.metrics.l1pm1Unit')],
+        [
+          'PSNR (mean_psnr)',
+          fmtNumber(a.mean_psnr),
+          fmtNumber(a.median_psnr),
+          T('review.md.metrics.psnrUnit'),
+        ],
+        [
+          'SSIM (mean_ssim)',
+          fmtNumber(a.mean_ssim),
+          fmtNumber(a.median_ssim),
+          T('review.md.metrics.ssimUnit'),
+        ],
+        [
+          T('review.md.sharpnessRatio'),
+          fmtNumber(a.mean_sharpness_ratio),
+          '–',
+          T('review.md.metrics.sharpnessUnit'),
+        ],
       ],
     ),
   );
@@ -75,10 +90,10 @@ export function metricsSection(T: Text, input: ReviewInput): string[] {
       T('review.md.metrics.comparison', {
         label: c.label,
         step: c.step,
-        l1: f(c.mean_l1),
-        psnr: f(c.mean_psnr),
-        ssim: f(c.mean_ssim),
-        sharpness: f(c.sharpness_ratio),
+        l1: fmtNumber(c.mean_l1),
+        psnr: fmtNumber(c.mean_psnr),
+        ssim: fmtNumber(c.mean_ssim),
+        sharpness: fmtNumber(c.sharpness_ratio),
       }),
     );
   }
@@ -120,7 +135,7 @@ export function diagnosticsSection(T: Text, input: ReviewInput): string[] {
   const p = d.pred;
   const t = d.target;
   lines.push(
-    ...table(
+    ...markdownTable(
       [
         T('review.md.col.quantity'),
         T('review.md.col.prediction'),
@@ -128,22 +143,37 @@ export function diagnosticsSection(T: Text, input: ReviewInput): string[] {
         T('review.md.col.ratio'),
       ],
       [
-        [T('review.md.diag.meanGradient'), f(p.gradMean_255), f(t.gradMean_255), f(d.sharpnessRatio, 3)],
-        [T('review.md.diag.maxGradient'), f(p.gradMax_255), f(t.gradMax_255), '–'],
+        [
+          T('review.md.diag.meanGradient'),
+          fmtNumber(p.gradMean_255),
+          fmtNumber(t.gradMean_255),
+          fmtNumber(d.sharpnessRatio, 3),
+        ],
+        [T('review.md.diag.maxGradient'), fmtNumber(p.gradMax_255), fmtNumber(t.gradMax_255), '–'],
         [
           T('review.md.diag.gradientPercentiles'),
-          `${f(p.gradP1_255)} / ${f(p.gradP99_255)} / ${f(p.gradP999_255)}`,
-          `${f(t.gradP1_255)} / ${f(t.gradP99_255)} / ${f(t.gradP999_255)}`,
-          f(d.edgeRatio, 3),
+          `${fmtNumber(p.gradP1_255)} / ${fmtNumber(p.gradP99_255)} / ${fmtNumber(p.gradP999_255)}`,
+          `${fmtNumber(t.gradP1_255)} / ${fmtNumber(t.gradP99_255)} / ${fmtNumber(t.gradP999_255)}`,
+          fmtNumber(d.edgeRatio, 3),
         ],
-        [T('review.md.diag.maxIntensity'), f(p.intensityMax_255), f(t.intensityMax_255), f(d.maxRatio, 3)],
+        [
+          T('review.md.diag.maxIntensity'),
+          fmtNumber(p.intensityMax_255),
+          fmtNumber(t.intensityMax_255),
+          fmtNumber(d.maxRatio, 3),
+        ],
         [
           T('review.md.diag.intensityP999'),
-          f(p.intensityP999_255),
-          f(t.intensityP999_255),
-          f(d.p999Ratio, 3),
+          fmtNumber(p.intensityP999_255),
+          fmtNumber(t.intensityP999_255),
+          fmtNumber(d.p999Ratio, 3),
         ],
-        [T('review.md.diag.meanIntensity'), f(p.intensityMean_255), f(t.intensityMean_255), '–'],
+        [
+          T('review.md.diag.meanIntensity'),
+          fmtNumber(p.intensityMean_255),
+          fmtNumber(t.intensityMean_255),
+          '–',
+        ],
       ],
     ),
   );
@@ -152,7 +182,7 @@ export function diagnosticsSection(T: Text, input: ReviewInput): string[] {
     T('review.md.diag.plan002', {
       grad: T(d.clinicPlan002.gradOk ? 'review.md.diag.met' : 'review.md.diag.notMet'),
       max: T(d.clinicPlan002.maxOk ? 'review.md.diag.met' : 'review.md.diag.notMet'),
-      sensitivity: f(ev.sensitivity_255),
+      sensitivity: fmtNumber(ev.sensitivity_255),
     }),
   );
   lines.push('');
@@ -185,16 +215,16 @@ export function balanceSection(T: Text, input: ReviewInput): string[] {
     t === 'G_GAN'
       ? '1'
       : t === 'G_L1'
-        ? `lambda_L1 ${f(cfg.lambda_L1)}`
+        ? `lambda_L1 ${fmtNumber(cfg.lambda_L1)}`
         : t === 'G_grad'
-          ? `lambda_grad ${f(cfg.lambda_grad)}`
+          ? `lambda_grad ${fmtNumber(cfg.lambda_grad)}`
           : t === 'G_lap'
-            ? `lambda_lap ${f(cfg.lambda_lap)}`
+            ? `lambda_lap ${fmtNumber(cfg.lambda_lap)}`
             : t === 'G_fm'
-              ? `lambda_fm ${f(cfg.lambda_fm)}`
-              : `lambda_ssim ${f(cfg.lambda_ssim)}`;
+              ? `lambda_fm ${fmtNumber(cfg.lambda_fm)}`
+              : `lambda_ssim ${fmtNumber(cfg.lambda_ssim)}`;
   lines.push(
-    ...table(
+    ...markdownTable(
       [
         T('review.md.col.term'),
         T('review.md.col.weight'),
@@ -206,10 +236,10 @@ export function balanceSection(T: Text, input: ReviewInput): string[] {
       ev.balance.map((b) => [
         b.term,
         weightOf(b.term),
-        f(b.value),
-        pct(b.share),
-        f(b.gradNorm),
-        l1 && l1.gradNorm > 0 ? `${f(b.gradNorm / l1.gradNorm, 3)}×` : '–',
+        fmtNumber(b.value),
+        fmtPercent(b.share),
+        fmtNumber(b.gradNorm),
+        l1 && l1.gradNorm > 0 ? `${fmtNumber(b.gradNorm / l1.gradNorm, 3)}×` : '–',
       ]),
     ),
   );
@@ -225,11 +255,11 @@ export function gapSection(T: Text, input: ReviewInput): string[] {
     lines.push(
       T('review.md.gap.text', {
         nTrain: g.n_train,
-        train: f(g.train_l1_01),
-        val: f(g.val_l1_01),
-        ratio: f(g.ratio, 3),
+        train: fmtNumber(g.train_l1_01),
+        val: fmtNumber(g.val_l1_01),
+        ratio: fmtNumber(g.ratio, 3),
         alert: GAP_ALERT_RATIO,
-        clinic: g.lossL1_01 !== null ? T('review.md.gap.clinic', { loss: f(g.lossL1_01) }) : '',
+        clinic: g.lossL1_01 !== null ? T('review.md.gap.clinic', { loss: fmtNumber(g.lossL1_01) }) : '',
       }),
     );
   lines.push('');

@@ -4,13 +4,8 @@
  * measurements from the synthetic detections vs the ground truth. Pure; prose from REPORT_TEXT.
  */
 import type { ErrorSummary } from '../../landmarks/errors';
-import { markdownTable as table } from './format';
-import {
-  fmtSig as fmt,
-  fmtSigPercent as pct,
-  landmarkName,
-  MEASUREMENT_UNIT as UNIT,
-} from './landmarkFormat';
+import { markdownTable } from './format';
+import { fmtSig, fmtSigPercent, landmarkName, MEASUREMENT_UNIT } from './landmarkFormat';
 import { reportText, type ReportLang as Lang } from './text';
 
 export interface ReviewTraceability {
@@ -49,24 +44,24 @@ export function traceabilityMarkdown(tr: ReviewTraceability, lang: Lang): string
     T('review.lm.trace.intro', {
       detector: tr.detector.name,
       cases: tr.cases,
-      floorMre: fmt(fl.mreMm),
-      floorSdr2: pct(fl.sdr['2']),
-      syntheticMre: fmt(sy.mreMm),
-      syntheticSdr2: pct(sy.sdr['2']),
+      floorMre: fmtSig(fl.mreMm),
+      floorSdr2: fmtSigPercent(fl.sdr['2']),
+      syntheticMre: fmtSig(sy.mreMm),
+      syntheticSdr2: fmtSigPercent(sy.sdr['2']),
     }),
   );
   out.push('');
   const over = sy.perLandmark.filter((r) => r.mreMm !== null && r.mreMm > TRACE_TOLERANCE_MM);
   if (over.length > 0) {
     const list = over
-      .map((r) => `${r.symbol} (${landmarkName(r.symbol, '', lang)}) ${fmt(r.mreMm)} mm`)
+      .map((r) => `${r.symbol} (${landmarkName(r.symbol, '', lang)}) ${fmtSig(r.mreMm)} mm`)
       .join(T('review.list.enum'));
     out.push(`**${T('review.lm.trace.over')}:** ${list}`);
     out.push('');
   }
   const floorBy = new Map(fl.perLandmark.map((r) => [r.symbol, r]));
   out.push(
-    ...table(
+    ...markdownTable(
       [
         T('review.lm.col.landmark'),
         T('review.lm.col.name'),
@@ -83,20 +78,20 @@ export function traceabilityMarkdown(tr: ReviewTraceability, lang: Lang): string
           return [
             r.symbol,
             landmarkName(r.symbol, '', lang),
-            fmt(f0?.mreMm ?? null),
-            pct(f0?.sdr2 ?? null),
-            `${fmt(r.mreMm)}${flag}`,
-            pct(r.sdr2),
+            fmtSig(f0?.mreMm ?? null),
+            fmtSigPercent(f0?.sdr2 ?? null),
+            `${fmtSig(r.mreMm)}${flag}`,
+            fmtSigPercent(r.sdr2),
             String(r.n),
           ];
         }),
         [
           T('review.lm.all'),
           '',
-          fmt(fl.mreMm),
-          pct(fl.sdr['2']),
-          fmt(sy.mreMm),
-          pct(sy.sdr['2']),
+          fmtSig(fl.mreMm),
+          fmtSigPercent(fl.sdr['2']),
+          fmtSig(sy.mreMm),
+          fmtSigPercent(sy.sdr['2']),
           String(sy.n),
         ],
       ],
@@ -107,7 +102,7 @@ export function traceabilityMarkdown(tr: ReviewTraceability, lang: Lang): string
     out.push(`#### ${T('review.lm.agreement.heading')}`);
     out.push('');
     out.push(
-      ...table(
+      ...markdownTable(
         [
           T('review.lm.col.measurement'),
           T('review.lm.col.groundTruthMean'),
@@ -116,14 +111,14 @@ export function traceabilityMarkdown(tr: ReviewTraceability, lang: Lang): string
           T('review.lm.col.agreementCases'),
         ],
         tr.measurements.map((r) => {
-          const u = UNIT[r.unit] ?? '';
+          const u = MEASUREMENT_UNIT[r.unit] ?? '';
           const v = (x: number | null): string =>
-            x === null ? T('review.lm.unavailable') : `${fmt(x, 4)}${u}`;
+            x === null ? T('review.lm.unavailable') : `${fmtSig(x, 4)}${u}`;
           return [
             r.name[lang],
             v(r.meanGt),
             v(r.meanSynthetic),
-            r.meanAbsDiff === null ? '–' : `${fmt(r.meanAbsDiff)}${u}`,
+            r.meanAbsDiff === null ? '–' : `${fmtSig(r.meanAbsDiff)}${u}`,
             String(r.n),
           ];
         }),
