@@ -17,6 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { adapterName, detectRuntime, probeWebGpu, type AdapterReport, type Runtime } from './adapter';
 import { engineMessage, type EngineMessage } from './messages';
+import { setupWebGpuKernels } from './kernels/webgpu';
 import { errorText } from '../core/errors';
 
 export { adapterLabel, adapterName, detectRuntime, probeWebGpu } from './adapter';
@@ -125,6 +126,8 @@ async function tryBackend(
       if ('reason' in webgpuProbe) return failed(webgpuProbe.reason);
       try {
         await import('@tensorflow/tfjs-backend-webgpu');
+        // the studio's conv-gradient kernels (tiled filter gradient, measured convT path)
+        setupWebGpuKernels();
       } catch (e) {
         return failed(engineMessage('backend.initFailed', { backend: name, error: errorText(e) }));
       }

@@ -113,6 +113,12 @@ export interface BenchmarkRecord {
   shader_warmup_ms?: number | null;
   /** WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE during the measurement (WebGPU only). */
   webgpu_deferred_submit_batch?: number;
+  /**
+   * The WebGPU conv-gradient paths the step ran (engine/kernels/webgpu.ts: the studio's tiled
+   * filter gradient or TF.js's; TF.js's naive or matmul Conv2DBackpropInput). The defaults were
+   * measured on SwiftShader; a real GPU's record shows which ran. WebGPU only.
+   */
+  webgpu_kernels?: { filterGrad: 'tiled' | 'tfjs'; convTranspose: 'naive' | 'matmul' };
   tensors_leaked_per_step: number | null;
   pytorch_step_ms_median: number | null;
   ratio_vs_pytorch: number | null;

@@ -36,6 +36,7 @@ import { buildEnvReport, collectBrowserInfo, collectStorage } from './envReport'
 import type { EngineEvent, EngineHome } from './protocol';
 import { runSelfTest, type SelfTestResult } from './selftest';
 import { warmUpShaders } from './shaderWarmup';
+import { webGpuKernelChoices } from './kernels/webgpu';
 import { errorText } from '../core/errors';
 
 /** What the engine lends the device questions. */
@@ -210,6 +211,7 @@ export async function measureConfig(
   const submitBefore = backend === 'webgpu' ? tf.env().getNumber(SUBMIT_FLAG) : null;
   if (submitBefore !== null && o.webgpuBatch !== undefined) tf.env().set(SUBMIT_FLAG, o.webgpuBatch);
   if (submitBefore !== null) rec.webgpu_deferred_submit_batch = tf.env().getNumber(SUBMIT_FLAG);
+  if (backend === 'webgpu') rec.webgpu_kernels = webGpuKernelChoices();
   const done = (r: BenchmarkRecord): BenchmarkRecord => {
     r.peak_bytes = peak.peak || null;
     r.peak_vs_theoretical = r.peak_bytes === null ? null : r.peak_bytes / theoreticalBytes;

@@ -150,6 +150,34 @@ globalThis.__webgpuKernels = {
     tf.env().set('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', before);
     return ms;
   },
+  // the studio's shader warm-up (engine/shaderWarmup.ts) runs a step with
+  // WEBGPU_ENGINE_COMPILE_ONLY: each case once in that mode, then computed normally vs cpu
+  async compileOnlyThenRun(cases) {
+    const out = [];
+    for (const [i, c] of cases.entries()) {
+      const xa = seeded(size(c.x), 11 + i), dya = seeded(size(c.dy), 97 + i);
+      await onBackend('cpu');
+      const ref = tf.tidy(() => runFilterGrad(c, tf.tensor(xa, c.x), tf.tensor(dya, c.dy)));
+      const refData = await ref.data();
+      ref.dispose();
+      await onBackend('webgpu');
+      const x = tf.tensor(xa, c.x), dy = tf.tensor(dya, c.dy);
+      let error = null;
+      tf.env().set('WEBGPU_ENGINE_COMPILE_ONLY', true);
+      try {
+        tf.dispose(runFilterGrad(c, x, dy));
+      } catch (e) {
+        error = String(e);
+      } finally {
+        tf.env().set('WEBGPU_ENGINE_COMPILE_ONLY', false);
+      }
+      await tf.backend().checkCompileCompletionAsync();
+      const r = runFilterGrad(c, x, dy);
+      out.push({ name: c.name, error, tiled: maxAbsDiff(await r.data(), refData) });
+      tf.dispose([r, x, dy]);
+    }
+    return out;
+  },
   memory() {
     return tf.memory();
   },
@@ -193,6 +221,8 @@ export interface KernelPage {
   init(): Promise<{ backend: string; choices: Record<string, unknown> }>;
   /** per case, the difference from cpu of each filter-gradient path asked for */
   filterGrad(cases: FilterGradCase[], paths: ('tfjs' | 'tiled')[]): Promise<FilterGradCheck[]>;
+  /** per case: run once in WEBGPU_ENGINE_COMPILE_ONLY mode (any error), then normally vs cpu */
+  compileOnlyThenRun(cases: FilterGradCase[]): Promise<(FilterGradCheck & { error: string | null })[]>;
   /** per case, the difference from cpu of each Conv2DBackpropInput variant asked for */
   inputGrad(cases: InputGradCase[], variants: ('naive' | 'matmul')[]): Promise<InputGradCheck[]>;
   timeFilterGrad(cases: FilterGradCase[], reps: number): Promise<FilterGradTime[]>;
@@ -344,6 +374,7 @@ export async function openKernelPage(): Promise<KernelPage> {
       errors,
       init: () => call('init'),
       filterGrad: (cases, paths) => call('filterGrad', cases, paths),
+      compileOnlyThenRun: (cases) => call('compileOnlyThenRun', cases),
       inputGrad: (cases, variants) => call('inputGrad', cases, variants),
       timeFilterGrad: async (cases, reps) => {
         const out: FilterGradTime[] = [];

@@ -5,7 +5,8 @@
  * one ES module and loaded on an otherwise empty page of the test server's origin (127.0.0.1 is a
  * secure context, so WebGPU is exposed). In the page the same seeded run — Demo preset networks
  * (unet_64, ngf/ndf 8, 64 px) on phantom cases, with G_grad and G_fm on so every code path of the
- * per-term pulls runs — trains 3 steps on `webgpu` and then on `cpu`; every logged value (losses,
+ * per-term pulls runs — trains 3 steps on `webgpu` (with the studio's WebGPU kernels of
+ * src/engine/kernels/, as the engine runs it) and then on `cpu`; every logged value (losses,
  * per-group weight-gradient norms, per-term ‖∂(λL)/∂fake‖) must agree. The groups sum 8 or more
  * gradients each: that is where tf.addN returned stale values on WebGPU (core/tensorOps.ts).
  *
@@ -40,10 +41,14 @@ const SRC = resolve('src');
 const PROBE_SOURCE = `
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
+import { setupWebGpuKernels } from '${SRC}/engine/kernels/webgpu';
 import { withDefaults } from '${SRC}/core/config';
 import { generatePhantomDataset } from '${SRC}/core/data/phantom';
 import { createInMemoryDataSource } from '${SRC}/core/train/data';
 import { Trainer } from '${SRC}/core/train/trainer';
+
+// the studio's WebGPU conv-gradient kernels, as engine/backend.ts sets them up
+setupWebGpuKernels();
 
 globalThis.__gradNormProbe = async (backend, partial, steps) => {
   if (!(await tf.setBackend(backend))) throw new Error('backend ' + backend + ' is not available');
