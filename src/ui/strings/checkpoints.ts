@@ -4,8 +4,8 @@ import type { Translation } from '../../engine/messages';
 export const CHECKPOINTS_STRINGS = {
   'ckpt.title': { en: 'Checkpoints', zh: '检查点' },
   'ckpt.intro': {
-    en: 'Every checkpoint stored in this browser. Download one for the pix2pix server (PyTorch .pth), for another studio (safetensors, TF.js) or as resumable studio files; hand a run to the server as one bundle; and import what the server trained, with its loss curves.',
-    zh: '此浏览器中保存的全部检查点。可下载为 pix2pix 服务器使用的 PyTorch .pth、供其他工作室使用的 safetensors 或 TF.js，或可继续训练的工作室文件；可将一次训练打包交给服务器；也可导入服务器训练的结果及其损失曲线。',
+    en: 'Every checkpoint stored in this browser. Download one for the pix2pix server (PyTorch .pth), for another studio (safetensors, TF.js) or as studio files (with the optimizer state); hand a run to the server as one bundle; and import what the server trained, with its loss curves.',
+    zh: '此浏览器中保存的全部检查点。可下载为 pix2pix 服务器使用的 PyTorch .pth、供其他工作室使用的 safetensors 或 TF.js，或含优化器状态的工作室文件；可将一次训练打包交给服务器；也可导入服务器训练的结果及其损失曲线。',
   },
   'ckpt.loading': { en: 'Reading the stored checkpoints…', zh: '正在读取已保存的检查点…' },
   'ckpt.storeError': {

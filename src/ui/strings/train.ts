@@ -455,8 +455,8 @@ export const TRAIN_STRINGS = {
   'train.runs.status.interrupted': { en: 'interrupted', zh: '已中断' },
   'train.runs.status.failed': { en: 'failed', zh: '失败' },
   'train.runs.interruptedHelp': {
-    en: 'Stopped without saying so (a reload, a crash or a closed tab). Recover interrupted run picks it up from its last checkpoint: the same run, its curves go on.',
-    zh: '在未告知的情况下停止（重新加载、崩溃或关闭标签页）。“恢复中断的训练”从最近的检查点接着训练：仍是同一次训练，曲线继续延伸。',
+    en: 'Stopped without saying so (a reload, a crash or a closed tab). Recover interrupted run goes on from its last checkpoint, in the same run.',
+    zh: '在未告知的情况下停止（重新加载、崩溃或关闭标签页）。“恢复中断的训练”从最近的检查点接着训练，仍是同一次训练。',
   },
   'train.runs.bestValue': { en: '{metric} {value} at step {step}', zh: '{metric} {value}（第 {step} 步）' },
   'train.runs.bestWholeImage': {
