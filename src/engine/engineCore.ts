@@ -37,32 +37,19 @@ import { aggregate, imageMetrics, type CaseMetrics } from '../core/eval/metrics'
 import type { Point, RgbaImage } from '../core/image';
 import { createGenerator, loadStateDict } from '../core/model';
 import type { Generator, StateDict } from '../core/model/types';
-import { deriveSeed } from '../core/rng';
 import {
   encodeTrainerState,
   loadTrainerState,
   readCheckpointNetwork,
   type TrainerState,
 } from '../core/train/checkpoint';
-import {
-  createInMemoryDataSource,
-  imageToTensor,
-  tensorToImages,
-  type DataSource,
-  type ImagePair,
-} from '../core/train/data';
+import { createInMemoryDataSource, imageToTensor, type DataSource, type ImagePair } from '../core/train/data';
 import { completedEpochs, continuedConfig } from '../core/train/continue';
 import { describeConfig } from '../core/train/info';
 import { lastEpoch, stepsPerEpoch } from '../core/train/schedule';
 // issue 15: a run's nested training subset (train_subset) and step cap (max_steps), shared with the CLI
 import { applyTrainSubset, runTotalSteps } from '../core/experiments/subsets';
-import {
-  gradNormPointValues,
-  inferenceMode,
-  LOSS_NAMES,
-  Trainer,
-  type StepMetrics,
-} from '../core/train/trainer';
+import { gradNormPointValues, LOSS_NAMES, Trainer, type StepMetrics } from '../core/train/trainer';
 import {
   divergenceDefaults,
   firstNonFinite,
@@ -244,28 +231,34 @@ export async function evaluateGenerator(
   opts: { evalMode: boolean; withImages: boolean },
 ): Promise<EvaluatedCase[]> {
   const out: EvaluatedCase[] = [];
-  for (let i = 0; i < pairs.length; i++) {
-    const c = pairs[i];
-    const photo = imageToTensor(c.photo, cfg.input_nc);
-    const xray = imageToTensor(c.xray, cfg.output_nc);
-    let pred: tf.Tensor4D | undefined;
-    try {
-      pred = G.apply(photo, inferenceMode(cfg, opts.evalMode, deriveSeed(cfg.seed, 'evaluate', i)));
-      const [m]: CaseMetrics[] = await imageMetrics(pred, xray);
-      const row: EvaluatedCase = { id: c.id ?? String(i), ...m };
-      if (opts.withImages) {
-        const [prediction] = await tensorToImages(pred);
-        row.photo = c.photo;
-        row.xray = c.xray;
-        row.prediction = prediction;
-        if (c.landmarks) row.landmarks = c.landmarks;
-      }
-      out.push(row);
-    } finally {
-      tf.dispose([photo, xray]);
-      pred?.dispose();
-    }
-  }
+  const predictions = await predictImages(
+    G,
+    cfg,
+    pairs.map((c) => c.photo),
+    {
+      evalMode: opts.evalMode,
+      seedTag: 'evaluate',
+      images: opts.withImages,
+      onPrediction: async ({ index, pred }) => {
+        const c = pairs[index];
+        const xray = imageToTensor(c.xray, cfg.output_nc);
+        try {
+          const [m]: CaseMetrics[] = await imageMetrics(pred, xray);
+          out.push({ id: c.id ?? String(index), ...m });
+        } finally {
+          xray.dispose();
+        }
+      },
+    },
+  );
+  if (opts.withImages)
+    out.forEach((row, i) => {
+      const c = pairs[i];
+      row.photo = c.photo;
+      row.xray = c.xray;
+      row.prediction = predictions[i];
+      if (c.landmarks) row.landmarks = c.landmarks;
+    });
   return out;
 }
 
@@ -290,6 +283,9 @@ class Mutex {
 // ---------------------------------------------------------------------------------------------
 // The active run
 // ---------------------------------------------------------------------------------------------
+
+/** How a run ends (closeRun). */
+type RunEnd = { status: 'finished' } | { status: 'stopped' } | { status: 'failed'; message: TrainMessage };
 
 interface ActiveRun {
   id: string;
@@ -1004,9 +1000,9 @@ export class EngineCore implements EngineApi {
         if (!(await this.deviceWatch.isLost())) throw e;
         return 'lost';
       },
-      finish: () => this.finish(run),
-      stopped: () => this.stopNow(run),
-      failed: (e) => this.failRun(run, toTrainMessage(e)),
+      finish: () => this.closeRun(run, { status: 'finished' }),
+      stopped: () => this.closeRun(run, { status: 'stopped' }),
+      failed: (e) => this.closeRun(run, { status: 'failed', message: toTrainMessage(e) }),
     };
   }
 
@@ -1383,67 +1379,55 @@ export class EngineCore implements EngineApi {
     }
   }
 
-  private endRun(run: ActiveRun): void {
-    run.session.end();
-    run.recorder.stopHeartbeat();
-    run.releaseLock();
-  }
-
-  private async finish(run: ActiveRun): Promise<void> {
-    if (run.cfg.val_every > 0 && run.lastValStep !== run.trainer.globalStep) await this.validate(run);
-    if (run.lastSavedStep !== run.trainer.globalStep) await this.saveNow(run, 'last');
-    await run.recorder.flushHistory();
-    run.recorder.flushEvents(true);
-    this.endRun(run);
-    await this.patchRun(run, {
-      status: 'finished',
-      step: run.trainer.globalStep,
-      epoch: run.trainer.epoch,
-      durationMs: Math.round(run.session.durationMs),
-      lastMetrics: { ...run.lastValues, ...this.checkpointMetrics(run) },
-    });
-    this.warn(
-      trainMessage('engine.run.finished', {
-        run: run.record.name,
-        steps: run.trainer.globalStep,
-        epochs: lastEpoch(run.cfg) - run.cfg.epoch_count + 1,
-      }),
-    );
-    this.setPhase('ready', null);
-  }
-
-  private async failRun(run: ActiveRun, msg: TrainMessage): Promise<void> {
+  /**
+   * The run's closing steps, once for every way it ends: finished (a last validation round when
+   * due), stopped, or failed; then the last checkpoint when the trainer moved past it, the history
+   * and events written down, the session ended (heartbeat, run lock), the run record's final status,
+   * and the closing event. A failed run writes what it can and reports the original failure.
+   */
+  private async closeRun(run: ActiveRun, end: RunEnd): Promise<void> {
+    const failed = end.status === 'failed';
+    const step = run.trainer.globalStep;
+    if (end.status === 'finished' && run.cfg.val_every > 0 && run.lastValStep !== step)
+      await this.validate(run);
+    if (!failed && run.lastSavedStep !== step) await this.saveNow(run, 'last');
     try {
       await run.recorder.flushHistory();
       run.recorder.flushEvents(true);
-    } catch {
-      // report the original failure
+    } catch (e) {
+      if (!failed) throw e; // a failed run reports the original failure
     }
-    this.endRun(run);
+    run.session.end();
+    run.recorder.stopHeartbeat();
+    run.releaseLock();
+    const durationMs = Math.round(run.session.durationMs);
     try {
-      await this.patchRun(run, {
-        status: 'failed',
-        error: msg.text,
-        durationMs: Math.round(run.session.durationMs),
-      });
-    } catch {
-      // the store may be the problem
+      await this.patchRun(
+        run,
+        end.status === 'failed'
+          ? { status: 'failed', error: end.message.text, durationMs }
+          : {
+              status: end.status,
+              step,
+              epoch: run.trainer.epoch,
+              durationMs,
+              ...(end.status === 'finished'
+                ? { lastMetrics: { ...run.lastValues, ...this.checkpointMetrics(run) } }
+                : {}),
+            },
+      );
+    } catch (e) {
+      if (!failed) throw e; // the store may be the problem
     }
-    this.emit({ type: 'error', message: msg });
-    this.setPhase('ready', null);
-  }
-
-  private async stopNow(run: ActiveRun): Promise<void> {
-    if (run.lastSavedStep !== run.trainer.globalStep) await this.saveNow(run, 'last');
-    await run.recorder.flushHistory();
-    run.recorder.flushEvents(true);
-    this.endRun(run);
-    await this.patchRun(run, {
-      status: 'stopped',
-      step: run.trainer.globalStep,
-      epoch: run.trainer.epoch,
-      durationMs: Math.round(run.session.durationMs),
-    });
+    if (end.status === 'finished')
+      this.warn(
+        trainMessage('engine.run.finished', {
+          run: run.record.name,
+          steps: step,
+          epochs: lastEpoch(run.cfg) - run.cfg.epoch_count + 1,
+        }),
+      );
+    if (end.status === 'failed') this.emit({ type: 'error', message: end.message });
     this.setPhase('ready', null);
   }
 

@@ -446,4 +446,49 @@ describe('engine core (cpu backend, fake-indexeddb)', () => {
     expect(Math.abs(g1(h3[0]) - g1(hist[0]))).toBeGreaterThan(1e-3 * g1(hist[0]));
     await engine.dispose();
   });
+
+  it('closes a run once however it ends: a step that throws fails it (record, one error event), stop stops the next', async () => {
+    const core = newCore();
+    const events: EngineEvent[] = [];
+    core.onEvent((e) => events.push(e));
+    await core.init({ backend: 'cpu', storagePrefix: prefix });
+    await core.loadDataset({ kind: 'demo', cases: 6, seed: 3 });
+    const tensorsBefore = tf.memory().numTensors;
+    const broken = await core.start({ config: CONFIG as RunConfig, name: 'breaks' });
+    const t = core.trainerForTests;
+    if (!t) throw new Error('no trainer');
+    const step = t.step.bind(t);
+    t.step = () => {
+      if (t.globalStep >= 2) throw new Error('kernel exploded');
+      return step();
+    };
+    await until(events, (e) => e.type === 'run' && e.run.status === 'failed');
+    const errors = events.filter((e) => e.type === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0].type === 'error' && errors[0].message.params?.error).toBe('kernel exploded');
+    const storage = await openStudioStorage({ prefix });
+    const failed = await getRun(storage.runs, broken.run.id);
+    expect(failed?.status).toBe('failed');
+    expect(failed?.error).toContain('kernel exploded');
+    // the steps before the failure are written down
+    expect((await readHistory(storage.runs, broken.run.id, 'train')).map((p) => p.step)).toEqual([1, 2]);
+    expect((await core.getStatus()).phase).toBe('ready');
+
+    // the engine is free again; a stopped run keeps its position and a last checkpoint at it
+    const seen = events.length;
+    const next = await core.start({ config: CONFIG as RunConfig, name: 'stopped' });
+    const nextAt = (step: number) => (): boolean =>
+      events.some((e, i) => i >= seen && e.type === 'metrics' && e.points.some((p) => p.step >= step));
+    await until(events, nextAt(2));
+    const rec = await core.stop();
+    expect(rec?.status).toBe('stopped');
+    const stopped = await getRun(storage.runs, next.run.id);
+    expect(stopped?.status).toBe('stopped');
+    expect(stopped?.step).toBeGreaterThanOrEqual(2);
+    const last = (await listCheckpoints(storage.checkpoints, next.run.id)).find((c) => c.name === 'last');
+    expect(last?.step).toBe(stopped?.step);
+    expect(events.filter((e) => e.type === 'error')).toHaveLength(1);
+    await core.dispose();
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
 });
