@@ -4,7 +4,9 @@
  * its stuck finding read these.
  */
 import { describe, expect, it } from 'vitest';
+import type { RunConfig } from '../../../src/core/config';
 import { stuckChecklist } from '../../../src/core/eval/checklist';
+import type { TermBalance } from '../../../src/core/losses';
 import { scheduleAware } from '../../../src/core/eval/round';
 import { CFG, checklistInputs as inputs } from './fixtures';
 
