@@ -24,6 +24,8 @@ import {
   pts,
   zipInputs,
 } from './import-fixtures';
+import { messageText } from '../../src/core/messages';
+import { auditFlagMessage } from '../../src/core/messages/audit';
 
 describe('runAddToDataset', () => {
   it('adds new cases, skips ids already stored (naming the files), keeps splits and the evaluation list', async () => {
@@ -100,7 +102,10 @@ describe('runAddToDataset', () => {
     expect(byId.get('014')!.record.xraySize).toEqual({ width: 64, height: 48 });
     const dupFlag = byId.get('016')!.record.flags.find((f) => f.code === 'near-duplicate')!;
     expect(dupFlag.details).toEqual({ other: '003', images: ['X-ray', 'photo'], hashBits: [0, 0] });
-    expect(dupFlag.message).toContain('Possibly the same case as the stored case "003"');
+    expect(messageText(auditFlagMessage(dupFlag), 'en')).toContain(
+      'Possibly the same case as the stored case "003"',
+    );
+    expect(messageText(auditFlagMessage(dupFlag), 'zh')).toContain('可能与已保存的病例 "003" 是同一病例');
     expect(byId.get('003')!.record.flags.some((f) => f.code === 'near-duplicate')).toBe(false);
     const flaggedDup = cases.filter((c) => c.record.flags.some((f) => f.code === 'near-duplicate'));
     expect(flaggedDup.map((c) => c.record.id)).toEqual(['016']);
