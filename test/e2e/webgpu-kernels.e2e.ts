@@ -4,7 +4,8 @@
  * shapes — first, middle and last layers of G, PatchGAN's stride-2 and stride-1 layers, at 64 and
  * 128 px, batch 1 and 2 — and TF.js's Conv2DBackpropInput on both of its paths
  * (WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE true = the studio's measured default, and false, which the
- * benchmark times against it). Inputs are seeded values in [-1, 1); the bound is relative to the
+ * benchmark times against it); and the tiled kernel after a call in WEBGPU_ENGINE_COMPILE_ONLY mode
+ * (the engine's shader warm-up). Inputs are seeded values in [-1, 1); the bound is relative to the
  * largest |cpu value| of each result (float32 sums of up to 8,192 products).
  * The page is a bare bundle (test/bench/webgpuKernelPage.ts), not the built app.
  */
@@ -75,6 +76,12 @@ describe('WebGPU conv-gradient kernels', () => {
             if (!(rel(d as Diff) <= TOL))
               bad.push(`input ${r.name}: ${v} ${rel(d as Diff).toExponential(2)}`);
           }
+        }
+        // the engine's shader warm-up runs a step in WEBGPU_ENGINE_COMPILE_ONLY mode first (2 K-splits here)
+        for (const r of await kp.compileOnlyThenRun([filterCases[0]])) {
+          expect(r.error, r.name).toBeNull();
+          if (!(rel(r.tiled as Diff) <= TOL))
+            bad.push(`compile-only then ${r.name}: ${rel(r.tiled as Diff)}`);
         }
         console.log(`[webgpu-kernels] filter gradients ${t1 - t0} ms, input gradients ${Date.now() - t1} ms`);
         console.log(
