@@ -12,6 +12,8 @@
 import { strToU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { auditDataset, auditSummary } from '../../src/core/data/audit';
+import { messageText } from '../../src/core/messages';
+import { auditFlagMessage } from '../../src/core/messages/audit';
 import { generatePhantomDataset } from '../../src/core/data/phantom';
 import type { Point, RgbaImage } from '../../src/core/image';
 import { decodeImageNode, encodePngNode } from '../../src/core/io/decodeNode';
@@ -31,6 +33,8 @@ interface Exported {
   flagged: Map<string, string[]>;
   /** Cases the phantom drew a border / ruler into, or mirrored (its own truth). */
   planted: { border: string[]; ruler: string[]; mirrored: string[] };
+  /** The case with the most flags and its flags' sentences (core table, en + zh). */
+  mostFlagged: { id: string; en: string[]; zh: string[] };
 }
 
 function grey(img: RgbaImage): boolean {
@@ -78,7 +82,10 @@ function exportPhantom(n: number, seed: number): Exported {
     if (!list.includes(f.caseId)) list.push(f.caseId);
     flagged.set(f.code, list);
   }
-  return { zip: zipSync(files), ids, landmarks, expectedCases, flagged, planted };
+  const most = [...ids].sort((a, b) => audit.byCase[b].length - audit.byCase[a].length)[0];
+  const say = (lang: 'en' | 'zh') => audit.byCase[most].map((f) => messageText(auditFlagMessage(f), lang));
+  const mostFlagged = { id: most, en: say('en'), zh: say('zh') };
+  return { zip: zipSync(files), ids, landmarks, expectedCases, flagged, planted, mostFlagged };
 }
 
 async function chooseZip(s: StudioSession, name: string, zip: Uint8Array): Promise<void> {
@@ -169,6 +176,18 @@ describe('Data: import, audit, browser', () => {
       await page.getByTestId('ds-tab-browse').click();
       await page.getByTestId('filter-flag').selectOption('all');
 
+      // the stored flags ({code, params}) read through the one message table: the case view shows
+      // the sentences the core audit writes for the same pixels
+      const mf = ex.mostFlagged;
+      expect(mf.en.length).toBeGreaterThan(0);
+      await page.locator(`[data-testid="case-card"][data-case="${mf.id}"]`).click();
+      // numbers masked: the browser decodes the PNGs itself, the sentence form is what is checked
+      const mask = (t: string) => t.replace(/\d+(\.\d+)?/g, '#');
+      const flagText = async () => mask((await page.getByTestId('case-flags').textContent()) ?? '');
+      await page.getByTestId('case-flags').waitFor();
+      for (const sentence of mf.en) expect(await flagText()).toContain(mask(sentence));
+      await page.keyboard.press('Escape');
+
       // landmarks: the overlay of one case sits exactly on its ISBI points (original X-ray pixels)
       const id = ex.ids[3];
       await page.locator(`[data-testid="case-card"][data-case="${id}"]`).click();
@@ -205,6 +224,12 @@ describe('Data: import, audit, browser', () => {
       await page.getByTestId('landmark-overlay').waitFor();
       await page.waitForTimeout(800);
       await page.screenshot({ path: 'test-results/e2e/data-case-zh.png' });
+      await page.keyboard.press('Escape');
+      await page.locator(`[data-testid="case-card"][data-case="${mf.id}"]`).click();
+      await page.getByTestId('case-flags').waitFor();
+      for (const sentence of mf.zh) expect(await flagText()).toContain(mask(sentence));
+      await page.waitForTimeout(800);
+      await page.screenshot({ path: 'test-results/e2e/data-case-flags-zh.png' });
       await page.keyboard.press('Escape');
       await s.screenshot('data-grid-zh');
       await page.getByTestId('ds-tab-audit').click();
