@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ISBI_LANDMARKS } from '../../src/core/data/landmarkSet';
 import { measureAnalysis, parseTracingCsv } from '../../src/core/landmarks';
+import { messageText } from '../../src/core/messages';
 import { PYTHON } from './python';
 
 const CSV = join(
