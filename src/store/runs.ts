@@ -295,7 +295,7 @@ export async function markInterruptedRuns(
           updatedAt: now,
           error:
             `The training stopped without saying so (no sign of life for ${seconds} s: a reload, a crash ` +
-            `or a closed tab). Resume continues from the last checkpoint.`,
+            `or a closed tab). Recover interrupted run goes on from the last checkpoint.`,
         };
       });
       if (did) changed.push(r.id);

@@ -25,8 +25,8 @@ export const TRAIN_MESSAGES = {
     zh: 'Worker 中没有 WebGPU 适配器',
   },
   'engine.worker.crashed': {
-    en: 'The training worker stopped unexpectedly ({error}). Reload the page; an interrupted run can be resumed from its last checkpoint.',
-    zh: '训练 Worker 意外停止（{error}）。请重新加载页面；中断的训练可从最近的检查点继续。',
+    en: 'The training worker stopped unexpectedly ({error}). Reload the page; an interrupted run can be recovered from its last checkpoint (Recover interrupted run in the run history).',
+    zh: '训练 Worker 意外停止（{error}）。请重新加载页面；中断的训练可从最近的检查点恢复（训练历史中的“恢复中断的训练”）。',
   },
   // --- preconditions ---
   'engine.notInitialized': {
@@ -111,8 +111,8 @@ export const TRAIN_MESSAGES = {
     zh: '无法重启 {from}；训练改在 {backend} 上（较慢）从最近的检查点（第 {restored} 步）继续。重新加载页面可再次尝试使用 GPU。',
   },
   'engine.fault.recoveryFailed': {
-    en: 'Recovering from the fault failed: {error}. The stored checkpoints are intact: resume the run from the run history.',
-    zh: '故障恢复失败：{error}。已存储的检查点完好无损：请在训练历史中继续该训练。',
+    en: 'Recovering from the fault failed: {error}. The stored checkpoints are intact: recover the run from the run history (Recover interrupted run).',
+    zh: '故障恢复失败：{error}。已存储的检查点完好无损：请在训练历史中恢复该训练（“恢复中断的训练”）。',
   },
   'engine.best.noLandmarks': {
     en: 'The “best” checkpoint is kept by the lowest validation L1: landmark-region sharpness needs a dataset with landmarks and the X-ray as the target.',
@@ -131,16 +131,16 @@ export const TRAIN_MESSAGES = {
     zh: '写入损失历史失败（{error}）；屏幕上的曲线完整，但重新加载后可能缺少部分数据点。',
   },
   'engine.resume.notResumable': {
-    en: 'Run {run} is {status}; only an interrupted, stopped or failed run can be resumed.',
-    zh: '训练 {run} 的状态为 {status}；只有中断、已停止或失败的训练可以继续。',
+    en: 'Run {run} is {status}; only an interrupted, stopped or failed run can be recovered.',
+    zh: '训练 {run} 的状态为 {status}；只有中断、已停止或失败的训练可以恢复。',
   },
   'engine.resume.noCheckpoint': {
     en: 'Run {run} had not saved a checkpoint yet: it starts again from step 0 with its own configuration.',
     zh: '训练 {run} 尚未保存检查点：将使用其原配置从第 0 步重新开始。',
   },
   'engine.resume.fromCheckpoint': {
-    en: 'Run {run} resumes from checkpoint "{name}" at step {step} (epoch {epoch}).',
-    zh: '训练 {run} 从检查点“{name}”继续：第 {step} 步（第 {epoch} 轮）。',
+    en: 'Run {run} is recovered from checkpoint "{name}" at step {step} (epoch {epoch}).',
+    zh: '训练 {run} 从检查点“{name}”恢复：第 {step} 步（第 {epoch} 轮）。',
   },
   'engine.continue.fromCheckpoint': {
     en: 'Run {run} starts from the weights of {source}, checkpoint "{name}" ({completed} epochs trained): first epoch {first}, optimizer fresh, network {netG} ngf {ngf} {norm}.',
@@ -156,8 +156,8 @@ export const TRAIN_MESSAGES = {
   },
   'engine.resume.notFound': { en: 'Run {run} does not exist.', zh: '训练 {run} 不存在。' },
   'engine.run.interrupted': {
-    en: 'The training stopped without saying so (a reload, a crash or a closed tab). Resume continues from the last checkpoint.',
-    zh: '训练在未告知的情况下停止（页面重新加载、崩溃或关闭了标签页）。“继续”将从最近的检查点恢复。',
+    en: 'The training stopped without saying so (a reload, a crash or a closed tab). Recover interrupted run goes on from the last checkpoint.',
+    zh: '训练在未告知的情况下停止（页面重新加载、崩溃或关闭了标签页）。“恢复中断的训练”将从最近的检查点继续。',
   },
   'engine.run.finished': {
     en: 'Run {run} finished: {steps} steps in {epochs} epochs.',
