@@ -1,12 +1,13 @@
 /**
  * The merged message table and its one renderer. Every code any layer returns is a key here; the
  * UI dictionary (ui/strings/index.ts) merges MESSAGES, the CLI prints `messageText(m, 'en')`, the
- * report renders through it. Codes are unique across the domain tables (a unit test checks).
+ * review report's prose (REPORT_TEXT, `review.*`) is one of its tables. Codes are unique across the domain tables (a unit test checks).
  */
 import { renderMessage, type Lang, type Message, type MessageTable } from './form';
 import { AUDIT_MESSAGES } from './audit';
 import { ENGINE_MESSAGES } from './engine';
 import { EXPERIMENTS_MESSAGES } from './experiments';
+import { REPORT_TEXT } from './report';
 import { TRACING_MESSAGES } from './tracing';
 import { TRAIN_MESSAGES } from './train';
 
@@ -17,6 +18,7 @@ export const MESSAGE_TABLES = {
   audit: AUDIT_MESSAGES,
   tracing: TRACING_MESSAGES,
   experiments: EXPERIMENTS_MESSAGES,
+  review: REPORT_TEXT,
 } as const satisfies Record<string, MessageTable>;
 
 export const MESSAGES = {
@@ -25,6 +27,7 @@ export const MESSAGES = {
   ...AUDIT_MESSAGES,
   ...TRACING_MESSAGES,
   ...EXPERIMENTS_MESSAGES,
+  ...REPORT_TEXT,
 } as const satisfies MessageTable;
 
 export type MessageCode = keyof typeof MESSAGES;
