@@ -60,12 +60,10 @@ describe('one errorText, no one-letter exports', () => {
       .map((f) => f.path);
     expect(defs).toEqual(['src/core/errors.ts']);
   });
-  it('exports no one-letter helper (the report module is being split by another change)', () => {
-    const found = files
-      .filter((f) => !f.path.startsWith('src/core/eval/report'))
-      .flatMap((f) =>
-        [...f.text.matchAll(/export (?:function|const) ([a-zA-Z])\b/g)].map((m) => `${f.path}: ${m[1]}`),
-      );
+  it('exports no one-letter helper', () => {
+    const found = files.flatMap((f) =>
+      [...f.text.matchAll(/export (?:function|const) ([a-zA-Z])\b/g)].map((m) => `${f.path}: ${m[1]}`),
+    );
     expect(found).toEqual([]);
   });
 });

@@ -120,7 +120,7 @@ export interface ValidationRound extends ModelEvaluation {
 
 export type FindingSeverity = 'alert' | 'warn' | 'info' | 'ok';
 
-/** One finding of the review report (report.ts, reportLandmarks.ts). */
+/** One finding of the review report (core/eval/report/findings.ts, report/landmarks.ts). */
 export interface Finding {
   id: string;
   severity: FindingSeverity;
