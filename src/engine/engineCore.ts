@@ -49,7 +49,7 @@ import { describeConfig } from '../core/train/info';
 import { lastEpoch, stepsPerEpoch } from '../core/train/schedule';
 // issue 15: a run's nested training subset (train_subset) and step cap (max_steps), shared with the CLI
 import { applyTrainSubset, runTotalSteps } from '../core/experiments/subsets';
-import { gradNormPointValues, LOSS_NAMES, Trainer, type StepMetrics } from '../core/train/trainer';
+import { gradNormPointValues, Trainer } from '../core/train/trainer';
 import {
   divergenceDefaults,
   firstNonFinite,
@@ -152,6 +152,8 @@ import { toTrainMessage, trainMessage, TrainError, type TrainMessage } from './t
 import { datasetSourceFromId, type DemoGenerator, type SourceCase } from './datasetIds';
 import { TrainingData, type LoadedDataset, type PreparedData } from './session/trainingData';
 import { predictImages } from '../core/train/predict';
+import { GpuLock, macrotask } from './gpuLock';
+import { BEST_KEYS, isBetter, metricPoint } from './session/metrics';
 import { errorText } from '../core/errors';
 import { RunRecorder } from './session/recorder';
 import { warmUpShaders } from './shaderWarmup';
@@ -167,58 +169,8 @@ import {
 } from './session/faults';
 
 // ---------------------------------------------------------------------------------------------
-// Helpers
+// Evaluating a generator
 // ---------------------------------------------------------------------------------------------
-
-/** A macrotask: lets queued messages (pause, stop) and timers run between steps. */
-export function macrotask(): Promise<void> {
-  const g = globalThis as { setImmediate?: (fn: () => void) => unknown };
-  if (typeof g.setImmediate === 'function') {
-    const si = g.setImmediate;
-    return new Promise((r) => si(r));
-  }
-  if (typeof MessageChannel !== 'undefined') {
-    return new Promise((r) => {
-      const ch = new MessageChannel();
-      ch.port1.onmessage = () => {
-        ch.port1.close();
-        r();
-      };
-      ch.port2.postMessage(null);
-    });
-  }
-  return new Promise((r) => setTimeout(r, 0));
-}
-
-/** Whether `a` is a better value than `b` of a validation metric. */
-export function isBetter(metric: BestMetric, a: number, b: number | null): boolean {
-  if (!Number.isFinite(a)) return false;
-  if (b === null) return true;
-  // landmark-region sharpness (pred ÷ X-ray): closest to 1 wins (blurred below, busier above)
-  if (metric === 'lmSharp') return Math.abs(a - 1) < Math.abs(b - 1);
-  // L1 and traceability MRE (mm): lower is better
-  return metric === 'l1' || metric === 'traceMre' ? a < b : a > b;
-}
-
-const BEST_KEYS: Record<BestMetric, string> = {
-  l1: 'mean_l1',
-  psnr: 'mean_psnr',
-  ssim: 'mean_ssim',
-  lmSharp: 'lm_sharp',
-  traceMre: 'trace_mre',
-};
-
-function finiteOrNull(v: number): number | null {
-  return Number.isFinite(v) ? v : null;
-}
-
-/** A logged step as a history point (non-finite values stored as null). */
-export function metricPoint(m: StepMetrics, timeMs: number): MetricPoint {
-  const values: Record<string, number | null> = {};
-  for (const name of LOSS_NAMES) values[name] = finiteOrNull(m.losses[name]);
-  values.lr = m.lr;
-  return { step: m.step, epoch: m.epoch, timeMs, values };
-}
 
 /**
  * Metrics (and optionally images) of a generator on pairs at the training size, one case at a
@@ -260,24 +212,6 @@ export async function evaluateGenerator(
       if (c.landmarks) row.landmarks = c.landmarks;
     });
   return out;
-}
-
-/** A one-at-a-time lock: the training loop takes it per step, commands that use the GPU take it too. */
-class Mutex {
-  private tail: Promise<void> = Promise.resolve();
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    const prev = this.tail;
-    let release: () => void = () => undefined;
-    this.tail = new Promise<void>((r) => {
-      release = r;
-    });
-    await prev;
-    try {
-      return await fn();
-    } finally {
-      release();
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -368,7 +302,7 @@ export class EngineCore implements EngineApi {
   readonly home: EngineHome;
   private readonly opts: Required<Omit<EngineCoreOptions, 'home'>>;
   private readonly listeners = new Set<EngineEventListener>();
-  private readonly gpu = new Mutex();
+  private readonly gpu = new GpuLock();
   private storage: StudioStorage | null = null;
   private selection: BackendSelection | null = null;
   private phase: EnginePhase = 'created';

@@ -16,7 +16,8 @@ import {
   worstLandmarks,
   type CaseLandmarkSharpness,
 } from '../../src/core/eval/landmarkSharpness';
-import { EngineCore, isBetter } from '../../src/engine/engineCore';
+import { EngineCore } from '../../src/engine/engineCore';
+import { isBetter } from '../../src/engine/session/metrics';
 import type { EngineEvent } from '../../src/engine/protocol';
 import { getRun, openStudioStorage, readHistory } from '../../src/store';
 
