@@ -731,7 +731,8 @@ export class TrainState {
   }
 
   async deleteCheckpoint(rec: CheckpointRecord): Promise<void> {
-    if (!this.storage) return;
+    // the training run's record is the engine's: it would name the deleted checkpoint again
+    if (!this.storage || rec.runId === this.activeRunId) return;
     try {
       // the store drops the name from the run too (store/runs.ts deleteCheckpointOfRun)
       await library.deleteCheckpoint(rec);
