@@ -6,7 +6,8 @@
 import type { TraceabilityResult } from '../detector/traceability';
 import type { Point, RgbaImage } from '../image';
 import type { TermBalance } from '../losses';
-import type { Bi, ChecklistItem, InputRange } from './checklist';
+import type { Translation } from '../messages/form';
+import type { ChecklistItem, InputRange } from './checklist';
 import type { MetricsRegion } from './contentRegion';
 import type { Diagnosis } from './diagnostics';
 import type { GapResult } from './gap';
@@ -124,8 +125,8 @@ export type FindingSeverity = 'alert' | 'warn' | 'info' | 'ok';
 export interface Finding {
   id: string;
   severity: FindingSeverity;
-  title: Bi;
-  evidence: Bi;
+  title: Translation;
+  evidence: Translation;
   /** Suggested next experiment. */
-  next: Bi;
+  next: Translation;
 }

@@ -27,6 +27,25 @@ export interface Message<C extends string = string> {
   params: Params;
 }
 
+/**
+ * A parameter of a composite sentence: a plain value, a sentence of its own, or a list of values
+ * and sentences — rendered in the language of the sentence that holds it, so a parameter never
+ * carries text of one language (e.g. the checklist's "Yes: {terms}." over per-term sentences).
+ */
+export type NestedParam = string | number | NestedMessage | MessageList;
+
+/** A message whose parameters may be messages or lists (see NestedParam); a `Message` is one. */
+export interface NestedMessage<C extends string = string> {
+  code: C;
+  params: Readonly<Record<string, NestedParam>>;
+}
+
+/** Items joined with the sentence `sep` (a code whose text is the separator, e.g. ', ' / '、'). */
+export interface MessageList {
+  list: readonly (string | number | NestedMessage)[];
+  sep: string;
+}
+
 /** Replace `{name}` with `params.name`; unknown placeholders stay visible so a bug shows. */
 export function fillTemplate(template: string, params: Params = {}): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
@@ -47,11 +66,22 @@ export function message<T extends MessageTable>(
  * The message in `lang`. A code missing from the table renders as the code itself (with its
  * parameters), so a stale stored code shows up instead of crashing a view.
  */
-export function renderMessage(table: MessageTable, msg: Message, lang: Lang): string {
+export function renderMessage(table: MessageTable, msg: NestedMessage, lang: Lang): string {
   const t = Object.prototype.hasOwnProperty.call(table, msg.code) ? table[msg.code] : undefined;
+  const params: Params = {};
+  for (const [k, v] of Object.entries(msg.params ?? {})) params[k] = renderParam(table, v, lang);
   if (!t) {
-    const ps = Object.entries(msg.params ?? {});
+    const ps = Object.entries(params);
     return ps.length ? `${msg.code} (${ps.map(([k, v]) => `${k}=${v}`).join(', ')})` : msg.code;
   }
-  return fillTemplate(t[lang], msg.params);
+  return fillTemplate(t[lang], params);
+}
+
+function renderParam(table: MessageTable, v: NestedParam, lang: Lang): string | number {
+  if (typeof v !== 'object' || v === null) return v;
+  if ('list' in v) {
+    const sep = renderMessage(table, { code: v.sep, params: {} }, lang);
+    return v.list.map((x) => renderParam(table, x, lang)).join(sep);
+  }
+  return renderMessage(table, v, lang);
 }

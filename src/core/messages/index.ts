@@ -12,7 +12,10 @@ export {
   renderMessage,
   type Lang,
   type Message,
+  type MessageList,
   type MessageTable,
+  type NestedMessage,
+  type NestedParam,
   type Params,
   type Translation,
 } from './form';

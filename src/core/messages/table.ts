@@ -3,8 +3,9 @@
  * UI dictionary (ui/strings/index.ts) merges MESSAGES, the CLI prints `messageText(m, 'en')`, the
  * review report's prose (REPORT_TEXT, `review.*`) is one of its tables. Codes are unique across the domain tables (a unit test checks).
  */
-import { renderMessage, type Lang, type Message, type MessageTable } from './form';
+import { renderMessage, type Lang, type MessageTable, type NestedMessage } from './form';
 import { AUDIT_MESSAGES } from './audit';
+import { CHECKLIST_MESSAGES } from './checklist';
 import { ENGINE_MESSAGES } from './engine';
 import { EXPERIMENTS_MESSAGES } from './experiments';
 import { REPORT_TEXT } from './report';
@@ -18,6 +19,7 @@ export const MESSAGE_TABLES = {
   audit: AUDIT_MESSAGES,
   tracing: TRACING_MESSAGES,
   experiments: EXPERIMENTS_MESSAGES,
+  checklist: CHECKLIST_MESSAGES,
   review: REPORT_TEXT,
 } as const satisfies Record<string, MessageTable>;
 
@@ -27,6 +29,7 @@ export const MESSAGES = {
   ...AUDIT_MESSAGES,
   ...TRACING_MESSAGES,
   ...EXPERIMENTS_MESSAGES,
+  ...CHECKLIST_MESSAGES,
   ...REPORT_TEXT,
 } as const satisfies MessageTable;
 
@@ -34,8 +37,9 @@ export type MessageCode = keyof typeof MESSAGES;
 
 /**
  * Any message in `lang`. A code missing from the table renders as the code with its parameters
- * (a stale stored code shows instead of crashing a view).
+ * (a stale stored code shows instead of crashing a view). Sub-messages in `params` (NestedMessage)
+ * render in the same language.
  */
-export function messageText(msg: Message, lang: Lang): string {
+export function messageText(msg: NestedMessage, lang: Lang): string {
   return renderMessage(MESSAGES, msg, lang);
 }

@@ -6,9 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../../src/core/config';
 import { stuckChecklist } from '../../../src/core/eval/checklist';
+import { messageText } from '../../../src/core/messages';
 import type { TermBalance } from '../../../src/core/losses';
 import { scheduleAware } from '../../../src/core/eval/round';
 import { CFG, checklistInputs as inputs } from './fixtures';
+
+type Answer = ReturnType<typeof stuckChecklist>[number]['answer'];
+/** An answer in English / Chinese ('' when the item is missing). */
+const en = (m: Answer | undefined): string => (m ? messageText(m, 'en') : '');
+const zh = (m: Answer | undefined): string => (m ? messageText(m, 'zh') : '');
 
 const status = (items: ReturnType<typeof stuckChecklist>): Record<string, string> =>
   Object.fromEntries(items.map((i) => [i.id, i.status]));
@@ -26,8 +32,8 @@ describe('the learning-rate schedule and the stuck verdict', () => {
     const cfg = { ...START, n_epochs: 1, n_epochs_decay: 0 };
     const lr = stuckChecklist(inputs({ cfg, lrNow: 0 })).find((i) => i.id === 'lr');
     expect(lr?.status).toBe('fail');
-    expect(lr?.answer.en).toContain('Choose lr_step_at epoch_end');
-    expect(lr?.answer.en).toContain('set n_epochs ≥ 2 or n_epochs_decay ≥ 1');
+    expect(en(lr?.answer)).toContain('Choose lr_step_at epoch_end');
+    expect(en(lr?.answer)).toContain('set n_epochs ≥ 2 or n_epochs_decay ≥ 1');
     const v = scheduleAware(frozen, cfg, 0);
     expect([v.stuck, v.kind]).toEqual([true, 'frozen']);
     expect(v.reason).toContain('the learning rate is 0 from the first epoch on');
@@ -40,8 +46,8 @@ describe('the learning-rate schedule and the stuck verdict', () => {
     expect(v.reason).toContain("the learning rate is 0 in the schedule's last epoch (lr_step_at epoch_start");
     const lr = stuckChecklist(inputs({ cfg, lrNow: 0 })).find((i) => i.id === 'lr');
     expect(lr?.status).toBe('ok');
-    expect(lr?.answer.en).toContain('It is 0 now: with lr_step_at epoch_start');
-    expect(lr?.answer.en).toContain('stepped at the start of each epoch');
+    expect(en(lr?.answer)).toContain('It is 0 now: with lr_step_at epoch_start');
+    expect(en(lr?.answer)).toContain('stepped at the start of each epoch');
     // with a learning rate the verdict is the detector's
     expect(scheduleAware(frozen, cfg, 1e-4)).toBe(frozen);
     expect(scheduleAware(frozen, cfg, null)).toBe(frozen);
@@ -54,14 +60,14 @@ describe('the learning-rate schedule and the stuck verdict', () => {
     const one = { ...CFG, n_epochs: 1, n_epochs_decay: 0 };
     const lr = stuckChecklist(inputs({ cfg: one, lrNow: one.lr })).find((i) => i.id === 'lr');
     expect(lr?.status).toBe('ok');
-    expect(lr?.answer.en).toContain('stepped at the end of each epoch (lr_step_at epoch_end');
+    expect(en(lr?.answer)).toContain('stepped at the end of each epoch (lr_step_at epoch_end');
     // lr 0 only past the schedule's end: a plateau that names the end, not the last epoch
     const v = scheduleAware(frozen, { ...CFG, n_epochs: 2, n_epochs_decay: 0 }, 0);
     expect([v.stuck, v.kind]).toEqual([false, 'plateau']);
     expect(v).toHaveProperty('explanation', [{ key: 'lrZeroPastEnd', params: { last: 2 } }]);
     expect(v.reason).toContain('the schedule ended with epoch 2');
     const past = stuckChecklist(inputs({ cfg: { ...CFG, n_epochs: 2, n_epochs_decay: 0 }, lrNow: 0 }));
-    expect(past.find((i) => i.id === 'lr')?.answer.en).toContain(
+    expect(en(past.find((i) => i.id === 'lr')?.answer)).toContain(
       'It is 0 now: the schedule ended with epoch 2',
     );
     // a first epoch past the end never learns in either convention
@@ -83,9 +89,9 @@ describe('stuck checklist', () => {
     const items = stuckChecklist(inputs());
     expect(items.map((i) => i.id)).toEqual(['mode', 'losses', 'input_range', 'weights', 'lr']);
     expect(status(items)).toEqual({ mode: 'ok', losses: 'ok', input_range: 'ok', weights: 'ok', lr: 'ok' });
-    expect(items[1].answer.en).toContain('G_L1 = 12.3');
-    expect(items[4].answer.en).toContain('lr 2.0e-4 (pix2pix: 2.0e-4, 1×)');
-    for (const i of items) expect(i.answer.zh.length).toBeGreaterThan(4);
+    expect(en(items[1].answer)).toContain('G_L1 = 12.3');
+    expect(en(items[4].answer)).toContain('lr 2.0e-4 (pix2pix: 2.0e-4, 1×)');
+    for (const i of items) expect(zh(i.answer).length).toBeGreaterThan(4);
   });
 
   it("flags the clinic's weak gradient loss from the loss balance (share < 1 % or 1/100 of G_L1's norm)", () => {
@@ -101,8 +107,8 @@ describe('stuck checklist', () => {
     );
     const w = items.find((i) => i.id === 'weights');
     expect(w?.status).toBe('warn');
-    expect(w?.answer.en).toContain('G_grad (lambda_grad 0.05): 0.2 % of the total');
-    expect(w?.answer.en).toContain('0.005× G_L1’s');
+    expect(en(w?.answer)).toContain('G_grad (lambda_grad 0.05): 0.2 % of the total');
+    expect(en(w?.answer)).toContain('0.005× G_L1’s');
     // a strong term with a small share but a big gradient is fine: only a norm < 1/100 or share < 1 % warns
     const ok = stuckChecklist(
       inputs({
@@ -124,9 +130,9 @@ describe('stuck checklist', () => {
       }),
     );
     expect(status(items)).toMatchObject({ losses: 'fail', input_range: 'warn', lr: 'warn' });
-    expect(items[1].answer.en).toContain('G_grad is not > 0');
-    expect(items[2].answer.en).toContain('only [0,1]');
-    expect(items[4].answer.en).toContain('100×');
+    expect(en(items[1].answer)).toContain('G_grad is not > 0');
+    expect(en(items[2].answer)).toContain('only [0,1]');
+    expect(en(items[4].answer)).toContain('100×');
     const out = stuckChecklist(
       inputs({ inputRange: { photoMin: -1, photoMax: 1.5, xrayMin: -1, xrayMax: 1 } }),
     );
@@ -140,5 +146,56 @@ describe('stuck checklist', () => {
       weights: 'unknown',
       lr: 'ok',
     });
+  });
+});
+
+describe('checklist answers are messages ({code, params}) rendered in one language', () => {
+  /** Every plain value in a message's params, sub-messages and lists included. */
+  const plainParams = (m: unknown): (string | number)[] => {
+    if (typeof m === 'string' || typeof m === 'number') return [m];
+    if (!m || typeof m !== 'object') return [];
+    if ('list' in m) return (m as { list: unknown[] }).list.flatMap(plainParams);
+    return Object.values((m as { params: Record<string, unknown> }).params).flatMap(plainParams);
+  };
+
+  it('lists two zero terms and two weak terms with each language’s separators, params hold no prose', () => {
+    const cfg = { ...CFG, lambda_grad: 0.05, lambda_lap: 0.05, warmup_steps: 100 };
+    const balance: TermBalance[] = [
+      { term: 'G_GAN', value: 0.9, share: 0.068, gradNorm: 0.05 },
+      { term: 'G_L1', value: 12.3, share: 0.93, gradNorm: 0.8 },
+      { term: 'G_grad', value: 0.026, share: 0.002, gradNorm: 0.004 },
+      { term: 'G_lap', value: 0.01, share: 0.001, gradNorm: 0.002 },
+    ];
+    const items = stuckChecklist(
+      inputs({
+        cfg,
+        balance,
+        losses: { G_GAN: 0.9, G_L1: 12.3, G_grad: 0, G_lap: 0, D_real: 0.6, D_fake: 0.5 },
+        lrNow: 1e-4,
+      }),
+    );
+    const [, losses, , weights, lr] = items;
+    expect(en(losses.answer)).toContain('No: G_grad, G_lap are not > 0 although their weights are on');
+    expect(zh(losses.answer)).toContain('否：G_grad、G_lap 的权重已开启');
+    expect(en(weights.answer)).toMatch(
+      /^Yes: G_grad \(lambda_grad 0\.05\): .*; G_lap \(lambda_lap 0\.05\): /,
+    );
+    expect(zh(weights.answer)).toMatch(
+      /^是：G_grad（lambda_grad 0\.05）：占总损失 .*；G_lap（lambda_lap 0\.05）：/,
+    );
+    expect(en(lr.answer)).toContain('; now 1.0e-4; schedule constant for');
+    expect(en(lr.answer)).toContain(', after a warmup of 100 steps.');
+    expect(zh(lr.answer)).toContain('；当前 1.0e-4；调度为前');
+    expect(zh(lr.answer)).toContain('，此前先预热 100 步。');
+    for (const item of items) {
+      expect(zh(item.answer)).not.toMatch(/ of | the |; now|schedule /);
+      expect(en(item.answer)).not.toMatch(/[\u3000-\u9fff\uff00-\uffef]/);
+      expect(en(item.question)).not.toMatch(/[\u3000-\u9fff\uff00-\uffef]/);
+      // no Chinese and no English sentence in any parameter: the table holds all prose
+      for (const v of plainParams(item.answer)) {
+        expect(String(v)).not.toMatch(/[\u3000-\u9fff\uff00-\uffef]/);
+        expect(String(v)).not.toMatch(/\b(the|is|are|of|now|weight)\b/);
+      }
+    }
   });
 });

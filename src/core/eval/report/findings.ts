@@ -6,6 +6,7 @@
  * weight; stretch preprocessing; a size above 512 px before 512 px works. Sentences are
  * REPORT_TEXT's (core/messages/report.ts), rendered in both languages. Pure.
  */
+import { messageText } from '../../messages';
 import type { ReportTextCode } from '../../messages/report';
 import { concentratedFlags, NO_FLAG } from '../failures';
 import { GAP_ALERT_RATIO } from '../gap';
@@ -14,7 +15,7 @@ import type { Finding, FindingSeverity } from '../types';
 import { fmtNumber, fmtPercent } from './format';
 import { OVERSMOOTH_RATIO, type ReviewInput } from './input';
 import { landmarkSharpnessFindings } from './landmarks';
-import { reportText, reportTextBoth, type ReportLang } from './text';
+import { messageBoth, reportText, reportTextBoth, type ReportLang } from './text';
 
 /** The gate's criteria by id → their name in the report. */
 const GATE_NAMES: Record<string, ReportTextCode> = {
@@ -86,8 +87,8 @@ export function reviewFindings(input: ReviewInput): Finding[] {
     out.push({
       id: `check_${item.id}`,
       severity: 'alert',
-      title: item.question,
-      evidence: item.answer,
+      title: messageBoth(item.question),
+      evidence: messageBoth(item.answer),
       next: reportTextBoth('review.finding.check.next'),
     });
   }
@@ -105,7 +106,7 @@ export function reviewFindings(input: ReviewInput): Finding[] {
       next:
         open.length > 0
           ? reportTextBoth('review.finding.stuck.nextChecklist', (lang) => ({
-              questions: open.map((i) => i.question[lang]).join(' '),
+              questions: open.map((i) => messageText(i.question, lang)).join(' '),
             }))
           : reportTextBoth('review.finding.stuck.nextOptimum'),
     });
@@ -159,7 +160,7 @@ export function reviewFindings(input: ReviewInput): Finding[] {
       id: 'weak_term',
       severity: 'warn',
       title: reportTextBoth('review.finding.weakTerm.title'),
-      evidence: weights.answer,
+      evidence: messageBoth(weights.answer),
       next: reportTextBoth('review.finding.weakTerm.next'),
     });
   }

@@ -11,6 +11,7 @@ import { runComparisonJson } from './compare';
 import { REPORT_FILES, REVIEW_SCHEMA, type ReviewInput } from './input';
 import { landmarksJson } from './landmarks';
 import { preprocessingOverride } from './preprocessing';
+import { messageBoth } from './text';
 
 /** Metrics JSON with the clinic's names (`mean_l1` on [0,1], `mean_psnr` in dB) and per-case rows. */
 export function metricsJson(ev: ValidationRound, checkpoint: string | null): Record<string, unknown> {
@@ -153,7 +154,12 @@ export function reportJson(input: ReviewInput, findings: readonly Finding[]): Re
     gap: ev.gap ? { ...ev.gap, ratio: finiteOrNull(ev.gap.ratio), alertAbove: GAP_ALERT_RATIO } : null,
     landmarks: landmarksJson(ev.landmarkSharpness, input.landmarks, input.figures.grid),
     stuck: ev.stuck,
-    checklist: ev.checklist,
+    checklist: ev.checklist.map((i) => ({
+      id: i.id,
+      status: i.status,
+      question: messageBoth(i.question),
+      answer: messageBoth(i.answer),
+    })),
     failures: failureStatsJson(input.failures),
     gate: input.gate,
     findings,

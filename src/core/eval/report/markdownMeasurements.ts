@@ -4,14 +4,14 @@
  * checklist, the loss balance and the generalization gap. markdown.ts puts them in order.
  * Sentences are REPORT_TEXT's (core/messages/report.ts). Pure.
  */
-import type { Params } from '../../messages';
+import { messageText, type Params } from '../../messages';
 import type { ReportTextCode } from '../../messages/report';
 import type { ChecklistItem } from '../checklist';
 import { GAP_ALERT_RATIO } from '../gap';
 import { stuckExplanationText } from '../stuck';
 import { fmtNumber, fmtPercent, markdownTable } from './format';
 import type { ReviewInput } from './input';
-import { inLang, type ReportLang } from './text';
+import type { ReportLang } from './text';
 
 export const STATUS: Record<string, ReportTextCode> = {
   pass: 'review.md.status.pass',
@@ -32,7 +32,7 @@ function status(T: Text, s: string): string {
 function checklistRows(T: Text, lang: ReportLang, items: readonly ChecklistItem[]): string[] {
   return markdownTable(
     [T('review.md.col.check'), T('review.md.col.result'), T('review.md.col.answer')],
-    items.map((i) => [inLang(lang, i.question), status(T, i.status), inLang(lang, i.answer)]),
+    items.map((i) => [messageText(i.question, lang), status(T, i.status), messageText(i.answer, lang)]),
   );
 }
 

@@ -2,7 +2,15 @@
  * The review report's prose: every sentence is an entry of REPORT_TEXT (core/messages/report.ts),
  * rendered here with the one message form's `fillTemplate`. No report module holds en/zh pairs.
  */
-import { fillTemplate, MESSAGES, type MessageTable, type Params, type Translation } from '../../messages';
+import {
+  fillTemplate,
+  MESSAGES,
+  messageText,
+  type MessageTable,
+  type NestedMessage,
+  type Params,
+  type Translation,
+} from '../../messages';
 import { REPORT_TEXT, type ReportTextCode } from '../../messages/report';
 
 export type ReportLang = 'en' | 'zh';
@@ -22,6 +30,11 @@ export function reportTextBoth(
 ): Translation {
   const p = (lang: ReportLang): Params | undefined => (typeof params === 'function' ? params(lang) : params);
   return { en: reportText(code, 'en', p('en')), zh: reportText(code, 'zh', p('zh')) };
+}
+
+/** A core message (e.g. a checklist answer) in both languages, for a finding or report.json. */
+export function messageBoth(msg: NestedMessage): Translation {
+  return { en: messageText(msg, 'en'), zh: messageText(msg, 'zh') };
 }
 
 /** Pick the language of a stored two-language value. */
