@@ -15,6 +15,7 @@ import {
   parseSubsetSizes,
   readStudy,
   studyChartPanels,
+  studyReadingJson,
   SubsetError,
   type NestedSubset,
   type RunSummary,
@@ -155,7 +156,9 @@ export async function run(argv: string[]): Promise<number> {
   });
   const heldWords = heldText(held, runs);
   const points = summaries.filter((s) => s.status === 'done').map(studyPoint);
-  const reading = readStudy(points, DEFAULT_STUDY_RULE, { gateMaxL1: DEFAULT_GATE.maxMeanL1_01 });
+  const reading = studyReadingJson(
+    readStudy(points, DEFAULT_STUDY_RULE, { gateMaxL1: DEFAULT_GATE.maxMeanL1_01 }),
+  );
   const files = await writeComparison(
     out,
     { en: `Sample-size study (${dataLabel})`, zh: `样本量研究（${dataLabel}）` },

@@ -31,6 +31,7 @@ import {
   parseSubsetSizes,
   readStudy,
   runDirName,
+  studyReadingJson,
   studyChartPanels,
   sweepRunConfig,
   type StudyPoint,
@@ -382,6 +383,7 @@ export async function runStudyBench(o: StudyBenchOptions): Promise<StudyBenchRes
     gap_ratio: r.final?.gap_ratio ?? null,
   }));
   const reading = readStudy(points, DEFAULT_STUDY_RULE, { gateMaxL1: DEFAULT_GATE.maxMeanL1_01 });
+  const words = studyReadingJson(reading);
   const chart = renderCurves(studyChartPanels(points), {
     title: `Real anatomy, P2.5 recipe: ${o.steps} steps per subset, ${data.val.length} val films, ${o.size} px`,
   });
@@ -436,13 +438,13 @@ export async function runStudyBench(o: StudyBenchOptions): Promise<StudyBenchRes
     '',
     benchTable(study, (r) => r.name),
     '',
-    `**Reading:** ${reading.en}`,
+    `**Reading:** ${words.en}`,
     '',
-    ...reading.notes.map((n) => `- ${n.en}`),
+    ...words.notes.map((n) => `- ${n.en}`),
     '',
-    reading.ruleText.en,
+    words.ruleText.en,
     '',
-    `**解读：** ${reading.zh}`,
+    `**解读：** ${words.zh}`,
     '',
     '![study chart](real-anatomy.png)',
     '',
@@ -470,7 +472,7 @@ export async function runStudyBench(o: StudyBenchOptions): Promise<StudyBenchRes
         recipes,
         study,
         points,
-        reading,
+        reading: words,
         elapsed_s: elapsed,
       },
       (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),

@@ -13,6 +13,7 @@ import { DEFAULT_GATE, evaluateGate } from '../../src/core/eval/gate';
 import { reviewBundle, type ReviewInput } from '../../src/core/eval/report';
 import { runComparisonMarkdown, type ReviewRunComparison } from '../../src/core/eval/report';
 import { roundFromValues } from '../../src/core/eval/roundValues';
+import { messageText } from '../../src/core/messages';
 import type { RunRecord } from '../../src/store/runs';
 import {
   compareTable,
@@ -256,7 +257,7 @@ describe('sample-size study', () => {
     expect(s?.points[0].trace_mre_mm).toBeNull();
     expect(s?.held).toBe('steps');
     expect(s?.reading.verdict).toBe('collect_more');
-    expect(s?.reading.en).toContain('collect more');
+    expect(messageText(s!.reading.text, 'en')).toContain('collect more');
   });
 
   it('reads equal epochs, a recorded choice, and is no study when one run lacks its subset', () => {
@@ -402,7 +403,7 @@ describe('the review report with a run comparison', () => {
     expect(b1.markdown).toContain('### Sample-size study');
     expect(b1.markdown).toContain('Every run trained the same number of steps (100)');
     expect(b1.markdown).toContain('![Sample-size study](study.png)');
-    expect(b1.markdown).toContain(st?.reading.en);
+    expect(b1.markdown).toContain(messageText(st!.reading.text, 'en'));
     const json = b1.json.runComparison as { rows: unknown[][]; study: { verdict: string } };
     expect(json.rows).toHaveLength(3);
     expect(json.study.verdict).toBe(st?.reading.verdict);

@@ -18,6 +18,7 @@ import {
   readStudy,
   runDirName,
   studyChartPanels,
+  studyReadingJson,
   subsetOrder,
   sweepPresetById,
   sweepRunConfig,
@@ -27,7 +28,7 @@ import {
   type StudyPoint,
 } from '../../src/core/experiments';
 import { renderCurves } from '../../src/core/eval/curves';
-import { messageText } from '../../src/core/messages';
+import { messageText, type NestedMessage } from '../../src/core/messages';
 
 describe('sweep expansion', () => {
   it('expands to the cartesian list with stable names, first option slowest', () => {
@@ -296,6 +297,9 @@ function pt(cases: number, l1: number, gap = 1.2): StudyPoint {
 }
 
 describe('study reading', () => {
+  const en = (m: NestedMessage): string => messageText(m, 'en');
+  const zh = (m: NestedMessage): string => messageText(m, 'zh');
+
   it('fits val L1 per doubling with its interval', () => {
     const f = fitLogSlope([
       { x: 10, y: 0.3 },
@@ -313,31 +317,51 @@ describe('study reading', () => {
     });
     expect(r.verdict).toBe('collect_more');
     expect(r.fit!.hi).toBeLessThan(0);
-    expect(r.en).toMatch(/^Still improving with data → collect more/);
-    expect(r.zh).toMatch(/^仍随数据改善 → 继续收集病例/);
-    expect(r.notes.some((n) => /3\.10× the training-subset L1 — the model fits/.test(n.en))).toBe(true);
-    expect(r.notes.some((n) => /reach the gate's 0.1 at about \d+ training cases/.test(n.en))).toBe(true);
+    expect(en(r.text)).toMatch(/^Still improving with data → collect more/);
+    expect(zh(r.text)).toMatch(/^仍随数据改善 → 继续收集病例/);
+    expect(r.notes.some((n) => /3\.10× the training-subset L1 — the model fits/.test(en(n)))).toBe(true);
+    expect(r.notes.some((n) => /reach the gate's 0.1 at about \d+ training cases/.test(en(n)))).toBe(true);
   });
 
   it('flat -> change the method', () => {
     const r = readStudy([pt(20, 0.15), pt(40, 0.151), pt(80, 0.149), pt(160, 0.1505)]);
     expect(r.verdict).toBe('change_method');
     expect(r.fit!.lo).toBeGreaterThanOrEqual(-0.005);
-    expect(r.en).toMatch(/^Flat → change the method/);
-    expect(r.zh).toMatch(/^趋于平坦 → 更换方法/);
-    expect(r.notes.some((n) => /stopped before it converged/.test(n.en))).toBe(true);
+    expect(en(r.text)).toMatch(/^Flat → change the method/);
+    expect(zh(r.text)).toMatch(/^趋于平坦 → 更换方法/);
+    expect(r.notes.some((n) => /stopped before it converged/.test(en(n)))).toBe(true);
   });
 
   it('undecided when the trend is within the noise or there are too few sizes', () => {
     const noisy = readStudy([pt(20, 0.2), pt(40, 0.12), pt(80, 0.19), pt(160, 0.11)]);
     expect(noisy.verdict).toBe('undecided');
-    expect(noisy.en).toMatch(/within the noise/);
+    expect(en(noisy.text)).toMatch(/within the noise/);
     const two = readStudy([pt(20, 0.3), pt(80, 0.1)]);
     expect(two.verdict).toBe('undecided');
-    expect(two.en).toMatch(/2 subset sizes cannot tell a trend from noise/);
-    expect(two.zh).toMatch(/尚无定论/);
+    expect(en(two.text)).toMatch(/2 subset sizes cannot tell a trend from noise/);
+    expect(zh(two.text)).toMatch(/尚无定论/);
     expect(readStudy([]).verdict).toBe('undecided');
-    expect(readStudy([pt(20, 0.3)]).ruleText.en).toMatch(/log2\(training cases\)/);
+    expect(en(readStudy([pt(20, 0.3)]).ruleText)).toMatch(/log2\(training cases\)/);
+  });
+
+  it('the reading is messages: the trend renders inside the verdict in the same language; study.json keeps en + zh', () => {
+    const two = readStudy([pt(20, 0.3, 3), pt(80, 0.1)]);
+    expect(two.text.code).toBe('experiments.study.undecidedSizes');
+    expect(zh(two.text)).toBe(
+      '尚无定论：2 个子集规模无法区分趋势与噪声（至少需要 3 个）；病例数每翻一倍，验证 L1 变化 -0.1000（仅 2 个子集，无法估计不确定性）。',
+    );
+    expect(en(readStudy([pt(20, 0.3)]).text)).toMatch(/^Undecided: 1 subset size cannot/);
+    // parameters hold numbers and signed figures, no sentence of either language
+    const r = readStudy([pt(20, 0.2, 3), pt(40, 0.171), pt(80, 0.139), pt(160, 0.112, 3.1)], undefined, {
+      gateMaxL1: 0.1,
+    });
+    for (const m of [r.ruleText, ...r.notes])
+      for (const v of Object.values(m.params)) expect(String(v)).toMatch(/^[-+]?[\d.]+$/);
+    const json = studyReadingJson(r);
+    expect(Object.keys(json)).toEqual(['verdict', 'fit', 'rule', 'en', 'zh', 'ruleText', 'notes']);
+    expect(json.zh).toBe(zh(r.text));
+    expect(json.notes.map((n) => n.zh)).toEqual(r.notes.map(zh));
+    expect(json.ruleText.en).toBe(en(r.ruleText));
   });
 
   it('draws the chart panels (val L1 with train L1, PSNR, sharpness, gap)', () => {

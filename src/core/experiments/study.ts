@@ -12,11 +12,15 @@
  *      (no uncertainty can be estimated from two points), undecided: add a size or train longer.
  * The train/val gap (val / train-subset L1) at the largest subset and the PSNR trend are reported
  * beside the verdict as supporting evidence; they do not change it.
- * TF.js-free.
+ * Sentences are messages of core/messages/experiments.ts (`experiments.study.*`), rendered with
+ * `messageText(msg, lang)`. TF.js-free.
  */
 import type { CurvePanel } from '../eval/curves';
 import { SERIES_COLORS } from '../eval/curves';
 import { GAP_ALERT_RATIO } from '../eval/gap';
+import type { ExperimentsCode } from '../messages/experiments';
+import type { Message, NestedMessage, Translation } from '../messages/form';
+import { messageText } from '../messages';
 
 export interface StudyPoint {
   /** Training cases of the subset. */
@@ -62,12 +66,41 @@ export interface StudyReading {
   /** The fit of val L1 against log2(cases); null with fewer than two usable points. */
   fit: SlopeFit | null;
   rule: StudyRule;
+  /** The verdict in words with the trend (a sub-message): render with `messageText`. */
+  text: NestedMessage<ExperimentsCode>;
+  /** The rule in words. */
+  ruleText: Message<ExperimentsCode>;
+  /** Supporting evidence (gap, PSNR trend, projection). */
+  notes: Message<ExperimentsCode>[];
+}
+
+/** The reading with its sentences in both languages (study.json's `reading`, report.json). */
+export interface StudyReadingJson {
+  verdict: StudyVerdict;
+  fit: SlopeFit | null;
+  rule: StudyRule;
   en: string;
   zh: string;
-  /** The rule in words. */
-  ruleText: { en: string; zh: string };
-  /** Supporting evidence (gap, PSNR trend, projection), each in both languages. */
-  notes: { en: string; zh: string }[];
+  ruleText: Translation;
+  notes: Translation[];
+}
+
+function both(msg: NestedMessage): Translation {
+  return { en: messageText(msg, 'en'), zh: messageText(msg, 'zh') };
+}
+
+/** A reading as study.json stores it: the sentences rendered in English and Chinese. */
+export function studyReadingJson(r: StudyReading): StudyReadingJson {
+  const t = both(r.text);
+  return {
+    verdict: r.verdict,
+    fit: r.fit,
+    rule: r.rule,
+    en: t.en,
+    zh: t.zh,
+    ruleText: both(r.ruleText),
+    notes: r.notes.map(both),
+  };
 }
 
 /** t(0.95, df) for df = 1..30 (two-sided 90 %); the normal 1.645 beyond. */
@@ -125,67 +158,48 @@ export function readStudy(
   const sizes = new Set(usable.map((p) => p.cases)).size;
   const fit = fitLogSlope(usable.map((p) => ({ x: p.cases, y: p.val_l1 as number })));
   const m = rule.minEffect;
-  const ruleText = {
-    en:
-      `Rule: least-squares slope of val L1 (on [0,1]) against log2(training cases), i.e. the change per doubling, ` +
-      `with its 90 % interval (Student t, n − 2 degrees of freedom). Collect more when the whole interval is below 0 ` +
-      `and the slope is at most −${m}; change the method when even the interval's favourable end gains less than ${m} ` +
-      `per doubling; otherwise (or with fewer than ${rule.minSizes} subset sizes) undecided.`,
-    zh:
-      `规则：以训练病例数的 log2 为横轴，对验证 L1（[0,1]）做最小二乘斜率，即病例数每翻一倍 L1 的变化，` +
-      `并给出 90% 置信区间（Student t，自由度 n − 2）。整个区间小于 0 且斜率不大于 −${m}：继续收集数据；` +
-      `区间最有利的一端每翻一倍的改善也小于 ${m}：更换方法；其余情况（或子集规模少于 ${rule.minSizes} 个）：尚无定论。`,
-  };
+  const msg = (code: ExperimentsCode, params: Message['params'] = {}): Message<ExperimentsCode> => ({
+    code,
+    params,
+  });
+  const ruleText = msg('experiments.study.rule', { minEffect: m, minSizes: rule.minSizes });
   let verdict: StudyVerdict = 'undecided';
   if (fit && sizes >= rule.minSizes && Number.isFinite(fit.se)) {
     if (fit.hi < 0 && fit.slope <= -m) verdict = 'collect_more';
     else if (fit.lo >= -m) verdict = 'change_method';
   }
   const largest = usable[usable.length - 1];
+  const signed = (x: number): string => `${x >= 0 ? '+' : ''}${f4(x)}`;
   const trend = fit
     ? Number.isFinite(fit.se)
-      ? {
-          en: `val L1 changes by ${fit.slope >= 0 ? '+' : ''}${f4(fit.slope)} per doubling of the cases (90 % interval ${f4(fit.lo)} to ${f4(fit.hi)}, ${fit.n} subsets)`,
-          zh: `病例数每翻一倍，验证 L1 变化 ${fit.slope >= 0 ? '+' : ''}${f4(fit.slope)}（90% 区间 ${f4(fit.lo)} 至 ${f4(fit.hi)}，${fit.n} 个子集）`,
-        }
-      : {
-          en: `val L1 changes by ${fit.slope >= 0 ? '+' : ''}${f4(fit.slope)} per doubling of the cases (${fit.n} subsets: no uncertainty can be estimated)`,
-          zh: `病例数每翻一倍，验证 L1 变化 ${fit.slope >= 0 ? '+' : ''}${f4(fit.slope)}（仅 ${fit.n} 个子集，无法估计不确定性）`,
-        }
-    : {
-        en: 'val L1 was not measured on two or more subset sizes',
-        zh: '验证 L1 未在两个以上的子集规模上测得',
-      };
-  let en: string;
-  let zh: string;
-  if (verdict === 'collect_more') {
-    en = `Still improving with data → collect more cases: ${trend.en}.`;
-    zh = `仍随数据改善 → 继续收集病例：${trend.zh}。`;
-  } else if (verdict === 'change_method') {
-    en = `Flat → change the method (preprocessing, losses, network), more cases of the same kind will not fix it: ${trend.en}.`;
-    zh = `趋于平坦 → 更换方法（预处理、损失、网络），同类病例再多也解决不了：${trend.zh}。`;
-  } else if (sizes < rule.minSizes) {
-    en = `Undecided: ${sizes} subset size${sizes === 1 ? '' : 's'} cannot tell a trend from noise (at least ${rule.minSizes} needed); ${trend.en}.`;
-    zh = `尚无定论：${sizes} 个子集规模无法区分趋势与噪声（至少需要 ${rule.minSizes} 个）；${trend.zh}。`;
-  } else {
-    en = `Undecided: the trend is within the noise — add a subset size, train longer or use more validation cases; ${trend.en}.`;
-    zh = `尚无定论：趋势在噪声范围内——增加子集规模、延长训练或使用更多验证病例；${trend.zh}。`;
-  }
-  const notes: { en: string; zh: string }[] = [];
+      ? msg('experiments.study.trend.interval', {
+          slope: signed(fit.slope),
+          lo: f4(fit.lo),
+          hi: f4(fit.hi),
+          n: fit.n,
+        })
+      : msg('experiments.study.trend.noInterval', { slope: signed(fit.slope), n: fit.n })
+    : msg('experiments.study.trend.none');
+  const text: NestedMessage<ExperimentsCode> =
+    verdict === 'collect_more'
+      ? { code: 'experiments.study.collectMore', params: { trend } }
+      : verdict === 'change_method'
+        ? { code: 'experiments.study.changeMethod', params: { trend } }
+        : sizes < rule.minSizes
+          ? {
+              code: sizes === 1 ? 'experiments.study.undecidedOneSize' : 'experiments.study.undecidedSizes',
+              params: { sizes, minSizes: rule.minSizes, trend },
+            }
+          : { code: 'experiments.study.undecidedNoise', params: { trend } };
+  const notes: Message<ExperimentsCode>[] = [];
   if (largest && largest.gap_ratio !== null && Number.isFinite(largest.gap_ratio)) {
     const big = largest.gap_ratio > GAP_ALERT_RATIO;
-    notes.push({
-      en:
-        `Train/val gap at ${largest.cases} cases: val L1 is ${largest.gap_ratio.toFixed(2)}× the training-subset L1` +
-        (big
-          ? ' — the model fits its training cases far better than new ones (overfitting), which more cases reduce.'
-          : ' — no strong overfitting: the model does about as well on new cases as on its own.'),
-      zh:
-        `${largest.cases} 例时的训练/验证差距：验证 L1 是训练子集 L1 的 ${largest.gap_ratio.toFixed(2)} 倍` +
-        (big
-          ? '——模型对训练病例远好于新病例（过拟合），更多病例可以缓解。'
-          : '——没有明显过拟合：模型在新病例上与训练病例上表现相近。'),
-    });
+    notes.push(
+      msg(big ? 'experiments.study.note.gapBig' : 'experiments.study.note.gapSmall', {
+        cases: largest.cases,
+        ratio: largest.gap_ratio.toFixed(2),
+      }),
+    );
   }
   const psnrFit = fitLogSlope(
     usable
@@ -193,28 +207,22 @@ export function readStudy(
       .map((p) => ({ x: p.cases, y: p.psnr_db as number })),
   );
   if (psnrFit)
-    notes.push({
-      en: `PSNR changes by ${psnrFit.slope >= 0 ? '+' : ''}${psnrFit.slope.toFixed(2)} dB per doubling of the cases.`,
-      zh: `病例数每翻一倍，PSNR 变化 ${psnrFit.slope >= 0 ? '+' : ''}${psnrFit.slope.toFixed(2)} dB。`,
-    });
-  if (verdict === 'change_method')
-    notes.push({
-      en: 'A flat curve can also mean every run stopped before it converged: check that the loss and validation curves of the largest subset had levelled off before changing the method.',
-      zh: '曲线平坦也可能是每个训练都在收敛前停止：更换方法前，请确认最大子集的损失和验证曲线已趋于平稳。',
-    });
+    notes.push(
+      msg('experiments.study.note.psnr', {
+        slope: `${psnrFit.slope >= 0 ? '+' : ''}${psnrFit.slope.toFixed(2)}`,
+      }),
+    );
+  if (verdict === 'change_method') notes.push(msg('experiments.study.note.converged'));
   const gate = opts.gateMaxL1;
   if (verdict === 'collect_more' && fit && largest && gate !== null && gate !== undefined) {
     const at = fit.intercept + fit.slope * Math.log2(largest.cases);
     if (at > gate) {
       const doublings = (at - gate) / -fit.slope;
       const cases = Math.ceil(largest.cases * 2 ** doublings);
-      notes.push({
-        en: `If the trend held (an extrapolation, uncertain), val L1 would reach the gate's ${gate} at about ${cases} training cases.`,
-        zh: `若趋势保持（外推，不确定），验证 L1 约在 ${cases} 例训练病例时达到门槛 ${gate}。`,
-      });
+      notes.push(msg('experiments.study.note.projection', { gate, cases }));
     }
   }
-  return { verdict, fit, rule, en, zh, ruleText, notes };
+  return { verdict, fit, rule, text, ruleText, notes };
 }
 
 /** Panels of the study chart (labels in ASCII English: the PNG font has no CJK). */

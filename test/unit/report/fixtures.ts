@@ -331,10 +331,17 @@ export function runComparison(held: 'steps' | 'epochs' | 'neither'): ReviewRunCo
         verdict: 'collect_more',
         fit: { slope: -0.02, se: 0, lo: -0.02, hi: -0.02, intercept: 0.24, n: 3, t: 6.314 },
         rule: { minEffect: 0.005, confidence: 0.9, minSizes: 3 },
-        en: 'Val L1 falls with more cases: collect more.',
-        zh: '验证 L1 随病例增多而下降：继续收集数据。',
-        ruleText: { en: 'rule in words', zh: '规则' },
-        notes: [{ en: 'a note', zh: '一条说明' }],
+        text: {
+          code: 'experiments.study.collectMore',
+          params: {
+            trend: {
+              code: 'experiments.study.trend.interval',
+              params: { slope: '-0.0200', lo: '-0.0200', hi: '-0.0200', n: 3 },
+            },
+          },
+        },
+        ruleText: { code: 'experiments.study.rule', params: { minEffect: 0.005, minSizes: 3 } },
+        notes: [{ code: 'experiments.study.note.psnr', params: { slope: '+0.50' } }],
       },
     },
   };

@@ -9,7 +9,8 @@
  */
 import { comparisonCsv, comparisonMarkdown, type ComparisonTable } from '../../experiments/compare';
 import type { StudyPoint, StudyReading } from '../../experiments/study';
-import { reportText } from './text';
+import { messageText } from '../../messages';
+import { messageBoth, reportText } from './text';
 
 export type CompareLang = 'en' | 'zh';
 
@@ -91,14 +92,14 @@ export function runComparisonMarkdown(rc: ReviewRunComparison, lang: CompareLang
   if (s) {
     lines.push(`### ${reportText('review.compare.study.heading', lang)}`);
     lines.push('');
-    lines.push(`**${s.reading[lang]}**`);
+    lines.push(`**${messageText(s.reading.text, lang)}**`);
     lines.push('');
     lines.push(heldText(s, lang));
     lines.push('');
     lines.push(...studyPointsMarkdown(s.points, lang));
     lines.push('');
-    for (const n of s.reading.notes) lines.push(`- ${n[lang]}`);
-    lines.push(`- ${s.reading.ruleText[lang]}`);
+    for (const n of s.reading.notes) lines.push(`- ${messageText(n, lang)}`);
+    lines.push(`- ${messageText(s.reading.ruleText, lang)}`);
     lines.push('');
     if (rc.studyFigure) {
       lines.push(`![${reportText('review.compare.study.heading', lang)}](${rc.studyFigure})`);
@@ -125,9 +126,9 @@ export function runComparisonJson(rc: ReviewRunComparison): Record<string, unkno
           epochs: rc.study.epochs,
           verdict: rc.study.reading.verdict,
           fit: rc.study.reading.fit,
-          reading: { en: rc.study.reading.en, zh: rc.study.reading.zh },
-          notes: rc.study.reading.notes,
-          rule: rc.study.reading.ruleText,
+          reading: messageBoth(rc.study.reading.text),
+          notes: rc.study.reading.notes.map(messageBoth),
+          rule: messageBoth(rc.study.reading.ruleText),
         }
       : null,
     files: { csv: COMPARISON_FILES.csv, study: rc.studyFigure ?? null },
