@@ -30,7 +30,6 @@ const CSV = join(
 const SCRIPT = String.raw`
 import csv, json, sys
 import numpy as np
-import { messageText } from '../../src/core/messages';
 
 rows = list(csv.reader(sys.stdin))
 names = ['S','N','Or','Po','A','B','Pog','Me','Gn','Go','L1','U1','Ls','Li','Sn','PogS','PNS','ANS','Ar']
