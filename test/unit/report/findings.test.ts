@@ -5,8 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type RunConfig } from '../../../src/core/config';
 import { reviewFindings } from '../../../src/core/eval/report';
-import { completeRound } from '../../../src/core/eval/round';
-import { clinicEvaluation, clinicInput } from './fixtures';
+import { clinicInput, stuckInput } from './fixtures';
 
 describe('review findings', () => {
   it("reproduces the clinic's review: gate fail, over-smoothing, large gap, stretch preprocessing", () => {
@@ -56,28 +55,7 @@ describe('review findings', () => {
   });
 
   it('raises the stuck alert with the open checklist items', () => {
-    const cfg: RunConfig = { ...DEFAULT_CONFIG, size: 256, lambda_grad: 0.05 };
-    const input = clinicInput(cfg, false);
-    const history = [1000, 2000].map((step) => ({
-      step,
-      predGradMean_255: 2.133,
-      predMax_255: 112.34,
-      losses: { G_L1: 5 - step / 1000 },
-    }));
-    const ev = clinicEvaluation();
-    ev.step = 3000;
-    ev.balance = [
-      { term: 'G_GAN', value: 0.9, share: 0.19, gradNorm: 0.05 },
-      { term: 'G_L1', value: 3.84, share: 0.806, gradNorm: 0.8 },
-      { term: 'G_grad', value: 0.02, share: 0.004, gradNorm: 0.003 },
-    ];
-    input.evaluation = completeRound(ev, cfg, history, {
-      G_GAN: 0.9,
-      G_L1: 2.5,
-      G_grad: 0.02,
-      D_real: 0.6,
-      D_fake: 0.5,
-    });
+    const input = stuckInput();
     expect(input.evaluation.stuck).toMatchObject({ stuck: true, kind: 'frozen' });
     const f = reviewFindings(input);
     const stuck = f.find((x) => x.id === 'stuck');

@@ -9,7 +9,7 @@ import { DEFAULT_GATE, evaluateGate } from '../../../src/core/eval/gate';
 import { summarizeLandmarkSharpness } from '../../../src/core/eval/landmarkSharpnessSummary';
 import { metricsJson, reviewBundle, type ReviewInput } from '../../../src/core/eval/report';
 import { summarizeErrors } from '../../../src/core/landmarks/errors';
-import { clinicInput } from './fixtures';
+import { clinicInput, tracingLandmarks } from './fixtures';
 
 describe('landmarks section', () => {
   const cfg: RunConfig = { ...DEFAULT_CONFIG, size: 512 };
@@ -103,44 +103,7 @@ describe('landmarks section', () => {
     expect(lj.sharpness.cases).toBeUndefined();
     expect(lj.tracing).toBeNull();
 
-    const tracing = summarizeErrors(
-      [
-        [1, 3, null],
-        [2, 1, 5],
-      ],
-      ['S', 'N', 'Go'],
-    );
-    const full: ReviewInput = {
-      ...withSharp,
-      landmarks: {
-        gridOverlay: true,
-        tracing: { cases: 2, mmPerPx: 0.1, tracer: 'Dr. Li', summary: tracing },
-        measurements: {
-          analysis: 'isbi2015',
-          cases: 1,
-          rows: [
-            {
-              id: 'SNA',
-              name: { en: 'SNA', zh: 'SNA 角' },
-              unit: 'deg',
-              a: 81.5,
-              b: 82,
-              diff: -0.5,
-              missing: [],
-            },
-            {
-              id: 'FHI',
-              name: { en: 'FHI', zh: 'FHI' },
-              unit: 'ratio',
-              a: null,
-              b: 0.7,
-              diff: null,
-              missing: ['Go'],
-            },
-          ],
-        },
-      },
-    };
+    const full: ReviewInput = { ...withSharp, landmarks: tracingLandmarks() };
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47]);
     const en = reviewBundle(full, 'en', { grid: png }).markdown;
     expect(en).toContain('The grid figure (viz_grid_1.png, above) draws the ground-truth landmarks');
