@@ -10,6 +10,7 @@ import {
   validMmPerPx,
 } from '../../src/ui/data/format';
 import { problemText } from '../../src/ui/data/texts';
+import { formatDuration } from '../../src/ui/train/format';
 
 describe('Data section helpers', () => {
   it('formats dates in the UI language (zh: 2026年12月6日, also from epoch ms as tracings store them)', () => {
@@ -41,6 +42,10 @@ describe('Data section helpers', () => {
     expect(formatEta(125_000, 'en')).toBe('2 min 05 s');
     expect(formatEta(3_725_000, 'en')).toBe('1 h 02 min');
     expect(formatEta(125_000, 'zh')).toBe('2 分 05 秒');
+    // the Train view's ETA and elapsed time carry their units too ("14:06" read like a clock time)
+    expect(formatDuration(846_000, 'en')).toBe('14 min 06 s');
+    expect(formatDuration(846_000, 'zh')).toBe('14 分 06 秒');
+    expect(formatDuration(Number.NaN, 'en')).toBe('–');
     // one formatter in binary units everywhere (a checkpoint reads the same in every view)
     expect(formatBytes(1_800_000, 'en')).toBe('1.7 MiB');
     expect(formatBytes(10_750_000_000, 'zh')).toBe('10.0 GiB');

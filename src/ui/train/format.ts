@@ -1,5 +1,6 @@
 /** Numbers as the Train view shows them: always with their unit and a sensible precision. */
 import { formatSize } from '../bytes';
+import { formatEta } from '../data/format';
 
 /** 1,234,567 in the UI language's grouping. */
 export function formatInt(n: number, lang: 'en' | 'zh'): string {
@@ -11,15 +12,13 @@ export function formatMiB(bytes: number): string {
   return formatSize(bytes);
 }
 
-/** A duration as h:mm:ss (or m:ss under an hour). */
-export function formatDuration(ms: number): string {
+/**
+ * A duration with its units, "3 min 20 s" / "3 分 20 秒" (data/format.ts formatEta): a bare "14:06"
+ * read like a clock time.
+ */
+export function formatDuration(ms: number, lang: 'en' | 'zh'): string {
   if (!Number.isFinite(ms) || ms < 0) return '–';
-  const total = Math.round(ms / 1000);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+  return formatEta(ms, lang);
 }
 
 /** A loss or metric value with 4 significant digits (scientific for tiny/huge values). */
