@@ -8,7 +8,8 @@
  *   `tf.customGrad` whose filter gradient is a dilated conv2d with batch and channel axes swapped
  *   (the fastest form measured on wasm); the input gradient uses the ordinary ops.
  * - Norms: BatchNorm (affine, biased batch variance to normalise, running stats updated with the
- *   unbiased variance, momentum 0.1, eps 1e-5) and InstanceNorm (not affine, no running stats).
+ *   unbiased variance, momentum 0.1, eps 1e-5) and InstanceNorm (not affine, no running stats);
+ *   in training each is one `tf.customGrad` with the closed-form gradient (`setNormGradMode`).
  *
  * Every function returns a new tensor owned by the caller and leaks no intermediates when called
  * inside `tf.tidy` (the networks call them inside one tidy per forward pass).
@@ -450,20 +451,138 @@ export function batchNorm(
           `Use a larger image, a larger batch, or instance norm.`,
       );
     }
+    if (normGradMode === 'closed') return batchNormClosedForm(x, s, updateStats, count);
     const { mean, variance } = tf.moments(x, [0, 1, 2]);
-    if (updateStats) {
-      const m = BN_MOMENTUM;
-      const unbiased = tf.mul(variance, count / (count - 1));
-      s.runningMean.assign(tf.add(tf.mul(s.runningMean, 1 - m), tf.mul(mean, m)));
-      s.runningVar.assign(tf.add(tf.mul(s.runningVar, 1 - m), tf.mul(unbiased, m)));
-    }
+    if (updateStats) updateRunningStats(s, mean, variance, count);
     return tf.batchNorm(x, mean, variance, s.beta, s.gamma, NORM_EPS) as tf.Tensor4D;
   });
+}
+
+/**
+ * How the training-mode norms are differentiated: `closed` (the product setting) = one
+ * `tf.customGrad` per norm with the closed-form gradient (`batchNormClosedForm`,
+ * `instanceNormClosedForm`); `autodiff` = TF.js's autodiff of `tf.moments` + `tf.batchNorm` (the
+ * old path: FusedBatchNorm's gradient with its Tile calls plus dozens of small kernels through the
+ * moments). Tests and benchmarks compare the two.
+ */
+export type NormGradMode = 'closed' | 'autodiff';
+
+let normGradMode: NormGradMode = 'closed';
+
+export function setNormGradMode(mode: NormGradMode): void {
+  normGradMode = mode;
+}
+
+export function getNormGradMode(): NormGradMode {
+  return normGradMode;
+}
+
+/** running = (1 - 0.1) * running + 0.1 * batch stat, with the unbiased variance (count = N*H*W). */
+function updateRunningStats(s: BatchNormState, mean: tf.Tensor, variance: tf.Tensor, count: number): void {
+  const m = BN_MOMENTUM;
+  const unbiased = tf.mul(variance, count / (count - 1));
+  s.runningMean.assign(tf.add(tf.mul(s.runningMean, 1 - m), tf.mul(mean, m)));
+  s.runningVar.assign(tf.add(tf.mul(s.runningVar, 1 - m), tf.mul(unbiased, m)));
+}
+
+/**
+ * Per-channel mean of `x` over H x W (`perSample`, shape [N,1,1,C]) or over N x H x W ([1,1,1,C]).
+ * On wasm an average pool over the whole image (XNNPACK, NHWC as stored; the batch folds into the
+ * rows by a free reshape): wasm's Mean and Sum transpose the input to channels-first before
+ * reducing (measured at 1x128x128x128: ~1-2 ms against ~16 ms). Elsewhere `tf.mean`.
+ */
+function channelMean(x: tf.Tensor4D, perSample: boolean): tf.Tensor4D {
+  if (tf.getBackend() !== 'wasm') return tf.mean(x, perSample ? [1, 2] : [0, 1, 2], true) as tf.Tensor4D;
+  const [n, h, w, c] = x.shape;
+  const rows = perSample ? x : (tf.reshape(x, [1, n * h, w, c]) as tf.Tensor4D);
+  return tf.avgPool(rows, [rows.shape[1], w], 1, 'valid');
+}
+
+/** Batch (or per-sample) statistics of `x`: mean, biased variance, 1/sqrt(var + eps) and xhat. */
+function normStats(
+  x: tf.Tensor4D,
+  perSample: boolean,
+): { mean: tf.Tensor4D; variance: tf.Tensor4D; invStd: tf.Tensor4D; xhat: tf.Tensor4D } {
+  const mean = channelMean(x, perSample);
+  const d = tf.sub(x, mean);
+  const variance = channelMean(tf.mul(d, d), perSample);
+  const invStd = tf.rsqrt(tf.add(variance, NORM_EPS)) as tf.Tensor4D;
+  return { mean, variance, invStd, xhat: tf.mul(d, invStd) };
+}
+
+/**
+ * Input gradient of a normalisation xhat = (x - mean) * invStd whose statistics are taken over
+ * the same axes as `channelMean(·, perSample)` (M values each), given g = dL/dxhat:
+ *   dx = invStd * (g - mean(g) - xhat * mean(g * xhat)).
+ * For BatchNorm g = gamma * dy, so mean(g) = gamma * dbeta / M and mean(g * xhat) =
+ * gamma * dgamma / M; `scale` = gamma * invStd (or invStd alone) multiplies last.
+ */
+function normInputGrad(
+  dy: tf.Tensor4D,
+  xhat: tf.Tensor4D,
+  dyMean: tf.Tensor4D,
+  dyXhatMean: tf.Tensor4D,
+  scale: tf.Tensor,
+): tf.Tensor4D {
+  return tf.mul(tf.sub(tf.sub(dy, dyMean), tf.mul(xhat, dyXhatMean)), scale) as tf.Tensor4D;
+}
+
+/**
+ * Training-mode BatchNorm as one `tf.customGrad` with the closed-form gradient (sums over N,H,W
+ * per channel, M = N*H*W):
+ *   dbeta = Σ dy,  dgamma = Σ dy * xhat,  dx = gamma * invStd / M * (M dy - dbeta - xhat * dgamma).
+ * Saves xhat and invStd (and gamma) for the backward pass; the running stats are updated as in
+ * the autodiff path.
+ */
+function batchNormClosedForm(
+  x: tf.Tensor4D,
+  s: BatchNormState,
+  updateStats: boolean,
+  count: number,
+): tf.Tensor4D {
+  const f = tf.customGrad((...args) => {
+    const [xi, gamma, beta, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+    const c = xi.shape[3];
+    const { mean, variance, invStd, xhat } = normStats(xi, false);
+    if (updateStats) updateRunningStats(s, tf.reshape(mean, [c]), tf.reshape(variance, [c]), count);
+    save([xhat, invStd, gamma]);
+    return {
+      value: tf.add(tf.mul(xhat, gamma), beta) as tf.Tensor4D,
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [xh, inv, g] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D];
+          const dyMean = channelMean(dy, false); // dbeta / M
+          const dyXhatMean = channelMean(tf.mul(dy, xh), false); // dgamma / M
+          const dx = normInputGrad(dy, xh, dyMean, dyXhatMean, tf.mul(inv, g));
+          return [dx, tf.reshape(tf.mul(dyXhatMean, count), [c]), tf.reshape(tf.mul(dyMean, count), [c])];
+        }),
+    };
+  });
+  return f(x, s.gamma, s.beta) as tf.Tensor4D;
+}
+
+/** InstanceNorm (not affine) as one `tf.customGrad`: statistics per sample and channel over H x W. */
+function instanceNormClosedForm(x: tf.Tensor4D): tf.Tensor4D {
+  const f = tf.customGrad((...args) => {
+    const [xi, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
+    const { invStd, xhat } = normStats(xi, true);
+    save([xhat, invStd]);
+    return {
+      value: xhat,
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [xh, inv] = saved as [tf.Tensor4D, tf.Tensor4D];
+          return normInputGrad(dy, xh, channelMean(dy, true), channelMean(tf.mul(dy, xh), true), inv);
+        }),
+    };
+  });
+  return f(x) as tf.Tensor4D;
 }
 
 /** InstanceNorm2d (not affine, no running stats): per sample, per channel over H x W. */
 export function instanceNorm(x: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
+    if (normGradMode === 'closed') return instanceNormClosedForm(x);
     const { mean, variance } = tf.moments(x, [1, 2], true);
     return tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, NORM_EPS))) as tf.Tensor4D;
   });
