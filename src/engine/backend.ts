@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import { adapterName, detectRuntime, probeWebGpu, type AdapterReport, type Runtime } from './adapter';
 import { engineMessage, type EngineMessage } from './messages';
 import { setupWebGpuKernels } from './kernels/webgpu';
+import { setupWasmKernels } from './kernels/wasmCopies';
 import { errorText } from '../core/errors';
 
 export { adapterLabel, adapterName, detectRuntime, probeWebGpu } from './adapter';
@@ -169,6 +170,8 @@ async function tryBackend(
       if (typeof WebAssembly === 'undefined') return failed(engineMessage('backend.wasm.missing'));
       try {
         await registerWasm(runtime);
+        // the studio's copy kernels (Concat, Slice, SplitV, GatherV2: kernels/wasmCopies.ts)
+        setupWasmKernels();
       } catch (e) {
         return failed(engineMessage('backend.initFailed', { backend: name, error: errorText(e) }));
       }
