@@ -19,6 +19,7 @@ import { adapterName, detectRuntime, probeWebGpu, type AdapterReport, type Runti
 import { engineMessage, type EngineMessage } from './messages';
 import { setupWebGpuKernels } from './kernels/webgpu';
 import { setupWasmKernels } from './kernels/wasmCopies';
+import { installGpuMemoryPolicy } from './kernels/webgpuMemory';
 import { errorText } from '../core/errors';
 
 export { adapterLabel, adapterName, detectRuntime, probeWebGpu } from './adapter';
@@ -134,6 +135,8 @@ async function tryBackend(
       }
       const err = await startBackend('webgpu');
       if (err) return failed(err);
+      // trim TF.js's never-freed buffer pool after each submit, count peaks (kernels/webgpuMemory.ts)
+      installGpuMemoryPolicy();
       const a = webgpuProbe.adapter;
       if (a.isFallbackAdapter) {
         warnings.push(

@@ -67,6 +67,20 @@ export interface BenchmarkOptions {
    * false measures the first step with compilation inside it.
    */
   warmShaders?: boolean;
+  /**
+   * WebGPU only: measure GPU memory without training (engine/kernels/webgpuMemory.ts dryRun): the
+   * shader warm-up's throw-away step, then two steps of a fresh G + D, each op allocating its
+   * output as in a real step but nothing compiled or dispatched — seconds where SwiftShader needs
+   * an hour per 512-px step. The record's `memory_kind` is 'dryStep'; no times.
+   */
+  memoryOnly?: boolean;
+  /**
+   * WebGPU only: the studio's buffer-pool trimming (webgpuMemory.ts) on or off for this
+   * measurement, restored afterwards (default: as installed, on) — before/after in one sitting.
+   */
+  gpuPoolTrim?: boolean;
+  /** WebGPU only: the free bytes the trimmed pool keeps, for this measurement (default: as installed). */
+  gpuPoolSlackBytes?: number;
 }
 
 export interface KernelTime {
@@ -109,6 +123,23 @@ export interface BenchmarkRecord {
   theoretical_bytes?: number;
   /** peak_bytes ÷ theoretical_bytes (the goal is ≤ 1.5 on WebGPU). */
   peak_vs_theoretical?: number | null;
+  /**
+   * WebGPU: how the GPU peaks were measured — 'measuredStep' (real steps) or 'dryStep' (an
+   * estimate: the same ops allocating without running, BenchmarkOptions.memoryOnly).
+   */
+  memory_kind?: 'measuredStep' | 'dryStep';
+  /** WebGPU: highest bytes held by live tensors at once (`numBytesInGPU`, no free pool), bytes. */
+  peak_in_use_bytes?: number | null;
+  /** peak_in_use_bytes ÷ theoretical_bytes. */
+  in_use_vs_theoretical?: number | null;
+  /** WebGPU: highest bytes allocated during the shader warm-up's throw-away step (pool included). */
+  warmup_peak_bytes?: number | null;
+  /** WebGPU: highest bytes allocated after the warm-up (the steps; peak_bytes is the larger of both). */
+  step_peak_bytes?: number | null;
+  /** WebGPU: the studio's pool trimming was on (webgpuMemory.ts) and its slack (bytes, fraction of in use). */
+  gpu_pool_trim?: boolean;
+  gpu_pool_slack_bytes?: number;
+  gpu_pool_slack_fraction?: number;
   /** The compile-only warm-up before the first step, ms (null: not run — off, or not WebGPU). */
   shader_warmup_ms?: number | null;
   /** WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE during the measurement (WebGPU only). */
@@ -184,6 +215,32 @@ export function benchmarkMarkdown(records: readonly BenchmarkRecord[]): string {
         `${fmt(r.pytorch_step_ms_median)} | ${r.ratio_vs_pytorch === null ? '–' : `${r.ratio_vs_pytorch.toFixed(2)}×`} |`,
   );
   return [head, rule, ...rows].join('\n') + '\n';
+}
+
+/**
+ * The WebGPU memory of the records that measured it (memory_kind set) as Markdown: allocated
+ * (free pool included) and in-use peaks against the theoretical need, and the pool policy.
+ */
+export function memoryMarkdown(records: readonly BenchmarkRecord[]): string {
+  const rows = records.filter((r) => r.memory_kind !== undefined);
+  if (rows.length === 0) return '';
+  const x = (v: number | null | undefined): string =>
+    v === null || v === undefined ? '–' : `${v.toFixed(2)}×`;
+  return (
+    [
+      '| config | measured by | pool trim | allocated peak | in-use peak | warm-up peak | steps peak | theoretical | allocated ÷ theoretical | in use ÷ theoretical |',
+      '|' + ' --- |'.repeat(10),
+      ...rows.map(
+        (r) =>
+          `| ${r.config} | ${r.memory_kind === 'dryStep' ? 'dry step (estimate)' : `${r.steps + 2} real steps`} | ` +
+          `${r.gpu_pool_trim ? `on (slack ≤ ${mib(r.gpu_pool_slack_bytes ?? null)}, ≤ ${Math.round(100 * (r.gpu_pool_slack_fraction ?? 1))} % of in use)` : 'off (TF.js pool)'} | ` +
+          `${mib(r.peak_bytes)} | ${mib(r.peak_in_use_bytes ?? null)} | ${mib(r.warmup_peak_bytes ?? null)} | ` +
+          `${mib(r.step_peak_bytes ?? null)} | ` +
+          `${mib(r.theoretical_bytes ?? null)} | ${x(r.peak_vs_theoretical)} | ${x(r.in_use_vs_theoretical)} |` +
+          (r.skipped ? ` skipped: ${r.skipped}` : ''),
+      ),
+    ].join('\n') + '\n'
+  );
 }
 
 /** The per-kernel profile of one record as Markdown (top `n` kernel types). */

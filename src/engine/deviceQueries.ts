@@ -37,6 +37,14 @@ import type { EngineEvent, EngineHome } from './protocol';
 import { runSelfTest, type SelfTestResult } from './selftest';
 import { warmUpShaders } from './shaderWarmup';
 import { webGpuKernelChoices } from './kernels/webgpu';
+import {
+  dryRun,
+  gpuMemoryPolicy,
+  gpuMemoryStats,
+  resetGpuMemoryPeaks,
+  setGpuMemoryPolicy,
+  trimGpuPool,
+} from './kernels/webgpuMemory';
 import { errorText } from '../core/errors';
 
 /** What the engine lends the device questions. */
@@ -170,6 +178,51 @@ interface MeasureOptions {
   webgpuBatch?: number;
   /** BenchmarkOptions.warmShaders (default true) */
   warmShaders?: boolean;
+  /** BenchmarkOptions.memoryOnly */
+  memoryOnly?: boolean;
+  /** BenchmarkOptions.gpuPoolTrim */
+  gpuPoolTrim?: boolean;
+  /** BenchmarkOptions.gpuPoolSlackBytes */
+  gpuPoolSlackBytes?: number;
+}
+
+/**
+ * GPU memory of a run's start without running it (BenchmarkOptions.memoryOnly; WebGPU): the shader
+ * warm-up's compile-only step on throw-away networks (releases at once, as warmUpShaders does) and
+ * its pool trim, then a fresh G + D and two dry steps (releases wait for the emulated submits).
+ * Peaks come from webgpuMemory.ts's accounting at every buffer acquire.
+ */
+function dryMemory(
+  cfg: RunConfig,
+  rec: BenchmarkRecord,
+  data: ReturnType<typeof createInMemoryDataSource>,
+): void {
+  const warm = createInMemoryDataSource(syntheticPairs(cfg.size, 1), { size: cfg.size });
+  try {
+    dryRun(
+      () => {
+        const w = Trainer.create({ ...cfg, log_every: 1 }, warm, { gradNorms: false });
+        try {
+          w.step();
+        } finally {
+          w.dispose();
+        }
+      },
+      { deferRelease: false },
+    );
+  } finally {
+    warm.dispose();
+  }
+  rec.warmup_peak_bytes = gpuMemoryStats()?.peakAllocated ?? null;
+  trimGpuPool(); // what warmUpShaders does after its step
+  resetGpuMemoryPeaks();
+  const t = dryRun(() => {
+    const tr = Trainer.create(cfg, data, { gradNorms: false });
+    tr.step();
+    tr.step();
+    return tr;
+  });
+  t.dispose();
 }
 
 const SUBMIT_FLAG = 'WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE';
@@ -212,7 +265,28 @@ export async function measureConfig(
   if (submitBefore !== null && o.webgpuBatch !== undefined) tf.env().set(SUBMIT_FLAG, o.webgpuBatch);
   if (submitBefore !== null) rec.webgpu_deferred_submit_batch = tf.env().getNumber(SUBMIT_FLAG);
   if (backend === 'webgpu') rec.webgpu_kernels = webGpuKernelChoices();
+  const policyBefore = gpuMemoryPolicy();
+  if (policyBefore) {
+    // peaks from an empty pool, with the trimming this measurement asks for
+    if (o.gpuPoolTrim !== undefined) setGpuMemoryPolicy({ trim: o.gpuPoolTrim });
+    if (o.gpuPoolSlackBytes !== undefined) setGpuMemoryPolicy({ slackBytes: o.gpuPoolSlackBytes });
+    trimGpuPool(0);
+    resetGpuMemoryPeaks();
+    const p = gpuMemoryPolicy();
+    rec.gpu_pool_trim = p?.trim;
+    rec.gpu_pool_slack_bytes = p?.slackBytes;
+    rec.gpu_pool_slack_fraction = p?.slackFraction;
+    rec.memory_kind = o.memoryOnly ? 'dryStep' : 'measuredStep';
+  }
   const done = (r: BenchmarkRecord): BenchmarkRecord => {
+    const g = gpuMemoryStats();
+    if (g) {
+      // peaks since the warm-up (reset after it); the warm-up's own peak counts in peak_bytes too
+      r.step_peak_bytes = g.peakAllocated || null;
+      peak.peak = Math.max(peak.peak, g.peakAllocated, r.warmup_peak_bytes ?? 0);
+      r.peak_in_use_bytes = g.peakInUse || null;
+      r.in_use_vs_theoretical = r.peak_in_use_bytes === null ? null : r.peak_in_use_bytes / theoreticalBytes;
+    }
     r.peak_bytes = peak.peak || null;
     r.peak_vs_theoretical = r.peak_bytes === null ? null : r.peak_bytes / theoreticalBytes;
     return r;
@@ -223,9 +297,23 @@ export async function measureConfig(
   const progress = (done: number): void =>
     host.emit({ type: 'benchmarkProgress', config: c.label, done, total });
   try {
+    if (o.memoryOnly) {
+      if (!policyBefore) {
+        rec.skipped = `the memory-only measurement needs WebGPU (backend ${backend})`;
+        return done(rec);
+      }
+      progress(0);
+      dryMemory(cfg, rec, data);
+      progress(total);
+      return done(rec);
+    }
     if (o.warmShaders !== false) {
       const w = await warmUpShaders(cfg, { gradNorms: false });
       rec.shader_warmup_ms = w ? w.ms : null;
+      if (policyBefore) {
+        rec.warmup_peak_bytes = gpuMemoryStats()?.peakAllocated ?? null;
+        resetGpuMemoryPeaks();
+      }
     }
     const t = Trainer.create(cfg, data, { gradNorms: false });
     trainer = t;
@@ -305,6 +393,10 @@ export async function measureConfig(
     trainer?.dispose();
     data.dispose();
     if (submitBefore !== null) tf.env().set(SUBMIT_FLAG, submitBefore);
+    if (policyBefore) {
+      setGpuMemoryPolicy(policyBefore);
+      trimGpuPool();
+    }
   }
 }
 
@@ -356,6 +448,9 @@ export class DeviceQueries {
       budgetSec: params.budgetSec ?? 300,
       webgpuBatch: params.webgpuDeferredSubmitBatch,
       warmShaders: params.warmShaders,
+      memoryOnly: params.memoryOnly === true,
+      gpuPoolTrim: params.gpuPoolTrim,
+      gpuPoolSlackBytes: params.gpuPoolSlackBytes,
     };
     const where: BenchmarkRecord['where'] = detectRuntime() === 'node' ? 'node' : 'browser';
     const out: BenchmarkRecord[] = [];

@@ -20,6 +20,7 @@ import type { RunConfig } from '../core/config';
 import type { RgbaImage } from '../core/image';
 import { createInMemoryDataSource } from '../core/train/data';
 import { Trainer } from '../core/train/trainer';
+import { trimGpuPool } from './kernels/webgpuMemory';
 
 const FLAG = 'WEBGPU_ENGINE_COMPILE_ONLY';
 
@@ -94,6 +95,8 @@ export async function warmUpShaders(
     // a failed warm-up only means the first step compiles its own shaders
   } finally {
     tf.env().set(FLAG, previous);
+    // the throw-away networks' buffers leave the pool (webgpuMemory.ts policy) before the real run allocates
+    trimGpuPool();
     pending = Object.entries(cache).filter(([k]) => !before.has(k));
     for (const [k] of pending) delete cache[k];
   }

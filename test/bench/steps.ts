@@ -18,10 +18,14 @@
  *   npx tsx test/bench/steps.ts [--quick] [--configs unet_128-ngf16-128,...] [--steps 10]
  *     [--backends node-wasm,node-cpu,chromium-webgpu,chromium-webgl,chromium-wasm]
  *     [--gpu-steps N] [--threads 1] [--budget 600] [--no-pytorch] [--no-profile] [--json out.json]
- *     [--md out.md] [--webgpu-batch 1,5,15,30] [--no-warm-shaders]
+ *     [--md out.md] [--webgpu-batch 1,5,15,30] [--no-warm-shaders] [--memory-only] [--gpu-pool on|off|both]
  * `--webgpu-batch` measures chromium-webgpu once per WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE value (TF.js's
  * default is 15); `--no-warm-shaders` leaves shader compilation inside the first step (the
  * default compiles them first, engine/shaderWarmup.ts, like a run's start; first_step_ms before/after).
+ * `--memory-only` (chromium-webgpu): GPU memory of the warm-up and two training steps without running
+ * them (engine/kernels/webgpuMemory.ts dryRun: seconds instead of SwiftShader's hour per 512-px step);
+ * `--gpu-pool off|on|both` measures with the studio's pool trimming off (TF.js's pool), on (the
+ * default), or both back to back (`--gpu-slack MiB`: the free bytes the trimmed pool keeps); the memory table shows allocated / in-use peaks against the theory.
  * `--md` also writes the printed tables (with the machine and load average) to a file.
  * `--quick` = the smallest configuration only. A configuration whose steps would exceed the budget
  * (seconds per configuration and backend) is reported as "skipped: …" with the time of one step.
@@ -36,6 +40,7 @@ import {
   benchConfig,
   benchmarkMarkdown,
   isBenchConfigId,
+  memoryMarkdown,
   profileMarkdown,
   type BenchConfig,
   type BenchConfigId,
@@ -67,6 +72,12 @@ const profile = !flag('no-profile');
 const jsonOut = arg('json', '');
 const mdOut = arg('md', '');
 const warmShaders = !flag('no-warm-shaders');
+const memoryOnly = flag('memory-only');
+const gpuPool = arg('gpu-pool', 'on');
+if (!['on', 'off', 'both'].includes(gpuPool))
+  throw new Error(`--gpu-pool: "${gpuPool}" is not on, off or both`);
+const slackMiB = arg('gpu-slack', '');
+const poolModes: boolean[] = gpuPool === 'both' ? [false, true] : [gpuPool === 'on'];
 const webgpuBatches = arg('webgpu-batch', '').split(',').filter(Boolean).map(Number);
 for (const b of webgpuBatches)
   if (!Number.isInteger(b) || b < 1) throw new Error(`--webgpu-batch: "${b}" is not a whole number ≥ 1`);
@@ -137,33 +148,43 @@ async function chromiumRecords(backend: 'webgpu' | 'webgl' | 'wasm'): Promise<Be
     const out: BenchmarkRecord[] = [];
     const batches: (number | undefined)[] =
       backend === 'webgpu' && webgpuBatches.length > 0 ? webgpuBatches : [undefined];
+    const pools: (boolean | undefined)[] = backend === 'webgpu' ? poolModes : [undefined];
     for (const c of configs)
-      for (const batch of batches) {
-        log(
-          `chromium ${backend}: ${c.label}${batch === undefined ? '' : `, deferred submit batch ${batch}`} …`,
-        );
-        const opts: BenchmarkOptions = {
-          configs: [c.id],
-          steps: backend === 'wasm' ? steps : gpuSteps,
-          warmup: 2,
-          inferRuns: 5,
-          profile: profile && backend !== 'webgl',
-          budgetSec,
-          warmShaders,
-          ...(batch === undefined ? {} : { webgpuDeferredSubmitBatch: batch }),
-        };
-        const [r] = await page.evaluate(
-          (o) =>
-            (
-              window as unknown as {
-                __studio: { benchmark(o: BenchmarkOptions): Promise<BenchmarkRecord[]> };
-              }
-            ).__studio.benchmark(o),
-          opts,
-        );
-        out.push({ ...r, where: 'chromium' });
-        log(`  ${r.skipped ? `skipped: ${r.skipped}` : `${r.step_ms_median?.toFixed(0)} ms/step`}`);
-      }
+      for (const batch of batches)
+        for (const trim of pools) {
+          log(
+            `chromium ${backend}: ${c.label}${batch === undefined ? '' : `, deferred submit batch ${batch}`}` +
+              `${trim === undefined ? '' : `, pool trim ${trim ? 'on' : 'off'}`}${memoryOnly ? ', memory only' : ''} …`,
+          );
+          const opts: BenchmarkOptions = {
+            configs: [c.id],
+            steps: backend === 'wasm' ? steps : gpuSteps,
+            warmup: 2,
+            inferRuns: 5,
+            profile: profile && backend !== 'webgl',
+            budgetSec,
+            warmShaders,
+            ...(batch === undefined ? {} : { webgpuDeferredSubmitBatch: batch }),
+            ...(trim === undefined ? {} : { gpuPoolTrim: trim }),
+            ...(trim && slackMiB !== '' ? { gpuPoolSlackBytes: Number(slackMiB) * 2 ** 20 } : {}),
+            ...(memoryOnly && backend === 'webgpu' ? { memoryOnly: true } : {}),
+          };
+          const [r] = await page.evaluate(
+            (o) =>
+              (
+                window as unknown as {
+                  __studio: { benchmark(o: BenchmarkOptions): Promise<BenchmarkRecord[]> };
+                }
+              ).__studio.benchmark(o),
+            opts,
+          );
+          out.push({ ...r, where: 'chromium' });
+          const mem =
+            r.memory_kind === undefined
+              ? ''
+              : `, GPU allocated peak ${((r.peak_bytes ?? 0) / 2 ** 20).toFixed(0)} MiB, in use ${((r.peak_in_use_bytes ?? 0) / 2 ** 20).toFixed(0)} MiB`;
+          log(`  ${r.skipped ? `skipped: ${r.skipped}` : `${r.step_ms_median?.toFixed(0)} ms/step`}${mem}`);
+        }
     return out;
   } finally {
     await browser.close();
@@ -291,6 +312,8 @@ const mdParts = [
     `${Math.round((Date.now() - t0) / 1000)} s)\n`,
   benchmarkMarkdown(all),
 ];
+if (records.some((r) => r.memory_kind !== undefined))
+  mdParts.push('WebGPU memory (engine/kernels/webgpuMemory.ts):\n\n' + memoryMarkdown(records));
 const batched = records.filter((r) => r.webgpu_deferred_submit_batch !== undefined);
 if (webgpuBatches.length > 0 && batched.length > 0) {
   mdParts.push(
