@@ -20,6 +20,7 @@ import { generatePhantomCase, phantomMmPerPx } from '../../src/core/data/phantom
 import type { Point } from '../../src/core/image';
 import { encodePngNode } from '../../src/core/io/decodeNode';
 import { openStudio, type StudioSession } from './browser';
+import { setOption } from './helpers';
 
 interface LmDebug {
   datasetId: string;
@@ -96,6 +97,9 @@ describe('Landmarks: tracing wizard, errors in mm, measurements', () => {
       await loadDemo.click();
       await page.getByTestId('train-dataset').filter({ hasText: '20' }).first().waitFor({ timeout: 60_000 });
       await page.getByLabel('Preset', { exact: true }).selectOption('demo');
+      // `last` after 2 steps (the wizard traces its prediction; no quality is needed, 64 px is kept)
+      await page.getByText(/^More options/).click();
+      await setOption(page, 'save_every', '2');
       await page.getByRole('button', { name: 'Start training' }).click();
       let runId = '';
       for (const end = Date.now() + 420_000; Date.now() < end;) {
