@@ -62,6 +62,12 @@ export interface BenchmarkOptions {
    */
   webgpuDeferredSubmitBatch?: number;
   /**
+   * WebGPU only: measure several deferred-submit batch sizes in ONE run, the value changing at
+   * every measured step (step i runs with `webgpuBatchCycle[i % n]`), so a machine whose load
+   * drifts affects every value alike; per-value medians in `webgpu_batch_cycle`.
+   */
+  webgpuBatchCycle?: number[];
+  /**
    * Compile the step's shaders before the first step (one compile-only step on throw-away networks,
    * engine/shaderWarmup.ts, what a run's start does while its dataset is prepared). Default true;
    * false measures the first step with compilation inside it.
@@ -144,6 +150,8 @@ export interface BenchmarkRecord {
   shader_warmup_ms?: number | null;
   /** WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE during the measurement (WebGPU only). */
   webgpu_deferred_submit_batch?: number;
+  /** Per deferred-submit batch size of `webgpuBatchCycle`: its measured steps and their median, ms. */
+  webgpu_batch_cycle?: { batch: number; steps: number; step_ms_median: number | null }[];
   /**
    * The WebGPU conv-gradient paths the step ran (engine/kernels/webgpu.ts: the studio's tiled
    * filter gradient or TF.js's; TF.js's naive or matmul Conv2DBackpropInput). The defaults were

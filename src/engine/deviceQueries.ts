@@ -176,6 +176,8 @@ interface MeasureOptions {
   budgetSec: number;
   /** BenchmarkOptions.webgpuDeferredSubmitBatch */
   webgpuBatch?: number;
+  /** BenchmarkOptions.webgpuBatchCycle */
+  webgpuBatchCycle?: number[];
   /** BenchmarkOptions.warmShaders (default true) */
   warmShaders?: boolean;
   /** BenchmarkOptions.memoryOnly */
@@ -342,13 +344,27 @@ export async function measureConfig(
     }
     const tensorsBefore = tf.memory().numTensors;
     const times: number[] = [];
+    const cycle = submitBefore !== null && o.webgpuBatchCycle?.length ? o.webgpuBatchCycle : null;
+    const byBatch = new Map<number, number[]>();
     for (let i = 0; i < o.steps; i++) {
+      const batch = cycle ? cycle[i % cycle.length] : null;
+      if (batch !== null) tf.env().set(SUBMIT_FLAG, batch);
       times.push(await step());
+      if (batch !== null) byBatch.set(batch, [...(byBatch.get(batch) ?? []), times[times.length - 1]]);
       progress(o.warmup + i + 1);
       await host.yieldNow();
     }
     rec.tensors_leaked_per_step = (tf.memory().numTensors - tensorsBefore) / o.steps;
     rec.steps = times.length;
+    if (cycle) {
+      rec.webgpu_batch_cycle = [...byBatch].map(([batch, ms]) => ({
+        batch,
+        steps: ms.length,
+        step_ms_median: median(ms),
+      }));
+      const own = o.webgpuBatch ?? submitBefore; // inference runs with the measurement's own value
+      if (own !== null) tf.env().set(SUBMIT_FLAG, own);
+    }
     rec.step_ms_median = median(times);
     rec.step_ms_min = Math.min(...times);
     rec.warmup_ms = rec.step_ms_median === null ? null : Math.max(0, rec.first_step_ms - rec.step_ms_median);
@@ -447,6 +463,7 @@ export class DeviceQueries {
       profile: params.profile === true,
       budgetSec: params.budgetSec ?? 300,
       webgpuBatch: params.webgpuDeferredSubmitBatch,
+      webgpuBatchCycle: params.webgpuBatchCycle,
       warmShaders: params.warmShaders,
       memoryOnly: params.memoryOnly === true,
       gpuPoolTrim: params.gpuPoolTrim,

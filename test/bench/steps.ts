@@ -19,7 +19,9 @@
  *     [--backends node-wasm,node-cpu,chromium-webgpu,chromium-webgl,chromium-wasm]
  *     [--gpu-steps N] [--threads 1] [--budget 600] [--no-pytorch] [--no-profile] [--json out.json]
  *     [--md out.md] [--webgpu-batch 1,5,15,30] [--no-warm-shaders] [--memory-only] [--gpu-pool on|off|both]
- * `--webgpu-batch` measures chromium-webgpu once per WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE value (TF.js's
+ * `--webgpu-batch-cycle 15,1,5,40` measures those WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE values in one run,
+ * the value changing at every measured step (load drift hits each alike; use --gpu-steps a multiple of
+ * the count); `--webgpu-batch` measures chromium-webgpu once per WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE value (TF.js's
  * default is 15); `--no-warm-shaders` leaves shader compilation inside the first step (the
  * default compiles them first, engine/shaderWarmup.ts, like a run's start; first_step_ms before/after).
  * `--memory-only` (chromium-webgpu): GPU memory of the warm-up and two training steps without running
@@ -78,6 +80,10 @@ if (!['on', 'off', 'both'].includes(gpuPool))
   throw new Error(`--gpu-pool: "${gpuPool}" is not on, off or both`);
 const slackMiB = arg('gpu-slack', '');
 const poolModes: boolean[] = gpuPool === 'both' ? [false, true] : [gpuPool === 'on'];
+const webgpuBatchCycle = arg('webgpu-batch-cycle', '').split(',').filter(Boolean).map(Number);
+for (const b of webgpuBatchCycle)
+  if (!Number.isInteger(b) || b < 1)
+    throw new Error(`--webgpu-batch-cycle: "${b}" is not a whole number ≥ 1`);
 const webgpuBatches = arg('webgpu-batch', '').split(',').filter(Boolean).map(Number);
 for (const b of webgpuBatches)
   if (!Number.isInteger(b) || b < 1) throw new Error(`--webgpu-batch: "${b}" is not a whole number ≥ 1`);
@@ -165,6 +171,7 @@ async function chromiumRecords(backend: 'webgpu' | 'webgl' | 'wasm'): Promise<Be
             budgetSec,
             warmShaders,
             ...(batch === undefined ? {} : { webgpuDeferredSubmitBatch: batch }),
+            ...(backend === 'webgpu' && webgpuBatchCycle.length ? { webgpuBatchCycle } : {}),
             ...(trim === undefined ? {} : { gpuPoolTrim: trim }),
             ...(trim && slackMiB !== '' ? { gpuPoolSlackBytes: Number(slackMiB) * 2 ** 20 } : {}),
             ...(memoryOnly && backend === 'webgpu' ? { memoryOnly: true } : {}),
@@ -331,6 +338,19 @@ if (webgpuBatches.length > 0 && batched.length > 0) {
     ].join('\n') + '\n',
   );
 }
+for (const r of records)
+  if (r.webgpu_batch_cycle?.length)
+    mdParts.push(
+      [
+        `WebGPU deferred-submit batch size, one run, the value changing every step (${r.config}):`,
+        '',
+        '| WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE | steps | step ms (median) |',
+        '| --- | --- | --- |',
+        ...r.webgpu_batch_cycle.map(
+          (b) => `| ${b.batch} | ${b.steps} | ${b.step_ms_median?.toFixed(0) ?? '–'} |`,
+        ),
+      ].join('\n') + '\n',
+    );
 for (const r of records) if (r.profile?.length) mdParts.push(profileMarkdown(r));
 console.log(mdParts.join('\n'));
 if (mdOut) {
