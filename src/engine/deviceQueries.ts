@@ -118,7 +118,7 @@ async function wasmThreads(): Promise<number | null> {
 }
 
 /** Seeded smooth-plus-noise images (content does not change the cost; it keeps the losses finite). */
-function syntheticPairs(size: number, n: number): ImagePair[] {
+export function syntheticPairs(size: number, n: number): ImagePair[] {
   const rng = new Rng(20261206);
   const image = (phase: number): RgbaImage => {
     const data = new Uint8ClampedArray(size * size * 4);

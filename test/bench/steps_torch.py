@@ -44,7 +44,8 @@ def gradient_loss(fake, real):
     return (fx - rx).abs().mean() + (fy - ry).abs().mean()
 
 
-def bench(cfg, spec):
+def make(cfg):
+    """The server's networks and training step at `cfg`: (step, infer) closures."""
     torch.manual_seed(1)
     s = cfg['size']
     G = UnetGenerator(3, 3, cfg['num_downs'], cfg['ngf'], torch.nn.BatchNorm2d, use_dropout=True)
@@ -76,10 +77,21 @@ def bench(cfg, spec):
         optG.step()
         return float(lossG)
 
-    def timed(fn):
-        t0 = time.perf_counter()
-        fn()
-        return (time.perf_counter() - t0) * 1000
+    def infer():
+        with torch.no_grad():
+            G(A)
+
+    return step, infer
+
+
+def timed(fn):
+    t0 = time.perf_counter()
+    fn()
+    return (time.perf_counter() - t0) * 1000
+
+
+def bench(cfg, spec):
+    step, infer_once = make(cfg)
 
     first = timed(step)
     last = first
@@ -91,15 +103,33 @@ def bench(cfg, spec):
                 % (last / 1000, steps, spec.get('budget_sec', 600)), 'first_step_ms': first}
     times = [timed(step) for _ in range(steps)]
     infer = []
-    with torch.no_grad():
-        G(A)
-        for _ in range(spec.get('infer_runs', 5)):
-            infer.append(timed(lambda: G(A)))
+    infer_once()
+    for _ in range(spec.get('infer_runs', 5)):
+        infer.append(timed(infer_once))
     return {'id': cfg['id'], 'step_ms_median': statistics.median(times), 'infer_ms_median': statistics.median(infer),
             'first_step_ms': first, 'steps': steps, 'threads': torch.get_num_threads(), 'torch': torch.__version__}
 
 
+def serve(spec):
+    """`--serve '{"config": {...}, "threads": 1}'`: build once, then answer stdin lines `step` / `infer`
+    with the time in ms, one line each (test/bench/alternate.ts alternates these with the studio's)."""
+    torch.set_num_threads(int(spec.get('threads', 1)))
+    step, infer = make(spec['config'])
+    print(json.dumps({'ready': True, 'torch': torch.__version__, 'threads': torch.get_num_threads()}), flush=True)
+    for line in sys.stdin:
+        cmd = line.strip()
+        if cmd == 'step':
+            print('%.3f' % timed(step), flush=True)
+        elif cmd == 'infer':
+            print('%.3f' % timed(infer), flush=True)
+        elif cmd == 'quit' or cmd == '':
+            break
+
+
 def main():
+    if sys.argv[1] == '--serve':
+        serve(json.loads(sys.argv[2]))
+        return
     spec = json.loads(sys.argv[1])
     torch.set_num_threads(int(spec.get('threads', 1)))
     out = [bench(c, spec) for c in spec['configs']]
