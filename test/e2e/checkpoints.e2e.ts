@@ -107,6 +107,11 @@ describe('Checkpoints section', () => {
         .filter({ hasText: '16 training cases' })
         .waitFor({ timeout: 60_000 });
       await page.getByLabel('Preset', { exact: true }).selectOption('demo');
+      // `last` after 2 steps: trained weights and BatchNorm running statistics to round-trip
+      await page.getByText(/^More options/).click();
+      const saveEvery = page.getByLabel('save_every', { exact: true });
+      await saveEvery.fill('2');
+      await saveEvery.blur();
       await page.getByRole('button', { name: 'Start training' }).click();
       const trained = await (async () => {
         for (const end = Date.now() + 420_000; Date.now() < end;) {
