@@ -76,7 +76,9 @@ export function conv2dFilterGrad(
   return tf.tidy(() => {
     const xp = pad > 0 ? tf.pad(x, explicitPad(pad)) : x;
     const xT = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [C, Hp, Wp, N]
-    const dyT = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [Ho, Wo, N, O]
+    const [n, ho, wo, o] = dy.shape;
+    // [Ho, Wo, N, O]; batch 1: the same values in the same order, a reshape (no copy)
+    const dyT = (n === 1 ? tf.reshape(dy, [ho, wo, 1, o]) : tf.transpose(dy, [1, 2, 0, 3])) as tf.Tensor4D;
     let r = tf.conv2d(xT, dyT, 1, 'valid', 'NHWC', stride); // [C, >=kH, >=kW, O]
     if (r.shape[1] !== kH || r.shape[2] !== kW) {
       r = tf.slice(r, [0, 0, 0, 0], [r.shape[0], kH, kW, r.shape[3]]);
@@ -176,40 +178,43 @@ function enoughPositions(x: tf.Tensor4D): boolean {
 }
 
 /**
- * Selection matrix [36, 16] mapping the 4x4 taps (kh,kw) of a k4 s2 p1 ConvTranspose to the
- * 3x3 taps (a,b) of each output parity (r,s): output row 2m+r takes padded input rows m+a with
- * kh = 3,1,- (r=0) or -,2,0 (r=1) for a = 0,1,2. Rows ordered (a,b,r,s), columns (kh,kw).
+ * The 4x4 tap (kh*4+kw) of a k4 s2 p1 ConvTranspose that each 3x3 tap (a,b) of each output parity
+ * (r,s) takes, 16 = none (a zero row): output row 2m+r takes padded input rows m+a with
+ * kh = 3,1,- (r=0) or -,2,0 (r=1) for a = 0,1,2. Ordered (a,b,r,s).
  */
-const SUBPIXEL_SELECT: Float32Array = (() => {
+const SUBPIXEL_TAPS: number[] = (() => {
   const tap = [
     [3, 1, -1],
     [-1, 2, 0],
   ];
-  const m = new Float32Array(36 * 16);
+  const taps: number[] = [];
   for (let a = 0; a < 3; a++) {
     for (let b = 0; b < 3; b++) {
       for (let r = 0; r < 2; r++) {
         for (let c = 0; c < 2; c++) {
           const kh = tap[r][a];
           const kw = tap[c][b];
-          if (kh >= 0 && kw >= 0) m[(((a * 3 + b) * 2 + r) * 2 + c) * 16 + kh * 4 + kw] = 1;
+          taps.push(kh >= 0 && kw >= 0 ? kh * 4 + kw : 16);
         }
       }
     }
   }
-  return m;
+  return taps;
 })();
 
 /**
  * `parityConvT` (four 2x2 convs) instead of `subPixelConvT` (one 3x3 conv with 2.25x the
- * multiply-adds) from this many input positions and this product of input and output channels:
- * measured on wasm (test/bench/kernels.ts --ops) it wins at every layer of unet_256 ngf64 @256
- * with at least 16x16 positions and 64x128 channels (e.g. 64x64x256 -> 64: 89 vs 167 ms;
- * 16x16x1024 -> 256: 283 vs 416 ms) and loses below (3 output channels, or unet_128 ngf16's
- * 32-channel layers, where its four weight gathers and convs cost more than the saved work).
+ * multiply-adds) from this many input positions and this product of input and output channels.
+ * Measured on wasm with the studio's copy kernels (engine/kernels/wasmCopies.ts: its four tap
+ * gathers are memcpys), the fastest of 5-9 alternating runs per form
+ * (`npx tsx test/bench/convTForms.ts 9 --layers 128|256`, load 8-11): it wins at every stride-2
+ * layer of unet_128 ngf16 @128 and unet_256 ngf64 @256 from 512 channel pairs up, 8x8 positions
+ * included (8x8x1024 -> 512: 193 vs 420 ms; 8x8x512 -> 512: 96 vs 187 ms; 32x32x32 -> 16:
+ * 0.8-1.0 vs 1.3 ms), and loses or ties on the 3- and 6-channel layers (products 48-384, e.g.
+ * 128x128x128 -> 3: 21.9 vs 18.4 ms). Below `XNN_PATH_MIN_POSITIONS` neither form runs.
  */
-export const PARITY_MIN_POSITIONS = 256;
-export const PARITY_MIN_CHANNEL_PRODUCT = 8192;
+export const PARITY_MIN_POSITIONS = 64;
+export const PARITY_MIN_CHANNEL_PRODUCT = 512;
 
 let parityMinPositions = PARITY_MIN_POSITIONS;
 let parityMinChannelProduct = PARITY_MIN_CHANNEL_PRODUCT;
@@ -245,7 +250,11 @@ export function subPixelConvT(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
     const [n, h, wd, inC] = x.shape;
     const outC = w.shape[2];
     const wt = tf.reshape(tf.transpose(w, [0, 1, 3, 2]), [16, inC * outC]); // [(kh,kw), (in,out)]
-    const picked = tf.matMul(tf.tensor2d(SUBPIXEL_SELECT, [36, 16]), wt); // [(a,b,r,s), (in,out)]
+    const taps = tf.pad(wt, [
+      [0, 1],
+      [0, 0],
+    ]); // row 16: zeros
+    const picked = tf.gather(taps, tf.tensor1d(SUBPIXEL_TAPS, 'int32'), 0); // [(a,b,r,s), (in,out)]
     const sub = tf.reshape(tf.transpose(tf.reshape(picked, [9, 4, inC, outC]), [0, 2, 1, 3]), [
       3,
       3,
@@ -301,26 +310,20 @@ export function parityConvT(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
   });
 }
 
-/** Permutation [16,16] reversing the 4x4 taps: row (kh,kw) picks column (3-kh, 3-kw). */
-const FLIP_4X4: Float32Array = (() => {
-  const m = new Float32Array(16 * 16);
-  for (let kh = 0; kh < 4; kh++) {
-    for (let kw = 0; kw < 4; kw++) m[(kh * 4 + kw) * 16 + (3 - kh) * 4 + (3 - kw)] = 1;
-  }
-  return m;
-})();
+/** The 4x4 taps reversed: tap (kh,kw) takes tap (3-kh, 3-kw). */
+const FLIPPED_TAPS: number[] = Array.from({ length: 16 }, (_, t) => 15 - t);
 
 /**
  * Input gradient of a stride-1 k4 conv2d (filter [4,4,in,out], padding `pad` <= 3) as a plain
  * conv2d: dx = conv2d(pad(dy, 3 - pad), rot180(w) with in/out swapped, 'valid'). The rotation is
- * a [16,16] permutation matmul (wasm's Reverse is slow). Same values as tf.conv2dTranspose
+ * a gather of the 16 taps in reverse order (wasm's Reverse is slow). Same values as tf.conv2dTranspose
  * (stride 1), on XNNPACK's conv instead of wasm's naive Conv2DBackpropInput.
  */
 export function stride1ConvInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, pad: number): tf.Tensor4D {
   return tf.tidy(() => {
     const [, , inC, outC] = w.shape;
     const wt = tf.reshape(tf.transpose(w, [0, 1, 3, 2]), [16, outC * inC]); // [(kh,kw), (out,in)]
-    const flipped = tf.reshape(tf.matMul(tf.tensor2d(FLIP_4X4, [16, 16]), wt), [
+    const flipped = tf.reshape(tf.gather(wt, tf.tensor1d(FLIPPED_TAPS, 'int32'), 0), [
       4,
       4,
       outC,
