@@ -46,6 +46,9 @@ export class EnvironmentState {
   benchProgress = $state.raw<{ config: string; done: number; total: number } | null>(null);
   benchRecords = $state.raw<BenchmarkRecord[]>([]);
   benchError = $state<string | undefined>(undefined);
+  /** The GPU memory estimate (dry steps of the three configurations, WebGPU only). */
+  memRunning = $state(false);
+  memRecords = $state.raw<BenchmarkRecord[]>([]);
 
   /** Training would run on a CPU-emulated GPU (SwiftShader & co.) through WebGPU or WebGL. */
   onFallbackAdapter = $derived(
@@ -210,6 +213,31 @@ export class EnvironmentState {
       this.benchProgress = null;
     }
   }
+
+  /**
+   * Estimate a training step's GPU memory at every benchmark size without training (the engine's
+   * dry step, BenchmarkOptions.memoryOnly; a fraction of one real step, also for 512 px). WebGPU only.
+   */
+  async runMemoryEstimate(): Promise<void> {
+    if (this.benchRunning || this.memRunning) return;
+    this.memRunning = true;
+    this.benchError = undefined;
+    try {
+      const engine = await this.engine();
+      this.memRecords = await engine.benchmark({ configs: [...MEMORY_ESTIMATE_CONFIGS], memoryOnly: true });
+    } catch (e) {
+      this.benchError = errorText(e);
+    } finally {
+      this.memRunning = false;
+    }
+  }
 }
+
+/** The GPU memory estimate's configurations: the three benchmark sizes, 512 px included. */
+export const MEMORY_ESTIMATE_CONFIGS: readonly BenchConfigId[] = [
+  'unet_128-ngf16-128',
+  'unet_256-ngf64-256',
+  'unet_256-ngf64-512',
+];
 
 export const environment = new EnvironmentState();

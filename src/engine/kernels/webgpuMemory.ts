@@ -9,8 +9,11 @@
  *
  * The policy (`installGpuMemoryPolicy`, on by default once the webgpu backend starts): after every
  * queue submit (the one point where no unsubmitted command encoder can reference a pooled buffer —
- * TF.js releases a tensor a command uses only at the submit that sends the command), free buffers
- * beyond the slack (32 MiB, at most a tenth of the bytes in use) are destroyed, longest-unused first. Buffers keep their exact sizes (TF.js
+ * TF.js releases a tensor a command uses only at the submit that sends the command), when the
+ * allocated bytes exceed the highest in-use bytes seen (since the last explicit trim) plus a slack
+ * (32 MiB, at most a tenth of that high water), free buffers are destroyed, longest-unused first,
+ * down to that bound. So allocated ≤ peak in use + slack, and a steady training loop keeps the
+ * pool it can afford (few buffers re-created per step) instead of emptying it at every submit. Buffers keep their exact sizes (TF.js
  * reads a tensor back as its whole buffer, so sizes cannot be rounded) and tensors, kernels and
  * results are untouched: only when a buffer is freed changes. Destroying a buffer that submitted
  * work still uses is valid WebGPU (the implementation frees it when that work completes; TF.js
@@ -97,6 +100,8 @@ interface Installed {
   policy: GpuMemoryPolicy;
   /** Free buffers in release order (oldest first). */
   free: Set<GpuBuffer>;
+  /** Highest in-use bytes since the last explicit trim (trimGpuPool). */
+  highWater: number;
   peakAllocated: number;
   peakInUse: number;
   trimmedBuffers: number;
@@ -156,6 +161,7 @@ function notePeaks(s: Installed): void {
   const m = s.backend.bufferManager;
   if (m.numBytesAllocated > s.peakAllocated) s.peakAllocated = m.numBytesAllocated;
   if (m.numBytesUsed > s.peakInUse) s.peakInUse = m.numBytesUsed;
+  if (m.numBytesUsed > s.highWater) s.highWater = m.numBytesUsed;
 }
 
 /** Submit like recordAndSubmit does (the compute pass ended first), through the policy's wrapper. */
@@ -166,7 +172,13 @@ function flush(b: WebGpuBackendLike): void {
 }
 
 function slackOf(s: Installed): number {
-  return Math.min(s.policy.slackBytes, s.policy.slackFraction * s.backend.bufferManager.numBytesUsed);
+  return Math.min(s.policy.slackBytes, s.policy.slackFraction * s.highWater);
+}
+
+/** Free bytes the pool may keep now: up to the in-use high water plus the slack. */
+function keepOf(s: Installed): number {
+  const used = s.backend.bufferManager.numBytesUsed;
+  return Math.max(0, Math.max(s.highWater, used) + slackOf(s) - used);
 }
 
 /** Destroy free buffers, oldest released first, until the pool holds at most `keepBytes`. */
@@ -208,6 +220,7 @@ export function installGpuMemoryPolicy(policy: Partial<GpuMemoryPolicy> = {}, on
       ...policy,
     },
     free: new Set(),
+    highWater: 0,
     peakAllocated: 0,
     peakInUse: 0,
     trimmedBuffers: 0,
@@ -219,6 +232,14 @@ export function installGpuMemoryPolicy(policy: Partial<GpuMemoryPolicy> = {}, on
   const acquire = m.acquireBuffer.bind(m);
   const release = m.releaseBuffer.bind(m);
   m.acquireBuffer = (size, usage, mappedAtCreation = false, reuse = true) => {
+    if (s.policy.trim && !(reuse && m.freeBuffers.get(`${size}_${usage}`)?.length)) {
+      // a new buffer: make room first, so allocated stays ≤ in-use high water + slack at every
+      // moment, not only after submits. Every pooled buffer may go: TF.js pools a buffer a recorded
+      // command uses only at the submit that sends it (compile-only programs are marked the same
+      // way while trimming is on), so none is referenced by the open command encoder.
+      const used = m.numBytesUsed + size;
+      trimTo(s, Math.max(0, Math.max(s.highWater, used) + slackOf(s) - used));
+    }
     const buf = acquire(size, usage, mappedAtCreation, reuse);
     s.free.delete(buf);
     notePeaks(s);
@@ -233,7 +254,7 @@ export function installGpuMemoryPolicy(policy: Partial<GpuMemoryPolicy> = {}, on
   backend.submitQueue = () => {
     submit();
     s.dryCount = 0;
-    if (s.policy.trim) trimTo(s, slackOf(s));
+    if (s.policy.trim) trimTo(s, keepOf(s));
   };
   const run = backend.runWebGPUProgram.bind(backend);
   backend.runWebGPUProgram = (program, inputs, ...rest) => {
@@ -289,13 +310,15 @@ export function resetGpuMemoryPeaks(on?: object): void {
 
 /**
  * Submit what is recorded (so no pooled buffer is referenced by an unsubmitted command) and
- * destroy free buffers down to `keepBytes` (default: the policy's slack; 0 empties the pool).
- * Trims even when the policy's `trim` is off (measurements start from an empty pool).
+ * destroy free buffers down to `keepBytes` (default: the slack; 0 empties the pool); the in-use
+ * high water starts again from what is in use now (a new run learns its own). Trims even when the
+ * policy's `trim` is off (measurements start from an empty pool).
  */
 export function trimGpuPool(keepBytes?: number, on?: object): void {
   const s = current(on);
   if (!s || compileOnly()) return;
   if (s.backend.commandEncoder) flush(s.backend);
+  s.highWater = s.backend.bufferManager.numBytesUsed;
   trimTo(s, keepBytes ?? slackOf(s));
 }
 

@@ -117,6 +117,33 @@ export const ENVIRONMENT_STRINGS = {
     en: '{config}: 1,000 training steps (batch 1) take about {minutes} min at this speed.',
     zh: '{config}：按此速度，1,000 个训练步（批大小 1）约需 {minutes} 分钟。',
   },
+  'env.bench.mem.run': {
+    en: 'Estimate GPU memory (128, 256 and 512 px, no training)',
+    zh: '估算 GPU 内存（128、256、512 px，不训练）',
+  },
+  'env.bench.mem.explain': {
+    en: 'The estimate runs one start-up warm-up and two training steps of each size as a dry run: every operation reserves its GPU memory exactly as in training, but nothing is computed, so it finishes in a small fraction of one real step (a 512 px step takes an hour on a CPU-emulated GPU).',
+    zh: '估算以“空跑”方式执行每种尺寸的启动预热和两个训练步：每个运算都像训练时一样分配 GPU 内存，但不做任何计算，因此只需真实一步的一小部分时间（在 CPU 模拟的 GPU 上，512 px 的一步需一小时）。',
+  },
+  'env.bench.mem.needsWebgpu': {
+    en: 'The GPU memory estimate needs the WebGPU backend.',
+    zh: 'GPU 内存估算需要 WebGPU 后端。',
+  },
+  'env.bench.mem.running': { en: 'Estimating GPU memory…', zh: '正在估算 GPU 内存…' },
+  'env.bench.mem.title': { en: 'GPU memory of training', zh: '训练的 GPU 内存' },
+  'env.bench.mem.col.kind': { en: 'Measured by', zh: '测量方式' },
+  'env.bench.mem.kind.dryStep': {
+    en: 'estimate (dry run, nothing computed)',
+    zh: '估算（空跑，不计算）',
+  },
+  'env.bench.mem.kind.measuredStep': { en: 'measured training steps', zh: '实测训练步' },
+  'env.bench.mem.col.allocated': {
+    en: 'Allocated peak (incl. free pool)',
+    zh: '已分配峰值（含空闲缓冲池）',
+  },
+  'env.bench.mem.col.inUse': { en: 'In-use peak (live tensors)', zh: '使用中峰值（存活张量）' },
+  'env.bench.mem.col.allocRatio': { en: 'Allocated ÷ theoretical', zh: '已分配 ÷ 理论' },
+  'env.bench.mem.col.inUseRatio': { en: 'In use ÷ theoretical', zh: '使用中 ÷ 理论' },
   'env.bench.exportMd': { en: 'Download table (Markdown)', zh: '下载表格（Markdown）' },
   'env.bench.exportJson': { en: 'Download table (JSON)', zh: '下载表格（JSON）' },
 } as const satisfies Record<string, Translation>;
