@@ -466,7 +466,9 @@ export function batchNorm(
  * `tf.customGrad` per norm with the closed-form gradient (`batchNormClosedForm`,
  * `instanceNormClosedForm`); `autodiff` = TF.js's autodiff of `tf.moments` + `tf.batchNorm` (the
  * old path: FusedBatchNorm's gradient with its Tile calls plus dozens of small kernels through the
- * moments). Tests and benchmarks compare the two.
+ * moments). Tests and benchmarks compare the two. Measured on Node wasm, 1 thread (process CPU
+ * per training step, both modes alternating in one process, load ~13): unet_128 ngf16 @128
+ * 285 -> 233 ms, unet_256 ngf64 @256 7.85 -> 7.05 s; peak wasm heap at 256 px 1983 -> 1838 MiB.
  */
 export type NormGradMode = 'closed' | 'autodiff';
 
