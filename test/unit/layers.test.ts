@@ -20,6 +20,7 @@ import {
   torchToTfData,
   type BatchNormState,
 } from '../../src/core/model/layers';
+import { maxAbs, maxAbsDiff } from './numeric';
 
 async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
   await tf.setBackend(name);
@@ -38,19 +39,6 @@ function nchw(values: number[], shape: [number, number, number, number]): tf.Ten
 
 function seq(n: number, f: (i: number) => number): number[] {
   return Array.from({ length: n }, (_, i) => f(i));
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
 }
 
 // Reference values computed with torch 1.13 (F.conv2d / F.conv_transpose2d), output in NHWC order.

@@ -18,6 +18,7 @@ import {
   type Net,
   type StateDict,
 } from '../../src/core/model';
+import { maxAbsDiff } from './numeric';
 
 interface RefConfig {
   parameters: number;
@@ -47,13 +48,6 @@ const EVAL: ForwardMode = { training: false, dropout: false };
 
 /** Small nets for fast forward passes. */
 const SMALL = withDefaults({ netG: 'unet_64', ngf: 4, ndf: 4, num_D: 2 });
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 function input(shape: [number, number, number, number], seed: number): tf.Tensor4D {
   return tf.randomUniform(shape, -1, 1, 'float32', seed) as tf.Tensor4D;

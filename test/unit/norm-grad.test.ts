@@ -17,6 +17,7 @@ import {
   type BatchNormState,
   type NormGradMode,
 } from '../../src/core/model/layers';
+import { maxAbs, maxAbsDiff } from './numeric';
 
 afterEach(() => {
   setNormGradMode('closed');
@@ -33,19 +34,6 @@ const SHAPES: Shape[] = [
   [2, 6, 5, 32],
   [1, 32, 32, 8],
 ];
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
-}
 
 /** |a - b| within `rel` of the reference's largest magnitude (float32 sums in different orders). */
 async function expectClose(ours: tf.Tensor, ref: tf.Tensor, what: string, rel = 2e-5): Promise<void> {
