@@ -11,7 +11,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { loadavg } from 'node:os';
-import { withDefaults, type RunConfig } from '../../src/core/config';
+import { benchConfig, type BenchConfigId } from '../../src/engine/benchmark';
+import { benchRunConfig } from '../../src/engine/deviceQueries';
 import { generatePhantomDataset } from '../../src/core/data/phantom';
 import { createInMemoryDataSource } from '../../src/core/train/data';
 import { Trainer } from '../../src/core/train/trainer';
@@ -23,9 +24,9 @@ const arg = (name: string, dflt: string): string => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
 };
-const CONFIGS: Record<string, Partial<RunConfig>> = {
-  '128': { netG: 'unet_128', ngf: 16, ndf: 16, size: 128 },
-  '256': { netG: 'unet_256', ngf: 64, ndf: 64, size: 256 },
+const CONFIG_IDS: Record<string, BenchConfigId> = {
+  '128': 'unet_128-ngf16-128',
+  '256': 'unet_256-ngf64-256',
 };
 const detail = arg('kernels', 'SplitV,Concat,Transpose,GatherV2,Slice,Tile,Pad').split(',');
 const steps = Number(arg('steps', '3'));
@@ -66,17 +67,7 @@ function wrap(): void {
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 await tf.setBackend('wasm');
 await tf.ready();
-const cfg = withDefaults({
-  ...CONFIGS[arg('config', '128')],
-  batch_size: 1,
-  gan_mode: 'vanilla',
-  lambda_L1: 100,
-  lambda_grad: 5,
-  jitter: false,
-  flip: false,
-  seed: 1,
-  log_every: 1,
-});
+const cfg = benchRunConfig(benchConfig(CONFIG_IDS[arg('config', '128')])); // the benchmark's own run config
 const ds = generatePhantomDataset({ n: 4, valCount: 1, width: cfg.size, height: cfg.size });
 const data = createInMemoryDataSource(
   ds.cases.filter((c) => c.split === 'train'),
