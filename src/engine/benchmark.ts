@@ -43,6 +43,25 @@ export function isBenchConfigId(s: string): s is BenchConfigId {
   return BENCH_CONFIGS.some((c) => c.id === s);
 }
 
+/** One variant of a `variantCycle` measurement (unset fields: as the run would have them). */
+export interface BenchVariant {
+  /** WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE (WebGPU only). */
+  submitBatch?: number;
+  /** Trim the WebGPU buffer pool (WebGPU only). */
+  poolTrim?: boolean;
+  /** The training-mode norms' gradient. */
+  normGrad?: 'closed' | 'autodiff';
+}
+
+/** A variant as a short label: "batch 15", "pool trim off", "norm autodiff". */
+export function variantLabel(v: BenchVariant): string {
+  const parts: string[] = [];
+  if (v.submitBatch !== undefined) parts.push(`batch ${v.submitBatch}`);
+  if (v.poolTrim !== undefined) parts.push(`pool trim ${v.poolTrim ? 'on' : 'off'}`);
+  if (v.normGrad !== undefined) parts.push(`norm ${v.normGrad}`);
+  return parts.join(', ') || 'default';
+}
+
 export interface BenchmarkOptions {
   /** Configurations to measure, in order (default: the smallest only). */
   configs?: BenchConfigId[];
@@ -62,11 +81,13 @@ export interface BenchmarkOptions {
    */
   webgpuDeferredSubmitBatch?: number;
   /**
-   * WebGPU only: measure several deferred-submit batch sizes in ONE run, the value changing at
-   * every measured step (step i runs with `webgpuBatchCycle[i % n]`), so a machine whose load
-   * drifts affects every value alike; per-value medians in `webgpu_batch_cycle`.
+   * Measure several variants in ONE run, the variant changing at every measured step (step i runs
+   * `variantCycle[i % n]`), so a machine whose load drifts affects every variant alike; per-variant
+   * medians in `variant_cycle`. A variant sets any of: WebGPU's deferred-submit batch size, the
+   * WebGPU buffer-pool trimming (kernels/webgpuMemory.ts), the norms' gradient (core/model/layers.ts
+   * setNormGradMode: the closed form or TF.js's autodiff).
    */
-  webgpuBatchCycle?: number[];
+  variantCycle?: BenchVariant[];
   /**
    * Compile the step's shaders before the first step (one compile-only step on throw-away networks,
    * engine/shaderWarmup.ts, what a run's start does while its dataset is prepared). Default true;
@@ -150,8 +171,8 @@ export interface BenchmarkRecord {
   shader_warmup_ms?: number | null;
   /** WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE during the measurement (WebGPU only). */
   webgpu_deferred_submit_batch?: number;
-  /** Per deferred-submit batch size of `webgpuBatchCycle`: its measured steps and their median, ms. */
-  webgpu_batch_cycle?: { batch: number; steps: number; step_ms_median: number | null }[];
+  /** Per variant of `variantCycle`: its measured steps and their median, ms. */
+  variant_cycle?: { variant: string; steps: number; step_ms_median: number | null }[];
   /**
    * The WebGPU conv-gradient paths the step ran (engine/kernels/webgpu.ts: the studio's tiled
    * filter gradient or TF.js's; TF.js's naive or matmul Conv2DBackpropInput). The defaults were

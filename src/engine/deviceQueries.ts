@@ -31,7 +31,10 @@ import {
   type BenchmarkRecord,
   type EngineEnvReport,
   type PeakBytesKind,
+  type BenchVariant,
+  variantLabel,
 } from './benchmark';
+import { getNormGradMode, setNormGradMode } from '../core/model/layers';
 import { buildEnvReport, collectBrowserInfo, collectStorage } from './envReport';
 import type { EngineEvent, EngineHome } from './protocol';
 import { runSelfTest, type SelfTestResult } from './selftest';
@@ -176,8 +179,8 @@ interface MeasureOptions {
   budgetSec: number;
   /** BenchmarkOptions.webgpuDeferredSubmitBatch */
   webgpuBatch?: number;
-  /** BenchmarkOptions.webgpuBatchCycle */
-  webgpuBatchCycle?: number[];
+  /** BenchmarkOptions.variantCycle */
+  variantCycle?: BenchVariant[];
   /** BenchmarkOptions.warmShaders (default true) */
   warmShaders?: boolean;
   /** BenchmarkOptions.memoryOnly */
@@ -344,26 +347,36 @@ export async function measureConfig(
     }
     const tensorsBefore = tf.memory().numTensors;
     const times: number[] = [];
-    const cycle = submitBefore !== null && o.webgpuBatchCycle?.length ? o.webgpuBatchCycle : null;
-    const byBatch = new Map<number, number[]>();
+    const cycle = o.variantCycle?.length ? o.variantCycle : null;
+    const normBefore = getNormGradMode();
+    const trimBefore = gpuMemoryPolicy()?.trim;
+    const byVariant = new Map<string, number[]>();
     for (let i = 0; i < o.steps; i++) {
-      const batch = cycle ? cycle[i % cycle.length] : null;
-      if (batch !== null) tf.env().set(SUBMIT_FLAG, batch);
+      const v = cycle ? cycle[i % cycle.length] : null;
+      if (v) {
+        if (v.submitBatch !== undefined && submitBefore !== null) tf.env().set(SUBMIT_FLAG, v.submitBatch);
+        if (v.poolTrim !== undefined) setGpuMemoryPolicy({ trim: v.poolTrim });
+        setNormGradMode(v.normGrad ?? normBefore);
+      }
       times.push(await step());
-      if (batch !== null) byBatch.set(batch, [...(byBatch.get(batch) ?? []), times[times.length - 1]]);
+      if (v)
+        byVariant.set(variantLabel(v), [...(byVariant.get(variantLabel(v)) ?? []), times[times.length - 1]]);
       progress(o.warmup + i + 1);
       await host.yieldNow();
     }
     rec.tensors_leaked_per_step = (tf.memory().numTensors - tensorsBefore) / o.steps;
     rec.steps = times.length;
     if (cycle) {
-      rec.webgpu_batch_cycle = [...byBatch].map(([batch, ms]) => ({
-        batch,
+      rec.variant_cycle = [...byVariant].map(([variant, ms]) => ({
+        variant,
         steps: ms.length,
         step_ms_median: median(ms),
       }));
-      const own = o.webgpuBatch ?? submitBefore; // inference runs with the measurement's own value
+      // inference runs with the measurement's own settings
+      const own = o.webgpuBatch ?? submitBefore;
       if (own !== null) tf.env().set(SUBMIT_FLAG, own);
+      if (trimBefore !== undefined) setGpuMemoryPolicy({ trim: o.gpuPoolTrim ?? trimBefore });
+      setNormGradMode(normBefore);
     }
     rec.step_ms_median = median(times);
     rec.step_ms_min = Math.min(...times);
@@ -463,7 +476,7 @@ export class DeviceQueries {
       profile: params.profile === true,
       budgetSec: params.budgetSec ?? 300,
       webgpuBatch: params.webgpuDeferredSubmitBatch,
-      webgpuBatchCycle: params.webgpuBatchCycle,
+      variantCycle: params.variantCycle,
       warmShaders: params.warmShaders,
       memoryOnly: params.memoryOnly === true,
       gpuPoolTrim: params.gpuPoolTrim,

@@ -19,9 +19,9 @@
  *     [--backends node-wasm,node-cpu,chromium-webgpu,chromium-webgl,chromium-wasm]
  *     [--gpu-steps N] [--threads 1] [--budget 600] [--no-pytorch] [--no-profile] [--json out.json]
  *     [--md out.md] [--webgpu-batch 1,5,15,30] [--no-warm-shaders] [--memory-only] [--gpu-pool on|off|both]
- * `--webgpu-batch-cycle 15,1,5,40` measures those WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE values in one run,
- * the value changing at every measured step (load drift hits each alike; use --gpu-steps a multiple of
- * the count); `--webgpu-batch` measures chromium-webgpu once per WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE value (TF.js's
+ * `--webgpu-batch-cycle 15,1,5,40`, `--pool-trim-cycle on,off`, `--norm-grad-cycle closed,autodiff`
+ * measure those variants in one run, the variant changing at every measured step (load drift hits
+ * each alike; use --steps/--gpu-steps a multiple of the count); `--webgpu-batch` measures chromium-webgpu once per WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE value (TF.js's
  * default is 15); `--no-warm-shaders` leaves shader compilation inside the first step (the
  * default compiles them first, engine/shaderWarmup.ts, like a run's start; first_step_ms before/after).
  * `--memory-only` (chromium-webgpu): GPU memory of the warm-up and two training steps without running
@@ -48,6 +48,7 @@ import {
   type BenchConfigId,
   type BenchmarkOptions,
   type BenchmarkRecord,
+  type BenchVariant,
 } from '../../src/engine/benchmark';
 
 const args = process.argv.slice(2).filter((a) => a !== 'steps');
@@ -80,10 +81,22 @@ if (!['on', 'off', 'both'].includes(gpuPool))
   throw new Error(`--gpu-pool: "${gpuPool}" is not on, off or both`);
 const slackMiB = arg('gpu-slack', '');
 const poolModes: boolean[] = gpuPool === 'both' ? [false, true] : [gpuPool === 'on'];
-const webgpuBatchCycle = arg('webgpu-batch-cycle', '').split(',').filter(Boolean).map(Number);
-for (const b of webgpuBatchCycle)
-  if (!Number.isInteger(b) || b < 1)
-    throw new Error(`--webgpu-batch-cycle: "${b}" is not a whole number ≥ 1`);
+const listArg = (name: string): string[] => arg(name, '').split(',').filter(Boolean);
+const variantCycle: BenchVariant[] = [
+  ...listArg('webgpu-batch-cycle').map((b): BenchVariant => {
+    if (!/^[1-9]\d*$/.test(b)) throw new Error(`--webgpu-batch-cycle: "${b}" is not a whole number ≥ 1`);
+    return { submitBatch: Number(b) };
+  }),
+  ...listArg('pool-trim-cycle').map((v): BenchVariant => {
+    if (v !== 'on' && v !== 'off') throw new Error(`--pool-trim-cycle: "${v}" is not on or off`);
+    return { poolTrim: v === 'on' };
+  }),
+  ...listArg('norm-grad-cycle').map((v): BenchVariant => {
+    if (v !== 'closed' && v !== 'autodiff')
+      throw new Error(`--norm-grad-cycle: "${v}" is not closed or autodiff`);
+    return { normGrad: v };
+  }),
+];
 const webgpuBatches = arg('webgpu-batch', '').split(',').filter(Boolean).map(Number);
 for (const b of webgpuBatches)
   if (!Number.isInteger(b) || b < 1) throw new Error(`--webgpu-batch: "${b}" is not a whole number ≥ 1`);
@@ -102,7 +115,15 @@ async function nodeRecords(backend: 'wasm' | 'cpu'): Promise<BenchmarkRecord[]> 
     log(`node ${backend}: ${c.label} …`);
     const r = await measureConfig(
       c,
-      { steps, warmup: 2, inferRuns: 5, profile: profile && backend === 'wasm', budgetSec, warmShaders },
+      {
+        steps,
+        warmup: 2,
+        inferRuns: 5,
+        profile: profile && backend === 'wasm',
+        budgetSec,
+        warmShaders,
+        ...(variantCycle.length ? { variantCycle } : {}),
+      },
       { where: 'node', emit: () => undefined, yieldNow: () => Promise.resolve() },
     );
     out.push(r);
@@ -171,7 +192,7 @@ async function chromiumRecords(backend: 'webgpu' | 'webgl' | 'wasm'): Promise<Be
             budgetSec,
             warmShaders,
             ...(batch === undefined ? {} : { webgpuDeferredSubmitBatch: batch }),
-            ...(backend === 'webgpu' && webgpuBatchCycle.length ? { webgpuBatchCycle } : {}),
+            ...(variantCycle.length ? { variantCycle } : {}),
             ...(trim === undefined ? {} : { gpuPoolTrim: trim }),
             ...(trim && slackMiB !== '' ? { gpuPoolSlackBytes: Number(slackMiB) * 2 ** 20 } : {}),
             ...(memoryOnly && backend === 'webgpu' ? { memoryOnly: true } : {}),
@@ -339,15 +360,15 @@ if (webgpuBatches.length > 0 && batched.length > 0) {
   );
 }
 for (const r of records)
-  if (r.webgpu_batch_cycle?.length)
+  if (r.variant_cycle?.length)
     mdParts.push(
       [
-        `WebGPU deferred-submit batch size, one run, the value changing every step (${r.config}):`,
+        `Variants in one run, the variant changing every step (${r.config}, ${r.backend}, ${r.where}):`,
         '',
-        '| WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE | steps | step ms (median) |',
+        '| variant | steps | step ms (median) |',
         '| --- | --- | --- |',
-        ...r.webgpu_batch_cycle.map(
-          (b) => `| ${b.batch} | ${b.steps} | ${b.step_ms_median?.toFixed(0) ?? '–'} |`,
+        ...r.variant_cycle.map(
+          (b) => `| ${b.variant} | ${b.steps} | ${b.step_ms_median?.toFixed(0) ?? '–'} |`,
         ),
       ].join('\n') + '\n',
     );
