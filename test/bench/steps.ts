@@ -8,7 +8,7 @@
  * the achieved GFLOP/s, peak bytes (WebGPU `numBytesAllocatedInGPU`, the wasm heap), tensors leaked
  * per step and the first step (kernel / shader warm-up):
  *   - node-wasm, node-cpu: the engine's own measurement (deviceQueries.ts measureConfig) in Node;
- *   - chromium-webgpu, chromium-webgl, chromium-wasm: the built app (STUDIO_DIST, default dist) in
+ *   - chromium-webgpu, chromium-webgl, chromium-wasm, chromium-cpu: the built app (STUDIO_DIST, default dist) in
  *     headless Chromium (WebGPU on SwiftShader here), through the engine's `benchmark` command in its
  *     worker — exactly what the Environment page's button runs;
  *   - pytorch: the server's networks in PyTorch CPU at the same thread count (steps_torch.py), and
@@ -16,7 +16,7 @@
  * A per-kernel profile of one step (tf.profile, time per kernel type) is printed for wasm and WebGPU.
  *
  *   npx tsx test/bench/steps.ts [--quick] [--configs unet_128-ngf16-128,...] [--steps 10]
- *     [--backends node-wasm,node-cpu,chromium-webgpu,chromium-webgl,chromium-wasm]
+ *     [--backends node-wasm,node-cpu,chromium-webgpu,chromium-webgl,chromium-wasm,chromium-cpu]
  *     [--gpu-steps N] [--threads 1] [--budget 600] [--no-pytorch] [--no-profile] [--json out.json]
  *     [--md out.md] [--webgpu-batch 1,5,15,30] [--no-warm-shaders] [--memory-only] [--gpu-pool on|off|both]
  * `--webgpu-batch-cycle 15,1,5,40`, `--pool-trim-cycle on,off`, `--norm-grad-cycle closed,autodiff`
@@ -68,9 +68,10 @@ const steps = Number(arg('steps', '10'));
 const gpuSteps = Number(arg('gpu-steps', String(steps)));
 const threads = Number(arg('threads', '1'));
 const budgetSec = Number(arg('budget', '600'));
-const backends = arg('backends', 'node-wasm,node-cpu,chromium-webgpu,chromium-webgl,chromium-wasm').split(
-  ',',
-);
+const backends = arg(
+  'backends',
+  'node-wasm,node-cpu,chromium-webgpu,chromium-webgl,chromium-wasm,chromium-cpu',
+).split(',');
 const profile = !flag('no-profile');
 const jsonOut = arg('json', '');
 const mdOut = arg('md', '');
@@ -132,7 +133,7 @@ async function nodeRecords(backend: 'wasm' | 'cpu'): Promise<BenchmarkRecord[]> 
   return out;
 }
 
-async function chromiumRecords(backend: 'webgpu' | 'webgl' | 'wasm'): Promise<BenchmarkRecord[]> {
+async function chromiumRecords(backend: 'webgpu' | 'webgl' | 'wasm' | 'cpu'): Promise<BenchmarkRecord[]> {
   const dist = resolve(process.env.STUDIO_DIST ?? 'dist');
   if (!existsSync(resolve(dist, 'index.html'))) {
     log(`chromium ${backend} skipped: no build in ${dist} (npx vite build, or set STUDIO_DIST)`);
@@ -185,7 +186,7 @@ async function chromiumRecords(backend: 'webgpu' | 'webgl' | 'wasm'): Promise<Be
           );
           const opts: BenchmarkOptions = {
             configs: [c.id],
-            steps: backend === 'wasm' ? steps : gpuSteps,
+            steps: backend === 'wasm' || backend === 'cpu' ? steps : gpuSteps,
             warmup: 2,
             inferRuns: 5,
             profile: profile && backend !== 'webgl',
@@ -295,7 +296,10 @@ for (const b of backends) {
   const [where, name] = b.split('-') as ['node' | 'chromium', string];
   try {
     if (where === 'node' && (name === 'wasm' || name === 'cpu')) records.push(...(await nodeRecords(name)));
-    else if (where === 'chromium' && (name === 'webgpu' || name === 'webgl' || name === 'wasm'))
+    else if (
+      where === 'chromium' &&
+      (name === 'webgpu' || name === 'webgl' || name === 'wasm' || name === 'cpu')
+    )
       records.push(...(await chromiumRecords(name)));
     else throw new Error(`unknown backend "${b}"`);
   } catch (e) {
